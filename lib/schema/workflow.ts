@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+export const Level = z.enum(['review_all', 'review_exceptions', 'audit', 'autonomous']);
+export type Level = z.infer<typeof Level>;
+
+export const Rate = z.number().min(0).max(1);
+
+export const WorkflowPolicy = z.object({
+  workflow: z.string(),
+  level: Level,
+  autoThreshold: Rate,
+  reviewThreshold: Rate,
+  auditSampleRate: Rate,
+  canaryRate: Rate,
+  /** Added: named accounts whose deal value is above this need two approvals. */
+  secondReviewDealValue: z.number().min(0),
+  /** Added: competitor names detected in draft content. */
+  competitors: z.array(z.string().min(1).max(100)).max(200),
+  /** Added: target false-auto-approval rate for recommendations and auto-adjustment. */
+  falseAutoTarget: Rate,
+  /** Added: let the server adjust thresholds on evidence (every change audited). */
+  autoAdjust: z.boolean(),
+  updatedAt: z.string().nullable(),
+});
+export type WorkflowPolicy = z.infer<typeof WorkflowPolicy>;
+
+export const DEFAULT_POLICY: Omit<WorkflowPolicy, 'workflow' | 'updatedAt'> = {
+  level: 'review_all',
+  autoThreshold: 0.98,
+  reviewThreshold: 0.7,
+  auditSampleRate: 0.05,
+  canaryRate: 0,
+  secondReviewDealValue: 100_000,
+  competitors: [],
+  falseAutoTarget: 0.02,
+  autoAdjust: false,
+};
+
+export const WorkflowPolicyPatch = z.strictObject({
+  level: Level.optional(),
+  autoThreshold: Rate.optional(),
+  reviewThreshold: Rate.optional(),
+  auditSampleRate: Rate.optional(),
+  canaryRate: Rate.optional(),
+  secondReviewDealValue: z.number().min(0).max(1e12).optional(),
+  competitors: z.array(z.string().min(1).max(100)).max(200).optional(),
+  falseAutoTarget: Rate.optional(),
+  autoAdjust: z.boolean().optional(),
+});
+export type WorkflowPolicyPatch = z.infer<typeof WorkflowPolicyPatch>;

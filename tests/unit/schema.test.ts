@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { DraftIn } from '../../lib/schema';
+
+const base = {
+  externalId: 'x-1',
+  workflow: 'outbound-email',
+  target: { site: 'gmail', email: 'ana@acme.com' },
+  account: { name: 'Acme' },
+  confidence: 0.9,
+  rationale: 'because',
+  evidence: [],
+};
+
+describe('DraftIn', () => {
+  it('accepts each kind with its own content shape', () => {
+    expect(DraftIn.safeParse({ ...base, kind: 'email', content: { subject: 's', body: 'b' } }).success).toBe(true);
+    expect(DraftIn.safeParse({ ...base, kind: 'note', content: { text: 't' } }).success).toBe(true);
+    expect(
+      DraftIn.safeParse({ ...base, kind: 'crm_update', content: { fields: [{ name: 'title', value: 'CTO' }] } })
+        .success,
+    ).toBe(true);
+  });
+
+  it('rejects content that does not match the kind, and unknown top-level fields', () => {
+    expect(DraftIn.safeParse({ ...base, kind: 'email', content: { text: 't' } }).success).toBe(false);
+    expect(DraftIn.safeParse({ ...base, kind: 'note', content: { text: 't' }, confidance: 0.5 }).success).toBe(false);
+  });
+
+  it('rejects non-http evidence links', () => {
+    const r = DraftIn.safeParse({
+      ...base,
+      kind: 'note',
+      content: { text: 't' },
+      evidence: [{ label: 'x', snippet: 'y', url: 'javascript:alert(1)' }],
+    });
+    expect(r.success).toBe(false);
+  });
+});

@@ -1,0 +1,2 @@
+// Dexie must see fake-indexeddb before it loads.
+import 'fake-indexeddb/auto';
