@@ -1,0 +1,64 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { Role } from '../lib/schema';
+import { ApiError, errorBody, forbidden } from './errors';
+import type { Logger } from './log';
+import type { Store } from './store';
+import type { AuthUser } from './tokens';
+
+/** What the server's sub-apps receive. Everything optional in `AppDeps` is filled in here. */
+export interface Deps {
+  store: Store;
+  logger: Logger;
+  /** Per-token request budget: `limit` requests per `windowMs`. */
+  rateLimit: { limit: number; windowMs: number };
+  /** Largest accepted request body, in bytes. */
+  bodyLimitBytes: number;
+  /** Random source for audit sampling (tests inject a deterministic one). */
+  random: () => number;
+  now: () => Date;
+  /** Extra CORS origins besides chrome-extension:// and moz-extension:// (COUNTERSIGN_ALLOWED_ORIGINS). */
+  allowedOrigins: string[];
+}
+
+export type AppEnv = {
+  Variables: {
+    reqId: string;
+    /** Set by the auth middleware on every /v1 route except /v1/health. */
+    user: AuthUser;
+  };
+};
+
+export type AppContext = Context<AppEnv>;
+
+/** A resource's sub-app: built from the deps, mounted at `/` by createApp. */
+export type RouteModule = (deps: Deps) => OpenAPIHono<AppEnv>;
+
+/** A router whose validation failures use the contract's error body (400 with zod issues). */
+export function newRouter(): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issues = result.error.issues.slice(0, 50).map((i) => ({
+          code: i.code,
+          path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+          message: i.message,
+        }));
+        return c.json(
+          errorBody('invalid_input', `Invalid ${result.target}: ${issues[0]?.message ?? 'invalid'}`, issues),
+          400,
+        );
+      }
+    },
+  });
+}
+
+/** Throws 403 unless the caller's role is one of `roles`. */
+export function requireRole(c: AppContext, roles: readonly Role[]): AuthUser {
+  const user = c.get('user');
+  if (!user) throw new ApiError(401, 'unauthorized', 'Missing or unknown access token');
+  if (!roles.includes(user.role)) throw forbidden(`Role "${user.role}" may not ${c.req.method} ${c.req.routePath}`);
+  return user;
+}
+
+export const bearerSecurity = [{ bearerAuth: [] }];

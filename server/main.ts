@@ -1,0 +1,94 @@
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { serve } from '@hono/node-server';
+import { type AppDeps, createApp } from './app';
+import { jsonLogger, type Logger } from './log';
+import { openStore, type Store } from './store';
+
+export interface StartOptions extends Omit<AppDeps, 'store' | 'logger'> {
+  /** 0 = any free port. */
+  port?: number;
+  host?: string;
+  databaseUrl?: string;
+  logger?: Logger;
+  /** Use this store instead of opening `databaseUrl` (the caller then owns closing it). */
+  store?: Store;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  store: Store;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
+  const logger = opts.logger ?? jsonLogger();
+  const ownsStore = !opts.store;
+  const store = opts.store ?? (await openStore(opts.databaseUrl));
+  const { port: _p, host: _h, databaseUrl: _d, store: _s, ...appOpts } = opts;
+  const app = createApp({ ...appOpts, store, logger });
+  const host = opts.host ?? '127.0.0.1';
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: opts.port ?? 8787, hostname: host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info('listening', { url, database: store.dialect });
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    store,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          // close() waits for in-flight requests; idle keep-alive sockets would hold it open forever.
+          server.close(() => resolve());
+          (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        });
+        if (ownsStore) await store.close();
+        logger.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+async function runFromCli() {
+  const logger = jsonLogger();
+  const port = process.env.PORT ? Number(process.env.PORT) : 8787;
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
+  const running = await startServer({
+    port,
+    host: process.env.HOST || '127.0.0.1',
+    databaseUrl: process.env.DATABASE_URL,
+    logger,
+  });
+  const shutdown = (signal: string) => {
+    logger.info('shutting down', { signal });
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    running.close().then(
+      () => process.exit(0),
+      (e) => {
+        logger.error('shutdown failed', { error: String(e) });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runFromCli().catch((e) => {
+    process.stderr.write(
+      `${JSON.stringify({ level: 'error', msg: 'failed to start', error: String(e?.message ?? e) })}\n`,
+    );
+    process.exit(1);
+  });
+}

@@ -1,0 +1,3 @@
+import { newRouter, type RouteModule } from '../context';
+
+export const draftRoutes: RouteModule = () => newRouter();

@@ -1,0 +1,205 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from './schema';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations run on an untyped handle (tables may not exist yet)
+type AnyDb = Kysely<any>;
+
+interface Migration {
+  version: number;
+  name: string;
+  up(db: AnyDb, dialect: Dialect): Promise<void>;
+}
+
+/** Append only: never edit a migration that has shipped, add a new one. */
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    async up(db, dialect) {
+      const serialId = dialect === 'postgres' ? 'bigserial' : 'integer';
+      await db.schema
+        .createTable('users')
+        .ifNotExists()
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('specialties_json', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('tokens')
+        .ifNotExists()
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('hash', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('workflows')
+        .ifNotExists()
+        .addColumn('workflow', 'text', (c) => c.primaryKey())
+        .addColumn('policy_json', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('drafts')
+        .ifNotExists()
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('external_id', 'text', (c) => c.notNull().unique())
+        .addColumn('workflow', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('input_json', 'text', (c) => c.notNull())
+        .addColumn('confidence', 'double precision', (c) => c.notNull())
+        .addColumn('route', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('assignee', 'text')
+        .addColumn('queue', 'text', (c) => c.notNull())
+        .addColumn('specialty', 'text')
+        .addColumn('reasons_json', 'text', (c) => c.notNull())
+        .addColumn('second_review', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('audit', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('audit_pending', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('priority_rank', 'double precision', (c) => c.notNull().defaultTo(0))
+        .addColumn('priority_reason', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('approved_by_json', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('final_json', 'text')
+        .addColumn('decided_by', 'text')
+        .addColumn('decided_at', 'text')
+        .addColumn('escalation_note', 'text')
+        .addColumn('segment', 'text')
+        .addColumn('account_tier', 'text')
+        .addColumn('owner_id', 'text')
+        .addColumn('deal_value', 'double precision')
+        .addColumn('expires_at', 'text')
+        .addColumn('model_version', 'text')
+        .addColumn('canary', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('canary_of', 'text')
+        .addColumn('version', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('drafts_version').ifNotExists().on('drafts').column('version').execute();
+      await db.schema
+        .createIndex('drafts_open')
+        .ifNotExists()
+        .on('drafts')
+        .columns(['status', 'queue', 'assignee'])
+        .execute();
+      await db.schema
+        .createIndex('drafts_segment')
+        .ifNotExists()
+        .on('drafts')
+        .columns(['workflow', 'segment', 'created_at'])
+        .execute();
+      await db.schema
+        .createIndex('drafts_workflow_created')
+        .ifNotExists()
+        .on('drafts')
+        .columns(['workflow', 'created_at'])
+        .execute();
+      await db.schema
+        .createTable('decisions')
+        .ifNotExists()
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('draft_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('content_json', 'text')
+        .addColumn('reasons_json', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('note', 'text')
+        .addColumn('dwell_ms', 'bigint')
+        .addColumn('decided_at', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('diff', 'text')
+        .execute();
+      await db.schema.createIndex('decisions_draft').ifNotExists().on('decisions').column('draft_id').execute();
+      await db.schema
+        .createTable('outcomes')
+        .ifNotExists()
+        .addColumn('id', serialId, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('draft_id', 'text', (c) => c.notNull())
+        .addColumn('correct', 'boolean', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('note', 'text')
+        .addColumn('recorded_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('outcomes_draft').ifNotExists().on('outcomes').column('draft_id').execute();
+      await db.schema
+        .createTable('audit_log')
+        .ifNotExists()
+        .addColumn('id', serialId, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('draft_id', 'text')
+        .addColumn('workflow', 'text')
+        .addColumn('original_json', 'text')
+        .addColumn('final_json', 'text')
+        .addColumn('reasons_json', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('detail_json', 'text')
+        .execute();
+      await db.schema
+        .createTable('counters')
+        .ifNotExists()
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.insertInto('counters').values({ name: 'version', value: 0 }).execute();
+    },
+  },
+];
+
+/** Arbitrary constant key for pg_advisory_xact_lock: serialises migrations across server instances. */
+const MIGRATION_LOCK_KEY = 727_001;
+
+/**
+ * Brings the schema up to date. On PostgreSQL the whole run is one transaction holding an advisory
+ * lock, so several instances starting at once apply each migration exactly once (the others wait,
+ * then see it applied). On SQLite an immediate transaction does the same job.
+ */
+export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+  const run = async (trx: AnyDb) => {
+    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
+    await trx.schema
+      .createTable('schema_migrations')
+      .ifNotExists()
+      .addColumn('version', 'integer', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('applied_at', 'text', (c) => c.notNull())
+      .execute();
+    const applied = new Set(
+      (await trx.selectFrom('schema_migrations').select('version').execute()).map((r: { version: number }) =>
+        Number(r.version),
+      ),
+    );
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      await m.up(trx, dialect);
+      await trx
+        .insertInto('schema_migrations')
+        .values({ version: m.version, name: m.name, applied_at: new Date().toISOString() })
+        .execute();
+    }
+  };
+  if (dialect === 'postgres') {
+    await db.transaction().execute((trx) => run(trx));
+  } else {
+    await db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        await run(conn);
+        await sql`commit`.execute(conn);
+      } catch (e) {
+        await sql`rollback`.execute(conn);
+        throw e;
+      }
+    });
+  }
+}

@@ -1,0 +1,141 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Row types of the review server's tables, shared by both dialects.
+ *
+ * Conventions (one code path for SQLite and PostgreSQL):
+ * - JSON values are stored as TEXT (`*_json` columns) and parsed with the zod schemas on read.
+ * - Times are ISO-8601 strings (TEXT), so they sort and compare the same on both databases.
+ * - Booleans are real `boolean` columns; on SQLite the store's driver wrapper turns `true/false`
+ *   parameters into 1/0 and the columns listed in `BOOLEAN_COLUMNS` back into booleans, so callers
+ *   always see `boolean`.
+ */
+export interface UsersTable {
+  id: string;
+  name: string;
+  role: string;
+  specialties_json: string;
+  created_at: string;
+}
+
+export interface TokensTable {
+  id: string;
+  user_id: string;
+  /** SHA-256 (hex) of the token; the token itself is never stored. */
+  hash: string;
+  name: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface WorkflowsTable {
+  workflow: string;
+  policy_json: string;
+  updated_at: string;
+}
+
+export interface DraftsTable {
+  id: string;
+  external_id: string;
+  workflow: string;
+  kind: string;
+  /** The DraftIn as posted by the pipeline (JSON). */
+  input_json: string;
+  confidence: number;
+  route: string;
+  status: string;
+  assignee: string | null;
+  queue: string;
+  specialty: string | null;
+  reasons_json: string;
+  second_review: boolean;
+  /** Sampled into the audit queue (an auto-approved draft a person checks afterwards). */
+  audit: boolean;
+  /** The audit check is still to be done. */
+  audit_pending: boolean;
+  priority_rank: number;
+  priority_reason: string;
+  approved_by_json: string;
+  final_json: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  escalation_note: string | null;
+  segment: string | null;
+  account_tier: string | null;
+  owner_id: string | null;
+  deal_value: number | null;
+  expires_at: string | null;
+  model_version: string | null;
+  /** Known-bad test draft inserted by governance; never handed back to the pipeline. */
+  canary: ColumnType<boolean, boolean | undefined, boolean>;
+  canary_of: string | null;
+  /** Server version (see store.write): bumped in the same transaction as every change. */
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DecisionsTable {
+  id: string;
+  draft_id: string;
+  user_id: string;
+  action: string;
+  status: string;
+  error: string | null;
+  content_json: string | null;
+  reasons_json: string;
+  note: string | null;
+  dwell_ms: number | null;
+  decided_at: string;
+  received_at: string;
+  diff: string | null;
+}
+
+export interface OutcomesTable {
+  id: Generated<number>;
+  draft_id: string;
+  correct: boolean;
+  source: string;
+  note: string | null;
+  recorded_by: string;
+  created_at: string;
+}
+
+export interface AuditTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  draft_id: string | null;
+  workflow: string | null;
+  original_json: string | null;
+  final_json: string | null;
+  reasons_json: string;
+  detail_json: string | null;
+}
+
+export interface CountersTable {
+  name: string;
+  value: number;
+}
+
+export interface MigrationsTable {
+  version: number;
+  name: string;
+  applied_at: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  tokens: TokensTable;
+  workflows: WorkflowsTable;
+  drafts: DraftsTable;
+  decisions: DecisionsTable;
+  outcomes: OutcomesTable;
+  audit_log: AuditTable;
+  counters: CountersTable;
+  schema_migrations: MigrationsTable;
+}
+
+/** Columns SQLite hands back as 0/1 that the store turns back into booleans. */
+export const BOOLEAN_COLUMNS = new Set(['second_review', 'audit', 'audit_pending', 'canary', 'correct']);

@@ -1,0 +1,119 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { type Role, Role as RoleSchema, type Specialty, Specialty as SpecialtySchema, UserId } from '../lib/schema';
+import { appendAudit } from './audit';
+import type { Store } from './store';
+
+/** SHA-256 hex of a token: the only form in which tokens are stored. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export interface CreateTokenInput {
+  user: string;
+  role: Role;
+  name?: string;
+  specialty?: Specialty | Specialty[];
+  /** Who asked for it (audit log); the CLI uses "cli". */
+  actor?: string;
+}
+
+export interface CreatedToken {
+  token: string;
+  id: string;
+  userId: string;
+}
+
+/**
+ * Creates the user if new (updating role, name and specialties otherwise) and issues a fresh token:
+ * 32 random bytes (256 bits), prefixed so it is recognisable in a secret scanner.
+ */
+export async function createToken(store: Store, input: CreateTokenInput): Promise<CreatedToken> {
+  const userId = UserId.parse(input.user);
+  const role = RoleSchema.parse(input.role);
+  const specialties = (
+    input.specialty === undefined ? [] : Array.isArray(input.specialty) ? input.specialty : [input.specialty]
+  ).map((s) => SpecialtySchema.parse(s));
+  const token = `cs_${randomBytes(32).toString('base64url')}`;
+  const id = `tok_${randomBytes(6).toString('hex')}`;
+  const now = new Date().toISOString();
+  await store.write(async (trx) => {
+    const existing = await trx.selectFrom('users').select(['id', 'name']).where('id', '=', userId).executeTakeFirst();
+    if (existing) {
+      await trx
+        .updateTable('users')
+        .set({
+          role,
+          name: input.name ?? existing.name,
+          ...(specialties.length ? { specialties_json: JSON.stringify(specialties) } : {}),
+        })
+        .where('id', '=', userId)
+        .execute();
+    } else {
+      await trx
+        .insertInto('users')
+        .values({
+          id: userId,
+          name: input.name ?? userId,
+          role,
+          specialties_json: JSON.stringify(specialties),
+          created_at: now,
+        })
+        .execute();
+    }
+    await trx
+      .insertInto('tokens')
+      .values({ id, user_id: userId, hash: hashToken(token), name: input.name ?? null, created_at: now })
+      .execute();
+    await appendAudit(trx, {
+      actor: input.actor ?? 'cli',
+      action: 'token.create',
+      detail: { tokenId: id, userId, role, specialties },
+    });
+  });
+  return { token, id, userId };
+}
+
+/** Revokes by token id (`tok_…`) or by the token itself. Returns false when nothing matched. */
+export async function revokeToken(store: Store, tokenOrId: string, actor = 'cli'): Promise<boolean> {
+  const now = new Date().toISOString();
+  return store.write(async (trx) => {
+    const row = await trx
+      .selectFrom('tokens')
+      .select(['id', 'user_id', 'revoked_at'])
+      .where((eb) => eb.or([eb('id', '=', tokenOrId), eb('hash', '=', hashToken(tokenOrId))]))
+      .executeTakeFirst();
+    if (!row) return false;
+    if (!row.revoked_at) await trx.updateTable('tokens').set({ revoked_at: now }).where('id', '=', row.id).execute();
+    await appendAudit(trx, { actor, action: 'token.revoke', detail: { tokenId: row.id, userId: row.user_id } });
+    return true;
+  });
+}
+
+export interface AuthUser {
+  id: string;
+  name: string;
+  role: Role;
+  specialties: Specialty[];
+  tokenId: string;
+}
+
+export async function lookupToken(store: Store, token: string): Promise<AuthUser | null> {
+  const row = await store.db
+    .selectFrom('tokens')
+    .innerJoin('users', 'users.id', 'tokens.user_id')
+    .select([
+      'tokens.id as tokenId',
+      'tokens.revoked_at',
+      'users.id',
+      'users.name',
+      'users.role',
+      'users.specialties_json',
+    ])
+    .where('tokens.hash', '=', hashToken(token))
+    .executeTakeFirst();
+  if (!row || row.revoked_at) return null;
+  const role = RoleSchema.safeParse(row.role);
+  if (!role.success) return null;
+  const specialties = SpecialtySchema.array().catch([]).parse(JSON.parse(row.specialties_json));
+  return { id: row.id, name: row.name, role: role.data, specialties, tokenId: row.tokenId };
+}
