@@ -1,0 +1,306 @@
+import type { z } from 'zod';
+import type { AttentionItem, LocalDecision, QueueItem } from '../messaging';
+import { type Decision, type DecisionResult, Draft, OPEN_STATUSES, type PullOut } from '../schema';
+import { deleteMeta, getMeta, setMeta } from './meta';
+import { type CountersignDb, DraftRow, OutboxRow, ProblemRow } from './schema';
+
+const OPEN = new Set<string>(OPEN_STATUSES);
+const SEQ_MIN = 0;
+const SEQ_MAX = Number.MAX_SAFE_INTEGER;
+
+/** Parse rows read back from IndexedDB; a corrupt row is dropped rather than crashing a view. */
+function parseRows<S extends z.ZodType>(schema: S, rows: unknown[]): z.output<S>[] {
+  const out: z.output<S>[] = [];
+  for (const row of rows) {
+    const parsed = schema.safeParse(row);
+    if (parsed.success) out.push(parsed.data);
+  }
+  return out;
+}
+
+/**
+ * Makes the local snapshot belong to `account` (server + user). Switching person or server drops
+ * the other queue's drafts, cursor and problems; outbox rows stay (tagged with their account) so a
+ * decision is never lost or pushed with the wrong token.
+ */
+export async function useAccount(db: CountersignDb, account: string): Promise<boolean> {
+  return db.transaction('rw', db.drafts, db.meta, db.problems, async () => {
+    if ((await getMeta(db, 'account')) === account) return false;
+    await db.drafts.clear();
+    await db.problems.clear();
+    await deleteMeta(db, 'cursor', 'lastSyncAt', 'failures', 'nextRetryAt', 'problem', 'paused');
+    await setMeta(db, 'account', account);
+    return true;
+  });
+}
+
+export type SaveOutcome = { created: boolean; row: OutboxRow };
+
+/**
+ * Issue 3 §4: ONE transaction adds the outbox row and marks the draft decided here. Resolves only
+ * after IndexedDB committed it. Idempotent on `decision.id`: a content script that retries after a
+ * lost reply gets the first save back, never a second decision.
+ */
+export async function saveDecisionLocally(
+  db: CountersignDb,
+  decision: Decision,
+  account: string,
+  now = new Date(),
+): Promise<SaveOutcome> {
+  return db.transaction('rw', db.outbox, db.drafts, db.meta, async () => {
+    const existing = await db.outbox.get(decision.id);
+    if (existing) return { created: false, row: OutboxRow.parse(existing) };
+    const seq = ((await getMeta(db, 'seq')) ?? 0) + 1;
+    await setMeta(db, 'seq', seq);
+    const row: OutboxRow = OutboxRow.parse({
+      id: decision.id,
+      seq,
+      draftId: decision.draftId,
+      account,
+      decision,
+      state: 'pending',
+      createdAt: now.toISOString(),
+      attempts: 0,
+      result: null,
+      settledAt: null,
+      dismissed: false,
+    });
+    await db.outbox.add(row);
+    await db.drafts.update(decision.draftId, { waiting: 0, localDecisionId: decision.id });
+    return { created: true, row };
+  });
+}
+
+/** The oldest decisions of `account` not yet acknowledged, in save order. */
+export async function pendingBatch(db: CountersignDb, account: string, limit: number): Promise<OutboxRow[]> {
+  const rows = await db.outbox
+    .where('[state+seq]')
+    .between(['pending', SEQ_MIN], ['pending', SEQ_MAX], true, true)
+    .filter((r) => r.account === account)
+    .limit(limit)
+    .toArray();
+  return parseRows(OutboxRow, rows);
+}
+
+export async function countUnsynced(db: CountersignDb, account?: string): Promise<number> {
+  return db.outbox
+    .where('[state+seq]')
+    .between(['pending', SEQ_MIN], ['pending', SEQ_MAX], true, true)
+    .filter((r) => account === undefined || r.account === account)
+    .count();
+}
+
+export async function countWaiting(db: CountersignDb): Promise<number> {
+  return db.drafts.where('waiting').equals(1).count();
+}
+
+/** Counts a push attempt for these rows (shown in diagnostics; never changes their state). */
+export async function markAttempted(db: CountersignDb, ids: string[]): Promise<void> {
+  await db.outbox
+    .where('id')
+    .anyOf(ids)
+    .modify((r) => {
+      r.attempts += 1;
+    });
+}
+
+/**
+ * Applies the server's per-item results in one transaction (issue 3 §5): applied/duplicate → done,
+ * conflict → the person sees who decided instead, rejected → "needs attention" with the message.
+ * Rows without a result stay pending and are sent again (the server deduplicates on the id).
+ */
+export async function applyPushResults(
+  db: CountersignDb,
+  results: DecisionResult[],
+  now = new Date(),
+): Promise<{ settled: string[]; draftIds: string[] }> {
+  return db.transaction('rw', db.outbox, db.drafts, async () => {
+    const settled: string[] = [];
+    const draftIds: string[] = [];
+    for (const result of results) {
+      const row = await db.outbox.get(result.id);
+      if (!row || row.state !== 'pending') continue;
+      const state = result.status === 'applied' || result.status === 'duplicate' ? 'done' : result.status;
+      await db.outbox.update(row.id, { state, result, settledAt: now.toISOString() });
+      settled.push(row.id);
+      draftIds.push(row.draftId);
+      if (state === 'rejected') {
+        // The decision did not count: the draft waits for the person again (if it is still open).
+        const draft = await db.drafts.get(row.draftId);
+        const status = (draft?.draft as { status?: unknown } | undefined)?.status;
+        if (draft && draft.localDecisionId === row.id && typeof status === 'string' && OPEN.has(status)) {
+          await db.drafts.update(row.draftId, { waiting: 1 });
+        }
+      }
+    }
+    return { settled, draftIds };
+  });
+}
+
+export type PullApplied = { upserted: number; removed: number; skipped: number; draftIds: string[] };
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(draft)'}: ${i.message}`)
+    .join('; ');
+}
+
+/**
+ * Writes one pull page and the new cursor in ONE transaction (issue 3 §5), so a worker stopped
+ * mid-pull resumes from a cursor that matches the rows. A malformed draft is skipped and recorded
+ * in `problems` (a visible error), never a crash and never a reason to drop the rest of the page.
+ */
+export async function applyPull(db: CountersignDb, page: PullOut, now = new Date()): Promise<PullApplied> {
+  const at = now.toISOString();
+  return db.transaction('rw', [db.drafts, db.outbox, db.meta, db.problems], async () => {
+    const result: PullApplied = { upserted: 0, removed: 0, skipped: 0, draftIds: [] };
+    const rows: DraftRow[] = [];
+    const removals: string[] = [];
+    const problems: ProblemRow[] = [];
+    const fixed: string[] = [];
+
+    for (const change of page.changes) {
+      if (change.op === 'remove') {
+        removals.push(change.id);
+        continue;
+      }
+      const parsed = Draft.safeParse(change.draft);
+      if (!parsed.success) {
+        const rawId = (change.draft as { id?: unknown } | null)?.id;
+        const draftId = typeof rawId === 'string' ? rawId : null;
+        problems.push({
+          key: `malformed:${draftId ?? `v${change.version}`}`,
+          kind: 'malformed_draft',
+          draftId,
+          message: `A draft${draftId ? ` (${draftId})` : ''} from the server could not be read and was skipped: ${describeIssues(parsed.error)}`,
+          at,
+        });
+        continue;
+      }
+      const draft = parsed.data;
+      fixed.push(`malformed:${draft.id}`);
+      rows.push({
+        id: draft.id,
+        version: change.version,
+        draft,
+        waiting: OPEN.has(draft.status) ? 1 : 0,
+        localDecisionId: null,
+      });
+    }
+
+    // Keep what this browser knows: a draft I decided here does not wait for me while the decision
+    // is pending, done or in conflict (only a rejected decision puts it back).
+    const existing = await db.drafts.bulkGet(rows.map((r) => r.id));
+    const localIds = existing.map((e) => e?.localDecisionId ?? null);
+    const outbox = await db.outbox.bulkGet(localIds.filter((id): id is string => id !== null));
+    const stateOf = new Map(outbox.filter((o) => o !== undefined).map((o) => [o.id, o.state]));
+    rows.forEach((row, i) => {
+      const localId = localIds[i] ?? null;
+      row.localDecisionId = localId;
+      if (localId && stateOf.get(localId) !== 'rejected') row.waiting = 0;
+    });
+
+    await db.drafts.bulkPut(rows);
+    await db.drafts.bulkDelete(removals);
+    await db.problems.bulkPut(problems);
+    await db.problems.bulkDelete(fixed);
+    await setMeta(db, 'cursor', page.cursor);
+
+    result.upserted = rows.length;
+    result.removed = removals.length;
+    result.skipped = problems.length;
+    result.draftIds = [...rows.map((r) => r.id), ...removals];
+    return result;
+  });
+}
+
+function localDecisionOf(row: OutboxRow): LocalDecision {
+  return {
+    decisionId: row.id,
+    action: row.decision.action,
+    decidedAt: row.decision.decidedAt,
+    sync: row.state,
+    decidedBy: row.result?.decidedBy ?? null,
+    error: row.result?.error,
+  };
+}
+
+/** All drafts of the snapshot with what this browser knows of my decision on each, oldest first. */
+export async function listQueue(db: CountersignDb): Promise<QueueItem[]> {
+  return db.transaction('r', db.drafts, db.outbox, async () => {
+    const rows = parseRows(DraftRow, await db.drafts.toArray());
+    const localIds = rows.map((r) => r.localDecisionId).filter((id): id is string => id !== null);
+    const outbox = parseRows(
+      OutboxRow,
+      (await db.outbox.bulkGet(localIds)).filter((r) => r !== undefined),
+    );
+    const byId = new Map(outbox.map((o) => [o.id, o]));
+    const items: QueueItem[] = [];
+    for (const row of rows) {
+      const draft = Draft.safeParse(row.draft);
+      if (!draft.success) continue;
+      const local = row.localDecisionId ? byId.get(row.localDecisionId) : undefined;
+      items.push({ draft: draft.data, local: local ? localDecisionOf(local) : null });
+    }
+    // The pull feed carries no priority rank: oldest first keeps the queue stable between syncs.
+    items.sort((a, b) => a.draft.createdAt.localeCompare(b.draft.createdAt) || a.draft.id.localeCompare(b.draft.id));
+    return items;
+  });
+}
+
+/** The "needs attention" list: conflicts, rejected decisions, malformed drafts skipped. */
+export async function listAttention(db: CountersignDb, account?: string): Promise<AttentionItem[]> {
+  return db.transaction('r', db.outbox, db.problems, async () => {
+    const settled = parseRows(
+      OutboxRow,
+      await db.outbox
+        .where('[state+seq]')
+        .between(['conflict', SEQ_MIN], ['conflict', SEQ_MAX], true, true)
+        .or('[state+seq]')
+        .between(['rejected', SEQ_MIN], ['rejected', SEQ_MAX], true, true)
+        .toArray(),
+    );
+    const items: AttentionItem[] = [];
+    for (const row of settled) {
+      if (row.dismissed || (account !== undefined && row.account !== account)) continue;
+      const who = row.result?.decidedBy;
+      items.push({
+        key: `outbox:${row.id}`,
+        kind: row.state === 'conflict' ? 'conflict' : 'rejected',
+        draftId: row.draftId,
+        decisionId: row.id,
+        message:
+          row.state === 'conflict'
+            ? `Already decided by ${who ?? 'someone else'}${row.result?.draftStatus ? ` (${row.result.draftStatus})` : ''}: your ${row.decision.action} was not applied`
+            : `The server did not accept your ${row.decision.action}: ${row.result?.error ?? 'no reason given'}`,
+        decidedBy: who ?? null,
+        at: row.settledAt ?? row.createdAt,
+      });
+    }
+    for (const p of parseRows(ProblemRow, await db.problems.toArray())) {
+      items.push({ key: p.key, kind: p.kind, draftId: p.draftId, decisionId: null, message: p.message, at: p.at });
+    }
+    return items.sort((a, b) => b.at.localeCompare(a.at));
+  });
+}
+
+/** Removes one item from the "needs attention" list. */
+export async function dismissAttention(db: CountersignDb, key: string): Promise<void> {
+  if (key.startsWith('outbox:')) {
+    await db.outbox.update(key.slice('outbox:'.length), { dismissed: true });
+  } else {
+    await db.problems.delete(key);
+  }
+}
+
+/** A random id for this database, made once (sent nowhere secret; used in logs and the benchmark). */
+export async function clientId(db: CountersignDb): Promise<string> {
+  return db.transaction('rw', db.meta, async () => {
+    const existing = await getMeta(db, 'clientId');
+    if (existing) return existing;
+    const id = crypto.randomUUID();
+    await setMeta(db, 'clientId', id);
+    return id;
+  });
+}

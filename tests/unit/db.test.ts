@@ -1,0 +1,163 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  applyPull,
+  applyPushResults,
+  CountersignDb,
+  countUnsynced,
+  countWaiting,
+  getMeta,
+  listAttention,
+  listQueue,
+  pendingBatch,
+  saveDecisionLocally,
+  useAccount,
+} from '../../lib/db';
+import { makeDecision, makeDraft } from '../../lib/db/testing';
+
+const ACCOUNT = 'http://srv|ana';
+let db: CountersignDb;
+
+beforeEach(async () => {
+  db = new CountersignDb(`test-${crypto.randomUUID()}`);
+  await db.open();
+  await useAccount(db, ACCOUNT);
+});
+afterEach(async () => {
+  await db.delete();
+});
+
+function upserts(...drafts: unknown[]) {
+  return drafts.map((draft, i) => ({ op: 'upsert' as const, version: i + 1, draft }));
+}
+
+describe('pull', () => {
+  it('writes the rows and the cursor together and counts waiting drafts', async () => {
+    await applyPull(db, {
+      changes: upserts(makeDraft('d1'), makeDraft('d2'), makeDraft('d3', { status: 'approved' })),
+      cursor: 'c1',
+      hasMore: false,
+    });
+    expect(await countWaiting(db)).toBe(2);
+    expect(await getMeta(db, 'cursor')).toBe('c1');
+    expect((await listQueue(db)).map((i) => i.draft.id)).toEqual(['d1', 'd2', 'd3']);
+  });
+
+  it('skips a malformed draft with a visible problem and keeps the rest of the page', async () => {
+    const bad = { ...makeDraft('bad'), confidence: 'very' };
+    const res = await applyPull(db, { changes: upserts(makeDraft('d1'), bad), cursor: 'c2', hasMore: false });
+    expect(res).toMatchObject({ upserted: 1, skipped: 1 });
+    expect(await getMeta(db, 'cursor')).toBe('c2');
+    const attention = await listAttention(db);
+    expect(attention).toHaveLength(1);
+    expect(attention[0]).toMatchObject({ kind: 'malformed_draft', draftId: 'bad' });
+    expect(attention[0]?.message).toContain('confidence');
+    // A later valid version of the same draft clears the problem.
+    await applyPull(db, { changes: upserts(makeDraft('bad')), cursor: 'c3', hasMore: false });
+    expect(await listAttention(db)).toHaveLength(0);
+  });
+
+  it('remove changes drop the draft', async () => {
+    await applyPull(db, { changes: upserts(makeDraft('d1')), cursor: 'c1', hasMore: false });
+    await applyPull(db, { changes: [{ op: 'remove', version: 5, id: 'd1' }], cursor: 'c2', hasMore: false });
+    expect(await listQueue(db)).toEqual([]);
+  });
+
+  it('a rolled-back transaction leaves neither rows nor cursor', async () => {
+    await applyPull(db, { changes: upserts(makeDraft('d1')), cursor: 'c1', hasMore: false });
+    // An outer transaction that fails after applyPull ran inside it: IndexedDB must undo both.
+    await expect(
+      db.transaction('rw', [db.drafts, db.outbox, db.meta, db.problems], async () => {
+        await applyPull(db, { changes: upserts(makeDraft('d2')), cursor: 'c2', hasMore: false });
+        throw new Error('worker stopped');
+      }),
+    ).rejects.toThrow('worker stopped');
+    expect(await getMeta(db, 'cursor')).toBe('c1');
+    expect(await db.drafts.get('d2')).toBeUndefined();
+  });
+});
+
+describe('saving a decision', () => {
+  beforeEach(async () => {
+    await applyPull(db, { changes: upserts(makeDraft('d1'), makeDraft('d2')), cursor: 'c1', hasMore: false });
+  });
+
+  it('adds the outbox row and marks the draft decided in one transaction', async () => {
+    const decision = makeDecision('d1');
+    const { created } = await saveDecisionLocally(db, decision, ACCOUNT);
+    expect(created).toBe(true);
+    expect(await countWaiting(db)).toBe(1);
+    expect(await countUnsynced(db)).toBe(1);
+    const item = (await listQueue(db)).find((i) => i.draft.id === 'd1');
+    expect(item?.local).toMatchObject({ decisionId: decision.id, sync: 'pending', action: 'approve' });
+  });
+
+  it('is idempotent on the decision id', async () => {
+    const decision = makeDecision('d1');
+    await saveDecisionLocally(db, decision, ACCOUNT);
+    const again = await saveDecisionLocally(db, decision, ACCOUNT);
+    expect(again.created).toBe(false);
+    expect(await db.outbox.count()).toBe(1);
+  });
+
+  it('is all or nothing: a failure after the outbox write leaves the draft waiting', async () => {
+    const decision = makeDecision('d1');
+    await expect(
+      db.transaction('rw', db.outbox, db.drafts, db.meta, async () => {
+        await saveDecisionLocally(db, decision, ACCOUNT);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await db.outbox.count()).toBe(0);
+    expect(await countWaiting(db)).toBe(2);
+  });
+
+  it('keeps a locally decided draft out of the waiting count when the server sends it again', async () => {
+    await saveDecisionLocally(db, makeDecision('d1'), ACCOUNT);
+    await applyPull(db, { changes: upserts(makeDraft('d1')), cursor: 'c2', hasMore: false });
+    expect(await countWaiting(db)).toBe(1);
+  });
+
+  it('pending batches keep save order, respect the limit and the account', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const d = makeDecision(i % 2 ? 'd1' : 'd2');
+      ids.push(d.id);
+      await saveDecisionLocally(db, d, ACCOUNT);
+    }
+    await saveDecisionLocally(db, makeDecision('d1'), 'other|bob');
+    expect((await pendingBatch(db, ACCOUNT, 3)).map((r) => r.id)).toEqual(ids.slice(0, 3));
+    expect(await pendingBatch(db, ACCOUNT, 50)).toHaveLength(5);
+  });
+
+  it('applies per-item results: done, conflict with who decided, rejected back to waiting', async () => {
+    const a = makeDecision('d1');
+    const b = makeDecision('d2');
+    const c = makeDecision('d2');
+    for (const d of [a, b, c]) await saveDecisionLocally(db, d, ACCOUNT);
+    await applyPushResults(db, [
+      { id: a.id, status: 'duplicate' },
+      { id: b.id, status: 'conflict', decidedBy: 'bob', draftStatus: 'approved' },
+    ]);
+    expect(await countUnsynced(db)).toBe(1);
+    await applyPushResults(db, [{ id: c.id, status: 'rejected', error: 'draft is not visible to you' }]);
+    const attention = await listAttention(db);
+    expect(attention.map((x) => x.kind).sort()).toEqual(['conflict', 'rejected']);
+    expect(attention.find((x) => x.kind === 'conflict')?.message).toContain('bob');
+    expect(attention.find((x) => x.kind === 'rejected')?.message).toContain('not visible');
+    // d2's latest local decision (c) was rejected, so d2 waits for the person again.
+    expect(await countWaiting(db)).toBe(1);
+    expect((await db.outbox.get(a.id))?.state).toBe('done');
+  });
+});
+
+describe('account switch', () => {
+  it('drops the other account snapshot and cursor but keeps its outbox', async () => {
+    await applyPull(db, { changes: upserts(makeDraft('d1')), cursor: 'c1', hasMore: false });
+    await saveDecisionLocally(db, makeDecision('d1'), ACCOUNT);
+    expect(await useAccount(db, 'http://srv|bob')).toBe(true);
+    expect(await db.drafts.count()).toBe(0);
+    expect(await getMeta(db, 'cursor')).toBeUndefined();
+    expect(await db.outbox.count()).toBe(1);
+    expect(await useAccount(db, 'http://srv|bob')).toBe(false);
+  });
+});
