@@ -1,0 +1,4 @@
+export * from './catalog';
+export * from './generate';
+export * from './random';
+export * from './users';
