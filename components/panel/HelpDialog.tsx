@@ -1,0 +1,26 @@
+import { useEffect, useRef } from 'react';
+import { KEY_HELP } from '../../lib/panel/keyboard';
+
+/** Keyboard help, inside the panel (a portal outside the shadow root would lose its styles). */
+export function HelpDialog({ onClose }: { onClose: () => void }) {
+  const close = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    close.current?.focus();
+  }, []);
+  return (
+    <div className="cs-help" role="dialog" aria-modal="false" aria-labelledby="cs-help-title">
+      <h2 id="cs-help-title">Keyboard shortcuts</h2>
+      <dl>
+        {KEY_HELP.map(([keys, what]) => (
+          <div key={keys} style={{ display: 'contents' }}>
+            <dt>{keys}</dt>
+            <dd>{what}</dd>
+          </div>
+        ))}
+      </dl>
+      <button type="button" ref={close} onClick={onClose}>
+        Close help
+      </button>
+    </div>
+  );
+}

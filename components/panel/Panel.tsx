@@ -1,0 +1,472 @@
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { batchMembers, buildRows, type Row } from '../../lib/panel/batch';
+import { copyText, type DecisionInput, makeDecision } from '../../lib/panel/decision';
+import { DwellTracker } from '../../lib/panel/dwell';
+import { describeTarget, KIND_LABEL } from '../../lib/panel/format';
+import { commandFor } from '../../lib/panel/keyboard';
+import { rankDrafts } from '../../lib/panel/ranking';
+import type { ApplyOutcome, PanelItem, PanelPlacement, PendingGroup } from '../../lib/panel/types';
+import { DEFAULT_PLACEMENT } from '../../lib/panel/types';
+import { type Timers, UNDO_MS, UndoQueue } from '../../lib/panel/undo';
+import type { Content, Decision, Draft } from '../../lib/schema';
+import type { PageContext } from '../../lib/sites/types';
+import { BatchHeader } from './BatchHeader';
+import { type CardMode, DraftCard } from './DraftCard';
+import { HelpDialog } from './HelpDialog';
+import { PanelBar } from './PanelBar';
+import { QueueList, type QueueListHandle } from './QueueList';
+import { UndoBar } from './UndoBar';
+
+export interface PanelProps {
+  items: readonly PanelItem[];
+  context: PageContext | null;
+  /** Called for each decision once its undo window has passed: hand it to the worker's outbox. */
+  onCommit: (decision: Decision, draft: Draft) => void;
+  /** Puts approved content on the page when the draft's target is there. */
+  onApply?: (draft: Draft, content: Content) => ApplyOutcome;
+  onCopy?: (text: string) => void | Promise<void>;
+  /** A line under the title: connection or sync state. */
+  status?: { text: string; problem?: boolean } | null;
+  loading?: boolean;
+  /** Queue length on the server when the panel holds only part of it. */
+  total?: number;
+  placement?: PanelPlacement;
+  onPlacementChange?: (p: PanelPlacement) => void;
+  undoMs?: number;
+  timers?: Timers;
+  /** Clock for dwell time (ms, monotonic). */
+  clock?: () => number;
+  /** Height of the list where layout gives none (tests). */
+  fallbackHeight?: number;
+}
+
+type Mode = { id: string; mode: CardMode } | null;
+
+/** The review panel: the page's drafts first, then the queue; decide, undo, batch, keyboard. */
+export function Panel(props: PanelProps) {
+  const { items, context, onCommit, onApply } = props;
+  const placement = props.placement ?? DEFAULT_PLACEMENT;
+  const onCommitRef = useRef(onCommit);
+  onCommitRef.current = onCommit;
+
+  const dwell = useMemo(() => new DwellTracker(props.clock), [props.clock]);
+  const undo = useMemo(
+    () =>
+      new UndoQueue<PendingGroup>(
+        (g) => {
+          for (const e of g.entries) onCommitRef.current(e.decision, e.draft);
+        },
+        props.undoMs ?? UNDO_MS,
+        props.timers,
+      ),
+    [props.undoMs, props.timers],
+  );
+  const pendingVersion = useSyncExternalStore(
+    useCallback((fn) => undo.subscribe(fn), [undo]),
+    () => undo.pending().length + (undo.pending().at(-1)?.key ?? ''),
+  );
+  // Commit what is still waiting when the page goes away: the person did decide.
+  useEffect(() => {
+    const flush = () => undo.flush();
+    window.addEventListener('pagehide', flush);
+    return () => {
+      window.removeEventListener('pagehide', flush);
+      undo.flush();
+    };
+  }, [undo]);
+
+  const [committed, setCommitted] = useState<ReadonlySet<string>>(new Set());
+  const [mode, setMode] = useState<Mode>(null);
+  const [currentId, setCurrentId] = useState<string | null>(null);
+  const [help, setHelp] = useState(false);
+  const [excluded, setExcluded] = useState<ReadonlySet<string>>(new Set());
+  const [notice, setNotice] = useState<string | null>(null);
+
+  // Drafts that are being decided here (in the undo window or sent) leave the list at once.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: pendingVersion signals a change in the undo queue
+  const hidden = useMemo(() => {
+    const s = new Set(committed);
+    for (const g of undo.pending()) for (const e of g.entries) s.add(e.draft.id);
+    return s;
+  }, [committed, undo, pendingVersion]);
+
+  const localById = useMemo(() => new Map(items.map((i) => [i.draft.id, i.local ?? null])), [items]);
+  const ranked = useMemo(() => {
+    const open = items.filter((i) => !hidden.has(i.draft.id) && !isSettled(i)).map((i) => i.draft);
+    return rankDrafts(open, context);
+  }, [items, hidden, context]);
+  const rows = useMemo(() => buildRows(ranked), [ranked]);
+  const draftRows = useMemo(() => {
+    const idx: number[] = [];
+    rows.forEach((r, i) => {
+      if (r.type === 'draft') idx.push(i);
+    });
+    return idx;
+  }, [rows]);
+  const byId = useMemo(() => new Map(ranked.map((r) => [r.draft.id, r.draft])), [ranked]);
+  const matching = ranked.filter((r) => r.forContext).length;
+
+  // The current card: the one chosen, else the first (the page's best match).
+  const current = currentId && byId.has(currentId) ? currentId : (ranked[0]?.draft.id ?? null);
+  const currentIdx = current ? draftRows.findIndex((ri) => rowId(rows[ri]) === current) : -1;
+
+  // ---- focus and scrolling ----
+  const root = useRef<HTMLElement | null>(null);
+  const list = useRef<QueueListHandle | null>(null);
+  const cards = useRef(new Map<string, HTMLElement>());
+  const wantFocus = useRef<string | null>(null);
+  const observer = useRef<IntersectionObserver | null>(null);
+
+  const focusWithin = () => {
+    const r = root.current;
+    if (!r) return false;
+    const active = (r.getRootNode() as Document | ShadowRoot).activeElement;
+    return !!active && r.contains(active);
+  };
+  const focusCard = useCallback((id: string | null) => {
+    if (!id) {
+      root.current?.querySelector<HTMLElement>('.cs-bar h2')?.focus();
+      return;
+    }
+    const el = cards.current.get(id);
+    if (el) {
+      el.focus();
+      wantFocus.current = null;
+    } else {
+      wantFocus.current = id; // the card renders after the list scrolls; cardRef focuses it then
+    }
+  }, []);
+  const cardRef = useCallback(
+    (id: string, el: HTMLElement | null) => {
+      const prev = cards.current.get(id);
+      if (prev && prev !== el) {
+        observer.current?.unobserve(prev);
+        dwell.setVisible(id, false);
+      }
+      if (el) {
+        cards.current.set(id, el);
+        if (observer.current) observer.current.observe(el);
+        else dwell.setVisible(id, true);
+        if (wantFocus.current === id) {
+          wantFocus.current = null;
+          el.focus();
+        }
+      } else {
+        cards.current.delete(id);
+        dwell.setVisible(id, false);
+      }
+    },
+    [dwell],
+  );
+  const scrollEl = useRef<HTMLElement | null>(null);
+  const setScrollEl = useCallback(
+    (el: HTMLElement | null) => {
+      if (el === scrollEl.current) return;
+      scrollEl.current = el;
+      observer.current?.disconnect();
+      observer.current = null;
+      if (el && typeof IntersectionObserver !== 'undefined') {
+        // Dwell counts only while the card is really in view: at least half of it, or most of the list.
+        observer.current = new IntersectionObserver(
+          (entries) => {
+            for (const en of entries) {
+              const id = (en.target as HTMLElement).dataset.draftId;
+              if (id) dwell.setVisible(id, en.isIntersecting && en.intersectionRatio >= 0.5);
+            }
+          },
+          { root: el, threshold: [0, 0.5, 1] },
+        );
+        for (const c of cards.current.values()) observer.current.observe(c);
+      }
+    },
+    [dwell],
+  );
+
+  const moveTo = useCallback(
+    (id: string | null, focus: boolean) => {
+      setCurrentId(id);
+      if (!id) return;
+      const rowIndex = rows.findIndex((r) => rowId(r) === id);
+      if (rowIndex >= 0) list.current?.scrollToIndex(rowIndex);
+      if (focus) focusCard(id);
+    },
+    [rows, focusCard],
+  );
+
+  // ---- dwell: the current card, the page visible and focused, the panel open ----
+  useEffect(() => {
+    dwell.setCurrent(current);
+  }, [dwell, current]);
+  useEffect(() => {
+    const update = () =>
+      dwell.setPageActive(!placement.collapsed && document.visibilityState === 'visible' && document.hasFocus());
+    update();
+    window.addEventListener('focus', update);
+    window.addEventListener('blur', update);
+    document.addEventListener('visibilitychange', update);
+    return () => {
+      window.removeEventListener('focus', update);
+      window.removeEventListener('blur', update);
+      document.removeEventListener('visibilitychange', update);
+    };
+  }, [dwell, placement.collapsed]);
+
+  // ---- deciding ----
+  const nextAfter = (ids: readonly string[]): string | null => {
+    const gone = new Set(ids);
+    const order = draftRows.map((ri) => rowId(rows[ri])!);
+    const start = Math.max(0, order.indexOf(ids[0]!));
+    for (let i = start; i < order.length; i++) if (!gone.has(order[i]!)) return order[i]!;
+    for (let i = start - 1; i >= 0; i--) if (!gone.has(order[i]!)) return order[i]!;
+    return null;
+  };
+
+  const decide = (drafts: Draft[], input: DecisionInput, label: string, content?: Content) => {
+    const hadFocus = focusWithin();
+    const entries = drafts.map((draft) => ({ draft, decision: makeDecision(draft, input, dwell.take(draft.id)) }));
+    const group: PendingGroup = { key: entries[0]!.decision.id, label, entries };
+    if ((input.action === 'approve' || input.action === 'edit') && drafts.length === 1) {
+      const draft = drafts[0]!;
+      const finalContent = content ?? draft.content;
+      group.content = finalContent;
+      try {
+        group.apply = onApply?.(draft, finalContent);
+      } catch (err) {
+        group.apply = {
+          placed: false,
+          where: `nowhere on this page (${err instanceof Error ? err.message : 'error'})`,
+        };
+      }
+      if (!group.apply?.placed) group.copy = copyText(draft, finalContent);
+    }
+    const next = nextAfter(drafts.map((d) => d.id));
+    setMode(null);
+    setNotice(null);
+    undo.push(group.key, group);
+    setCurrentId(next);
+    if (hadFocus) focusCard(next);
+  };
+
+  const draftLabel = (d: Draft) => `${KIND_LABEL[d.kind]} to ${d.target.name ?? d.target.email ?? describeTarget(d)}`;
+
+  const approve = (id: string) => {
+    const d = byId.get(id);
+    if (d) decide([d], { action: 'approve' }, `Approved: ${draftLabel(d)}`);
+  };
+
+  const doUndo = () => {
+    const g = undo.undo();
+    if (!g) {
+      setNotice('Nothing to undo.');
+      return;
+    }
+    g.apply?.revert?.();
+    for (const e of g.entries) dwell.restore(e.draft.id, e.decision.dwellMs ?? 0);
+    const first = g.entries[0]!.draft.id;
+    setNotice(`Undone: ${g.label}`);
+    // The card comes back; put the person on it again.
+    setCurrentId(first);
+    if (focusWithin()) wantFocus.current = first;
+    queueMicrotask(() => {
+      const rowIndex = rows.findIndex((r) => rowId(r) === first);
+      if (rowIndex >= 0) list.current?.scrollToIndex(rowIndex);
+    });
+  };
+
+  // Decisions older than the undo window leave the pending list; remember them as decided
+  // until the worker's view no longer lists them as open.
+  useEffect(() => {
+    const pendingIds = new Set<string>();
+    for (const g of undo.pending()) for (const e of g.entries) pendingIds.add(e.draft.id);
+    return undo.subscribe(() => {
+      const now = new Set<string>();
+      for (const g of undo.pending()) for (const e of g.entries) now.add(e.draft.id);
+      const done = [...pendingIds].filter((id) => !now.has(id));
+      pendingIds.clear();
+      for (const id of now) pendingIds.add(id);
+      if (done.length) setCommitted((c) => new Set([...c, ...done]));
+    });
+  }, [undo]);
+  // Committed ids the worker no longer lists can be forgotten.
+  useEffect(() => {
+    setCommitted((c) => {
+      const still = [...c].filter((id) => items.some((i) => i.draft.id === id && !isSettled(i)));
+      return still.length === c.size ? c : new Set(still);
+    });
+  }, [items]);
+
+  const onMode = useCallback((id: string, m: CardMode) => {
+    setCurrentId(id);
+    setMode(m === 'view' ? null : { id, mode: m });
+    if (m === 'view') queueMicrotask(() => cards.current.get(id)?.focus());
+  }, []);
+
+  const toggleExcluded = useCallback((id: string) => {
+    setExcluded((s) => {
+      const n = new Set(s);
+      if (n.has(id)) n.delete(id);
+      else n.add(id);
+      return n;
+    });
+  }, []);
+
+  // ---- keyboard (only while focus is inside the panel: the page keeps its own shortcuts) ----
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    const cmd = commandFor({ key: e.key, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey, target: e.target });
+    if (!cmd) return;
+    if (cmd === 'close') {
+      if (help) setHelp(false);
+      else if (mode) onMode(mode.id, 'view');
+      else return;
+      e.preventDefault();
+      return;
+    }
+    e.preventDefault();
+    if (cmd === 'help') return setHelp((h) => !h);
+    if (cmd === 'undo') return doUndo();
+    if (cmd === 'next' || cmd === 'prev') {
+      if (currentIdx < 0) return;
+      const to = Math.min(draftRows.length - 1, Math.max(0, currentIdx + (cmd === 'next' ? 1 : -1)));
+      setMode(null);
+      moveTo(rowId(rows[draftRows[to]!]), true);
+      return;
+    }
+    if (!current) return;
+    if (cmd === 'approve') return approve(current);
+    if (cmd === 'edit') return onMode(current, 'edit');
+    if (cmd === 'reject') return onMode(current, 'reject');
+    if (cmd === 'escalate') return onMode(current, 'escalate');
+  };
+
+  // ---- rendering ----
+  const now = Date.now();
+  const pendingTop = undo.pending().at(-1) ?? null;
+  const total = props.total ?? ranked.length;
+  const renderRow = (index: number) => {
+    const row = rows[index]!;
+    if (row.type === 'group') {
+      const members = batchMembers(row.ids, excluded).filter((id) => byId.has(id));
+      return (
+        <BatchHeader
+          segment={row.segment}
+          total={row.ids.length}
+          included={members.length}
+          onApproveAll={() => {
+            const ds = members.map((id) => byId.get(id)!);
+            decide(ds, { action: 'approve' }, `Approved ${ds.length} drafts of “${row.segment}”`);
+          }}
+          onRejectAll={(r) => {
+            const ds = members.map((id) => byId.get(id)!);
+            decide(ds, { action: 'reject', ...r }, `Rejected ${ds.length} drafts of “${row.segment}”`);
+          }}
+        />
+      );
+    }
+    const d = row.item.draft;
+    const position = draftRows.indexOf(index) + 1;
+    return (
+      <DraftCard
+        draft={d}
+        forContext={row.item.forContext}
+        current={d.id === current}
+        mode={mode?.id === d.id ? mode.mode : 'view'}
+        position={position}
+        total={ranked.length}
+        local={localById.get(d.id)}
+        excluded={row.segment ? excluded.has(d.id) : undefined}
+        onToggleExcluded={toggleExcluded}
+        onMode={onMode}
+        onApprove={approve}
+        onEditSave={(id, r) => {
+          const dd = byId.get(id);
+          if (dd) decide([dd], { action: 'edit', ...r }, `Edited and approved: ${draftLabel(dd)}`, r.content);
+        }}
+        onReject={(id, r) => {
+          const dd = byId.get(id);
+          if (dd) decide([dd], { action: 'reject', ...r }, `Rejected: ${draftLabel(dd)}`);
+        }}
+        onEscalate={(id, r) => {
+          const dd = byId.get(id);
+          if (dd) decide([dd], { action: 'escalate', ...r }, `Escalated: ${draftLabel(dd)}`);
+        }}
+        onCopy={props.onCopy ? (id) => void props.onCopy!(copyText(byId.get(id)!)) : undefined}
+        onFocusCard={setCurrentId}
+        cardRef={cardRef}
+        now={now}
+      />
+    );
+  };
+
+  const setPlacement = (p: Partial<PanelPlacement>) => props.onPlacementChange?.({ ...placement, ...p });
+
+  return (
+    <aside
+      ref={root}
+      aria-label="Countersign"
+      className={`cs-root${placement.side === 'left' ? ' cs-left' : ''}${placement.collapsed ? ' cs-collapsed' : ''}`}
+      style={{ top: `${placement.top}px` }}
+      onKeyDown={onKeyDown}
+    >
+      {placement.collapsed ? (
+        <button
+          type="button"
+          className="cs-tab cs-primary"
+          aria-expanded={false}
+          onClick={() => setPlacement({ collapsed: false })}
+        >
+          Countersign · {total} {matching ? `(${matching} here)` : ''}
+        </button>
+      ) : (
+        <>
+          <PanelBar
+            count={ranked.length}
+            total={total}
+            matching={matching}
+            placement={placement}
+            onPlacement={setPlacement}
+            onHelp={() => setHelp((h) => !h)}
+          />
+          {props.status ? (
+            <p className={`cs-status${props.status.problem ? ' cs-problem' : ''}`}>{props.status.text}</p>
+          ) : null}
+          {help ? (
+            <HelpDialog
+              onClose={() => {
+                setHelp(false);
+                focusCard(current);
+              }}
+            />
+          ) : null}
+          {ranked.length === 0 ? (
+            <p className="cs-empty">{props.loading ? 'Loading drafts…' : 'No drafts waiting for you.'}</p>
+          ) : (
+            <QueueList
+              label="Drafts to review"
+              count={rows.length}
+              getKey={(i) => rows[i]!.key}
+              estimateSize={(i) => (rows[i]?.type === 'group' ? 90 : 420)}
+              renderRow={renderRow}
+              fallbackHeight={props.fallbackHeight}
+              handle={list}
+              scrollRef={setScrollEl}
+            />
+          )}
+          <UndoBar
+            pending={pendingTop}
+            notice={notice}
+            onUndo={doUndo}
+            onCopy={props.onCopy ? (t) => void props.onCopy!(t) : undefined}
+          />
+        </>
+      )}
+    </aside>
+  );
+}
+
+function isSettled(i: PanelItem): boolean {
+  return !!i.local && (i.local.sync === 'pending' || i.local.sync === 'done');
+}
+
+function rowId(r: Row | undefined): string | null {
+  return r?.type === 'draft' ? r.item.draft.id : null;
+}

@@ -1,0 +1,55 @@
+import { useEffect, useRef, useState } from 'react';
+import { ReasonPicker } from './ReasonPicker';
+
+/** Reject with at least one reason code and an optional note. */
+export function RejectForm({
+  onConfirm,
+  onCancel,
+  confirmLabel = 'Confirm reject',
+  label = 'Reject draft',
+}: {
+  onConfirm: (r: { reasons: string[]; note?: string }) => void;
+  onCancel: () => void;
+  confirmLabel?: string;
+  label?: string;
+}) {
+  const [reasons, setReasons] = useState<string[]>([]);
+  const [note, setNote] = useState('');
+  const [tried, setTried] = useState(false);
+  const first = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    first.current?.focus();
+  }, []);
+  const submit = (e: React.FormEvent) => {
+    e.preventDefault();
+    setTried(true);
+    if (reasons.length === 0) {
+      first.current?.focus();
+      return;
+    }
+    onConfirm({ reasons, note: note || undefined });
+  };
+  return (
+    <form className="cs-form" onSubmit={submit} aria-label={label}>
+      <ReasonPicker
+        legend="Why reject it? (at least one)"
+        value={reasons}
+        onChange={setReasons}
+        invalid={tried && reasons.length === 0}
+        firstRef={first}
+      />
+      <label className="cs-field">
+        Note (optional)
+        <textarea className="cs-note" value={note} onChange={(e) => setNote(e.target.value)} />
+      </label>
+      <div className="cs-actions">
+        <button type="submit" className="cs-primary">
+          {confirmLabel}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
