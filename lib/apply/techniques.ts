@@ -1,0 +1,266 @@
+import { editingHost, findNativeField, isTextField } from './detect';
+import type { SelectionMemory } from './selection';
+
+/**
+ * Insertion techniques, one per kind of editor (sites.md, "Putting text into editors").
+ * None of them builds markup from the draft: Gmail enforces Trusted Types, and HTML built by a
+ * content script would still run handlers in the page. Text goes in as text only.
+ */
+export type Technique =
+  | 'prototype-setter'
+  | 'lightning-setter'
+  | 'exec-insert-text'
+  | 'text-nodes'
+  | 'synthetic-paste'
+  | 'beforeinput-replacement';
+
+/** Where the text goes inside the editor. `caret` = the person's remembered caret (else the start). */
+export type Placement = 'replace' | 'caret' | 'start' | 'end';
+
+export interface TechniqueInput {
+  el: Element;
+  text: string;
+  placement: Placement;
+  memory?: SelectionMemory;
+}
+
+/** `true` when the editor accepted the event (it may still need a tick to render). */
+export type TechniqueFn = (input: TechniqueInput) => Promise<boolean>;
+
+const tick = () => new Promise<void>((r) => setTimeout(r, 0));
+
+/**
+ * Waits for the page to see a selection change: React (Draft.js) and Quill read the DOM selection
+ * on `selectionchange`, which Chromium dispatches as a separate task after the change.
+ */
+function afterSelectionChange(doc: Document, ms = 50): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      doc.removeEventListener('selectionchange', onChange);
+      // One more task so listeners registered before ours (the page's) have run.
+      setTimeout(resolve, 0);
+    };
+    const onChange = () => done();
+    const timer = setTimeout(done, ms);
+    doc.addEventListener('selectionchange', onChange, { once: true });
+  });
+}
+
+/** The native `value` setter, bypassing React's value tracker that a plain `.value =` trips. */
+export function setNativeValue(field: HTMLInputElement | HTMLTextAreaElement, value: string): void {
+  const proto = field.localName === 'textarea' ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+  const setter = Object.getOwnPropertyDescriptor(proto, 'value')?.set;
+  if (setter) setter.call(field, value);
+  else field.value = value;
+}
+
+/** The field's new value for a placement (inputs keep their own selection offsets, even unfocused). */
+function composeValue(field: HTMLInputElement | HTMLTextAreaElement, text: string, input: TechniqueInput): string {
+  const old = field.value;
+  switch (input.placement) {
+    case 'replace':
+      return text;
+    case 'start':
+      return text + old;
+    case 'end':
+      return old + text;
+    case 'caret': {
+      const saved = input.memory?.saved(field);
+      if (saved?.kind !== 'text') return text + old;
+      return old.slice(0, saved.start) + text + old.slice(saved.end);
+    }
+  }
+}
+
+/** React-controlled (or any) input/textarea: prototype setter, then `input` and `change`. */
+export const reactInput: TechniqueFn = async (input) => {
+  const field = input.el;
+  if (!isTextField(field)) return false;
+  setNativeValue(field, composeValue(field, input.text, input));
+  field.dispatchEvent(new Event('input', { bubbles: true }));
+  field.dispatchEvent(new Event('change', { bubbles: true }));
+  return true;
+};
+
+/**
+ * Lightning base components commit on `input` from the inner native field (bubbles + composed, so
+ * it crosses the shadow boundary) and re-emit `change`; the blur runs their commit/validation.
+ * Setting `host.value` only changes what is displayed.
+ */
+export const lightningInput: TechniqueFn = async (input) => {
+  const field = findNativeField(input.el);
+  if (!field) return false;
+  field.focus({ preventScroll: true });
+  setNativeValue(field, composeValue(field, input.text, input));
+  field.dispatchEvent(
+    new InputEvent('input', {
+      bubbles: true,
+      composed: true,
+      inputType: 'insertReplacementText',
+      data: input.text,
+    }),
+  );
+  field.blur();
+  return true;
+};
+
+/** First/last text position inside `el`, so rich editors map the DOM point to a model position. */
+function edgeRange(el: Element, atStart: boolean): Range {
+  const doc = el.ownerDocument;
+  const range = doc.createRange();
+  const walker = doc.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  let node: Node | null = null;
+  if (atStart) node = walker.nextNode();
+  else for (let n = walker.nextNode(); n; n = walker.nextNode()) node = n;
+  if (node) {
+    const offset = atStart ? 0 : (node.textContent ?? '').length;
+    range.setStart(node, offset);
+    range.collapse(true);
+  } else {
+    range.selectNodeContents(el);
+    range.collapse(atStart);
+  }
+  return range;
+}
+
+/**
+ * Focuses a contenteditable and puts the selection where the text should go: the remembered caret,
+ * the whole content (replace), or an edge. Returns false when the editor cannot take focus.
+ */
+export function placeCaret(el: Element, placement: Placement, memory?: SelectionMemory): boolean {
+  const doc = el.ownerDocument;
+  (el as HTMLElement).focus?.({ preventScroll: true });
+  const sel = doc.getSelection();
+  if (!sel) return false;
+  if (placement === 'caret' && memory?.restore(el)) return true;
+  let range: Range;
+  if (placement === 'replace') {
+    range = doc.createRange();
+    range.selectNodeContents(el);
+  } else {
+    range = edgeRange(el, placement !== 'end');
+  }
+  sel.removeAllRanges();
+  sel.addRange(range);
+  return true;
+}
+
+/** Text field via the browser's own editing command: trusted `input` event and undo kept. */
+export const execInsertIntoField: TechniqueFn = async (input) => {
+  const field = input.el;
+  if (!isTextField(field)) return false;
+  field.focus({ preventScroll: true });
+  if (input.placement === 'replace') field.select();
+  else if (input.placement === 'caret' && input.memory?.restore(field)) {
+    // caret restored
+  } else {
+    const at = input.placement === 'end' ? field.value.length : 0;
+    field.setSelectionRange(at, at);
+  }
+  return field.ownerDocument.execCommand('insertText', false, input.text);
+};
+
+/**
+ * Plain contenteditable (Gmail, Outlook): `execCommand('insertText')` gives a trusted `input`
+ * event that their autosave listens to, keeps undo, and is allowed under Trusted Types.
+ */
+export const execInsertText: TechniqueFn = async (input) => {
+  const { el } = input;
+  if (!placeCaret(el, input.placement, input.memory)) return false;
+  const doc = el.ownerDocument;
+  const sel = doc.getSelection();
+  if (!sel?.anchorNode || editingHost(sel.anchorNode) !== editingHost(el)) return false;
+  return doc.execCommand('insertText', false, input.text);
+};
+
+/**
+ * Fallback for contenteditable when `execCommand` is refused: text nodes and `<br>` built with the
+ * DOM (never markup), then an `input` event — Gmail saves drafts only after such an event.
+ */
+export const insertTextNodes: TechniqueFn = async (input) => {
+  const { el, text } = input;
+  if (!placeCaret(el, input.placement, input.memory)) return false;
+  const doc = el.ownerDocument;
+  const sel = doc.getSelection();
+  if (!sel || sel.rangeCount === 0) return false;
+  const range = sel.getRangeAt(0);
+  if (!el.contains(range.startContainer)) return false;
+  range.deleteContents();
+  const frag = doc.createDocumentFragment();
+  text.split('\n').forEach((line, i) => {
+    if (i > 0) frag.appendChild(doc.createElement('br'));
+    if (line) frag.appendChild(doc.createTextNode(line));
+  });
+  const last = frag.lastChild;
+  range.insertNode(frag);
+  if (last) {
+    range.setStartAfter(last);
+    range.collapse(true);
+    sel.removeAllRanges();
+    sel.addRange(range);
+  }
+  el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: text }));
+  return true;
+};
+
+function textTransfer(text: string): DataTransfer {
+  const dt = new DataTransfer();
+  dt.setData('text/plain', text);
+  return dt;
+}
+
+/**
+ * Draft.js, Quill 2, ProseMirror, CKEditor 5: a synthetic `paste` carrying `text/plain`. Draft.js
+ * keeps every line this way (a multi-line `insertText` leaves only the last line in its state).
+ * Only text/plain: the draft is never turned into markup.
+ */
+export const syntheticPaste: TechniqueFn = async (input) => {
+  const { el } = input;
+  if (!placeCaret(el, input.placement, input.memory)) return false;
+  // Let the editor read the new DOM selection into its model before the paste uses it.
+  await afterSelectionChange(el.ownerDocument);
+  const ev = new ClipboardEvent('paste', {
+    clipboardData: textTransfer(input.text),
+    bubbles: true,
+    cancelable: true,
+    composed: true,
+  });
+  el.dispatchEvent(ev);
+  // An editor that handled the paste cancels the browser default.
+  return ev.defaultPrevented;
+};
+
+/**
+ * Slate and Lexical act on `beforeinput`; `insertReplacementText` with a `dataTransfer` is what a
+ * spell-checker replacement looks like to them. Confirmed with a MutationObserver (they render async).
+ */
+export const beforeInputReplacement: TechniqueFn = async (input) => {
+  const { el } = input;
+  if (!placeCaret(el, input.placement, input.memory)) return false;
+  await afterSelectionChange(el.ownerDocument);
+  const changed = new Promise<boolean>((resolve) => {
+    const mo = new MutationObserver(() => {
+      mo.disconnect();
+      clearTimeout(timer);
+      resolve(true);
+    });
+    const timer = setTimeout(() => {
+      mo.disconnect();
+      resolve(false);
+    }, 150);
+    mo.observe(el, { childList: true, subtree: true, characterData: true });
+  });
+  const ev = new InputEvent('beforeinput', {
+    inputType: 'insertReplacementText',
+    data: input.text,
+    dataTransfer: textTransfer(input.text),
+    bubbles: true,
+    cancelable: true,
+    composed: true,
+  });
+  el.dispatchEvent(ev);
+  const mutated = await changed;
+  await tick();
+  return ev.defaultPrevented && mutated;
+};

@@ -1,0 +1,113 @@
+/**
+ * Small DOM helpers shared by the adapters. Every lookup tolerates "not found": selectors break
+ * (sites.md), so the adapters list fallbacks and these helpers try them in order.
+ */
+
+export type Root = Document | Element | ShadowRoot;
+
+/** First match of the first selector that matches anything (selectors listed newest first). */
+export function first<T extends Element = Element>(root: Root, selectors: readonly string[]): T | null {
+  for (const s of selectors) {
+    try {
+      const el = root.querySelector<T>(s);
+      if (el) return el;
+    } catch {
+      // An unsupported selector in an older browser must not break the others.
+    }
+  }
+  return null;
+}
+
+/** All matches of every selector, de-duplicated, in selector order. */
+export function all<T extends Element = Element>(root: Root, selectors: readonly string[]): T[] {
+  const seen = new Set<T>();
+  for (const s of selectors) {
+    try {
+      for (const el of root.querySelectorAll<T>(s)) seen.add(el);
+    } catch {
+      // see first()
+    }
+  }
+  return [...seen];
+}
+
+/** The nearest ancestor (or self) matching one of the selectors, tried newest first. */
+export function closest(el: Element, selectors: readonly string[]): Element | null {
+  for (const s of selectors) {
+    try {
+      const hit = el.closest(s);
+      if (hit) return hit;
+    } catch {
+      // see first()
+    }
+  }
+  return null;
+}
+
+/**
+ * Whether the person can see the element. Hidden tabs (HubSpot), cached record pages (Salesforce)
+ * and a reply's hidden subject (Gmail) stay in the DOM; text must never go there.
+ */
+export function isShown(el: Element): boolean {
+  if (!el.isConnected) return false;
+  if (el.localName === 'input' && el.getAttribute('type') === 'hidden') return false;
+  const check = (el as Element & { checkVisibility?: (o?: object) => boolean }).checkVisibility;
+  if (typeof check === 'function') return check.call(el, { visibilityProperty: true });
+  for (let n: Element | null = el; n; n = n.parentElement) {
+    if (n.hasAttribute('hidden')) return false;
+    const style = (n as HTMLElement).style;
+    if (style && (style.display === 'none' || style.visibility === 'hidden')) return false;
+  }
+  return true;
+}
+
+const EMAIL_RE = /[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+
+/** Every email address in a string, lower-cased. */
+export function emailsInText(text: string): string[] {
+  return [...text.matchAll(EMAIL_RE)].map((m) => m[0].toLowerCase());
+}
+
+/** A chip's text "Name <email>" (Outlook) or "Name" → the name part, if any. */
+export function nameFromChip(text: string): string | undefined {
+  const m = /^\s*"?([^"<]+?)"?\s*<[^>]+>\s*$/.exec(text);
+  const name = (m ? m[1] : text)?.trim();
+  if (!name || name.includes('@')) return undefined;
+  return name;
+}
+
+/** Lower-cased, de-duplicated, without the person's own addresses. */
+export function cleanEmails(list: Iterable<string | null | undefined>, exclude: readonly string[] = []): string[] {
+  const out = new Set<string>();
+  const ex = new Set(exclude.map((e) => e.toLowerCase()));
+  for (const raw of list) {
+    const e = raw?.trim().toLowerCase();
+    if (e?.includes('@') && !ex.has(e)) out.add(e);
+  }
+  return [...out];
+}
+
+export function cleanNames(list: Iterable<string | null | undefined>, exclude: readonly string[] = []): string[] {
+  const out = new Set<string>();
+  const ex = new Set(exclude.map((e) => e.toLowerCase()));
+  for (const raw of list) {
+    const n = raw?.replace(/\s+/g, ' ').trim();
+    if (n && !n.includes('@') && !ex.has(n.toLowerCase())) out.add(n);
+  }
+  return [...out];
+}
+
+export function text(el: Element | null | undefined): string {
+  return el?.textContent?.replace(/\s+/g, ' ').trim() ?? '';
+}
+
+/** An attribute value safe to put inside `[attr="…"]`; property/field API names are word characters. */
+export function attrValue(v: string): string | null {
+  return /^[A-Za-z0-9_.:-]+$/.test(v) ? v : null;
+}
+
+/** Emails a draft is addressed to: `target.email` and any in `content.to`. */
+export function draftEmails(draft: { target: { email?: string }; kind: string; content: unknown }): string[] {
+  const to = draft.kind === 'email' ? ((draft.content as { to?: string }).to ?? '') : '';
+  return cleanEmails([draft.target.email, ...emailsInText(to)]);
+}
