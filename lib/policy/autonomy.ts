@@ -1,0 +1,234 @@
+import type { AutonomyOut, AutonomyProposal, GovItem, Recommendation, ThresholdAdjustment } from '../schema/governance';
+import type { Level } from '../schema/workflow';
+import { latestOutcome } from './calibration';
+import { metricSet } from './metrics';
+import { recommend } from './recommendation';
+import { clopperPearsonUpper, wilson } from './stats';
+
+/**
+ * The evidence each step up the autonomy ladder asks for. Figures from the practice guides:
+ * verify exceptions after ~100 reviews at 80%+ approved unchanged; periodic audit after 200+;
+ * drop review gates only after a statistically meaningful sample, typically 500 checked outputs.
+ */
+export const GRADUATION = {
+  toExceptions: { reviews: 100, approveUnchanged: 0.8 },
+  toAudit: { reviews: 200, checked: 50 },
+  toAutonomous: { audited: 500 },
+  /** Rolling window for step-back and auto-adjustment ("below target for a week"). */
+  windowDays: 7,
+  /** Minimum checks in the window before a dip is believed. */
+  minRecentChecks: 20,
+  /** Loosen only when this share of reviews was approved unchanged (the guides' 90%). */
+  loosenUnnecessary: 0.9,
+  minReviewsToLoosen: 50,
+  /** Largest single loosening step: trust is handed back gradually. */
+  maxLoosenStep: 0.05,
+  tightenStep: 0.02,
+} as const;
+
+const LADDER: Level[] = ['review_all', 'review_exceptions', 'audit', 'autonomous'];
+const DAY_MS = 86_400_000;
+
+export interface PolicyView {
+  workflow: string;
+  level: Level;
+  autoThreshold: number;
+  reviewThreshold: number;
+  falseAutoTarget: number;
+}
+
+function pct(x: number | null, d = 0): string {
+  return x === null ? 'n/a' : `${(x * 100).toFixed(d)}%`;
+}
+
+function recent(items: readonly GovItem[], now: number): GovItem[] {
+  const from = now - GRADUATION.windowDays * DAY_MS;
+  return items.filter((it) => Date.parse(it.createdAt) >= from);
+}
+
+/**
+ * Whether the evidence supports moving the workflow one level up. Always a proposal for an admin
+ * to accept, never applied here: autonomy is earned and granted, not assumed.
+ */
+export function proposeGraduation(
+  items: readonly GovItem[],
+  policy: PolicyView,
+  options: { now?: number; recommendation?: Recommendation } = {},
+): AutonomyOut {
+  const now = options.now ?? Date.now();
+  const m = metricSet(items, { days: 1, now });
+  const target = policy.falseAutoTarget;
+  const blockers: string[] = [];
+  const idx = LADDER.indexOf(policy.level);
+  const evidence: Record<string, number | null> = {
+    reviews: m.reviewed,
+    approveUnchangedRate: m.approveUnchangedRate,
+    postReviewErrorRate: m.postReviewErrorRate,
+    checkedReviewed: m.checkedReviewed,
+    falseAutoRate: m.falseAutoRate,
+    auditedAuto: m.auditedAuto,
+  };
+  const out: AutonomyOut = { workflow: policy.workflow, level: policy.level, proposal: null, blockers };
+  const step = stepBack(items, policy, { now });
+  if (step) {
+    out.proposal = step;
+    return out;
+  }
+  if (idx >= LADDER.length - 1) {
+    blockers.push('Already autonomous: nothing further to graduate to; audits keep watching for drift.');
+    return out;
+  }
+  const to = LADDER[idx + 1]!;
+  const reasons: string[] = [];
+  if (policy.level === 'review_all') {
+    const g = GRADUATION.toExceptions;
+    if (m.reviewed < g.reviews) blockers.push(`${m.reviewed} of the ${g.reviews} reviews needed.`);
+    if ((m.approveUnchangedRate ?? 0) < g.approveUnchanged)
+      blockers.push(`${pct(m.approveUnchangedRate)} approved unchanged; ${pct(g.approveUnchanged)} needed.`);
+    reasons.push(
+      `${m.reviewed} reviews with ${pct(m.approveUnchangedRate)} approved unchanged (needs ≥ ${g.reviews} and ≥ ${pct(g.approveUnchanged)}).`,
+    );
+  } else if (policy.level === 'review_exceptions') {
+    const g = GRADUATION.toAudit;
+    if (m.reviewed < g.reviews) blockers.push(`${m.reviewed} of the ${g.reviews} reviews needed.`);
+    if (m.checkedReviewed < g.checked)
+      blockers.push(`${m.checkedReviewed} of the ${g.checked} outcome checks on reviewed drafts needed.`);
+    else if ((m.postReviewErrorRate ?? 1) > target)
+      blockers.push(`Post-review error rate ${pct(m.postReviewErrorRate, 1)} is above the ${pct(target, 1)} target.`);
+    if (m.auditedAuto > 0 && (m.falseAutoRate ?? 0) > target)
+      blockers.push(`False-auto-approval rate ${pct(m.falseAutoRate, 1)} is above the ${pct(target, 1)} target.`);
+    reasons.push(
+      `${m.reviewed} reviews; ${m.checkedReviewed} checked afterwards with a post-review error rate of ${pct(m.postReviewErrorRate, 1)} (target ${pct(target, 1)}).`,
+    );
+  } else {
+    const g = GRADUATION.toAutonomous;
+    const wrong = Math.round((m.falseAutoRate ?? 0) * m.auditedAuto);
+    const ub = m.auditedAuto > 0 ? clopperPearsonUpper(wrong, m.auditedAuto) : null;
+    evidence.falseAutoUpperBound = ub;
+    if (m.auditedAuto < g.audited) blockers.push(`${m.auditedAuto} of the ${g.audited} audited auto-approvals needed.`);
+    else if ((ub ?? 1) > target)
+      blockers.push(`False-auto-approval rate could be as high as ${pct(ub, 1)} (target ${pct(target, 1)}).`);
+    reasons.push(
+      `${m.auditedAuto} audited auto-approvals, ${wrong} wrong; 95% upper bound ${pct(ub, 1)} against a ${pct(target, 1)} target.`,
+    );
+  }
+  if (blockers.length > 0) return out;
+  const rec = options.recommendation ?? recommend(items, { target, current: policy });
+  out.proposal = {
+    workflow: policy.workflow,
+    from: policy.level,
+    to,
+    kind: 'graduate',
+    reasons,
+    evidence,
+    autoThreshold: rec.autoThreshold,
+  };
+  if (rec.autoThreshold !== null)
+    out.proposal.reasons.push(`Suggested auto threshold with it: ${pct(rec.autoThreshold)} (${rec.reasons[0] ?? ''})`);
+  return out;
+}
+
+/**
+ * A quality dip in the last week: the false-auto-approval or post-review error rate is above target
+ * even at the low end of its 95% interval. Stepping back is applied without waiting for an admin,
+ * because the cost of waiting is wrong drafts reaching customers.
+ */
+export function stepBack(
+  items: readonly GovItem[],
+  policy: PolicyView,
+  options: { now?: number } = {},
+): AutonomyProposal | null {
+  const idx = LADDER.indexOf(policy.level);
+  if (idx <= 0) return null;
+  const now = options.now ?? Date.now();
+  const m = metricSet(recent(items, now), { days: GRADUATION.windowDays, now });
+  const target = policy.falseAutoTarget;
+  const reasons: string[] = [];
+  const wrongAuto = Math.round((m.falseAutoRate ?? 0) * m.auditedAuto);
+  if (m.auditedAuto >= GRADUATION.minRecentChecks && wilson(wrongAuto, m.auditedAuto).low > target)
+    reasons.push(
+      `In the last ${GRADUATION.windowDays} days ${wrongAuto} of ${m.auditedAuto} audited auto-approvals were wrong (${pct(m.falseAutoRate, 1)}; target ${pct(target, 1)}).`,
+    );
+  const wrongReviewed = Math.round((m.postReviewErrorRate ?? 0) * m.checkedReviewed);
+  if (m.checkedReviewed >= GRADUATION.minRecentChecks && wilson(wrongReviewed, m.checkedReviewed).low > target)
+    reasons.push(
+      `In the last ${GRADUATION.windowDays} days ${wrongReviewed} of ${m.checkedReviewed} reviewed drafts were later found wrong (${pct(m.postReviewErrorRate, 1)}).`,
+    );
+  if (reasons.length === 0) return null;
+  return {
+    workflow: policy.workflow,
+    from: policy.level,
+    to: LADDER[idx - 1]!,
+    kind: 'step_back',
+    reasons,
+    evidence: {
+      recentAudited: m.auditedAuto,
+      recentFalseAutoRate: m.falseAutoRate,
+      recentChecked: m.checkedReviewed,
+      recentPostReviewErrorRate: m.postReviewErrorRate,
+    },
+  };
+}
+
+/**
+ * Optional automatic threshold adjustment over the rolling window: tighten as soon as the auto zone
+ * misses the target; loosen only on evidence (reviews overwhelmingly unnecessary and a lower
+ * threshold proven safe), and then by at most a small step.
+ */
+export function autoAdjust(
+  items: readonly GovItem[],
+  policy: PolicyView,
+  options: { now?: number } = {},
+): ThresholdAdjustment | null {
+  const now = options.now ?? Date.now();
+  const window = recent(items, now);
+  const target = policy.falseAutoTarget;
+  const current = policy.autoThreshold;
+  // Tighten: labelled drafts in the current auto zone within the window.
+  let n = 0;
+  let wrong = 0;
+  for (const it of window) {
+    if (it.canary || it.confidence < current) continue;
+    const o = latestOutcome(it);
+    if (o === null) continue;
+    n++;
+    if (!o) wrong++;
+  }
+  const rec = recommend(items, { target, current: policy });
+  if (n >= GRADUATION.minRecentChecks && wilson(wrong, n).low > target) {
+    const raised =
+      rec.autoThreshold !== null && rec.autoThreshold > current
+        ? rec.autoThreshold
+        : Math.min(0.99, round2(current + GRADUATION.tightenStep));
+    if (raised <= current) return null;
+    return {
+      autoThreshold: raised,
+      previous: current,
+      reasons: [
+        `Tightened: ${wrong} of ${n} audited drafts at or above ${pct(current)} were wrong in the last ${GRADUATION.windowDays} days (${pct(wrong / n, 1)}, target ${pct(target, 1)}).`,
+      ],
+    };
+  }
+  const m = metricSet(window, { days: GRADUATION.windowDays, now });
+  const judged = window.filter((it) => !it.canary && it.route === 'review' && it.decisions.length > 0).length;
+  if (
+    judged >= GRADUATION.minReviewsToLoosen &&
+    (m.unnecessaryReviewRate ?? 0) > GRADUATION.loosenUnnecessary &&
+    rec.autoThreshold !== null &&
+    rec.autoThreshold < current
+  ) {
+    const lowered = Math.max(rec.autoThreshold, round2(current - GRADUATION.maxLoosenStep));
+    return {
+      autoThreshold: lowered,
+      previous: current,
+      reasons: [
+        `Loosened: ${pct(m.unnecessaryReviewRate)} of ${judged} reviews in the last ${GRADUATION.windowDays} days were approved unchanged (over ${pct(GRADUATION.loosenUnnecessary)}), and ${pct(rec.autoThreshold)} is proven safe: ${rec.reasons[0] ?? ''}`,
+      ],
+    };
+  }
+  return null;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
