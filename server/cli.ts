@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Role, Specialty } from '../lib/schema';
+import { draftCommands } from './cli/drafts';
 import { openStore, type Store } from './store';
 import { createToken, revokeToken } from './tokens';
 
@@ -75,6 +76,7 @@ const tokensRevoke: CliCommand = {
 export const COMMANDS: Record<string, CliCommand> = {
   'tokens create': tokensCreate,
   'tokens revoke': tokensRevoke,
+  ...draftCommands,
 };
 
 export async function runCli(argv: string[], io = { out: console.log, err: console.error }): Promise<number> {

@@ -1,0 +1,157 @@
+/**
+ * The demo workspace `npm start` creates on first start (issue 5): the people of `DEMO_USERS`,
+ * the three demo workflows with their policies, and at least 60 drafts from the seeded generator.
+ *
+ * Everything goes through the public API (drafts, workflow policies) except user/token creation,
+ * which is the CLI's job and uses the same `createToken`. A second start finds the workspace
+ * (the demo admin exists and the demo drafts are there) and changes nothing.
+ *
+ * Tokens are stored only as hashes, so to print them at every start the demo keeps its own
+ * tokens in a local file (`./data/demo-tokens.json`, mode 0600, git-ignored). A token in that file
+ * that no longer works (revoked, or the file belongs to another database) is replaced by a fresh one.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { DEMO_POLICIES, DEMO_USERS, DEMO_WORKFLOWS, type DemoUser, generateDrafts } from '../lib/demo';
+import { postDrafts, summarizeRoutes } from '../lib/demo/post';
+import type { DraftIn } from '../lib/schema';
+import type { Store } from './store';
+import { createToken, lookupToken } from './tokens';
+
+export const DEFAULT_TOKEN_FILE = './data/demo-tokens.json';
+export const DEMO_SEED = 'countersign-demo';
+/** Drafts in the demo workspace (issue 5: at least 60). */
+export const DEMO_DRAFT_COUNT = 72;
+
+export interface SeedOptions {
+  store: Store;
+  /** Base URL of the running server the drafts and policies are posted to. */
+  url: string;
+  tokenFile?: string;
+  count?: number;
+  now?: Date;
+  /** Drafts written to match the sandbox pages' records (so the panel has something for the page in front of you). */
+  extraDrafts?: DraftIn[];
+  fetch?: typeof fetch;
+}
+
+export interface SeededUser extends DemoUser {
+  token: string;
+}
+
+export interface SeedResult {
+  /** false = an existing demo workspace was found and reused. */
+  created: boolean;
+  users: SeededUser[];
+  /** Users whose token had to be minted at this start (all of them on first start). */
+  mintedFor: string[];
+  tokenFile: string;
+  drafts: { posted: number; total: number; routes: Record<string, number> };
+}
+
+const TokenFile = z.object({ tokens: z.record(z.string(), z.string()) });
+
+function readTokenFile(path: string): Record<string, string> {
+  if (!existsSync(path)) return {};
+  try {
+    return TokenFile.parse(JSON.parse(readFileSync(path, 'utf8'))).tokens;
+  } catch {
+    return {};
+  }
+}
+
+function writeTokenFile(path: string, tokens: Record<string, string>) {
+  mkdirSync(dirname(path), { recursive: true });
+  const note = 'Demo access tokens for this machine only (npm start). Delete this file to mint new ones.';
+  writeFileSync(path, `${JSON.stringify({ note, tokens }, null, 2)}\n`, { mode: 0o600 });
+  // writeFileSync's mode only applies when it creates the file.
+  chmodSync(path, 0o600);
+}
+
+/** Reads the demo token of `userId` from the token file, if there is one (used by the CLI's defaults). */
+export function demoToken(userId: string, tokenFile = DEFAULT_TOKEN_FILE): string | undefined {
+  return readTokenFile(tokenFile)[userId];
+}
+
+async function countDemoDrafts(store: Store, prefix: string): Promise<number> {
+  const row = await store.db
+    .selectFrom('drafts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('external_id', 'like', `${prefix}-%`)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Creates the demo workspace, or finds it and makes sure its tokens work. Idempotent. */
+export async function seedDemo(opts: SeedOptions): Promise<SeedResult> {
+  const { store } = opts;
+  const f = opts.fetch ?? fetch;
+  const base = opts.url.replace(/\/+$/, '');
+  const tokenFile = opts.tokenFile ?? DEFAULT_TOKEN_FILE;
+  const count = opts.count ?? DEMO_DRAFT_COUNT;
+
+  const adminRow = await store.db.selectFrom('users').select('id').where('id', '=', 'demo-admin').executeTakeFirst();
+  const existed = adminRow !== undefined;
+
+  // Tokens: reuse what the file holds when it still authenticates as the right user.
+  const saved = readTokenFile(tokenFile);
+  const tokens: Record<string, string> = {};
+  const mintedFor: string[] = [];
+  for (const u of DEMO_USERS) {
+    const old = saved[u.id];
+    const who = old ? await lookupToken(store, old) : null;
+    if (old && who?.id === u.id && who.role === u.role) {
+      tokens[u.id] = old;
+      continue;
+    }
+    const created = await createToken(store, {
+      user: u.id,
+      role: u.role,
+      name: u.name,
+      ...(u.specialty ? { specialty: u.specialty } : {}),
+      actor: 'demo-seed',
+    });
+    tokens[u.id] = created.token;
+    mintedFor.push(u.id);
+  }
+  if (mintedFor.length > 0) writeTokenFile(tokenFile, tokens);
+  const users = DEMO_USERS.map((u) => ({ ...u, token: tokens[u.id]! }));
+  const adminToken = tokens['demo-admin']!;
+  const pipelineToken = tokens['demo-pipeline']!;
+
+  // Policies: only on first start, so a person's later changes to them are kept.
+  if (!existed) {
+    for (const wf of DEMO_WORKFLOWS) {
+      const res = await f(`${base}/v1/workflows/${wf}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(DEMO_POLICIES[wf]),
+      });
+      if (!res.ok) throw new Error(`could not set the ${wf} policy: ${res.status} ${await res.text()}`);
+    }
+  }
+
+  // Drafts: posted when some are missing (first start, or a first start that was interrupted).
+  // Posting is idempotent on externalId, so drafts already there are not duplicated.
+  const prefix = `demo-${DEMO_SEED}`;
+  const drafts = [
+    ...(opts.extraDrafts ?? []),
+    ...generateDrafts({ count, seed: DEMO_SEED, now: opts.now ?? new Date(), idPrefix: prefix }),
+  ];
+  const have = await countDemoDrafts(store, prefix);
+  let routes: Record<string, number> = {};
+  let posted = 0;
+  if (have < count || !existed) {
+    const results = await postDrafts({ url: base, token: pipelineToken, drafts, fetch: f });
+    routes = summarizeRoutes(results);
+    posted = drafts.length;
+  }
+  return {
+    created: !existed,
+    users,
+    mintedFor,
+    tokenFile,
+    drafts: { posted, total: Math.max(have, await countDemoDrafts(store, prefix)), routes },
+  };
+}
