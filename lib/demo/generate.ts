@@ -413,6 +413,8 @@ function signOff(rng: Rng): string {
   return `Best,\n${s.name.split(' ')[0]}`;
 }
 
+const DANGLING = new Set(['and', 'the', 'to', 'for', 'with', 'your', 'our', 'a', 'on', 'in', 'of', 'at']);
+
 function applyDefect(
   defect: QualityDefect | undefined,
   parts: { subject: string; greeting: string; opening: string; paragraphs: string[]; close: string },
@@ -453,16 +455,16 @@ function applyDefect(
       subject = '';
       break;
     case 'cut_off': {
-      // Generation stopped mid-sentence: no call to action, no sign-off.
+      // Generation stopped mid-sentence (the output token limit): no call to action, no sign-off.
+      // It stops right after a word a sentence cannot end on, as truncated model output does.
       const last = paragraphs[paragraphs.length - 1] ?? opening;
       const words = last.split(' ');
-      paragraphs = [
-        ...paragraphs.slice(0, -1),
-        words
-          .slice(0, Math.max(4, Math.floor(words.length / 2)))
-          .join(' ')
-          .replace(/[.!?,;:]+$/, ''),
-      ];
+      let cut = words.findIndex((w, i) => i >= 3 && DANGLING.has(w.toLowerCase()));
+      if (cut < 0) {
+        words.splice(Math.min(4, words.length), 0, 'and');
+        cut = Math.min(4, words.length - 1);
+      }
+      paragraphs = [...paragraphs.slice(0, -1), words.slice(0, cut + 1).join(' ')];
       close = '';
       break;
     }

@@ -20,9 +20,13 @@ function qualityProblems(d: DraftIn): QualityDefect[] {
   if (!d.content.body.toLowerCase().includes(d.account.name.toLowerCase())) out.push('missing_company');
   if (/\{\{[^}]*\}\}|\[(company|first name|name)\]/i.test(d.content.body)) out.push('placeholder');
   if (d.content.subject.trim() === '') out.push('empty_subject');
-  const last = lines[lines.length - 1] ?? '';
-  const signedOff = lines.some((l) => /^(best|thanks|regards|cheers),?$/i.test(l.trim()));
-  if (!signedOff && !/[.!?]$/.test(last.trim())) out.push('cut_off');
+  // Stops mid-sentence: on a comma or a word no sentence ends with.
+  if (
+    /([,;:(\-–—]|\.\.\.|…|\b(and|or|but|the|a|an|to|of|for|with|in|on|at|our|your|we|is|are)\b)\s*$/i.test(
+      d.content.body.trim(),
+    )
+  )
+    out.push('cut_off');
   return out;
 }
 
