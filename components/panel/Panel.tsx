@@ -49,11 +49,15 @@ export function Panel(props: PanelProps) {
   const onCommitRef = useRef(onCommit);
   onCommitRef.current = onCommit;
 
+  // Drafts decided here whose undo window has passed; they stay hidden until the worker's view
+  // lists them as decided (or no longer lists them).
+  const [committed, setCommitted] = useState<ReadonlySet<string>>(new Set());
   const dwell = useMemo(() => new DwellTracker(props.clock), [props.clock]);
   const undo = useMemo(
     () =>
       new UndoQueue<PendingGroup>(
         (g) => {
+          setCommitted((c) => new Set([...c, ...g.entries.map((e) => e.draft.id)]));
           for (const e of g.entries) onCommitRef.current(e.decision, e.draft);
         },
         props.undoMs ?? UNDO_MS,
@@ -75,7 +79,6 @@ export function Panel(props: PanelProps) {
     };
   }, [undo]);
 
-  const [committed, setCommitted] = useState<ReadonlySet<string>>(new Set());
   const [mode, setMode] = useState<Mode>(null);
   const [currentId, setCurrentId] = useState<string | null>(null);
   const [help, setHelp] = useState(false);
@@ -273,20 +276,6 @@ export function Panel(props: PanelProps) {
     });
   };
 
-  // Decisions older than the undo window leave the pending list; remember them as decided
-  // until the worker's view no longer lists them as open.
-  useEffect(() => {
-    const pendingIds = new Set<string>();
-    for (const g of undo.pending()) for (const e of g.entries) pendingIds.add(e.draft.id);
-    return undo.subscribe(() => {
-      const now = new Set<string>();
-      for (const g of undo.pending()) for (const e of g.entries) now.add(e.draft.id);
-      const done = [...pendingIds].filter((id) => !now.has(id));
-      pendingIds.clear();
-      for (const id of now) pendingIds.add(id);
-      if (done.length) setCommitted((c) => new Set([...c, ...done]));
-    });
-  }, [undo]);
   // Committed ids the worker no longer lists can be forgotten.
   useEffect(() => {
     setCommitted((c) => {

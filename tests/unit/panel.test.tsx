@@ -1,0 +1,226 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Panel, type PanelProps } from '../../components/panel/Panel';
+import type { PanelItem } from '../../lib/panel/types';
+import { Decision, type Draft } from '../../lib/schema';
+import type { PageContext } from '../../lib/sites/types';
+import {
+  articles,
+  button,
+  click,
+  fakeTimers,
+  key,
+  type Mounted,
+  makeDraft,
+  mount,
+  type as typeIn,
+} from './panel-helpers';
+
+let m: Mounted | null = null;
+afterEach(() => {
+  m?.unmount();
+  m = null;
+});
+
+const ctx: PageContext = { site: 'gmail', emails: ['ana@acme.com'], names: [], editable: true };
+
+function setup(drafts: Draft[], over: Partial<PanelProps> = {}) {
+  const timers = fakeTimers();
+  const onCommit = vi.fn();
+  const items: PanelItem[] = drafts.map((draft) => ({ draft }));
+  m = mount(<Panel items={items} context={ctx} onCommit={onCommit} timers={timers} {...over} />);
+  const root = m.container.querySelector('aside')!;
+  return { timers, onCommit, root };
+}
+
+const title = (a: HTMLElement) => a.querySelector('h3')!.textContent;
+
+describe('panel', () => {
+  it('is a landmark named Countersign and shows the draft for the page first', () => {
+    const other = makeDraft();
+    const mine = makeDraft({ target: { site: 'gmail', email: 'ana@acme.com', name: 'Ana' } });
+    const { root } = setup([other, mine]);
+    expect(root.tagName).toBe('ASIDE');
+    expect(root.getAttribute('aria-label')).toBe('Countersign');
+    const arts = articles(root);
+    expect(title(arts[0]!)).toContain('Ana');
+    expect(arts[0]!.textContent).toContain('For this page');
+  });
+
+  it('approve: undo bar for 10 s, then the decision goes out with dwellMs; apply is called at once', () => {
+    const d = makeDraft({ target: { site: 'gmail', email: 'ana@acme.com', name: 'Ana' } });
+    const onApply = vi.fn(() => ({ placed: true, where: 'Gmail compose to ana@acme.com' }));
+    const { root, timers, onCommit } = setup([d, makeDraft()], { onApply });
+    click(button(articles(root)[0]!, 'Approve'));
+    expect(onApply).toHaveBeenCalledWith(d, d.content);
+    expect(root.textContent).toContain('put into Gmail compose to ana@acme.com');
+    expect(articles(root)).toHaveLength(1);
+    timers.tick(9_000);
+    expect(onCommit).not.toHaveBeenCalled();
+    timers.tick(1_000);
+    expect(onCommit).toHaveBeenCalledTimes(1);
+    const [decision, draft] = onCommit.mock.calls[0]!;
+    expect(draft).toBe(d);
+    expect(Decision.parse(decision)).toMatchObject({ draftId: d.id, action: 'approve' });
+    expect(typeof decision.dwellMs).toBe('number');
+  });
+
+  it('undo takes the decision back, reverts the page and restores the card', () => {
+    const d = makeDraft();
+    const revert = vi.fn();
+    const { root, timers, onCommit } = setup([d], { onApply: () => ({ placed: true, where: 'x', revert }) });
+    click(button(root, 'Approve'));
+    expect(articles(root)).toHaveLength(0);
+    click(button(root, 'Undo'));
+    expect(revert).toHaveBeenCalled();
+    expect(articles(root)).toHaveLength(1);
+    timers.tick(20_000);
+    expect(onCommit).not.toHaveBeenCalled();
+  });
+
+  it('approve without a target on the page says where it goes and offers Copy', () => {
+    const onCopy = vi.fn();
+    const { root } = setup([makeDraft()], {
+      onApply: () => ({ placed: false, where: 'Gmail email to p@acme.com' }),
+      onCopy,
+    });
+    click(button(root, 'Approve'));
+    expect(root.textContent).toContain('it will go to Gmail email to p@acme.com');
+    click(button(root, 'Copy text'));
+    expect(onCopy.mock.calls[0]![0]).toMatch(/^Subject: /);
+  });
+
+  it('edit: Draft body, live diff, reason required, Save and approve sends an edit with the new content', () => {
+    const d = makeDraft();
+    const { root, timers, onCommit } = setup([d]);
+    click(button(root, 'Edit'));
+    const body = [...root.querySelectorAll('textarea')][0]!;
+    typeIn(body, 'Hello Person, brand new text');
+    expect([...root.querySelectorAll('ins')].map((i) => i.textContent).join('')).toContain('brand new');
+    click(button(root, 'Save and approve'));
+    expect(root.querySelector('[role=alert]')?.textContent).toBe('Choose at least one reason.');
+    expect(articles(root)).toHaveLength(1);
+    click(root.querySelector('input[type=checkbox][value=tone]'));
+    click(button(root, 'Save and approve'));
+    timers.tick(10_000);
+    const dec = onCommit.mock.calls[0]![0];
+    expect(dec).toMatchObject({ action: 'edit', reasons: ['tone'], content: { body: 'Hello Person, brand new text' } });
+  });
+
+  it('reject needs a reason and takes a note; escalate goes to a specialist with a note', () => {
+    const a = makeDraft();
+    const b = makeDraft({ flags: ['legal'] });
+    const { root, timers, onCommit } = setup([a, b]);
+    click(button(articles(root)[0]!, 'Reject'));
+    click(button(root, 'Confirm reject'));
+    expect(root.querySelector('[role=alert]')).not.toBeNull();
+    click(root.querySelector('input[value=wrong_facts]'));
+    typeIn(root.querySelector<HTMLTextAreaElement>('textarea')!, 'old news');
+    click(button(root, 'Confirm reject'));
+    click(button(articles(root)[0]!, 'Escalate'));
+    expect(root.querySelector<HTMLInputElement>('input[type=radio][value=legal]')!.checked).toBe(true);
+    typeIn(root.querySelector<HTMLTextAreaElement>('textarea')!, 'check the clause');
+    click(button(root, 'Confirm escalate'));
+    timers.tick(10_000);
+    expect(onCommit.mock.calls.map((c) => c[0])).toMatchObject([
+      { action: 'reject', reasons: ['wrong_facts'], note: 'old news' },
+      { action: 'escalate', escalateTo: { kind: 'specialist', specialty: 'legal' }, note: 'check the clause' },
+    ]);
+  });
+
+  it('keyboard: j/k move, a approves, u undoes, r opens reject, Escape closes, ? shows help', () => {
+    const ds = [makeDraft(), makeDraft(), makeDraft()];
+    const { root, timers, onCommit } = setup(ds);
+    const first = articles(root)[0]!;
+    first.focus();
+    key(first, 'j');
+    expect(root.querySelector('.cs-current')!.getAttribute('data-draft-id')).toBe(ds[1]!.id);
+    key(root, 'k');
+    expect(root.querySelector('.cs-current')!.getAttribute('data-draft-id')).toBe(ds[0]!.id);
+    key(root, 'j');
+    key(root, 'a');
+    expect(articles(root).map((a) => a.dataset.draftId)).toEqual([ds[0]!.id, ds[2]!.id]);
+    expect(root.querySelector('.cs-current')!.getAttribute('data-draft-id')).toBe(ds[2]!.id);
+    key(root, 'u');
+    expect(articles(root)).toHaveLength(3);
+    key(root, 'r');
+    expect(button(root, 'Confirm reject')).toBeTruthy();
+    // Typing a reason note does not trigger shortcuts.
+    key(root.querySelector('textarea')!, 'a');
+    expect(articles(root)).toHaveLength(3);
+    key(root.querySelector('textarea')!, 'Escape');
+    expect(root.textContent).not.toContain('Confirm reject');
+    key(root, '?');
+    expect(root.querySelector('[role=dialog]')?.textContent).toContain('Keyboard shortcuts');
+    key(root, 'Escape');
+    expect(root.querySelector('[role=dialog]')).toBeNull();
+    timers.tick(10_000);
+    expect(onCommit).not.toHaveBeenCalled();
+  });
+
+  it('batch: a segment is grouped; approve-all skips excluded drafts; one undo takes back the batch', () => {
+    const s = [
+      makeDraft({ segment: 'fintech-q4' }),
+      makeDraft({ segment: 'fintech-q4' }),
+      makeDraft({ segment: 'fintech-q4' }),
+    ];
+    const { root, timers, onCommit } = setup([...s, makeDraft()]);
+    const group = root.querySelector('section[aria-label="Batch: fintech-q4"]')!;
+    expect(group.textContent).toContain('3 of 3 included');
+    const second = articles(root).find((a) => a.dataset.draftId === s[1]!.id)!;
+    click(second.querySelector('input[type=checkbox]'));
+    expect(root.querySelector('section[aria-label="Batch: fintech-q4"]')!.textContent).toContain('2 of 3 included');
+    click(button(root, 'Approve all 2'));
+    expect(articles(root).map((a) => a.dataset.draftId)).not.toContain(s[0]!.id);
+    click(button(root, 'Undo'));
+    expect(articles(root)).toHaveLength(4);
+    click(button(root, 'Approve all 2'));
+    timers.tick(10_000);
+    expect(onCommit.mock.calls.map((c) => c[0].draftId).sort()).toEqual([s[0]!.id, s[2]!.id].sort());
+  });
+
+  it('collapses to a tab and reports the placement', () => {
+    const onPlacementChange = vi.fn();
+    const { root } = setup([makeDraft()], { onPlacementChange });
+    click(button(root, 'Collapse'));
+    expect(onPlacementChange).toHaveBeenCalledWith({ side: 'right', top: 80, collapsed: true });
+    m!.render(
+      <Panel
+        items={[{ draft: makeDraft() }]}
+        context={null}
+        onCommit={() => {}}
+        placement={{ side: 'left', top: 120, collapsed: true }}
+      />,
+    );
+    const aside = m!.container.querySelector('aside')!;
+    expect(aside.getAttribute('aria-label')).toBe('Countersign');
+    expect(articles(aside)).toHaveLength(0);
+    expect(aside.querySelector('button[aria-expanded=false]')!.textContent).toContain('Countersign');
+  });
+
+  it('drafts already decided in this browser are not offered again', () => {
+    const a = makeDraft();
+    const b = makeDraft();
+    const timers = fakeTimers();
+    m = mount(
+      <Panel
+        items={[{ draft: a, local: { action: 'approve', sync: 'pending' } }, { draft: b }]}
+        context={null}
+        onCommit={() => {}}
+        timers={timers}
+      />,
+    );
+    expect(articles(m.container).map((x) => x.dataset.draftId)).toEqual([b.id]);
+  });
+
+  it('a queue of 5,000 drafts renders only a screenful', () => {
+    const ds = Array.from({ length: 5000 }, () => makeDraft());
+    const t = performance.now();
+    const { root } = setup(ds);
+    const ms = performance.now() - t;
+    const n = articles(root).length;
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(30);
+    expect(root.textContent).toContain('5000 to review');
+    expect(ms).toBeLessThan(3000);
+  });
+});
