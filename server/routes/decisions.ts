@@ -1,3 +1,29 @@
-import { newRouter, type RouteModule } from '../context';
+import { createRoute } from '@hono/zod-openapi';
+import { DecisionsIn, DecisionsOut, ErrorBody, REVIEWER_ROLES } from '../../lib/schema';
+import { bearerSecurity, newRouter, type RouteModule, requireRole } from '../context';
+import { applyDecisions } from '../service/decide';
 
-export const decisionRoutes: RouteModule = () => newRouter();
+const post = createRoute({
+  method: 'post',
+  path: '/v1/decisions',
+  summary: 'Record decisions (approve/edit/reject/escalate); idempotent on the decision id',
+  security: bearerSecurity,
+  request: { body: { required: true, content: { 'application/json': { schema: DecisionsIn } } } },
+  responses: {
+    200: {
+      description: 'One result per decision: applied | duplicate | conflict | rejected',
+      content: { 'application/json': { schema: DecisionsOut } },
+    },
+    400: { description: 'Invalid input', content: { 'application/json': { schema: ErrorBody } } },
+    401: { description: 'No or unknown token', content: { 'application/json': { schema: ErrorBody } } },
+    403: { description: 'Role may not', content: { 'application/json': { schema: ErrorBody } } },
+  },
+});
+
+export const decisionRoutes: RouteModule = ({ store }) =>
+  newRouter().openapi(post, async (c) => {
+    const user = requireRole(c, REVIEWER_ROLES);
+    const { decisions } = c.req.valid('json');
+    const results = await applyDecisions(store, user, decisions);
+    return c.json(DecisionsOut.parse({ results }), 200);
+  });

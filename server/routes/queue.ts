@@ -1,3 +1,44 @@
-import { newRouter, type RouteModule } from '../context';
+import { createRoute } from '@hono/zod-openapi';
+import { compareQueueItems } from '../../lib/policy/priority';
+import { ErrorBody, QueueOut, REVIEWER_ROLES } from '../../lib/schema';
+import { bearerSecurity, newRouter, type RouteModule, requireRole } from '../context';
+import { currentVersion } from '../service/sync';
+import { encodeCursor, inQueueOf, openWhere, priorityItem, rowToDraft, visibleWhere } from '../service/views';
 
-export const queueRoutes: RouteModule = () => newRouter();
+/** The queue shows at most this many drafts; pull delivers the rest of the caller's changes. */
+export const QUEUE_MAX = 500;
+const CANDIDATES = 5000;
+
+const getQueue = createRoute({
+  method: 'get',
+  path: '/v1/queue',
+  summary: 'Drafts waiting for the caller, highest priority first (each with a priorityReason)',
+  security: bearerSecurity,
+  responses: {
+    200: { description: 'The queue and a pull cursor', content: { 'application/json': { schema: QueueOut } } },
+    401: { description: 'No or unknown token', content: { 'application/json': { schema: ErrorBody } } },
+    403: { description: 'Role may not', content: { 'application/json': { schema: ErrorBody } } },
+  },
+});
+
+export const queueRoutes: RouteModule = ({ store }) =>
+  newRouter().openapi(getQueue, async (c) => {
+    const user = requireRole(c, REVIEWER_ROLES);
+    // Read the version first: anything that changes after it is delivered by the next pull.
+    const version = await currentVersion(store.db);
+    const rows = await store.db
+      .selectFrom('drafts')
+      .selectAll()
+      .where(openWhere)
+      .where(visibleWhere(user))
+      .orderBy('version', 'desc')
+      .limit(CANDIDATES)
+      .execute();
+    const now = Date.now();
+    const items = rows
+      .filter((r) => inQueueOf(user, r))
+      .sort((a, b) => compareQueueItems(priorityItem(a), priorityItem(b), now))
+      .slice(0, QUEUE_MAX)
+      .map((r) => rowToDraft(r, now));
+    return c.json({ items, cursor: encodeCursor(version) }, 200);
+  });

@@ -154,6 +154,16 @@ export const MIGRATIONS: Migration[] = [
       await db.insertInto('counters').values({ name: 'version', value: 0 }).execute();
     },
   },
+  {
+    version: 2,
+    name: 'drafts previous queue',
+    // Where a draft sat before its last change, so pull can tell a reviewer it left their queue
+    // without telling everyone about every draft.
+    async up(db) {
+      await db.schema.alterTable('drafts').addColumn('prev_queue', 'text').execute();
+      await db.schema.alterTable('drafts').addColumn('prev_assignee', 'text').execute();
+    },
+  },
 ];
 
 /** Arbitrary constant key for pg_advisory_xact_lock: serialises migrations across server instances. */

@@ -1,5 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
 
+/** A column with a database default: optional on insert. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
 /**
  * Row types of the review server's tables, shared by both dialects.
  *
@@ -48,14 +51,14 @@ export interface DraftsTable {
   queue: string;
   specialty: string | null;
   reasons_json: string;
-  second_review: boolean;
+  second_review: Defaulted<boolean>;
   /** Sampled into the audit queue (an auto-approved draft a person checks afterwards). */
-  audit: boolean;
+  audit: Defaulted<boolean>;
   /** The audit check is still to be done. */
-  audit_pending: boolean;
-  priority_rank: number;
-  priority_reason: string;
-  approved_by_json: string;
+  audit_pending: Defaulted<boolean>;
+  priority_rank: Defaulted<number>;
+  priority_reason: Defaulted<string>;
+  approved_by_json: Defaulted<string>;
   final_json: string | null;
   decided_by: string | null;
   decided_at: string | null;
@@ -67,8 +70,11 @@ export interface DraftsTable {
   expires_at: string | null;
   model_version: string | null;
   /** Known-bad test draft inserted by governance; never handed back to the pipeline. */
-  canary: ColumnType<boolean, boolean | undefined, boolean>;
+  canary: Defaulted<boolean>;
   canary_of: string | null;
+  /** Queue and assignee before the last re-route or decision (pull sends `remove` to whoever saw it there). */
+  prev_queue: Defaulted<string | null>;
+  prev_assignee: Defaulted<string | null>;
   /** Server version (see store.write): bumped in the same transaction as every change. */
   version: number;
   created_at: string;

@@ -1,0 +1,206 @@
+import { diffContent } from '../../lib/policy/diff';
+import {
+  type Content,
+  contentSchemaFor,
+  type Decision,
+  type DecisionResult,
+  type DraftIn,
+  type DraftKind,
+  type EscalateTo,
+} from '../../lib/schema';
+import { appendAudit } from '../audit';
+import type { Store, Trx, Versions } from '../store';
+import type { AuthUser } from '../tokens';
+import { couldSee, type DraftRow, isOpen, parseJson } from './views';
+
+interface Applied {
+  status: DecisionResult['status'];
+  error?: string;
+  decidedBy?: string | null;
+  draftStatus?: string;
+  content?: Content | null;
+  diff?: string | null;
+}
+
+/**
+ * Applies a batch of decisions in one write transaction (writers are serialised by the version
+ * counter's row lock, so "first decision settles, later ones conflict" holds on PostgreSQL too).
+ * Every decision is recorded, whatever its result; the decision id is the idempotency key.
+ */
+export async function applyDecisions(store: Store, user: AuthUser, decisions: Decision[]): Promise<DecisionResult[]> {
+  return store.write(async (trx, versions) => {
+    const out: DecisionResult[] = [];
+    for (const d of decisions) out.push(await applyOne(trx, versions, user, d));
+    return out;
+  });
+}
+
+async function applyOne(trx: Trx, versions: Versions, user: AuthUser, d: Decision): Promise<DecisionResult> {
+  const prior = await trx
+    .selectFrom('decisions')
+    .select(['status', 'error', 'user_id', 'draft_id'])
+    .where('id', '=', d.id)
+    .executeTakeFirst();
+  if (prior) {
+    // Same id again: report the first result (applied → duplicate), never apply twice.
+    return {
+      id: d.id,
+      status: prior.status === 'applied' ? 'duplicate' : (prior.status as DecisionResult['status']),
+      ...(prior.error ? { error: prior.error } : {}),
+    };
+  }
+  const row = await trx.selectFrom('drafts').selectAll().where('id', '=', d.draftId).executeTakeFirst();
+  const r = row ? await decide(trx, versions, user, d, row) : { status: 'rejected' as const, error: 'unknown draft' };
+  await trx
+    .insertInto('decisions')
+    .values({
+      id: d.id,
+      draft_id: d.draftId,
+      user_id: user.id,
+      action: d.action,
+      status: r.status,
+      error: r.error ?? null,
+      content_json: d.content ? JSON.stringify(r.content ?? d.content) : null,
+      reasons_json: JSON.stringify(d.reasons ?? []),
+      note: d.note ?? null,
+      dwell_ms: d.dwellMs ?? null,
+      decided_at: d.decidedAt,
+      received_at: new Date().toISOString(),
+      diff: r.diff ?? null,
+    })
+    .execute();
+  if (r.status !== 'applied' && row) {
+    await appendAudit(trx, {
+      actor: user.id,
+      action: `decision.${r.status}`,
+      draftId: d.draftId,
+      workflow: row.workflow,
+      reasons: d.reasons ?? [],
+      detail: { decisionId: d.id, action: d.action, error: r.error, settledBy: r.decidedBy },
+    });
+  }
+  return {
+    id: d.id,
+    status: r.status,
+    ...(r.error ? { error: r.error } : {}),
+    ...(r.status === 'conflict' ? { decidedBy: r.decidedBy ?? null, draftStatus: r.draftStatus } : {}),
+  };
+}
+
+function reject(error: string): Applied {
+  return { status: 'rejected', error };
+}
+
+async function decide(trx: Trx, versions: Versions, user: AuthUser, d: Decision, row: DraftRow): Promise<Applied> {
+  if (!couldSee(user, row)) return reject('this draft is not visible to you');
+  if (!isOpen(row))
+    return { status: 'conflict', decidedBy: row.decided_by, draftStatus: row.status, error: `already ${row.status}` };
+  const input = JSON.parse(row.input_json) as DraftIn;
+  const kind = row.kind as DraftKind;
+  const approvedBy = parseJson<string[]>(row.approved_by_json, []);
+  const reasons = d.reasons ?? [];
+  const now = new Date().toISOString();
+  const isAudit = row.status === 'auto_approved' && row.audit_pending;
+
+  let content: Content | null = null;
+  if (d.action === 'edit') {
+    const parsed = contentSchemaFor(kind).safeParse(d.content);
+    if (!d.content || !parsed.success) return reject(`edit needs content shaped like a ${kind} draft's content`);
+    if (!reasons.length) return reject('edit needs at least one reason code');
+    content = parsed.data;
+  }
+  if (d.action === 'reject' && !reasons.length) return reject('reject needs at least one reason code');
+  if ((d.action === 'approve' || d.action === 'edit') && approvedBy.includes(user.id))
+    return reject('the second approval must come from a different person');
+
+  const original = input.content;
+  const base = { version: versions.next(), updated_at: now, prev_queue: row.queue, prev_assignee: row.assignee };
+  let update: Partial<DraftRow> & typeof base;
+  let final: Content | null = null;
+  let diff: string | null = null;
+
+  if (isAudit) {
+    // An audit check of an auto-approved draft: it was already sent; the result becomes an outcome.
+    if (d.action === 'escalate') return reject('an audit check cannot be escalated; reject it with reasons instead');
+    const correct = d.action === 'approve';
+    if (content) diff = diffContent(original, content);
+    update = { ...base, audit_pending: false };
+    await trx
+      .insertInto('outcomes')
+      .values({
+        draft_id: row.id,
+        correct,
+        source: 'audit',
+        note: d.note ?? (reasons.length ? reasons.join(', ') : null),
+        recorded_by: user.id,
+        created_at: now,
+      })
+      .execute();
+  } else if (d.action === 'approve' || d.action === 'edit') {
+    final = content ?? parseJson<Content | null>(row.final_json, null) ?? original;
+    diff = diffContent(original, final);
+    const needSecond = row.second_review && approvedBy.length === 0;
+    update = {
+      ...base,
+      status: needSecond ? 'awaiting_second' : 'approved',
+      approved_by_json: JSON.stringify([...approvedBy, user.id]),
+      final_json: JSON.stringify(final),
+      ...(needSecond ? {} : { decided_by: user.id, decided_at: now }),
+    };
+  } else if (d.action === 'reject') {
+    update = { ...base, status: 'rejected', final_json: null, decided_by: user.id, decided_at: now };
+  } else {
+    const target = escalationTarget(d.escalateTo, row, user);
+    if ('error' in target) return reject(target.error);
+    const note = d.note?.trim() ? d.note.trim() : null;
+    const routeReasons = parseJson<string[]>(row.reasons_json, []);
+    routeReasons.push(`escalated by ${user.id} to ${target.label}${note ? `: ${note}` : ''}`);
+    update = {
+      ...base,
+      status: 'escalated',
+      queue: target.queue,
+      assignee: target.assignee,
+      specialty: target.specialty ?? row.specialty,
+      escalation_note: note,
+      reasons_json: JSON.stringify(routeReasons),
+    };
+  }
+
+  await trx.updateTable('drafts').set(update).where('id', '=', row.id).execute();
+  await appendAudit(trx, {
+    actor: user.id,
+    action: isAudit ? `audit.${d.action}` : `decision.${d.action}`,
+    draftId: row.id,
+    workflow: row.workflow,
+    original,
+    final: isAudit ? (content ?? original) : final,
+    reasons,
+    detail: {
+      decisionId: d.id,
+      status: update.status ?? row.status,
+      note: d.note,
+      diff,
+      ...(update.queue ? { queue: update.queue, assignee: update.assignee } : {}),
+    },
+  });
+  return { status: 'applied', content, diff };
+}
+
+function escalationTarget(
+  to: EscalateTo | undefined,
+  row: DraftRow,
+  user: AuthUser,
+): { queue: string; assignee: string | null; label: string; specialty?: string } | { error: string } {
+  // Default: the account owner when there is one (and it is not the caller), else the admins.
+  const kind = to?.kind ?? (row.owner_id && row.owner_id !== user.id ? 'owner' : 'admin');
+  if (kind === 'owner') {
+    if (!row.owner_id) return { error: 'this account has no owner to escalate to' };
+    return { queue: 'owner', assignee: row.owner_id, label: `the account owner ${row.owner_id}` };
+  }
+  if (kind === 'specialist') {
+    const s = to?.specialty ?? row.specialty;
+    if (!s) return { error: 'escalating to a specialist needs escalateTo.specialty' };
+    return { queue: `specialist:${s}`, assignee: null, label: `a ${s} specialist`, specialty: s };
+  }
+  return { queue: 'admin', assignee: null, label: 'an admin' };
+}

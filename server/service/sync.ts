@@ -1,0 +1,47 @@
+import type { Change } from '../../lib/schema';
+import type { Trx } from '../store';
+import type { AuthUser } from '../tokens';
+import { couldSee, inQueueOf, openWhere, rowToDraft, visibleWhere } from './views';
+
+export async function currentVersion(db: Trx): Promise<number> {
+  const row = await db.selectFrom('counters').select('value').where('name', '=', 'version').executeTakeFirstOrThrow();
+  return Number(row.value);
+}
+
+/**
+ * Changes to the caller's queue after version `since`, in version order.
+ * - no cursor (first sync): `upsert` for every draft now in the caller's queue;
+ * - with a cursor: `upsert` for changed drafts now in the caller's queue, `remove` for changed
+ *   drafts the caller could see (now or before their last change) that are no longer in it;
+ *   changes to drafts the caller never could see are skipped (the cursor still moves past them).
+ * Versions commit in order (store.write), so `version > since` never skips a row.
+ */
+export async function pullChanges(
+  db: Trx,
+  user: AuthUser,
+  since: number | null,
+  limit: number,
+): Promise<{ changes: Change[]; cursor: number; hasMore: boolean }> {
+  const head = await currentVersion(db);
+  let q = db
+    .selectFrom('drafts')
+    .selectAll()
+    .where('version', '>', since ?? 0);
+  if (since === null) q = q.where(openWhere).where(visibleWhere(user));
+  const rows = await q
+    .orderBy('version')
+    .limit(limit + 1)
+    .execute();
+  const hasMore = rows.length > limit;
+  const page = rows.slice(0, limit);
+  const changes: Change[] = [];
+  const now = Date.now();
+  for (const r of page) {
+    if (inQueueOf(user, r)) changes.push({ op: 'upsert', version: r.version, draft: rowToDraft(r, now) });
+    else if (since !== null && couldSee(user, r))
+      changes.push({ op: 'remove', version: r.version, id: r.id, status: r.status, decidedBy: r.decided_by });
+  }
+  // When the page is complete, jump to the head read before the query: nothing at or below it is left.
+  const cursor = hasMore ? page.at(-1)!.version : Math.max(head, page.at(-1)?.version ?? 0, since ?? 0);
+  return { changes, cursor, hasMore };
+}

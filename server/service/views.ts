@@ -1,0 +1,143 @@
+import type { ExpressionBuilder, Selectable } from 'kysely';
+import { priorityReason } from '../../lib/policy/priority';
+import { Draft, DraftIn, OPEN_STATUSES, REVIEWER_ROLES } from '../../lib/schema';
+import { ApiError } from '../errors';
+import type { Database } from '../store';
+import type { AuthUser } from '../tokens';
+
+export type DraftRow = Selectable<Database['drafts']>;
+
+/**
+ * Who sees a draft (issue 2, "a person can only decide drafts visible to them"):
+ * - queue `review` / `manual`: every reviewer role (reviewer, owner, specialist);
+ * - queue `owner` (and any draft with an assignee): that person;
+ * - queue `specialist:<x>`: specialists with specialty x;
+ * - queue `audit` (auto-approved, sampled for a check afterwards): every reviewer role — an audit is
+ *   ordinary review work, done after the fact;
+ * - queue `admin` (repeated failures, escalations to admin): admins only;
+ * - queue `auto` (auto-approved, not sampled): nobody's queue;
+ * - admins see every queue except `auto`; the pipeline sees no queue.
+ */
+export function canSee(
+  user: Pick<AuthUser, 'id' | 'role' | 'specialties'>,
+  queue: string | null,
+  assignee: string | null,
+): boolean {
+  if (queue === null || queue === 'auto') return false;
+  if (user.role === 'admin') return true;
+  if (!(REVIEWER_ROLES as readonly string[]).includes(user.role)) return false;
+  if (assignee !== null) return assignee === user.id;
+  if (queue === 'review' || queue === 'manual' || queue === 'audit') return true;
+  if (queue.startsWith('specialist:'))
+    return user.role === 'specialist' && user.specialties.some((s) => queue === `specialist:${s}`);
+  return false;
+}
+
+/** Open = waiting for a person: an open status, or an audit check still to do. */
+export function isOpen(row: Pick<DraftRow, 'status' | 'queue' | 'audit_pending'>): boolean {
+  return (OPEN_STATUSES as readonly string[]).includes(row.status) || (row.queue === 'audit' && row.audit_pending);
+}
+
+/** In the caller's to-do list now: open, visible, and not already approved by them (two-person rule). */
+export function inQueueOf(user: AuthUser, row: DraftRow): boolean {
+  return (
+    isOpen(row) &&
+    canSee(user, row.queue, row.assignee) &&
+    !parseJson<string[]>(row.approved_by_json, []).includes(user.id)
+  );
+}
+
+/** The caller could see this draft now or before its last change (used for remove/conflict/reads). */
+export function couldSee(user: AuthUser, row: DraftRow): boolean {
+  return (
+    canSee(user, row.queue, row.assignee) ||
+    canSee(user, row.prev_queue, row.prev_assignee) ||
+    row.decided_by === user.id
+  );
+}
+
+/** SQL form of `canSee` on the current queue (admins: no filter). */
+export function visibleWhere(user: AuthUser) {
+  return (eb: ExpressionBuilder<Database, 'drafts'>) => {
+    if (user.role === 'admin') return eb('queue', '!=', 'auto');
+    const ors = [eb('assignee', '=', user.id)];
+    if ((REVIEWER_ROLES as readonly string[]).includes(user.role)) {
+      ors.push(eb.and([eb('assignee', 'is', null), eb('queue', 'in', ['review', 'manual', 'audit'])]));
+      if (user.role === 'specialist' && user.specialties.length)
+        ors.push(
+          eb.and([
+            eb('assignee', 'is', null),
+            eb(
+              'queue',
+              'in',
+              user.specialties.map((s) => `specialist:${s}`),
+            ),
+          ]),
+        );
+    }
+    return eb.or(ors);
+  };
+}
+
+/** SQL form of `isOpen`. */
+export function openWhere(eb: ExpressionBuilder<Database, 'drafts'>) {
+  return eb.or([
+    eb('status', 'in', [...OPEN_STATUSES]),
+    eb.and([eb('queue', '=', 'audit'), eb('audit_pending', '=', true)]),
+  ]);
+}
+
+export function parseJson<T>(text: string | null, fallback: T): T {
+  if (text === null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+export function priorityItem(row: DraftRow) {
+  return {
+    id: row.id,
+    confidence: row.confidence,
+    dealValue: row.deal_value,
+    expiresAt: row.expires_at,
+    named: row.account_tier === 'named',
+    createdAt: row.created_at,
+  };
+}
+
+/** A stored draft as the API returns it, parsed with the contract's `Draft` schema. */
+export function rowToDraft(row: DraftRow, now = Date.now()): Draft {
+  const input = DraftIn.parse(JSON.parse(row.input_json));
+  return Draft.parse({
+    ...input,
+    id: row.id,
+    route: row.route,
+    status: row.status,
+    assignee: row.assignee,
+    queue: row.queue,
+    reasons: parseJson<string[]>(row.reasons_json, []),
+    secondReview: row.second_review,
+    createdAt: row.created_at,
+    version: row.version,
+    priorityReason: priorityReason(priorityItem(row), now),
+    approvedBy: parseJson<string[]>(row.approved_by_json, []),
+    final: parseJson(row.final_json, null),
+    decidedBy: row.decided_by,
+    decidedAt: row.decided_at,
+    escalationNote: row.escalation_note,
+  });
+}
+
+// Cursors are opaque to clients: base64url of "v1:<number>".
+export function encodeCursor(n: number): string {
+  return Buffer.from(`v1:${n}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined, name = 'since'): number | null {
+  if (cursor === undefined || cursor === '') return null;
+  const m = /^v1:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) throw new ApiError(400, 'invalid_input', `"${name}" is not a cursor this server issued`);
+  return Number(m[1]);
+}
