@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Problem } from '../messaging';
 import type { CountersignDb } from './schema';
 
 /** Every meta key with its schema: meta rows are parsed on read like everything else. */
@@ -16,7 +17,7 @@ export const MetaSchemas = {
   failures: z.number().int(),
   nextRetryAt: z.string(),
   /** The current problem shown in the popup/options; absent when all is well. */
-  problem: z.object({ code: z.string(), message: z.string() }),
+  problem: Problem,
   /** Set on 401: sync stays off until the person connects again. */
   paused: z.boolean(),
 } as const;

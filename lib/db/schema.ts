@@ -110,19 +110,20 @@ export function defineVersion2(db: Dexie) {
           row.waiting = !decided && typeof status === 'string' && OPEN.has(status) ? 1 : 0;
           delete row.decidedLocally;
         });
+      // v2 drops the createdAt index, so order in memory (the outbox is small: unsent decisions).
+      const outbox = (await tx.table('outbox').toArray()) as Record<string, unknown>[];
+      outbox.sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)));
       let seq = 0;
-      await tx
-        .table('outbox')
-        .orderBy('createdAt')
-        .modify((row: Record<string, unknown>) => {
-          seq += 1;
-          row.seq = seq;
-          row.draftId = (row.decision as { draftId?: unknown } | undefined)?.draftId ?? '';
-          row.result ??= null;
-          row.settledAt ??= null;
-          row.dismissed ??= false;
-          row.attempts ??= 0;
-        });
+      for (const row of outbox) {
+        seq += 1;
+        row.seq = seq;
+        row.draftId = (row.decision as { draftId?: unknown } | undefined)?.draftId ?? '';
+        row.result ??= null;
+        row.settledAt ??= null;
+        row.dismissed ??= false;
+        row.attempts ??= 0;
+      }
+      await tx.table('outbox').bulkPut(outbox);
       await tx.table('meta').put({ key: 'seq', value: seq });
     });
 }

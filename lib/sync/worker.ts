@@ -1,0 +1,87 @@
+import { browser } from 'wxt/browser';
+import { createApiClient } from '../api-client';
+import { withDb } from '../db';
+import { createEventHub, registerHandlers } from '../messaging';
+import { getSettings, onSettingsChanged } from '../settings';
+import { createSyncEngine, type SyncReason } from './engine';
+import { createHandlers } from './handlers';
+
+export const SYNC_ALARM = 'countersign-sync';
+/** chrome.alarms' minimum period (toolchain.md). */
+const ALARM_PERIOD_MIN = 0.5;
+
+/**
+ * Wires the sync engine into the MV3 service worker. Every listener is registered synchronously
+ * during the worker's first turn, as MV3 requires for events that wake a stopped worker.
+ */
+export function startWorker(): void {
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let pendingIds = new Set<string>();
+  let flushQueued = false;
+
+  const engine = createSyncEngine({
+    withDb: (fn) => withDb(fn),
+    getSettings,
+    makeClient: (s) => createApiClient({ baseUrl: s.serverUrl, token: s.token }),
+    locks: typeof navigator !== 'undefined' && navigator.locks ? navigator.locks : null,
+    onChange: (ids) => changed(ids),
+    scheduleRetry: (ms) => {
+      clearTimeout(retryTimer);
+      // Timers die with the worker; the alarm (every 30 s) is the fallback for longer waits.
+      if (ms < 25_000) retryTimer = setTimeout(() => run('retry'), ms + 50);
+    },
+  });
+
+  // Coalesce a burst of changes (a pull page, a batch of results) into one broadcast per tick.
+  function changed(ids: string[]) {
+    for (const id of ids) pendingIds.add(id);
+    if (flushQueued) return;
+    flushQueued = true;
+    queueMicrotask(async () => {
+      flushQueued = false;
+      const draftIds = [...pendingIds];
+      pendingIds = new Set();
+      try {
+        const status = await engine.status();
+        hub.broadcast({ type: 'changed', draftIds, status });
+        await updateBadge(status.waiting, status.paused || status.problem !== null);
+      } catch (err) {
+        console.warn('[countersign] status broadcast failed', err);
+      }
+    });
+  }
+
+  function run(reason: SyncReason) {
+    engine.sync(reason).catch((err) => console.warn('[countersign] sync failed', reason, err));
+  }
+
+  const hub = createEventHub((hello) => {
+    // A panel or popup opened: refresh now (issue 3 §5). Reconnects after a worker stop do not.
+    if (hello.reason === 'open') run('open');
+  });
+
+  registerHandlers(createHandlers({ engine, withDb: (fn) => withDb(fn), getSettings, onSaved: changed }));
+
+  onSettingsChanged((next) => {
+    engine.settingsChanged(next).catch((err) => console.warn('[countersign] settings change failed', err));
+  });
+
+  browser.alarms.onAlarm.addListener((alarm) => {
+    if (alarm.name === SYNC_ALARM) run('alarm');
+  });
+  browser.runtime.onStartup.addListener(() => run('startup'));
+  browser.runtime.onInstalled.addListener(() => run('startup'));
+
+  // Re-created at every worker start (toolchain.md): alarms can be lost on update or restart.
+  void browser.alarms.create(SYNC_ALARM, { periodInMinutes: ALARM_PERIOD_MIN, delayInMinutes: ALARM_PERIOD_MIN });
+  // A worker start means something woke us: push whatever a previous instance left pending.
+  run('startup');
+  changed([]);
+}
+
+async function updateBadge(waiting: number, problem: boolean): Promise<void> {
+  const action = browser.action ?? (browser as unknown as { browserAction?: typeof browser.action }).browserAction;
+  if (!action) return;
+  await action.setBadgeText({ text: waiting > 0 ? String(waiting > 999 ? '999+' : waiting) : '' });
+  await action.setBadgeBackgroundColor({ color: problem ? '#b3261e' : '#1a73e8' });
+}
