@@ -9,6 +9,7 @@ import { type Logger, silentLogger } from './log';
 import { auditRoutes } from './routes/audit';
 import { decisionRoutes } from './routes/decisions';
 import { draftRoutes } from './routes/drafts';
+import { governanceRoutes } from './routes/governance';
 import { healthRoutes } from './routes/health';
 import { meRoutes } from './routes/me';
 import { outcomeRoutes } from './routes/outcomes';
@@ -46,6 +47,7 @@ export const ROUTES: RouteModule[] = [
   decisionRoutes,
   outcomeRoutes,
   auditRoutes,
+  governanceRoutes,
 ];
 
 const DEFAULT_RATE_LIMIT = { limit: 600, windowMs: 60_000 };

@@ -1,0 +1,809 @@
+import { randomUUID } from 'node:crypto';
+import { createRoute, z } from '@hono/zod-openapi';
+import { autoAdjust, type PolicyView, proposeGraduation, stepBack } from '../../lib/policy/autonomy';
+import { calibrationOf } from '../../lib/policy/calibration';
+import { canariesFor, lookalikeId, makeCanary } from '../../lib/policy/canary';
+import { computeMetrics } from '../../lib/policy/metrics';
+import { recommend } from '../../lib/policy/recommendation';
+import { simulate, thresholdCurve } from '../../lib/policy/simulate';
+import { hash32, mulberry32 } from '../../lib/policy/stats';
+import { type Content, DraftIn, ErrorBody } from '../../lib/schema';
+import {
+  AutonomyOut,
+  Calibration,
+  CalibrationQuery,
+  EvaluateOut,
+  ExportQuery,
+  type FeedbackLine,
+  type GovDecision,
+  type GovItem,
+  Metrics,
+  MetricsQuery,
+  Recommendation,
+  RecommendationQuery,
+  SimulationOut,
+  SimulationQuery,
+} from '../../lib/schema/governance';
+import { DEFAULT_POLICY, Level, type WorkflowPolicy } from '../../lib/schema/workflow';
+import { appendAudit } from '../audit';
+import { type AppContext, bearerSecurity, type Deps, newRouter, type RouteModule, requireRole } from '../context';
+import { ApiError } from '../errors';
+import type { Store, Trx, Versions } from '../store';
+
+// Governance (issue 6): the server side of calibration, recommendation, metrics, autonomy,
+// canaries and the feedback export. All figures come from the pure functions in lib/policy; this
+// file only loads plain data from the store and writes audited policy changes.
+
+const ADMIN = ['admin'] as const;
+const WorkflowParam = z.object({
+  workflow: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9._-]+$/),
+});
+const errors = {
+  400: { description: 'Invalid input', content: { 'application/json': { schema: ErrorBody } } },
+  401: { description: 'No or unknown token', content: { 'application/json': { schema: ErrorBody } } },
+  403: { description: 'Not an admin', content: { 'application/json': { schema: ErrorBody } } },
+};
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  200: { description, content: { 'application/json': { schema } } },
+  ...errors,
+});
+
+// ---- Loading -------------------------------------------------------------------------------
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function countWords(text: string): number {
+  const m = text.match(/\S+/g);
+  return m ? m.length : 0;
+}
+
+/** Words a reviewer has to read: subject and body, note text, or field values. */
+export function contentWords(content: unknown): number {
+  if (!content || typeof content !== 'object') return 0;
+  const c = content as Record<string, unknown>;
+  if (typeof c.body === 'string') return countWords(`${typeof c.subject === 'string' ? c.subject : ''} ${c.body}`);
+  if (typeof c.text === 'string') return countWords(c.text);
+  if (Array.isArray(c.fields))
+    return c.fields.reduce(
+      (n: number, f: unknown) =>
+        n + (f && typeof f === 'object' && 'value' in f ? countWords(String((f as { value: unknown }).value)) : 0),
+      0,
+    );
+  return 0;
+}
+
+/** Stable stringify (sorted keys), so "edited but unchanged" is recognised whatever the key order. */
+function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v as object)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
+const ESCALATION_FLAGS = new Set(['pricing', 'legal', 'competitor']);
+
+export interface LoadFilter {
+  workflow?: string;
+  since?: string;
+  modelVersion?: string;
+}
+
+/**
+ * Drafts with their applied decisions and outcomes, as governance's plain `GovItem`s. Three
+ * queries over the same filter (no IN lists), so it scales with the window, not the table.
+ */
+export async function loadItems(store: Store, f: LoadFilter): Promise<GovItem[]> {
+  const { db } = store;
+  let dq = db
+    .selectFrom('drafts')
+    .select([
+      'id',
+      'workflow',
+      'confidence',
+      'route',
+      'status',
+      'created_at',
+      'decided_at',
+      'segment',
+      'model_version',
+      'canary',
+      'input_json',
+      'account_tier',
+    ]);
+  if (f.workflow) dq = dq.where('workflow', '=', f.workflow);
+  if (f.since) dq = dq.where('created_at', '>=', f.since);
+  if (f.modelVersion) dq = dq.where('model_version', '=', f.modelVersion);
+  const drafts = await dq.orderBy('created_at').execute();
+
+  let cq = db
+    .selectFrom('decisions')
+    .innerJoin('drafts', 'drafts.id', 'decisions.draft_id')
+    .select([
+      'decisions.draft_id as draftId',
+      'decisions.user_id as userId',
+      'decisions.action as action',
+      'decisions.dwell_ms as dwellMs',
+      'decisions.decided_at as decidedAt',
+      'decisions.content_json as contentJson',
+      'decisions.reasons_json as reasonsJson',
+    ])
+    .where('decisions.status', '=', 'applied');
+  if (f.workflow) cq = cq.where('drafts.workflow', '=', f.workflow);
+  if (f.since) cq = cq.where('drafts.created_at', '>=', f.since);
+  if (f.modelVersion) cq = cq.where('drafts.model_version', '=', f.modelVersion);
+  const decisions = await cq.orderBy('decisions.decided_at').execute();
+
+  let oq = db
+    .selectFrom('outcomes')
+    .innerJoin('drafts', 'drafts.id', 'outcomes.draft_id')
+    .select([
+      'outcomes.draft_id as draftId',
+      'outcomes.correct as correct',
+      'outcomes.source as source',
+      'outcomes.created_at as at',
+    ]);
+  if (f.workflow) oq = oq.where('drafts.workflow', '=', f.workflow);
+  if (f.since) oq = oq.where('drafts.created_at', '>=', f.since);
+  if (f.modelVersion) oq = oq.where('drafts.model_version', '=', f.modelVersion);
+  const outcomes = await oq.orderBy('outcomes.id').execute();
+
+  const byId = new Map<string, GovItem & { content: string }>();
+  for (const d of drafts) {
+    const input = (parseJson(d.input_json) ?? {}) as Partial<DraftIn>;
+    const flags = input.flags ?? [];
+    byId.set(d.id, {
+      id: d.id,
+      workflow: d.workflow,
+      confidence: Number(d.confidence),
+      route: d.route === 'auto' || d.route === 'manual' ? d.route : 'review',
+      status: d.status,
+      createdAt: d.created_at,
+      settledAt: d.decided_at,
+      segment: d.segment,
+      modelVersion: d.model_version,
+      canary: !!d.canary,
+      ruleEscalated:
+        (d.account_tier ?? input.account?.tier) === 'named' ||
+        flags.some((x) => ESCALATION_FLAGS.has(x)) ||
+        input.inbound === true,
+      words: contentWords(input.content),
+      decisions: [],
+      outcomes: [],
+      content: stable(input.content ?? null),
+    });
+  }
+  for (const d of decisions) {
+    const item = byId.get(d.draftId);
+    if (!item) continue;
+    const action = d.action as GovDecision['action'];
+    const dec: GovDecision = {
+      userId: d.userId,
+      action,
+      dwellMs: d.dwellMs === null ? null : Number(d.dwellMs),
+      decidedAt: d.decidedAt,
+      reasons: (parseJson(d.reasonsJson) as string[] | null) ?? [],
+    };
+    if (action === 'edit') dec.changed = stable(parseJson(d.contentJson)) !== item.content;
+    item.decisions.push(dec);
+  }
+  for (const o of outcomes) {
+    const item = byId.get(o.draftId);
+    if (!item) continue;
+    item.outcomes.push({ correct: !!o.correct, source: o.source as 'audit' | 'customer' | 'qa', at: o.at });
+  }
+  return [...byId.values()].map(({ content: _c, ...it }) => it);
+}
+
+/** The workflow's policy as stored, over the defaults (the workflows route owns writes of its own fields). */
+export async function loadPolicy(store: Store | { db: Trx }, workflow: string): Promise<WorkflowPolicy> {
+  const row = await store.db
+    .selectFrom('workflows')
+    .select(['policy_json', 'updated_at'])
+    .where('workflow', '=', workflow)
+    .executeTakeFirst();
+  const stored = (row ? parseJson(row.policy_json) : null) as Partial<WorkflowPolicy> | null;
+  return { ...DEFAULT_POLICY, ...(stored ?? {}), workflow, updatedAt: row?.updated_at ?? null };
+}
+
+async function savePolicy(trx: Trx, policy: WorkflowPolicy, now: string): Promise<void> {
+  const { workflow: _w, updatedAt: _u, ...rest } = policy;
+  const policyJson = JSON.stringify(rest);
+  const existing = await trx
+    .selectFrom('workflows')
+    .select('workflow')
+    .where('workflow', '=', policy.workflow)
+    .executeTakeFirst();
+  if (existing)
+    await trx
+      .updateTable('workflows')
+      .set({ policy_json: policyJson, updated_at: now })
+      .where('workflow', '=', policy.workflow)
+      .execute();
+  else
+    await trx
+      .insertInto('workflows')
+      .values({ workflow: policy.workflow, policy_json: policyJson, updated_at: now })
+      .execute();
+}
+
+const view = (p: WorkflowPolicy): PolicyView => ({
+  workflow: p.workflow,
+  level: p.level,
+  autoThreshold: p.autoThreshold,
+  reviewThreshold: p.reviewThreshold,
+  falseAutoTarget: p.falseAutoTarget,
+});
+
+// ---- Evaluation (step back, auto-adjust) ---------------------------------------------------
+
+/**
+ * Applies what governance may do on its own, each change audited with its reasons: a step back
+ * one autonomy level when quality dipped in the last week, and, only for workflows that opted in
+ * (`autoAdjust`), a threshold adjustment. Graduation is never applied here.
+ * Exported so the server can run it after outcomes arrive (or on a timer).
+ */
+export async function evaluateWorkflow(deps: Deps, workflow: string, actor = 'governance'): Promise<EvaluateOut> {
+  const now = deps.now();
+  const policy = await loadPolicy(deps.store, workflow);
+  const items = await loadItems(deps.store, { workflow });
+  const back = stepBack(items, view(policy), { now: now.getTime() });
+  const adjustment = policy.autoAdjust ? autoAdjust(items, view(policy), { now: now.getTime() }) : null;
+  const applied: string[] = [];
+  if (back || adjustment) {
+    await deps.store.write(async (trx) => {
+      const next = { ...policy };
+      if (back) {
+        next.level = back.to;
+        applied.push(`level ${back.from} → ${back.to}`);
+        await appendAudit(trx, {
+          actor,
+          action: 'workflow.step_back',
+          workflow,
+          original: { level: back.from },
+          final: { level: back.to },
+          reasons: back.reasons,
+          detail: back.evidence,
+        });
+      }
+      if (adjustment) {
+        next.autoThreshold = adjustment.autoThreshold;
+        applied.push(`autoThreshold ${adjustment.previous} → ${adjustment.autoThreshold}`);
+        await appendAudit(trx, {
+          actor,
+          action: 'workflow.threshold_adjusted',
+          workflow,
+          original: { autoThreshold: adjustment.previous },
+          final: { autoThreshold: adjustment.autoThreshold },
+          reasons: adjustment.reasons,
+        });
+      }
+      await savePolicy(trx, next, now.toISOString());
+    });
+  }
+  return { workflow, stepBack: back, adjustment, applied };
+}
+
+// ---- Canaries ------------------------------------------------------------------------------
+
+interface CanarySource {
+  id: string;
+  external_id: string;
+  workflow: string;
+  input_json: string;
+  confidence: number;
+  route: string;
+  assignee: string | null;
+  queue: string;
+  specialty: string | null;
+  reasons_json: string;
+  priority_rank: number;
+  priority_reason: string;
+  segment: string | null;
+  account_tier: string | null;
+  owner_id: string | null;
+  deal_value: number | null;
+  expires_at: string | null;
+  model_version: string | null;
+}
+
+const CANARY_SOURCE_COLUMNS = [
+  'id',
+  'external_id',
+  'workflow',
+  'input_json',
+  'confidence',
+  'route',
+  'assignee',
+  'queue',
+  'specialty',
+  'reasons_json',
+  'priority_rank',
+  'priority_reason',
+  'segment',
+  'account_tier',
+  'owner_id',
+  'deal_value',
+  'expires_at',
+  'model_version',
+] as const;
+
+/**
+ * Inserts a known-bad copy of a real review draft into the same queue, looking like any other
+ * draft there. The planted defect is recorded only in the audit log (admin-only). Returns the new
+ * draft id, or null when no canary kind applies to this draft.
+ */
+export async function insertCanary(
+  trx: Trx,
+  versions: Versions,
+  source: CanarySource,
+  options: { seed: number; now: string; otherCompanies?: string[]; actor?: string },
+): Promise<string | null> {
+  const parsed = DraftIn.safeParse(parseJson(source.input_json));
+  if (!parsed.success) return null;
+  const canary = makeCanary(parsed.data, {
+    seed: options.seed,
+    otherCompanies: options.otherCompanies,
+    year: Number(options.now.slice(0, 4)),
+  });
+  if (!canary) return null;
+  const rng = mulberry32(options.seed ^ 0x5bd1e995);
+  const id = lookalikeId(source.id, rng);
+  // The stored external id lives in its own namespace so a pipeline can never collide with it
+  // (posting is idempotent on externalId); the look-alike one travels inside the draft's JSON.
+  const externalKey = `canary:${randomUUID()}`;
+  await trx
+    .insertInto('drafts')
+    .values({
+      id,
+      external_id: externalKey,
+      workflow: source.workflow,
+      kind: canary.draft.kind,
+      input_json: JSON.stringify(canary.draft),
+      confidence: source.confidence,
+      route: source.route,
+      status: 'pending',
+      assignee: source.assignee,
+      queue: source.queue,
+      specialty: source.specialty,
+      reasons_json: source.reasons_json,
+      priority_rank: source.priority_rank,
+      priority_reason: source.priority_reason,
+      segment: source.segment,
+      account_tier: source.account_tier,
+      owner_id: source.owner_id,
+      deal_value: source.deal_value,
+      expires_at: source.expires_at,
+      model_version: source.model_version,
+      canary: true,
+      canary_of: source.id,
+      final_json: null,
+      decided_by: null,
+      decided_at: null,
+      escalation_note: null,
+      version: versions.next(),
+      created_at: options.now,
+      updated_at: options.now,
+    })
+    .execute();
+  await appendAudit(trx, {
+    actor: options.actor ?? 'governance',
+    action: 'canary.created',
+    draftId: id,
+    workflow: source.workflow,
+    original: parsed.data.content,
+    final: canary.draft.content,
+    reasons: [canary.kind],
+    detail: { canaryOf: source.id, description: canary.description },
+  });
+  return id;
+}
+
+/**
+ * Ingest hook: after real drafts are stored, adds canaries at the workflow's `canaryRate` next to
+ * those routed to a person's review queue. Call inside the ingest transaction with the new ids.
+ */
+export async function afterIngest(
+  trx: Trx,
+  versions: Versions,
+  draftIds: string[],
+  deps: Pick<Deps, 'random' | 'now'>,
+): Promise<string[]> {
+  if (draftIds.length === 0) return [];
+  const rows = (await trx
+    .selectFrom('drafts')
+    .select([...CANARY_SOURCE_COLUMNS, 'status', 'canary'])
+    .where('id', 'in', draftIds)
+    .execute()) as (CanarySource & { status: string; canary: boolean })[];
+  const created: string[] = [];
+  const rates = new Map<string, number>();
+  for (const row of rows) {
+    if (row.canary || row.route !== 'review' || row.status !== 'pending') continue;
+    let r = rates.get(row.workflow);
+    if (r === undefined) {
+      r = (await loadPolicy({ db: trx }, row.workflow)).canaryRate;
+      rates.set(row.workflow, r);
+    }
+    const n = canariesFor(r, deps.random);
+    for (let i = 0; i < n; i++) {
+      const id = await insertCanary(trx, versions, row, {
+        seed: Math.floor(deps.random() * 2 ** 31) ^ hash32(row.id),
+        now: deps.now().toISOString(),
+      });
+      if (id) created.push(id);
+    }
+  }
+  return created;
+}
+
+// ---- Routes --------------------------------------------------------------------------------
+
+const calibrationRoute = createRoute({
+  method: 'get',
+  path: '/v1/workflows/{workflow}/calibration',
+  summary: 'Reliability diagram, ECE and Brier score of a workflow (admin)',
+  security: bearerSecurity,
+  request: { params: WorkflowParam, query: CalibrationQuery },
+  responses: json(Calibration, 'Calibration over 10 equal-width bins'),
+});
+
+const recommendationRoute = createRoute({
+  method: 'get',
+  path: '/v1/workflows/{workflow}/recommendation',
+  summary: 'Recommended thresholds for a target false-auto-approval rate (admin)',
+  security: bearerSecurity,
+  request: { params: WorkflowParam, query: RecommendationQuery },
+  responses: json(Recommendation, 'The recommendation and its reasons'),
+});
+
+const simulateRoute = createRoute({
+  method: 'get',
+  path: '/v1/workflows/{workflow}/simulate',
+  summary: 'What-if for a pair of thresholds on recent drafts (admin)',
+  security: bearerSecurity,
+  request: { params: WorkflowParam, query: SimulationQuery },
+  responses: json(SimulationOut, 'Simulated routing, load and expected errors'),
+});
+
+const autonomyRoute = createRoute({
+  method: 'get',
+  path: '/v1/workflows/{workflow}/autonomy',
+  summary: 'Graduation proposal (or step back) with the numbers behind it (admin)',
+  security: bearerSecurity,
+  request: { params: WorkflowParam },
+  responses: json(AutonomyOut, 'The proposal, or what is still missing'),
+});
+
+const AcceptBody = z.strictObject({ to: Level, autoThreshold: z.number().min(0).max(1).optional() });
+const acceptRoute = createRoute({
+  method: 'post',
+  path: '/v1/workflows/{workflow}/autonomy/accept',
+  summary: 'Accept the current graduation proposal (admin); audited with its evidence',
+  security: bearerSecurity,
+  request: { params: WorkflowParam, body: { content: { 'application/json': { schema: AcceptBody } } } },
+  responses: {
+    ...json(AutonomyOut, 'The workflow after the change'),
+    409: { description: 'The proposal is no longer supported', content: { 'application/json': { schema: ErrorBody } } },
+  },
+});
+
+const evaluateRoute = createRoute({
+  method: 'post',
+  path: '/v1/workflows/{workflow}/evaluate',
+  summary: 'Run step-back and (opted-in) threshold auto-adjustment now (admin)',
+  security: bearerSecurity,
+  request: { params: WorkflowParam },
+  responses: json(EvaluateOut, 'What was applied, with reasons'),
+});
+
+const CanaryBody = z.strictObject({ count: z.number().int().min(1).max(100).default(1) });
+const CanaryOut = z.object({ created: z.number().int() });
+const canaryRoute = createRoute({
+  method: 'post',
+  path: '/v1/workflows/{workflow}/canaries',
+  summary: 'Plant canaries now, made from pending review drafts (admin)',
+  security: bearerSecurity,
+  request: { params: WorkflowParam, body: { content: { 'application/json': { schema: CanaryBody } } } },
+  responses: json(CanaryOut, 'How many canaries were planted'),
+});
+
+const metricsRoute = createRoute({
+  method: 'get',
+  path: '/v1/metrics',
+  summary: 'Governance metrics: rates, times, per reviewer, segment and model version (admin)',
+  security: bearerSecurity,
+  request: { query: MetricsQuery },
+  responses: json(Metrics, 'The metrics of the window'),
+});
+
+const WorkflowSummary = z.object({
+  workflow: z.string(),
+  level: Level,
+  autoThreshold: z.number(),
+  reviewThreshold: z.number(),
+  canaryRate: z.number(),
+  falseAutoTarget: z.number(),
+  autoAdjust: z.boolean(),
+  drafts: z.number().int(),
+});
+const GovernanceWorkflows = z.object({ workflows: z.array(WorkflowSummary) });
+const workflowsRoute = createRoute({
+  method: 'get',
+  path: '/v1/governance/workflows',
+  summary: 'Workflows with drafts or a policy, for the dashboard (admin)',
+  security: bearerSecurity,
+  responses: json(GovernanceWorkflows, 'Workflows and their policies'),
+});
+
+const exportRoute = createRoute({
+  method: 'get',
+  path: '/v1/export/feedback.jsonl',
+  summary: 'Decisions as JSONL: original, final, diff, reasons, confidence, model version (admin)',
+  security: bearerSecurity,
+  request: { query: ExportQuery },
+  responses: {
+    // No typed content: the body is JSONL text (see FeedbackLine in lib/schema/governance.ts).
+    200: { description: 'One decision a line, application/x-ndjson; each line a FeedbackLine' },
+    ...errors,
+  },
+});
+
+async function workflowExists(store: Store, workflow: string): Promise<boolean> {
+  const d = await store.db
+    .selectFrom('drafts')
+    .select('id')
+    .where('workflow', '=', workflow)
+    .limit(1)
+    .executeTakeFirst();
+  if (d) return true;
+  const w = await store.db
+    .selectFrom('workflows')
+    .select('workflow')
+    .where('workflow', '=', workflow)
+    .executeTakeFirst();
+  return !!w;
+}
+
+export const governanceRoutes: RouteModule = (deps) => {
+  const { store } = deps;
+  const admin = (c: AppContext) => requireRole(c, ADMIN);
+  return newRouter()
+    .openapi(calibrationRoute, async (c) => {
+      admin(c);
+      const { workflow } = c.req.valid('param');
+      const q = c.req.valid('query');
+      const items = await loadItems(store, { workflow, since: q.since, modelVersion: q.modelVersion });
+      return c.json(calibrationOf(items), 200);
+    })
+    .openapi(recommendationRoute, async (c) => {
+      admin(c);
+      const { workflow } = c.req.valid('param');
+      const q = c.req.valid('query');
+      const policy = await loadPolicy(store, workflow);
+      const items = await loadItems(store, { workflow, since: q.since });
+      return c.json(recommend(items, { target: q.target ?? policy.falseAutoTarget, current: policy }), 200);
+    })
+    .openapi(simulateRoute, async (c) => {
+      admin(c);
+      const { workflow } = c.req.valid('param');
+      const q = c.req.valid('query');
+      if (q.reviewThreshold > q.autoThreshold)
+        throw new ApiError(400, 'invalid_input', 'reviewThreshold must not be above autoThreshold');
+      const items = await loadItems(store, { workflow, since: q.since });
+      return c.json({ ...simulate(items, q.autoThreshold, q.reviewThreshold), curve: thresholdCurve(items) }, 200);
+    })
+    .openapi(autonomyRoute, async (c) => {
+      admin(c);
+      const { workflow } = c.req.valid('param');
+      const policy = await loadPolicy(store, workflow);
+      const items = await loadItems(store, { workflow });
+      return c.json(proposeGraduation(items, view(policy), { now: deps.now().getTime() }), 200);
+    })
+    .openapi(acceptRoute, async (c) => {
+      const user = admin(c);
+      const { workflow } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const policy = await loadPolicy(store, workflow);
+      const items = await loadItems(store, { workflow });
+      const out = proposeGraduation(items, view(policy), { now: deps.now().getTime() });
+      const p = out.proposal;
+      // Re-checked at accept time: the evidence may have changed since the admin looked.
+      if (!p || p.to !== body.to)
+        throw new ApiError(409, 'conflict', `No current proposal to move ${workflow} to ${body.to}`);
+      const next: WorkflowPolicy = { ...policy, level: p.to };
+      const threshold = body.autoThreshold ?? p.autoThreshold ?? null;
+      if (threshold !== null) next.autoThreshold = threshold;
+      await store.write(async (trx) => {
+        await savePolicy(trx, next, deps.now().toISOString());
+        await appendAudit(trx, {
+          actor: user.id,
+          action: p.kind === 'graduate' ? 'workflow.graduated' : 'workflow.step_back',
+          workflow,
+          original: { level: policy.level, autoThreshold: policy.autoThreshold },
+          final: { level: next.level, autoThreshold: next.autoThreshold },
+          reasons: p.reasons,
+          detail: p.evidence,
+        });
+      });
+      return c.json(proposeGraduation(items, view(next), { now: deps.now().getTime() }), 200);
+    })
+    .openapi(evaluateRoute, async (c) => {
+      const user = admin(c);
+      const { workflow } = c.req.valid('param');
+      return c.json(await evaluateWorkflow(deps, workflow, user.id), 200);
+    })
+    .openapi(canaryRoute, async (c) => {
+      const user = admin(c);
+      const { workflow } = c.req.valid('param');
+      const { count } = c.req.valid('json');
+      const sources = (await store.db
+        .selectFrom('drafts')
+        .select(CANARY_SOURCE_COLUMNS)
+        .where('workflow', '=', workflow)
+        .where('canary', '=', false)
+        .where('route', '=', 'review')
+        .where('status', '=', 'pending')
+        .orderBy('created_at', 'desc')
+        .limit(200)
+        .execute()) as CanarySource[];
+      if (sources.length === 0) return c.json({ created: 0 }, 200);
+      const companies = [
+        ...new Set(
+          sources
+            .map((s) => ((parseJson(s.input_json) ?? {}) as Partial<DraftIn>).account?.name)
+            .filter((x): x is string => !!x),
+        ),
+      ];
+      const now = deps.now().toISOString();
+      const created = await store.write(async (trx, versions) => {
+        let n = 0;
+        for (let i = 0; i < count * 3 && n < count; i++) {
+          const src = sources[Math.floor(deps.random() * sources.length)]!;
+          const id = await insertCanary(trx, versions, src, {
+            seed: Math.floor(deps.random() * 2 ** 31),
+            now,
+            otherCompanies: companies,
+            actor: user.id,
+          });
+          if (id) n++;
+        }
+        return n;
+      });
+      return c.json({ created }, 200);
+    })
+    .openapi(metricsRoute, async (c) => {
+      admin(c);
+      const q = c.req.valid('query');
+      const items = await loadItems(store, { workflow: q.workflow, since: q.since });
+      return c.json(computeMetrics(items, { since: q.since ?? null, now: deps.now().getTime() }), 200);
+    })
+    .openapi(workflowsRoute, async (c) => {
+      admin(c);
+      const counts = await store.db
+        .selectFrom('drafts')
+        .select(['workflow', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('canary', '=', false)
+        .groupBy('workflow')
+        .execute();
+      const stored = await store.db.selectFrom('workflows').select('workflow').execute();
+      const names = [...new Set([...counts.map((r) => r.workflow), ...stored.map((r) => r.workflow)])].sort();
+      const workflows = [];
+      for (const w of names) {
+        const p = await loadPolicy(store, w);
+        workflows.push({
+          workflow: w,
+          level: p.level,
+          autoThreshold: p.autoThreshold,
+          reviewThreshold: p.reviewThreshold,
+          canaryRate: p.canaryRate,
+          falseAutoTarget: p.falseAutoTarget,
+          autoAdjust: p.autoAdjust,
+          drafts: Number(counts.find((r) => r.workflow === w)?.n ?? 0),
+        });
+      }
+      return c.json({ workflows }, 200);
+    })
+    .openapi(exportRoute, async (c) => {
+      admin(c);
+      const q = c.req.valid('query');
+      if (q.workflow && !(await workflowExists(store, q.workflow)))
+        return c.body('', 200, { 'content-type': 'application/x-ndjson; charset=utf-8' });
+      const lines = await exportFeedback(store, q);
+      return c.body(lines.map((l) => `${JSON.stringify(l)}\n`).join(''), 200, {
+        'content-type': 'application/x-ndjson; charset=utf-8',
+        'content-disposition': 'attachment; filename="feedback.jsonl"',
+      });
+    });
+};
+
+/**
+ * One line per applied decision, oldest first. Canary drafts are left out: their "original" is a
+ * defect planted by us, not the model's output, and would poison fine-tuning data.
+ */
+export async function exportFeedback(store: Store, q: { workflow?: string; since?: string }): Promise<FeedbackLine[]> {
+  let query = store.db
+    .selectFrom('decisions')
+    .innerJoin('drafts', 'drafts.id', 'decisions.draft_id')
+    .select([
+      'decisions.id as decisionId',
+      'decisions.draft_id as draftId',
+      'decisions.user_id as userId',
+      'decisions.action as action',
+      'decisions.decided_at as decidedAt',
+      'decisions.content_json as contentJson',
+      'decisions.reasons_json as reasonsJson',
+      'decisions.note as note',
+      'decisions.dwell_ms as dwellMs',
+      'decisions.diff as diff',
+      'drafts.external_id as externalId',
+      'drafts.workflow as workflow',
+      'drafts.kind as kind',
+      'drafts.input_json as inputJson',
+      'drafts.confidence as confidence',
+    ])
+    .where('decisions.status', '=', 'applied')
+    .where('drafts.canary', '=', false);
+  if (q.workflow) query = query.where('drafts.workflow', '=', q.workflow);
+  if (q.since) query = query.where('decisions.decided_at', '>=', q.since);
+  const rows = await query.orderBy('decisions.decided_at').orderBy('decisions.id').execute();
+  const ids = [...new Set(rows.map((r) => r.draftId))];
+  const outcomes = new Map<string, { correct: boolean; source: string }>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const os = await store.db
+      .selectFrom('outcomes')
+      .select(['draft_id', 'correct', 'source'])
+      .where('draft_id', 'in', chunk)
+      .orderBy('id')
+      .execute();
+    for (const o of os) outcomes.set(o.draft_id, { correct: !!o.correct, source: o.source });
+  }
+  return rows.map((r) => {
+    const input = (parseJson(r.inputJson) ?? {}) as Partial<DraftIn>;
+    const action = r.action as FeedbackLine['action'];
+    const final =
+      (parseJson(r.contentJson) as Content | null) ?? (action === 'approve' ? (input.content ?? null) : null);
+    const changed = action === 'edit' && stable(final) !== stable(input.content ?? null);
+    return {
+      decisionId: r.decisionId,
+      draftId: r.draftId,
+      externalId: r.externalId,
+      workflow: r.workflow,
+      kind: r.kind,
+      action,
+      userId: r.userId,
+      decidedAt: r.decidedAt,
+      original: input.content ?? null,
+      final,
+      diff: r.diff,
+      reasons: (parseJson(r.reasonsJson) as string[] | null) ?? [],
+      note: r.note,
+      confidence: Number(r.confidence),
+      model: input.model ?? null,
+      dwellMs: r.dwellMs === null ? null : Number(r.dwellMs),
+      outcome: outcomes.get(r.draftId) ?? null,
+      label:
+        action === 'approve' || (action === 'edit' && !changed)
+          ? 'accepted'
+          : action === 'edit'
+            ? 'corrected'
+            : action === 'reject'
+              ? 'rejected'
+              : 'escalated',
+    };
+  });
+}
