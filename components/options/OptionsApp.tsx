@@ -1,0 +1,122 @@
+import { type FormEvent, useEffect, useId, useState } from 'react';
+import { getSettings, onSettingsChanged, type Settings } from '../../lib/settings';
+import { connect, disconnect } from '../../lib/sync/connect';
+import { formatWhen, useSyncStatus } from '../../lib/sync/use-status';
+
+/** Options page (issue 3 §2): Server URL + Access token → Connect → "Connected as <name>". */
+export function OptionsApp() {
+  const [settings, setSettings] = useState<Settings | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [url, setUrl] = useState('');
+  const [token, setToken] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<{ field: 'url' | 'token' | null; message: string } | null>(null);
+  const { status } = useSyncStatus();
+  const urlId = useId();
+  const tokenId = useId();
+  const errorId = useId();
+
+  useEffect(() => {
+    void getSettings().then((s) => {
+      setSettings(s);
+      if (s) setUrl(s.serverUrl);
+      setLoaded(true);
+    });
+    return onSettingsChanged(setSettings);
+  }, []);
+
+  async function onConnect(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await connect(url, token);
+      if (result.ok) {
+        setSettings(result.settings);
+        setToken('');
+      } else {
+        setError({ field: result.field, message: result.message });
+      }
+    } catch (err) {
+      setError({ field: null, message: err instanceof Error ? err.message : String(err) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function onDisconnect() {
+    await disconnect();
+    setSettings(null);
+    setError(null);
+  }
+
+  const paused = settings !== null && status?.paused === true;
+
+  return (
+    <main className="options">
+      <h1>Countersign</h1>
+      {settings && (
+        <section aria-labelledby="connection-heading" className="connection">
+          <h2 id="connection-heading">Connection</h2>
+          <p className="connected">
+            Connected as <strong>{settings.user.name || settings.user.id}</strong>{' '}
+            <span className="role">({settings.user.role})</span>
+          </p>
+          <p className="server">Server: {settings.serverUrl}</p>
+          {status && !paused && (
+            <p className="sync">
+              Last sync: {formatWhen(status.lastSyncAt)} · {status.waiting} waiting · {status.unsynced} not yet synced
+            </p>
+          )}
+          {paused && (
+            <p role="alert" className="problem">
+              {status?.problem?.message ?? 'Sync is paused: connect again.'}
+            </p>
+          )}
+          <button type="button" onClick={onDisconnect}>
+            Disconnect
+          </button>
+        </section>
+      )}
+      {loaded && (
+        <form onSubmit={onConnect} noValidate aria-describedby={error ? errorId : undefined}>
+          <h2>{settings ? 'Connect again or to another server' : 'Connect to your review server'}</h2>
+          <div className="field">
+            <label htmlFor={urlId}>Server URL</label>
+            <input
+              id={urlId}
+              type="text"
+              inputMode="url"
+              autoComplete="url"
+              spellCheck={false}
+              placeholder="https://countersign.example.com"
+              value={url}
+              onChange={(e) => setUrl(e.target.value)}
+              aria-invalid={error?.field === 'url' || undefined}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={tokenId}>Access token</label>
+            <input
+              id={tokenId}
+              type="password"
+              autoComplete="off"
+              spellCheck={false}
+              value={token}
+              onChange={(e) => setToken(e.target.value)}
+              aria-invalid={error?.field === 'token' || undefined}
+            />
+          </div>
+          {error && (
+            <p id={errorId} role="alert" className="problem">
+              {error.message}
+            </p>
+          )}
+          <button type="submit" disabled={busy}>
+            {busy ? 'Connecting…' : 'Connect'}
+          </button>
+        </form>
+      )}
+    </main>
+  );
+}
