@@ -14,6 +14,7 @@ import { bearerSecurity, newRouter, type RouteModule, requireRole } from '../con
 import { ApiError, notFound } from '../errors';
 import { ingestDrafts } from '../service/ingest';
 import { couldSee, decodeCursor, encodeCursor, parseJson, rowToDraft, visibleWhere } from '../service/views';
+import { afterIngest } from './governance';
 
 const errors = {
   400: { description: 'Invalid input', content: { 'application/json': { schema: ErrorBody } } },
@@ -87,7 +88,10 @@ export const draftRoutes: RouteModule = (deps) => {
     .openapi(postDrafts, async (c) => {
       const user = requireRole(c, ['pipeline', 'admin']);
       const { drafts } = c.req.valid('json');
-      const results = await ingestDrafts(store, drafts, user.id, deps.random);
+      const results = await ingestDrafts(store, drafts, user.id, {
+        random: deps.random,
+        afterInsert: (trx, versions, ids) => afterIngest(trx, versions, ids, deps),
+      });
       return c.json(DraftsOut.parse({ results }), 200);
     })
     .openapi(getDraft, async (c) => {

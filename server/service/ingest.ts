@@ -3,7 +3,7 @@ import type { Insertable } from 'kysely';
 import { REPEATED_FAILURES, routeDraft } from '../../lib/policy/routing';
 import type { DraftIn, DraftResult, RoutingResult, WorkflowPolicy } from '../../lib/schema';
 import { type AuditInput, appendAuditMany } from '../audit';
-import type { Database, Store, Trx } from '../store';
+import type { Database, Store, Trx, Versions } from '../store';
 import { getPolicy } from './policy';
 import { parseJson } from './views';
 
@@ -41,11 +41,17 @@ function resultFromRow(row: {
  * Stores and routes a batch of drafts in one write transaction. Idempotent on `externalId`: a draft
  * seen before (or earlier in the same batch) is not stored again; its original result is returned.
  */
+export interface IngestOptions {
+  random: () => number;
+  /** Runs inside the ingest transaction with the ids of the newly stored drafts (governance plants canaries here). */
+  afterInsert?: (trx: Trx, versions: Versions, newIds: string[]) => Promise<unknown>;
+}
+
 export async function ingestDrafts(
   store: Store,
   drafts: DraftIn[],
   actor: string,
-  random: () => number,
+  { random, afterInsert }: IngestOptions,
 ): Promise<DraftResult[]> {
   return store.write(async (trx, versions) => {
     const known = new Map<string, DraftResult>();
@@ -165,8 +171,12 @@ export async function ingestDrafts(
         .values(inserts.slice(i, i + CHUNK))
         .execute();
     for (let i = 0; i < audits.length; i += CHUNK) await appendAuditMany(trx, audits.slice(i, i + CHUNK));
+    if (afterInsert && inserts.length)
+      await afterInsert(
+        trx,
+        versions,
+        inserts.map((r) => r.id),
+      );
     return results;
   });
 }
-
-export type { Trx };
