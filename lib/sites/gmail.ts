@@ -101,18 +101,20 @@ function readContext(doc: Document): PageContext {
   const threadId = threadIdOf(heading);
   // Messages of the visible thread only (another view may linger hidden in the DOM).
   const scope = heading?.closest('[role="main"]') ?? doc;
+  // Other people only: the person's own messages and chips carry their address (from the title).
+  const mine = (el: Element) =>
+    exclude.includes((el.getAttribute('email') ?? el.getAttribute('data-hovercard-id') ?? '').toLowerCase());
   const people = heading
-    ? all(scope, GMAIL_SELECTORS.message).flatMap((m) => all(m, GMAIL_SELECTORS.messagePeople))
+    ? all(scope, GMAIL_SELECTORS.message)
+        .flatMap((m) => all(m, GMAIL_SELECTORS.messagePeople))
+        .filter((p) => !mine(p))
     : [];
   const open = composes(doc);
   const emails = cleanEmails(
     [...people.map((p) => p.getAttribute('email')), ...open.flatMap((c) => c.recipients)],
     exclude,
   );
-  const names = cleanNames(
-    [...people.map((p) => p.getAttribute('name') ?? text(p)), ...open.flatMap((c) => c.names)],
-    exclude,
-  );
+  const names = cleanNames([...people.map((p) => p.getAttribute('name') ?? text(p)), ...open.flatMap((c) => c.names)]);
   const ctx: PageContext = { site: 'gmail', emails, names, editable: open.length > 0 };
   if (threadId) ctx.threadId = threadId;
   return ctx;
