@@ -24,7 +24,7 @@ export const SANDBOX_SITES: Readonly<Record<string, { site: Site; origin: string
   gmail: { site: 'gmail', origin: 'https://mail.google.com' },
   outlook: { site: 'outlook', origin: 'https://outlook.office.com' },
   hubspot: { site: 'hubspot', origin: 'https://app.hubspot.com' },
-  salesforce: { site: 'salesforce', origin: 'https://countersign-demo.lightning.force.com' },
+  salesforce: { site: 'salesforce', origin: 'https://countersign-dev.lightning.force.com' },
 };
 
 /**

@@ -11,7 +11,7 @@
  * that no longer works (revoked, or the file belongs to another database) is replaced by a fresh one.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { DEMO_POLICIES, DEMO_USERS, DEMO_WORKFLOWS, type DemoUser, generateDrafts } from '../lib/demo';
 import { postDrafts, summarizeRoutes } from '../lib/demo/post';
@@ -20,6 +20,19 @@ import type { Store } from './store';
 import { createToken, lookupToken } from './tokens';
 
 export const DEFAULT_TOKEN_FILE = './data/demo-tokens.json';
+
+/**
+ * Where the demo tokens of a database are kept: beside the SQLite file (so another database file
+ * gets its own tokens), else ./data/demo-tokens.json.
+ */
+export function tokenFileFor(databaseUrl: string | undefined): string {
+  const url = databaseUrl?.trim();
+  if (url?.startsWith('sqlite:') && url !== 'sqlite::memory:') {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    return join(dirname(path), 'demo-tokens.json');
+  }
+  return DEFAULT_TOKEN_FILE;
+}
 export const DEMO_SEED = 'countersign-demo';
 /** Drafts in the demo workspace (issue 5: at least 60). */
 export const DEMO_DRAFT_COUNT = 72;
@@ -72,7 +85,7 @@ function writeTokenFile(path: string, tokens: Record<string, string>) {
 }
 
 /** Reads the demo token of `userId` from the token file, if there is one (used by the CLI's defaults). */
-export function demoToken(userId: string, tokenFile = DEFAULT_TOKEN_FILE): string | undefined {
+export function demoToken(userId: string, tokenFile = tokenFileFor(process.env.DATABASE_URL)): string | undefined {
   return readTokenFile(tokenFile)[userId];
 }
 

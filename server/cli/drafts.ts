@@ -10,7 +10,7 @@ import { generateDrafts } from '../../lib/demo';
 import { PostError, postDrafts, summarizeRoutes } from '../../lib/demo/post';
 import { DraftIn } from '../../lib/schema';
 import type { CliCommand } from '../cli';
-import { DEFAULT_TOKEN_FILE, demoToken } from '../seed';
+import { demoToken, tokenFileFor } from '../seed';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8787';
 
@@ -26,7 +26,7 @@ function connection(values: { server?: string; token?: string }, err: (s: string
   if (!token) {
     err(
       `no token: pass --token <pipeline or admin token> (or set COUNTERSIGN_TOKEN); ` +
-        `after \`npm start\` the demo pipeline token in ${DEFAULT_TOKEN_FILE} is used`,
+        `after \`npm start\` the demo pipeline token in ${tokenFileFor(process.env.DATABASE_URL)} is used`,
     );
     return null;
   }
