@@ -1,0 +1,139 @@
+/**
+ * `npm run browser` (issue 5): Chromium with the built extension, already connected as the demo SDR,
+ * on the four sandbox pages — served at the real sites' URLs through Playwright routing, so the
+ * shipped manifest's match patterns are what runs and no permission dialog is involved.
+ *
+ * Headed when $DISPLAY is set (close the window to stop); otherwise headless: it waits for the panel
+ * on each page, writes screenshots to docs/screenshots/, and exits.
+ *
+ * Uses the server at $COUNTERSIGN_URL (default http://127.0.0.1:8787) when one answers there (e.g.
+ * `npm start` in another terminal); otherwise starts the demo server itself on the same database.
+ *
+ * Flags: --headless (even with a display), --no-build, --out <dir> (screenshots), --server URL, --token T.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Page } from 'playwright-core';
+import { DEMO_SDR_ID, DEMO_USERS } from '../lib/demo';
+import { demoToken, tokenFileFor } from '../server/seed';
+import { buildExtension, EXTENSION_DIR, startDemo } from '../server/start';
+import { connectExtension, launchExtension } from '../tests/e2e/helpers/extension';
+import { FIXTURE_SITES, type FixtureSite, routeFixture } from '../tests/fixtures';
+
+const PANEL_TIMEOUT_MS = 20_000;
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(2_000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for the panel and a draft card in it; false when it does not show (the message says why). */
+async function waitForPanel(page: Page, site: FixtureSite): Promise<boolean> {
+  const panel = page.getByRole('complementary', { name: 'Countersign' });
+  try {
+    await panel.waitFor({ timeout: PANEL_TIMEOUT_MS });
+    await panel.getByRole('article').first().waitFor({ timeout: PANEL_TIMEOUT_MS });
+    return true;
+  } catch {
+    process.stderr.write(`  ${site}: the panel did not show a draft within ${PANEL_TIMEOUT_MS / 1000} s\n`);
+    return false;
+  }
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      headless: { type: 'boolean', default: false },
+      'no-build': { type: 'boolean', default: false },
+      out: { type: 'string', default: 'docs/screenshots' },
+      server: { type: 'string' },
+      token: { type: 'string' },
+    },
+    strict: true,
+  });
+  const headless = values.headless || !process.env.DISPLAY;
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+
+  if (!values['no-build'] || !existsSync(join(EXTENSION_DIR, 'manifest.json'))) {
+    say('Building the extension (wxt build)…');
+    await buildExtension();
+  }
+
+  // The review server: the running one, or our own demo server on the default database.
+  let url = (values.server ?? process.env.COUNTERSIGN_URL ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
+  let stopServer: (() => Promise<void>) | undefined;
+  if (!(await healthy(url))) {
+    const u = new URL(url);
+    say(`No server answers at ${url}; starting the demo server…`);
+    const { server } = await startDemo({
+      build: false,
+      port: Number(u.port || 8787),
+      host: u.hostname,
+      databaseUrl: process.env.DATABASE_URL,
+      print: () => {},
+    });
+    url = server.url;
+    stopServer = () => server.close();
+  }
+  const sdr = DEMO_USERS.find((u) => u.id === DEMO_SDR_ID)!;
+  const token = values.token ?? process.env.COUNTERSIGN_TOKEN ?? demoToken(DEMO_SDR_ID);
+  if (!token) {
+    process.stderr.write(
+      `No demo token for ${sdr.name} in ${tokenFileFor(process.env.DATABASE_URL)}: run \`npm start\` once, or pass --token.\n`,
+    );
+    await stopServer?.();
+    return 1;
+  }
+
+  say(`Launching Chromium (${headless ? 'headless' : 'headed'}) with the extension…`);
+  const ext = await launchExtension({ extensionDir: resolve(EXTENSION_DIR), headless });
+  let code = 0;
+  try {
+    const options = await connectExtension(ext, { url, token });
+    say(`Connected to ${url} as ${sdr.name}.`);
+    const pages: { site: FixtureSite; page: Page }[] = [];
+    for (const site of FIXTURE_SITES) {
+      const realUrl = await routeFixture(ext.context, site);
+      const page = await ext.context.newPage();
+      await page.goto(realUrl);
+      pages.push({ site, page });
+      say(`  ${site.padEnd(10)} ${realUrl}`);
+    }
+    await options.close();
+
+    if (headless) {
+      const dir = resolve(values.out);
+      mkdirSync(dir, { recursive: true });
+      for (const { site, page } of pages) {
+        await page.bringToFront();
+        const ok = await waitForPanel(page, site);
+        if (!ok) code = 1;
+        const file = join(dir, `sandbox-${site}.png`);
+        await page.screenshot({ path: file });
+        say(`  screenshot ${file}${ok ? '' : ' (without the panel)'}`);
+      }
+    } else {
+      await pages[0]!.page.bringToFront();
+      say('Close the browser window to stop.');
+      await new Promise<void>((done) => ext.context.once('close', () => done()));
+    }
+  } finally {
+    await ext.close();
+    await stopServer?.();
+  }
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`npm run browser failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
