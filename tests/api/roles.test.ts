@@ -64,7 +64,7 @@ describe.each(TEST_DBS)('role matrix on %s', (db) => {
     s = await startTestServer(db);
     for (const role of ALL) tokens[role] = await s.token(role, role === 'specialist' ? { specialty: 'pricing' } : {});
     // A draft in the general review queue: visible to every reviewer role.
-    [{ id: draftId }] = (await postDrafts(s, tokens.pipeline, [draftIn()])) as [{ id: string }];
+    draftId = (await postDrafts(s, tokens.pipeline, [draftIn()]))[0]!.id;
   });
   afterAll(() => s?.close());
 
