@@ -68,6 +68,20 @@ export function emailsInText(text: string): string[] {
   return [...text.matchAll(EMAIL_RE)].map((m) => m[0].toLowerCase());
 }
 
+/**
+ * Every address written in `root`'s text, node by node: `textContent` of a whole pane glues
+ * neighbouring cells together ("Lopezana@acme.example"), so each text node is scanned on its own.
+ */
+export function emailsInTree(root: Element): string[] {
+  const out: string[] = [];
+  const walker = root.ownerDocument.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const data = (n as Text).data;
+    if (data.includes('@')) out.push(...emailsInText(data));
+  }
+  return out;
+}
+
 /** A chip's text "Name <email>" (Outlook) or "Name" → the name part, if any. */
 export function nameFromChip(text: string): string | undefined {
   const m = /^\s*"?([^"<]+?)"?\s*<[^>]+>\s*$/.exec(text);

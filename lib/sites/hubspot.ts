@@ -1,5 +1,16 @@
 import type { Draft } from '../schema';
-import { all, attrValue, cleanEmails, cleanNames, draftEmails, emailsInText, first, isShown, text } from './dom';
+import {
+  all,
+  attrValue,
+  cleanEmails,
+  cleanNames,
+  draftEmails,
+  emailsInText,
+  emailsInTree,
+  first,
+  isShown,
+  text,
+} from './dom';
 import { watchContext } from './observe';
 import type { InsertionTarget, PageContext, SiteAdapter } from './types';
 
@@ -71,7 +82,7 @@ function readContext(doc: Document): PageContext {
   const sidebars = panes.filter((p) => p.getAttribute('data-test-id') !== 'middle-pane');
   const emails = cleanEmails(
     sidebars.flatMap((p) => [
-      ...emailsInText(text(p)),
+      ...emailsInTree(p),
       ...all<HTMLInputElement>(p, ['input']).flatMap((i) => emailsInText(i.value)),
     ]),
   );
