@@ -1,0 +1,110 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { browser } from 'wxt/browser';
+import {
+  disableSandbox,
+  enableSandbox,
+  SANDBOX_MATCHES,
+  SANDBOX_ORIGINS,
+  SANDBOX_SCRIPT_ID,
+  sandboxView,
+  syncSandboxRegistration,
+} from '../../lib/sandbox';
+
+describe('sandboxView', () => {
+  it.each([
+    ['http://127.0.0.1:8787/sandbox/gmail/mail/u/0/#inbox', 'gmail', 'https://mail.google.com/mail/u/0/#inbox'],
+    [
+      'http://localhost:8790/sandbox/hubspot/contacts/12345678/record/0-1/501',
+      'hubspot',
+      'https://app.hubspot.com/contacts/12345678/record/0-1/501',
+    ],
+    [
+      'http://127.0.0.1:8787/sandbox/salesforce/lightning/r/Contact/003Hs00004AnaLoAAA/view',
+      'salesforce',
+      'https://countersign-dev.lightning.force.com/lightning/r/Contact/003Hs00004AnaLoAAA/view',
+    ],
+    ['http://127.0.0.1:8787/sandbox/outlook', 'outlook', 'https://outlook.office.com/'],
+  ])('%s is %s at %s', (url, site, real) => {
+    const v = sandboxView(new URL(url));
+    expect(v?.site).toBe(site);
+    expect(v?.url.href).toBe(real);
+  });
+
+  it.each([
+    'https://mail.google.com/mail/u/0/',
+    'https://evil.example/sandbox/gmail/',
+    'http://192.168.1.5:8787/sandbox/gmail/',
+    'http://127.0.0.1:8787/sandbox/pipedrive/',
+    'http://127.0.0.1:8787/v1/health',
+  ])('%s is not a sandbox page', (url) => {
+    expect(sandboxView(new URL(url))).toBeNull();
+  });
+});
+
+describe('enable / disable sandbox pages', () => {
+  const registered = new Map<string, { id: string; matches?: string[]; js?: string[] }>();
+  let granted = false;
+
+  beforeEach(() => {
+    registered.clear();
+    granted = false;
+    const b = browser as unknown as Record<string, Record<string, unknown>>;
+    b.runtime!.getManifest = () => ({
+      content_scripts: [{ matches: ['https://mail.google.com/*'], js: ['content-scripts/review.js'] }],
+    });
+    b.permissions!.request = vi.fn(async ({ origins }: { origins: string[] }) => {
+      expect(origins).toEqual(SANDBOX_ORIGINS);
+      granted = true;
+      return true;
+    });
+    b.permissions!.contains = vi.fn(async () => granted);
+    b.permissions!.remove = vi.fn(async () => {
+      granted = false;
+      return true;
+    });
+    b.scripting = {
+      getRegisteredContentScripts: vi.fn(async ({ ids }: { ids: string[] }) =>
+        ids.flatMap((id) => (registered.has(id) ? [registered.get(id)] : [])),
+      ),
+      registerContentScripts: vi.fn(async (s: { id: string }[]) => {
+        for (const x of s) {
+          if (registered.has(x.id)) throw new Error('duplicate id');
+          registered.set(x.id, x);
+        }
+      }),
+      updateContentScripts: vi.fn(async (s: { id: string }[]) => {
+        for (const x of s) registered.set(x.id, x);
+      }),
+      unregisterContentScripts: vi.fn(async ({ ids }: { ids: string[] }) => {
+        for (const id of ids) registered.delete(id);
+      }),
+    };
+  });
+
+  it('asks for the loopback permission, then runs the review script on the sandbox paths only', async () => {
+    expect(await enableSandbox()).toBe(true);
+    const script = registered.get(SANDBOX_SCRIPT_ID);
+    expect(script?.matches).toEqual(SANDBOX_MATCHES);
+    expect(script?.js).toEqual(['content-scripts/review.js']);
+    // Enabling twice updates rather than failing on the duplicate id.
+    expect(await enableSandbox()).toBe(true);
+    expect(registered.size).toBe(1);
+  });
+
+  it('does nothing when the person declines', async () => {
+    (browser.permissions.request as unknown as ReturnType<typeof vi.fn>).mockResolvedValueOnce(false);
+    expect(await enableSandbox()).toBe(false);
+    expect(registered.size).toBe(0);
+  });
+
+  it('disables, and a worker start re-syncs the registration with the permission', async () => {
+    await enableSandbox();
+    registered.clear(); // e.g. the extension was updated
+    expect(await syncSandboxRegistration()).toBe(true);
+    expect(registered.has(SANDBOX_SCRIPT_ID)).toBe(true);
+    await disableSandbox();
+    expect(registered.size).toBe(0);
+    expect(granted).toBe(false);
+    expect(await syncSandboxRegistration()).toBe(false);
+  });
+});
