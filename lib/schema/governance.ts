@@ -315,3 +315,26 @@ export const ExportQuery = z.object({
   workflow: z.string().max(100).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
 });
+
+// ---- Dashboard helpers -------------------------------------------------------------------
+
+export const WorkflowSummary = z.object({
+  workflow: z.string(),
+  level: Level,
+  autoThreshold: z.number(),
+  reviewThreshold: z.number(),
+  canaryRate: z.number(),
+  falseAutoTarget: z.number(),
+  autoAdjust: z.boolean(),
+  drafts: z.number().int(),
+});
+export type WorkflowSummary = z.infer<typeof WorkflowSummary>;
+
+export const GovernanceWorkflows = z.object({ workflows: z.array(WorkflowSummary) });
+export type GovernanceWorkflows = z.infer<typeof GovernanceWorkflows>;
+
+export const AcceptBody = z.strictObject({ to: Level, autoThreshold: Rate.optional() });
+export type AcceptBody = z.infer<typeof AcceptBody>;
+
+export const CanaryBody = z.strictObject({ count: z.number().int().min(1).max(100).default(1) });
+export const CanaryOut = z.object({ created: z.number().int() });

@@ -9,13 +9,17 @@ import { simulate, thresholdCurve } from '../../lib/policy/simulate';
 import { hash32, mulberry32 } from '../../lib/policy/stats';
 import { type Content, DraftIn, ErrorBody } from '../../lib/schema';
 import {
+  AcceptBody,
   AutonomyOut,
   Calibration,
   CalibrationQuery,
+  CanaryBody,
+  CanaryOut,
   EvaluateOut,
   ExportQuery,
   type FeedbackLine,
   type GovDecision,
+  GovernanceWorkflows,
   type GovItem,
   Metrics,
   MetricsQuery,
@@ -24,7 +28,7 @@ import {
   SimulationOut,
   SimulationQuery,
 } from '../../lib/schema/governance';
-import { DEFAULT_POLICY, Level, type WorkflowPolicy } from '../../lib/schema/workflow';
+import { DEFAULT_POLICY, type WorkflowPolicy } from '../../lib/schema/workflow';
 import { appendAudit } from '../audit';
 import { type AppContext, bearerSecurity, type Deps, newRouter, type RouteModule, requireRole } from '../context';
 import { ApiError } from '../errors';
@@ -488,7 +492,6 @@ const autonomyRoute = createRoute({
   responses: json(AutonomyOut, 'The proposal, or what is still missing'),
 });
 
-const AcceptBody = z.strictObject({ to: Level, autoThreshold: z.number().min(0).max(1).optional() });
 const acceptRoute = createRoute({
   method: 'post',
   path: '/v1/workflows/{workflow}/autonomy/accept',
@@ -510,8 +513,6 @@ const evaluateRoute = createRoute({
   responses: json(EvaluateOut, 'What was applied, with reasons'),
 });
 
-const CanaryBody = z.strictObject({ count: z.number().int().min(1).max(100).default(1) });
-const CanaryOut = z.object({ created: z.number().int() });
 const canaryRoute = createRoute({
   method: 'post',
   path: '/v1/workflows/{workflow}/canaries',
@@ -530,17 +531,6 @@ const metricsRoute = createRoute({
   responses: json(Metrics, 'The metrics of the window'),
 });
 
-const WorkflowSummary = z.object({
-  workflow: z.string(),
-  level: Level,
-  autoThreshold: z.number(),
-  reviewThreshold: z.number(),
-  canaryRate: z.number(),
-  falseAutoTarget: z.number(),
-  autoAdjust: z.boolean(),
-  drafts: z.number().int(),
-});
-const GovernanceWorkflows = z.object({ workflows: z.array(WorkflowSummary) });
 const workflowsRoute = createRoute({
   method: 'get',
   path: '/v1/governance/workflows',

@@ -1,0 +1,276 @@
+import { useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { browser } from 'wxt/browser';
+import { z } from 'zod';
+import { type ApiClient, storedClient } from '../../lib/api-client';
+import {
+  AutonomyOut,
+  Calibration,
+  GovernanceWorkflows,
+  Metrics,
+  Recommendation,
+  SimulationOut,
+  type WorkflowSummary,
+} from '../../lib/schema/governance';
+import { getSettings } from '../../lib/settings';
+import { AutonomyCard } from './AutonomyCard';
+import { pct } from './format';
+import { MetricCards } from './MetricCards';
+import { ReliabilityDiagram } from './ReliabilityDiagram';
+import { ReviewerTable } from './ReviewerTable';
+import { ThresholdSimulator } from './ThresholdSimulator';
+import { TrendChart } from './TrendChart';
+
+const WINDOWS = [
+  { label: 'Last 7 days', days: 7 },
+  { label: 'Last 30 days', days: 30 },
+  { label: 'Last 90 days', days: 90 },
+  { label: 'All time', days: 0 },
+] as const;
+
+interface Data {
+  metrics: Metrics;
+  calibration: Calibration;
+  recommendation: Recommendation;
+  autonomy: AutonomyOut;
+}
+
+function sinceFor(days: number): string | undefined {
+  return days > 0 ? new Date(Date.now() - days * 86_400_000).toISOString() : undefined;
+}
+
+/** The governance dashboard (issue 6): for admins; reads the connection the options page stored. */
+export function DashboardApp() {
+  const [client, setClient] = useState<ApiClient | null>(null);
+  const [fatal, setFatal] = useState<string | null>(null);
+  const [workflows, setWorkflows] = useState<WorkflowSummary[]>([]);
+  const [workflow, setWorkflow] = useState<string>('');
+  const [days, setDays] = useState<number>(30);
+  const [data, setData] = useState<Data | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [reload, setReload] = useState(0);
+  const wfId = useId();
+  const winId = useId();
+
+  useEffect(() => {
+    storedClient()
+      .then(async (c) => {
+        setClient(c);
+        const list = await c.get('/v1/governance/workflows', GovernanceWorkflows);
+        setWorkflows(list.workflows);
+        const params = new URLSearchParams(location.search);
+        const wanted = params.get('workflow');
+        const first = list.workflows.find((w) => w.workflow === wanted) ?? list.workflows[0];
+        if (first) setWorkflow(first.workflow);
+      })
+      .catch((e: unknown) => setFatal(e instanceof Error ? e.message : String(e)));
+  }, []);
+
+  const policy = workflows.find((w) => w.workflow === workflow) ?? null;
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `reload` forces a refetch after a policy change.
+  useEffect(() => {
+    if (!client || !workflow) return;
+    let live = true;
+    setLoading(true);
+    const since = sinceFor(days);
+    const wf = encodeURIComponent(workflow);
+    Promise.all([
+      client.get('/v1/metrics', Metrics, { query: { workflow, since } }),
+      client.get(`/v1/workflows/${wf}/calibration`, Calibration, { query: { since } }),
+      client.get(`/v1/workflows/${wf}/recommendation`, Recommendation, {
+        query: { since, target: policy?.falseAutoTarget },
+      }),
+      client.get(`/v1/workflows/${wf}/autonomy`, AutonomyOut),
+    ])
+      .then(([metrics, calibration, recommendation, autonomy]) => {
+        if (!live) return;
+        setData({ metrics, calibration, recommendation, autonomy });
+        setError(null);
+      })
+      .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)))
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+  }, [client, workflow, days, reload, policy?.falseAutoTarget]);
+
+  const simulate = useCallback(
+    (auto: number, review: number) => {
+      if (!client) return Promise.reject(new Error('Not connected'));
+      return client.get(`/v1/workflows/${encodeURIComponent(workflow)}/simulate`, SimulationOut, {
+        query: { autoThreshold: auto, reviewThreshold: review, since: sinceFor(days) },
+      });
+    },
+    [client, workflow, days],
+  );
+
+  const refreshWorkflows = useCallback(async () => {
+    if (!client) return;
+    const list = await client.get('/v1/governance/workflows', GovernanceWorkflows);
+    setWorkflows(list.workflows);
+    setReload((n) => n + 1);
+  }, [client]);
+
+  const apply = useMemo(
+    () =>
+      client && workflow
+        ? async (autoThreshold: number, reviewThreshold: number) => {
+            await client.put(
+              `/v1/workflows/${encodeURIComponent(workflow)}`,
+              { autoThreshold, reviewThreshold },
+              z.unknown(),
+            );
+            await refreshWorkflows();
+          }
+        : undefined,
+    [client, workflow, refreshWorkflows],
+  );
+
+  async function accept() {
+    if (!client || !data?.autonomy.proposal) return;
+    await client.post(
+      `/v1/workflows/${encodeURIComponent(workflow)}/autonomy/accept`,
+      { to: data.autonomy.proposal.to },
+      AutonomyOut,
+    );
+    await refreshWorkflows();
+  }
+
+  async function download() {
+    if (!client) return;
+    const since = sinceFor(days);
+    const url = new URL(`${client.baseUrl}/v1/export/feedback.jsonl`);
+    url.searchParams.set('workflow', workflow);
+    if (since) url.searchParams.set('since', since);
+    const token = (await getSettings())?.token ?? '';
+    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, credentials: 'omit' });
+    const blob = await res.blob();
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `feedback-${workflow}.jsonl`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+
+  if (fatal)
+    return (
+      <main className="dashboard">
+        <h1>Countersign governance</h1>
+        <p className="error" role="alert">
+          {fatal}
+        </p>
+        <p>
+          <a href={browser.runtime.getURL('/options.html')}>Open the settings</a> and connect with an admin token.
+        </p>
+      </main>
+    );
+
+  const rec = data?.recommendation ?? null;
+  return (
+    <main className="dashboard" aria-busy={loading}>
+      <header>
+        <h1>Countersign governance</h1>
+        <div className="controls">
+          <label htmlFor={wfId}>Workflow</label>
+          <select id={wfId} value={workflow} onChange={(e) => setWorkflow(e.target.value)}>
+            {workflows.map((w) => (
+              <option key={w.workflow} value={w.workflow}>
+                {w.workflow} ({w.drafts})
+              </option>
+            ))}
+          </select>
+          <label htmlFor={winId}>Window</label>
+          <select id={winId} value={days} onChange={(e) => setDays(Number(e.target.value))}>
+            {WINDOWS.map((w) => (
+              <option key={w.days} value={w.days}>
+                {w.label}
+              </option>
+            ))}
+          </select>
+          <button type="button" onClick={() => void download()} disabled={!workflow}>
+            Export feedback (JSONL)
+          </button>
+        </div>
+        {policy && (
+          <p className="policy">
+            Policy: auto at {pct(policy.autoThreshold)} and above, manual below {pct(policy.reviewThreshold)}, target{' '}
+            {pct(policy.falseAutoTarget, 1)} false auto-approvals, canaries {pct(policy.canaryRate)} of queues
+            {policy.autoAdjust ? ', thresholds adjusted automatically' : ''}.
+          </p>
+        )}
+      </header>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {workflows.length === 0 && !fatal && <p className="empty">No workflows yet: post drafts to the server first.</p>}
+      {data && (
+        <>
+          <section aria-labelledby="h-metrics">
+            <h2 id="h-metrics">Metrics</h2>
+            <MetricCards m={data.metrics.overall} />
+          </section>
+          <div className="two">
+            <section aria-labelledby="h-cal">
+              <h2 id="h-cal">Calibration</h2>
+              {data.calibration.warning && <p className="warning">{data.calibration.warning}</p>}
+              <ReliabilityDiagram calibration={data.calibration} />
+            </section>
+            <section aria-labelledby="h-rec">
+              <h2 id="h-rec">Recommendation</h2>
+              <dl className="recommendation" data-testid="recommendation">
+                <div>
+                  <dt>Auto threshold</dt>
+                  <dd>{rec?.autoThreshold == null ? 'none yet' : pct(rec.autoThreshold)}</dd>
+                </div>
+                <div>
+                  <dt>Review threshold</dt>
+                  <dd>{pct(rec?.reviewThreshold)}</dd>
+                </div>
+                <div>
+                  <dt>Expected false auto-approvals</dt>
+                  <dd>
+                    {pct(rec?.expectedFalseAutoRate, 2)}
+                    {rec?.falseAutoUpperBound != null && <small> (at most {pct(rec.falseAutoUpperBound, 1)})</small>}
+                  </dd>
+                </div>
+                <div>
+                  <dt>Expected auto-approval rate</dt>
+                  <dd>{pct(rec?.expectedAutoRate)}</dd>
+                </div>
+              </dl>
+              <ul className="reasons">
+                {rec?.reasons.map((r) => (
+                  <li key={r}>{r}</li>
+                ))}
+              </ul>
+              <h3>Autonomy</h3>
+              <AutonomyCard autonomy={data.autonomy} accept={accept} />
+            </section>
+          </div>
+          <section aria-labelledby="h-sim">
+            <h2 id="h-sim">Threshold simulator</h2>
+            <ThresholdSimulator
+              autoThreshold={policy?.autoThreshold ?? 0.98}
+              reviewThreshold={policy?.reviewThreshold ?? 0.7}
+              target={rec?.target ?? policy?.falseAutoTarget ?? 0.02}
+              recommendation={rec}
+              simulate={simulate}
+              apply={apply}
+            />
+          </section>
+          <section aria-labelledby="h-rev">
+            <h2 id="h-rev">Reviewers</h2>
+            <ReviewerTable reviewers={data.metrics.reviewers} agreement={data.metrics.agreement} />
+          </section>
+          <section aria-labelledby="h-trend">
+            <h2 id="h-trend">Trends</h2>
+            <TrendChart daily={data.metrics.daily} />
+          </section>
+        </>
+      )}
+    </main>
+  );
+}
