@@ -45,8 +45,15 @@ export async function startProxy(target: string): Promise<TestProxy> {
       return;
     }
     let body = await upstream.text();
-    await hooks.hold?.(info);
-    body = hooks.rewrite?.(info, body) ?? body;
+    try {
+      await hooks.hold?.(info);
+      body = hooks.rewrite?.(info, body) ?? body;
+    } catch (err) {
+      // A broken hook must fail the test loudly, not hang it.
+      res.writeHead(599);
+      res.end(String(err));
+      return;
+    }
     const out: Record<string, string> = {};
     upstream.headers.forEach((v, k) => {
       if (k !== 'content-length' && k !== 'content-encoding' && k !== 'transfer-encoding' && k !== 'connection')
