@@ -4,6 +4,7 @@ import { copyText, type DecisionInput, makeDecision } from '../../lib/panel/deci
 import { DwellTracker } from '../../lib/panel/dwell';
 import { describeTarget, KIND_LABEL } from '../../lib/panel/format';
 import { commandFor } from '../../lib/panel/keyboard';
+import { destination } from '../../lib/panel/place';
 import { rankDrafts } from '../../lib/panel/ranking';
 import type { ApplyOutcome, PanelItem, PanelPlacement, PendingGroup } from '../../lib/panel/types';
 import { DEFAULT_PLACEMENT } from '../../lib/panel/types';
@@ -23,7 +24,7 @@ export interface PanelProps {
   /** Called for each decision once its undo window has passed: hand it to the worker's outbox. */
   onCommit: (decision: Decision, draft: Draft) => void;
   /** Puts approved content on the page when the draft's target is there. */
-  onApply?: (draft: Draft, content: Content) => ApplyOutcome;
+  onApply?: (draft: Draft, content: Content) => ApplyOutcome | Promise<ApplyOutcome>;
   onCopy?: (text: string) => void | Promise<void>;
   /** A line under the title: connection or sync state. */
   status?: { text: string; problem?: boolean } | null;
@@ -84,6 +85,8 @@ export function Panel(props: PanelProps) {
   const [help, setHelp] = useState(false);
   const [excluded, setExcluded] = useState<ReadonlySet<string>>(new Set());
   const [notice, setNotice] = useState<string | null>(null);
+  // Bumped when an asynchronous apply settles, so the undo bar shows where the text went.
+  const [, setApplied] = useState(0);
 
   // Drafts that are being decided here (in the undo window or sent) leave the list at once.
   // biome-ignore lint/correctness/useExhaustiveDependencies: pendingVersion signals a change in the undo queue
@@ -95,8 +98,13 @@ export function Panel(props: PanelProps) {
 
   const localById = useMemo(() => new Map(items.map((i) => [i.draft.id, i.local ?? null])), [items]);
   const ranked = useMemo(() => {
-    const open = items.filter((i) => !hidden.has(i.draft.id) && !isSettled(i)).map((i) => i.draft);
-    return rankDrafts(open, context);
+    const open = items.filter((i) => !hidden.has(i.draft.id) && !isSettled(i));
+    const known = new Set(open.filter((i) => i.matching).map((i) => i.draft.id));
+    return rankDrafts(
+      open.map((i) => i.draft),
+      context,
+      known,
+    );
   }, [items, hidden, context]);
   const rows = useMemo(() => buildRows(ranked), [ranked]);
   const draftRows = useMemo(() => {
@@ -232,15 +240,23 @@ export function Panel(props: PanelProps) {
       const draft = drafts[0]!;
       const finalContent = content ?? draft.content;
       group.content = finalContent;
+      const settle = (a: ApplyOutcome) => {
+        group.apply = a;
+        group.applying = false;
+        if (!a.placed) group.copy = copyText(draft, finalContent);
+      };
+      const failed = (err: unknown) =>
+        settle({ placed: false, where: `${destination(draft)} (could not insert here: ${errText(err)})` });
       try {
-        group.apply = onApply?.(draft, finalContent);
+        const res = onApply?.(draft, finalContent);
+        if (res instanceof Promise) {
+          group.applying = true;
+          res.then(settle, failed).finally(() => setApplied((n) => n + 1));
+        } else if (res) settle(res);
+        else group.copy = copyText(draft, finalContent);
       } catch (err) {
-        group.apply = {
-          placed: false,
-          where: `nowhere on this page (${err instanceof Error ? err.message : 'error'})`,
-        };
+        failed(err);
       }
-      if (!group.apply?.placed) group.copy = copyText(draft, finalContent);
     }
     const next = nextAfter(drafts.map((d) => d.id));
     setMode(null);
@@ -450,6 +466,10 @@ export function Panel(props: PanelProps) {
       )}
     </aside>
   );
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function isSettled(i: PanelItem): boolean {

@@ -20,7 +20,11 @@ export function UndoBar({
         <div className="cs-undo">
           <p>
             {pending.label}
-            {pending.apply ? ` — ${pending.apply.placed ? 'put into' : 'it will go to'} ${pending.apply.where}` : ''}
+            {pending.applying
+              ? ' — putting it in place…'
+              : pending.apply
+                ? ` — ${pending.apply.placed ? 'put into' : 'it will go to'} ${pending.apply.where}`
+                : ''}
           </p>
           {pending.copy !== undefined && onCopy ? (
             <button type="button" onClick={() => onCopy(pending.copy!)}>

@@ -12,6 +12,8 @@ export interface LocalStatus {
 export interface PanelItem {
   draft: Draft;
   local?: LocalStatus | null;
+  /** The worker matched it to the page context (its `matching` list). */
+  matching?: boolean;
 }
 
 /** What happened when approved content was offered to the page. */
@@ -31,6 +33,8 @@ export interface PendingGroup {
   label: string;
   entries: Array<{ decision: Decision; draft: Draft }>;
   apply?: ApplyOutcome;
+  /** Approved content is being put into the page (the editors answer asynchronously). */
+  applying?: boolean;
   /** Text offered for Copy when it could not be placed on the page. */
   copy?: string;
   content?: Content;

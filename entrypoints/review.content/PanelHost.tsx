@@ -1,0 +1,32 @@
+import { useSyncExternalStore } from 'react';
+import { Panel } from '../../components/panel/Panel';
+import type { PanelStore } from '../../lib/panel/store';
+import type { ApplyOutcome } from '../../lib/panel/types';
+import type { Content, Draft } from '../../lib/schema';
+
+/** Binds the props-driven panel to the content script's store (the worker connection). */
+export function PanelHost({
+  store,
+  onApply,
+  onCopy,
+}: {
+  store: PanelStore;
+  onApply: (draft: Draft, content: Content) => Promise<ApplyOutcome>;
+  onCopy: (text: string) => Promise<void>;
+}) {
+  const s = useSyncExternalStore(store.subscribe, store.get);
+  return (
+    <Panel
+      items={s.items}
+      context={s.context}
+      total={s.total}
+      loading={s.loading}
+      status={s.status}
+      placement={s.placement}
+      onPlacementChange={store.setPlacement}
+      onCommit={(decision) => void store.commit(decision)}
+      onApply={onApply}
+      onCopy={onCopy}
+    />
+  );
+}

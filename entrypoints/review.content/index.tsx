@@ -1,0 +1,89 @@
+import { createRoot } from 'react-dom/client';
+import { createShadowRootUi } from 'wxt/utils/content-script-ui/shadow-root';
+import { defineContentScript } from 'wxt/utils/define-content-script';
+import { storage } from 'wxt/utils/storage';
+import { PANEL_CSS } from '../../components/panel/styles';
+import { trackSelection } from '../../lib/apply';
+import { sendRequest, subscribe } from '../../lib/messaging';
+import { copyToClipboard, pageApplier } from '../../lib/panel/in-page';
+import { createPanelStore } from '../../lib/panel/store';
+import type { PanelPlacement } from '../../lib/panel/types';
+import { pickAdapter } from '../../lib/sites';
+import { PanelHost } from './PanelHost';
+
+// Same list as wxt.config.ts SITE_MATCHES (importing the config would pull WXT's build code in).
+const MATCHES = [
+  'https://mail.google.com/*',
+  'https://outlook.office.com/*',
+  'https://outlook.office365.com/*',
+  'https://outlook.live.com/*',
+  'https://app.hubspot.com/*',
+  'https://app-eu1.hubspot.com/*',
+  'https://*.lightning.force.com/*',
+  'https://*.my.salesforce.com/*',
+];
+
+export default defineContentScript({
+  matches: MATCHES,
+  // Mount as soon as the DOM is parsed (issue 4 figure: panel visible < 150 ms after DOMContentLoaded).
+  runAt: 'document_end',
+  async main(ctx) {
+    if (window.top !== window) return; // never inside the page's iframes (e.g. Salesforce's email composer)
+    const adapter = pickAdapter(location, document);
+    const signal = ctx.signal;
+    const memory = trackSelection(document, signal);
+    const placementItem = storage.defineItem<PanelPlacement>(`local:countersign:panel:${adapter.id}`);
+
+    const store = createPanelStore({
+      getDrafts: (context) => sendRequest('getDrafts', { context }, { signal }),
+      saveDecision: (decision) => sendRequest('saveDecision', { decision }, { signal }),
+      escalate: (d) =>
+        sendRequest(
+          'escalate',
+          {
+            id: d.id,
+            draftId: d.draftId,
+            note: d.note,
+            escalateTo: d.escalateTo,
+            dwellMs: d.dwellMs,
+            decidedAt: d.decidedAt,
+          },
+          { signal },
+        ),
+      subscribe: (listener, s) => subscribe(listener, s),
+      loadPlacement: () => placementItem.getValue(),
+      savePlacement: (p) => placementItem.setValue(p),
+      signal,
+    });
+
+    const ui = await createShadowRootUi(ctx, {
+      name: 'countersign-panel',
+      position: 'inline',
+      anchor: 'body',
+      append: 'last',
+      mode: 'open',
+      css: PANEL_CSS,
+      // Gmail and Outlook have single-key shortcuts: keys typed in the panel stop at the shadow root.
+      isolateEvents: ['keydown', 'keyup', 'keypress'],
+      onMount(container, shadow) {
+        const root = createRoot(container);
+        root.render(
+          <PanelHost
+            store={store}
+            onApply={pageApplier(document, adapter, memory)}
+            onCopy={(text) => copyToClipboard(text, shadow)}
+          />,
+        );
+        return root;
+      },
+      onRemove(root) {
+        root?.unmount();
+      },
+    });
+    // Placement first, so the panel does not jump after it appears.
+    await store.loadPlacement();
+    ui.mount();
+    await store.start(adapter.readContext(document));
+    adapter.watch(document, signal, (c) => store.setContext(c));
+  },
+});
