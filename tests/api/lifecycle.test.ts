@@ -44,12 +44,15 @@ describe.each(TEST_DBS)('server lifecycle on %s', (db) => {
     const hold = new Promise<void>((r) => {
       release = r;
     });
-    const slow: RouteModule = () =>
-      newRouter().post('/test/slow', async (c) => {
+    const slow: RouteModule = () => {
+      const r = newRouter();
+      r.post('/test/slow', async (c) => {
         started();
         await hold;
         return c.json({ ok: true });
       });
+      return r;
+    };
     const server = await startServer({
       port: 0,
       databaseUrl: fresh.url,
