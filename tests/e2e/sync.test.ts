@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SyncStatus } from '../../lib/messaging';
-import { connectExtension, type LaunchedExtension, launchExtension, sendToWorker, waitFor } from './helpers/extension';
+import {
+  badgeText,
+  connectExtension,
+  type LaunchedExtension,
+  launchExtension,
+  sendToWorker,
+  waitFor,
+} from './helpers/extension';
 import { startProxy, type TestProxy } from './helpers/proxy';
 import { type E2eServer, emailDraft, startE2eServer } from './helpers/server';
 
@@ -38,8 +45,7 @@ describe('sync with the real server', () => {
 
     const popup = await ext.openPopup();
     await waitFor(async () => (await popup.getByTestId('waiting').textContent()) === '4', { message: 'popup count' });
-    const worker = await ext.worker();
-    expect(await worker.evaluate(() => chrome.action.getBadgeText({}))).toBe('4');
+    expect(await badgeText(ext)).toBe('4');
 
     // Online: one decision goes straight through.
     const online = approve(ids[0]!);
@@ -74,7 +80,7 @@ describe('sync with the real server', () => {
     expect(rows.map((r) => r.id).sort()).toEqual([online.id, ...offline.map((d) => d.id)].sort());
     expect(new Set(rows.map((r) => r.draft_id)).size).toBe(4);
     expect(rows.every((r) => r.status === 'applied')).toBe(true);
-    expect(await worker.evaluate(() => chrome.action.getBadgeText({}))).toBe('');
+    await waitFor(async () => (await badgeText(ext)) === '', { message: 'badge cleared' });
   });
 
   it('a worker stopped in the middle of a push loses nothing and duplicates nothing', async () => {

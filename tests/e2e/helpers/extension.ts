@@ -190,3 +190,13 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, opts.interval ?? 100));
   }
 }
+
+/** The toolbar badge text as the worker last set it (issue 3: drafts waiting for me). */
+export async function badgeText(ext: LaunchedExtension): Promise<string> {
+  const worker = await ext.worker();
+  return worker.evaluate(() =>
+    (
+      globalThis as unknown as { chrome: { action: { getBadgeText(d: object): Promise<string> } } }
+    ).chrome.action.getBadgeText({}),
+  );
+}
