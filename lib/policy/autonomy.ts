@@ -217,7 +217,9 @@ export function autoAdjust(
     rec.autoThreshold !== null &&
     rec.autoThreshold < current
   ) {
-    const lowered = Math.max(rec.autoThreshold, round2(current - GRADUATION.maxLoosenStep));
+    // Never below the review threshold: the auto zone must stay above the manual one.
+    const lowered = Math.max(rec.autoThreshold, round2(current - GRADUATION.maxLoosenStep), policy.reviewThreshold);
+    if (lowered >= current) return null;
     return {
       autoThreshold: lowered,
       previous: current,

@@ -28,10 +28,11 @@ import {
   SimulationOut,
   SimulationQuery,
 } from '../../lib/schema/governance';
-import { DEFAULT_POLICY, type WorkflowPolicy } from '../../lib/schema/workflow';
+import type { WorkflowPolicy } from '../../lib/schema/workflow';
 import { appendAudit } from '../audit';
 import { type AppContext, bearerSecurity, type Deps, newRouter, type RouteModule, requireRole } from '../context';
 import { ApiError } from '../errors';
+import { getPolicy, updatePolicy } from '../service/policy';
 import type { Store, Trx, Versions } from '../store';
 
 // Governance (issue 6): the server side of calibration, recommendation, metrics, autonomy,
@@ -213,36 +214,9 @@ export async function loadItems(store: Store, f: LoadFilter): Promise<GovItem[]>
   return [...byId.values()].map(({ content: _c, ...it }) => it);
 }
 
-/** The workflow's policy as stored, over the defaults (the workflows route owns writes of its own fields). */
-export async function loadPolicy(store: Store | { db: Trx }, workflow: string): Promise<WorkflowPolicy> {
-  const row = await store.db
-    .selectFrom('workflows')
-    .select(['policy_json', 'updated_at'])
-    .where('workflow', '=', workflow)
-    .executeTakeFirst();
-  const stored = (row ? parseJson(row.policy_json) : null) as Partial<WorkflowPolicy> | null;
-  return { ...DEFAULT_POLICY, ...(stored ?? {}), workflow, updatedAt: row?.updated_at ?? null };
-}
-
-async function savePolicy(trx: Trx, policy: WorkflowPolicy, now: string): Promise<void> {
-  const { workflow: _w, updatedAt: _u, ...rest } = policy;
-  const policyJson = JSON.stringify(rest);
-  const existing = await trx
-    .selectFrom('workflows')
-    .select('workflow')
-    .where('workflow', '=', policy.workflow)
-    .executeTakeFirst();
-  if (existing)
-    await trx
-      .updateTable('workflows')
-      .set({ policy_json: policyJson, updated_at: now })
-      .where('workflow', '=', policy.workflow)
-      .execute();
-  else
-    await trx
-      .insertInto('workflows')
-      .values({ workflow: policy.workflow, policy_json: policyJson, updated_at: now })
-      .execute();
+/** The workflow's policy (the server's own reader, so governance and routing never disagree). */
+export function loadPolicy(store: Store | { db: Trx }, workflow: string): Promise<WorkflowPolicy> {
+  return getPolicy(store.db, workflow);
 }
 
 const view = (p: WorkflowPolicy): PolicyView => ({
@@ -296,7 +270,7 @@ export async function evaluateWorkflow(deps: Deps, workflow: string, actor = 'go
           reasons: adjustment.reasons,
         });
       }
-      await savePolicy(trx, next, now.toISOString());
+      await updatePolicy(trx, workflow, { level: next.level, autoThreshold: next.autoThreshold }, actor);
     });
   }
   return { workflow, stepBack: back, adjustment, applied };
@@ -366,7 +340,10 @@ export async function insertCanary(
   });
   if (!canary) return null;
   const rng = mulberry32(options.seed ^ 0x5bd1e995);
-  const id = lookalikeId(source.id, rng);
+  // Server ids are UUIDs: a fresh one is indistinguishable; anything else gets a same-shaped id.
+  const id = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(source.id)
+    ? randomUUID()
+    : lookalikeId(source.id, rng);
   // The stored external id lives in its own namespace so a pipeline can never collide with it
   // (posting is idempotent on externalId); the look-alike one travels inside the draft's JSON.
   const externalKey = `canary:${randomUUID()}`;
@@ -618,7 +595,7 @@ export const governanceRoutes: RouteModule = (deps) => {
       const threshold = body.autoThreshold ?? p.autoThreshold ?? null;
       if (threshold !== null) next.autoThreshold = threshold;
       await store.write(async (trx) => {
-        await savePolicy(trx, next, deps.now().toISOString());
+        await updatePolicy(trx, workflow, { level: next.level, autoThreshold: next.autoThreshold }, user.id);
         await appendAudit(trx, {
           actor: user.id,
           action: p.kind === 'graduate' ? 'workflow.graduated' : 'workflow.step_back',
