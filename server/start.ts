@@ -5,11 +5,11 @@
  * and the sandbox URLs.
  *
  * Flags: `--no-build` (or COUNTERSIGN_SKIP_BUILD=1) skips `wxt build`. PORT, HOST and DATABASE_URL
- * work as for `npm run server`. Request logs go to ./data/server.log so the banner stays readable.
+ * work as for `npm run server`. Request logs go to server.log beside the database (./data/ by default).
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEMO_SDR_ID } from '../lib/demo';
 import { jsonLogger } from './log';
@@ -18,7 +18,6 @@ import { SANDBOX_PAGES, sandboxDrafts, sandboxRoutes } from './sandbox';
 import { type SeedResult, seedDemo, tokenFileFor } from './seed';
 
 export const EXTENSION_DIR = '.output/chrome-mv3';
-const LOG_FILE = './data/server.log';
 
 /** Runs `wxt build`, quietly unless it fails. */
 export function buildExtension(): Promise<void> {
@@ -47,6 +46,7 @@ export interface Banner {
   seed: SeedResult;
   extensionDir: string;
   built: boolean;
+  logFile: string;
 }
 
 /** The text `npm start` prints once everything is up. */
@@ -57,7 +57,7 @@ export function bannerText(b: Banner): string {
   lines.push('', 'Countersign is running.', '');
   lines.push(`  Review server   ${b.url}   (health: ${b.url}/v1/health, API description: ${b.url}/openapi.json)`);
   lines.push(`  Database        ${b.database}`);
-  lines.push(`  Server log      ${LOG_FILE}`);
+  lines.push(`  Server log      ${b.logFile}`);
   const r = b.seed.drafts.routes;
   const routed = b.seed.drafts.posted
     ? ` (${r.auto ?? 0} auto-approved, ${r.review ?? 0} for review, ${r.manual ?? 0} to write by hand)`
@@ -123,8 +123,10 @@ export async function startDemo(opts: StartDemoOptions = {}): Promise<{ server: 
     await buildExtension();
     print(`  built in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
-  mkdirSync('./data', { recursive: true });
-  const log = createWriteStream(LOG_FILE, { flags: 'a' });
+  // Request logs go beside the database (like the demo tokens), keeping the terminal for the banner.
+  const logFile = join(dirname(tokenFileFor(opts.databaseUrl)), 'server.log');
+  mkdirSync(dirname(logFile), { recursive: true });
+  const log = createWriteStream(logFile, { flags: 'a' });
   const server = await startServer({
     port: opts.port ?? 8787,
     host: opts.host ?? '127.0.0.1',
@@ -149,7 +151,7 @@ export async function startDemo(opts: StartDemoOptions = {}): Promise<{ server: 
     server.store.dialect === 'sqlite'
       ? `SQLite ${opts.databaseUrl?.startsWith('sqlite:') ? opts.databaseUrl.slice(7) : './data/countersign.db'}`
       : 'PostgreSQL (DATABASE_URL)';
-  print(bannerText({ url: server.url, database, seed, extensionDir: EXTENSION_DIR, built: build }));
+  print(bannerText({ url: server.url, database, seed, extensionDir: EXTENSION_DIR, built: build, logFile }));
   const close = server.close;
   server.close = async () => {
     await close();
