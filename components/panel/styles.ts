@@ -1,13 +1,14 @@
 /**
  * The panel's stylesheet, injected into its shadow root. Every size is in px: `rem` would follow the
  * host page's root font size (toolchain.md), and WXT's `:host { all: initial }` keeps the page's
- * inherited styles out. Colours keep at least 4.5:1 contrast on their backgrounds (axe).
+ * inherited styles out. The z-index puts the panel above Salesforce Lightning's modals (≥ 9000).
+ * Colours keep at least 4.5:1 contrast on their backgrounds (axe).
  */
 export const PANEL_CSS = `
 :host { font-size: 14px; }
 .cs-root, .cs-root * { box-sizing: border-box; }
 .cs-root {
-  position: fixed; top: 80px; right: 16px; width: 380px; max-height: calc(100vh - 96px);
+  position: fixed; z-index: 2147483000; top: 80px; right: 16px; width: 380px; max-height: calc(100vh - 96px);
   display: flex; flex-direction: column; background: #ffffff; color: #1f2328;
   font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
   border: 1px solid #d0d7de; border-radius: 8px; box-shadow: 0 8px 24px rgba(31,35,40,0.2);
