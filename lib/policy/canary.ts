@@ -60,15 +60,23 @@ function escapeRe(s: string): string {
 
 /** An id shaped like the original (same separators, character classes and length), so the queue gives nothing away. */
 export function lookalikeId(original: string, rng: Rng): string {
-  let out = '';
-  for (const ch of original) {
-    if (/[0-9]/.test(ch)) out += String(Math.floor(rng() * 10));
-    else if (/[a-f]/.test(ch)) out += 'abcdef'[Math.floor(rng() * 6)];
-    else if (/[g-z]/.test(ch)) out += 'abcdefghijklmnopqrstuvwxyz'[Math.floor(rng() * 26)];
-    else if (/[A-Z]/.test(ch)) out += 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'[Math.floor(rng() * 26)];
-    else out += ch;
-  }
-  // Very short ids could collide with the original; keep them apart without a visible marker.
+  const randomise = (segment: string) => {
+    let out = '';
+    for (const ch of segment) {
+      if (/[0-9]/.test(ch)) out += String(Math.floor(rng() * 10));
+      else if (/[a-f]/.test(ch)) out += 'abcdef'[Math.floor(rng() * 6)];
+      else if (/[g-z]/.test(ch)) out += 'abcdefghijklmnopqrstuvwxyz'[Math.floor(rng() * 26)];
+      else if (/[A-Z]/.test(ch)) out += 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'[Math.floor(rng() * 26)];
+      else out += ch;
+    }
+    return out;
+  };
+  // A leading all-letter segment is the pipeline's fixed prefix ("ext-", "crm_"): keep it.
+  const parts = original.split(/([-_.:/])/);
+  const out = parts
+    .map((p, i) => ((i === 0 && /^[A-Za-z]+$/.test(p) && parts.length > 1) || /^[-_.:/]$/.test(p) ? p : randomise(p)))
+    .join('');
+  // Very short ids could come out unchanged; keep them apart without a visible marker.
   return out === original ? `${original}${Math.floor(rng() * 10)}` : out;
 }
 
