@@ -1,0 +1,124 @@
+/**
+ * First run (issue 5), end to end: the demo server `npm start` runs (in-process here, on a throw-away
+ * database, with the build global-setup made), its sandbox pages, the demo drafts lining up with the
+ * records on those pages in the real panel, and `npm run browser` headless — which writes the
+ * README's screenshots to docs/screenshots/.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SDR_ID } from '../../lib/demo';
+import type { RunningServer } from '../../server/main';
+import { SANDBOX_PAGES } from '../../server/sandbox';
+import type { SeedResult } from '../../server/seed';
+import { startDemo } from '../../server/start';
+import { FIXTURE_SITES, routeFixture } from '../fixtures';
+import { connectExtension, launchExtension } from './helpers/extension';
+
+const run = promisify(execFile);
+
+describe('first run', () => {
+  let dir: string;
+  let databaseUrl: string;
+  let server: RunningServer;
+  let seed: SeedResult;
+  let banner = '';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cs-firstrun-'));
+    databaseUrl = `sqlite:${join(dir, 'countersign.db')}`;
+    ({ server, seed } = await startDemo({
+      build: false,
+      port: 0,
+      databaseUrl,
+      print: (s) => {
+        banner += `${s}\n`;
+      },
+    }));
+  });
+  afterAll(async () => {
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints what a newcomer needs and serves the sandbox pages', async () => {
+    expect(seed.created).toBe(true);
+    expect(banner).toContain(`Review server   ${server.url}`);
+    for (const u of seed.users) expect(banner).toContain(u.token);
+    expect(banner).toContain(resolve('.output/chrome-mv3'));
+    for (const p of SANDBOX_PAGES) {
+      expect(banner).toContain(`${server.url}${p.path}`);
+      const res = await fetch(`${server.url}${p.path.split('#')[0]}`);
+      expect(res.status, p.path).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    }
+    // Gmail's Trusted Types header comes with the page, as on mail.google.com.
+    const gmail = await fetch(`${server.url}/sandbox/gmail/mail/u/0/`);
+    expect(gmail.headers.get('content-security-policy')).toContain('require-trusted-types-for');
+    // Assets resolve under the app's deep paths; /sandbox/<site> alone redirects to the page.
+    const asset = await fetch(`${server.url}/sandbox/hubspot/contacts/12345678/record/0-1/vendor/draft.js`);
+    expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    const bare = await fetch(`${server.url}/sandbox/salesforce`, { redirect: 'manual' });
+    expect(bare.status).toBe(302);
+    expect((await fetch(`${server.url}/sandbox/pipedrive/`)).status).toBe(404);
+    expect(await (await fetch(`${server.url}/sandbox`)).text()).toContain('/sandbox/gmail/');
+  });
+
+  it('shows the demo SDR the drafts for the record in front of them first, on every sandbox page', async () => {
+    const sdr = seed.users.find((u) => u.id === DEMO_SDR_ID)!;
+    const ext = await launchExtension();
+    try {
+      const options = await connectExtension(ext, { url: server.url, token: sdr.token });
+      await options.close();
+      for (const site of FIXTURE_SITES) {
+        const page = await ext.context.newPage();
+        await page.goto(await routeFixture(ext.context, site));
+        const panel = page.getByRole('complementary', { name: 'Countersign' });
+        const first = panel.getByRole('article').first();
+        await first.waitFor({ timeout: 20_000 });
+        // Every sandbox page opens on Ana Lopez at Acme; the demo has drafts for her on each site.
+        await expect.poll(() => first.textContent(), { timeout: 10_000 }).toContain('Ana Lopez');
+        expect(await first.textContent()).toMatch(/\d+%/);
+        await page.close();
+      }
+    } finally {
+      await ext.close();
+    }
+  });
+
+  it('`npm run browser` headless connects as the demo SDR and writes the screenshots', async () => {
+    const started = Date.now();
+    const { stdout } = await run('npx', ['tsx', 'scripts/browser.ts', '--headless', '--no-build'], {
+      env: { ...process.env, COUNTERSIGN_URL: server.url, DATABASE_URL: databaseUrl },
+      timeout: 90_000,
+    });
+    expect(stdout).toContain('Connected to');
+    expect(stdout).toContain('as Maya Chen');
+    for (const site of FIXTURE_SITES) {
+      const file = resolve('docs/screenshots', `sandbox-${site}.png`);
+      expect(existsSync(file), file).toBe(true);
+      expect(statSync(file).mtimeMs).toBeGreaterThanOrEqual(started - 1000);
+    }
+  });
+
+  it('a second start reuses the workspace and prints the same tokens', async () => {
+    const before = seed.users.map((u) => u.token);
+    await server.close();
+    let again = '';
+    ({ server, seed } = await startDemo({
+      build: false,
+      port: 0,
+      databaseUrl,
+      print: (s) => {
+        again += `${s}\n`;
+      },
+    }));
+    expect(seed.created).toBe(false);
+    expect(seed.users.map((u) => u.token)).toEqual(before);
+    expect(again).toMatch(/found from an earlier start and reused/);
+    expect(again).toMatch(/the same tokens as at the last start/);
+  });
+});
