@@ -1,3 +1,4 @@
+import type { Insertable } from 'kysely';
 import { diffContent } from '../../lib/policy/diff';
 import {
   type Content,
@@ -8,8 +9,8 @@ import {
   type DraftKind,
   type EscalateTo,
 } from '../../lib/schema';
-import { appendAudit } from '../audit';
-import type { Store, Trx, Versions } from '../store';
+import { type AuditInput, appendAuditMany } from '../audit';
+import type { Database, Store, Trx, Versions } from '../store';
 import type { AuthUser } from '../tokens';
 import { couldSee, type DraftRow, isOpen, parseJson } from './views';
 
@@ -29,69 +30,106 @@ interface Applied {
  */
 export async function applyDecisions(store: Store, user: AuthUser, decisions: Decision[]): Promise<DecisionResult[]> {
   return store.write(async (trx, versions) => {
+    // Read everything the batch needs in two queries; later decisions in the batch see the
+    // effects of earlier ones through `drafts` (updated in place) and `done`.
+    const prior = new Map<string, { status: string; error: string | null }>();
+    const decisionIds = [...new Set(decisions.map((d) => d.id))];
+    for (let i = 0; i < decisionIds.length; i += 500)
+      for (const r of await trx
+        .selectFrom('decisions')
+        .select(['id', 'status', 'error'])
+        .where('id', 'in', decisionIds.slice(i, i + 500))
+        .execute())
+        prior.set(r.id, r);
+    const drafts = new Map<string, DraftRow>();
+    const draftIds = [...new Set(decisions.map((d) => d.draftId))];
+    for (let i = 0; i < draftIds.length; i += 500)
+      for (const r of await trx
+        .selectFrom('drafts')
+        .selectAll()
+        .where('id', 'in', draftIds.slice(i, i + 500))
+        .execute())
+        drafts.set(r.id, r);
+
+    const pending: Pending = { decisions: [], audits: [], outcomes: [] };
     const out: DecisionResult[] = [];
-    for (const d of decisions) out.push(await applyOne(trx, versions, user, d));
+    const receivedAt = new Date().toISOString();
+    for (const d of decisions) {
+      const seen = prior.get(d.id);
+      if (seen) {
+        // Same id again: report the first result (applied → duplicate), never apply twice.
+        out.push({
+          id: d.id,
+          status: seen.status === 'applied' ? 'duplicate' : (seen.status as DecisionResult['status']),
+          ...(seen.error ? { error: seen.error } : {}),
+        });
+        continue;
+      }
+      const row = drafts.get(d.draftId);
+      const r = row
+        ? await decide(trx, versions, user, d, row, pending)
+        : { status: 'rejected' as const, error: 'unknown draft' };
+      prior.set(d.id, { status: r.status, error: r.error ?? null });
+      pending.decisions.push({
+        id: d.id,
+        draft_id: d.draftId,
+        user_id: user.id,
+        action: d.action,
+        status: r.status,
+        error: r.error ?? null,
+        content_json: d.content ? JSON.stringify(r.content ?? d.content) : null,
+        reasons_json: JSON.stringify(d.reasons ?? []),
+        note: d.note ?? null,
+        dwell_ms: d.dwellMs ?? null,
+        decided_at: d.decidedAt,
+        received_at: receivedAt,
+        diff: r.diff ?? null,
+      });
+      if (r.status !== 'applied' && row)
+        pending.audits.push({
+          actor: user.id,
+          action: `decision.${r.status}`,
+          draftId: d.draftId,
+          workflow: row.workflow,
+          reasons: d.reasons ?? [],
+          detail: { decisionId: d.id, action: d.action, error: r.error, settledBy: r.decidedBy },
+        });
+      out.push({
+        id: d.id,
+        status: r.status,
+        ...(r.error ? { error: r.error } : {}),
+        ...(r.status === 'conflict' ? { decidedBy: r.decidedBy ?? null, draftStatus: r.draftStatus } : {}),
+      });
+    }
+    for (let i = 0; i < pending.decisions.length; i += 100)
+      await trx
+        .insertInto('decisions')
+        .values(pending.decisions.slice(i, i + 100))
+        .execute();
+    if (pending.outcomes.length) await trx.insertInto('outcomes').values(pending.outcomes).execute();
+    for (let i = 0; i < pending.audits.length; i += 100) await appendAuditMany(trx, pending.audits.slice(i, i + 100));
     return out;
   });
 }
 
-async function applyOne(trx: Trx, versions: Versions, user: AuthUser, d: Decision): Promise<DecisionResult> {
-  const prior = await trx
-    .selectFrom('decisions')
-    .select(['status', 'error', 'user_id', 'draft_id'])
-    .where('id', '=', d.id)
-    .executeTakeFirst();
-  if (prior) {
-    // Same id again: report the first result (applied → duplicate), never apply twice.
-    return {
-      id: d.id,
-      status: prior.status === 'applied' ? 'duplicate' : (prior.status as DecisionResult['status']),
-      ...(prior.error ? { error: prior.error } : {}),
-    };
-  }
-  const row = await trx.selectFrom('drafts').selectAll().where('id', '=', d.draftId).executeTakeFirst();
-  const r = row ? await decide(trx, versions, user, d, row) : { status: 'rejected' as const, error: 'unknown draft' };
-  await trx
-    .insertInto('decisions')
-    .values({
-      id: d.id,
-      draft_id: d.draftId,
-      user_id: user.id,
-      action: d.action,
-      status: r.status,
-      error: r.error ?? null,
-      content_json: d.content ? JSON.stringify(r.content ?? d.content) : null,
-      reasons_json: JSON.stringify(d.reasons ?? []),
-      note: d.note ?? null,
-      dwell_ms: d.dwellMs ?? null,
-      decided_at: d.decidedAt,
-      received_at: new Date().toISOString(),
-      diff: r.diff ?? null,
-    })
-    .execute();
-  if (r.status !== 'applied' && row) {
-    await appendAudit(trx, {
-      actor: user.id,
-      action: `decision.${r.status}`,
-      draftId: d.draftId,
-      workflow: row.workflow,
-      reasons: d.reasons ?? [],
-      detail: { decisionId: d.id, action: d.action, error: r.error, settledBy: r.decidedBy },
-    });
-  }
-  return {
-    id: d.id,
-    status: r.status,
-    ...(r.error ? { error: r.error } : {}),
-    ...(r.status === 'conflict' ? { decidedBy: r.decidedBy ?? null, draftStatus: r.draftStatus } : {}),
-  };
+interface Pending {
+  decisions: Insertable<Database['decisions']>[];
+  audits: AuditInput[];
+  outcomes: Insertable<Database['outcomes']>[];
 }
 
 function reject(error: string): Applied {
   return { status: 'rejected', error };
 }
 
-async function decide(trx: Trx, versions: Versions, user: AuthUser, d: Decision, row: DraftRow): Promise<Applied> {
+async function decide(
+  trx: Trx,
+  versions: Versions,
+  user: AuthUser,
+  d: Decision,
+  row: DraftRow,
+  pending: Pending,
+): Promise<Applied> {
   if (!couldSee(user, row)) return reject('this draft is not visible to you');
   if (!isOpen(row))
     return { status: 'conflict', decidedBy: row.decided_by, draftStatus: row.status, error: `already ${row.status}` };
@@ -125,17 +163,14 @@ async function decide(trx: Trx, versions: Versions, user: AuthUser, d: Decision,
     const correct = d.action === 'approve';
     if (content) diff = diffContent(original, content);
     update = { ...base, audit_pending: false };
-    await trx
-      .insertInto('outcomes')
-      .values({
-        draft_id: row.id,
-        correct,
-        source: 'audit',
-        note: d.note ?? (reasons.length ? reasons.join(', ') : null),
-        recorded_by: user.id,
-        created_at: now,
-      })
-      .execute();
+    pending.outcomes.push({
+      draft_id: row.id,
+      correct,
+      source: 'audit',
+      note: d.note ?? (reasons.length ? reasons.join(', ') : null),
+      recorded_by: user.id,
+      created_at: now,
+    });
   } else if (d.action === 'approve' || d.action === 'edit') {
     final = content ?? parseJson<Content | null>(row.final_json, null) ?? original;
     diff = diffContent(original, final);
@@ -167,7 +202,8 @@ async function decide(trx: Trx, versions: Versions, user: AuthUser, d: Decision,
   }
 
   await trx.updateTable('drafts').set(update).where('id', '=', row.id).execute();
-  await appendAudit(trx, {
+  Object.assign(row, update);
+  pending.audits.push({
     actor: user.id,
     action: isAudit ? `audit.${d.action}` : `decision.${d.action}`,
     draftId: row.id,

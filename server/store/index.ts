@@ -46,10 +46,21 @@ function wrapSqlite(raw: BetterSqlite3.Database): SqliteDatabase {
     }
     return row;
   };
+  // Kysely prepares every query anew; preparing is a large share of a small query's cost, so
+  // statements are cached by their SQL text (bounded: `in (?, ?, …)` lists make many variants).
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  const prepared = (query: string) => {
+    let stmt = cache.get(query);
+    if (stmt) return stmt;
+    stmt = raw.prepare(query);
+    if (cache.size >= 500) cache.delete(cache.keys().next().value!);
+    cache.set(query, stmt);
+    return stmt;
+  };
   return {
     close: () => raw.close(),
     prepare(query: string): SqliteStatement {
-      const stmt = raw.prepare(query);
+      const stmt = prepared(query);
       return {
         reader: stmt.reader,
         all: (params) => stmt.all(...toParams(params)).map(fixRow),

@@ -164,6 +164,20 @@ export const MIGRATIONS: Migration[] = [
       await db.schema.alterTable('drafts').addColumn('prev_assignee', 'text').execute();
     },
   },
+  {
+    version: 3,
+    name: 'segment history by version',
+    // Routing reads a segment's latest drafts by version; the old index (by created_at) made that a sort.
+    async up(db) {
+      await db.schema.dropIndex('drafts_segment').ifExists().execute();
+      await db.schema
+        .createIndex('drafts_segment_version')
+        .ifNotExists()
+        .on('drafts')
+        .columns(['workflow', 'segment', 'version'])
+        .execute();
+    },
+  },
 ];
 
 /** Arbitrary constant key for pg_advisory_xact_lock: serialises migrations across server instances. */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRouter, type RouteModule } from '../../server/context';
 import { startServer } from '../../server/main';
 import { openStore } from '../../server/store';
+import { MIGRATIONS } from '../../server/store/migrations';
 import { createToken } from '../../server/tokens';
 import { freshDatabase, TEST_DBS } from '../helpers/server';
 import { draftIn } from './fixtures';
@@ -22,7 +23,7 @@ describe.each(TEST_DBS)('server lifecycle on %s', (db) => {
         ? await Promise.all([1, 2, 3, 4].map(() => openStore(fresh.url)))
         : [await openStore(fresh.url), await openStore(fresh.url)];
     const rows = await stores[0]!.db.selectFrom('schema_migrations').select('version').orderBy('version').execute();
-    expect(rows.map((r) => Number(r.version))).toEqual([1, 2]);
+    expect(rows.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
     const counters = await stores[0]!.db.selectFrom('counters').selectAll().execute();
     expect(counters).toHaveLength(1);
     await Promise.all(stores.map((s) => s.close()));

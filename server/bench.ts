@@ -1,0 +1,286 @@
+/**
+ * `npm run bench:server` — throughput of the review server against plain inserts of the same rows.
+ *
+ * For each database (SQLite always; PostgreSQL when BENCH_PG_URL / TEST_PG_URL or the local default
+ * answers): ingest N drafts via POST /v1/drafts in batches of 100, then N decisions via
+ * POST /v1/decisions in batches of 50 (one client, sequential requests, over real HTTP), and the
+ * same rows inserted by the plain driver (better-sqlite3 / pg) in transactions of the same size.
+ * Prints throughput, the server/raw ratio, and p50/p99 latency per request.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import type { Decision, DraftIn } from '../lib/schema';
+import { silentLogger } from './log';
+import { startServer } from './main';
+import { openStore } from './store';
+import { createToken } from './tokens';
+
+const N = Number(process.env.BENCH_N ?? 10_000);
+const DRAFT_BATCH = 100;
+const DECISION_BATCH = 50;
+const PG_URL = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+function makeDrafts(): DraftIn[] {
+  return Array.from({ length: N }, (_, i) => ({
+    externalId: `bench-${i}-${randomBytes(4).toString('hex')}`,
+    workflow: 'outbound-email',
+    kind: 'email' as const,
+    target: { site: 'gmail' as const, email: `p${i}@acme${i % 50}.com`, company: `Acme ${i % 50}` },
+    account: { name: `Acme ${i % 50}`, dealValue: (i * 37) % 50_000 },
+    content: {
+      subject: `A question for Acme ${i % 50}`,
+      body: `Hi Pat,\nSaw the news about Acme ${i % 50}; congratulations on the launch.\nWould a short call next week help?\nBest,\nSam`,
+    },
+    confidence: 0.7 + ((i * 7919) % 280) / 1000,
+    rationale: 'Recent launch and hiring for the sales team',
+    evidence: [{ label: 'News', snippet: 'Acme launched a new product', url: 'https://example.com/n', source: 'news' }],
+    segment: `seg-${i % 20}`,
+  }));
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const f = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+
+interface Figures {
+  draftsPerSec: number;
+  decisionsPerSec: number;
+  draftLat: number[];
+  decisionLat: number[];
+}
+
+async function runServer(databaseUrl: string, drafts: DraftIn[]): Promise<Figures & { ids: string[] }> {
+  const server = await startServer({
+    port: 0,
+    databaseUrl,
+    logger: silentLogger,
+    rateLimit: { limit: 1e9 },
+    random: () => 0.5,
+  });
+  try {
+    const pipe = (await createToken(server.store, { user: 'bench-pipe', role: 'pipeline', actor: 'bench' })).token;
+    const rev = (await createToken(server.store, { user: 'bench-rev', role: 'reviewer', actor: 'bench' })).token;
+    const post = async (path: string, token: string, body: unknown) => {
+      const t = performance.now();
+      const r = await fetch(server.url + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const json = (await r.json()) as { results: Array<{ id: string; status: string }> };
+      if (r.status !== 200) throw new Error(`${path} → ${r.status} ${JSON.stringify(json).slice(0, 300)}`);
+      return { json, ms: performance.now() - t };
+    };
+    const ids: string[] = [];
+    const draftLat: number[] = [];
+    let t0 = performance.now();
+    for (let i = 0; i < drafts.length; i += DRAFT_BATCH) {
+      const { json, ms } = await post('/v1/drafts', pipe, { drafts: drafts.slice(i, i + DRAFT_BATCH) });
+      draftLat.push(ms);
+      for (const r of json.results) ids.push(r.id);
+    }
+    const draftsPerSec = drafts.length / ((performance.now() - t0) / 1000);
+    const decisionLat: number[] = [];
+    t0 = performance.now();
+    for (let i = 0; i < ids.length; i += DECISION_BATCH) {
+      const decisions: Decision[] = ids.slice(i, i + DECISION_BATCH).map((draftId, j) => ({
+        id: randomUUID(),
+        draftId,
+        decidedAt: new Date().toISOString(),
+        ...(j % 5 === 0
+          ? { action: 'reject' as const, reasons: ['tone'] }
+          : j % 7 === 0
+            ? {
+                action: 'edit' as const,
+                reasons: ['too_long'],
+                content: { subject: 'Edited', body: 'Shorter.\nBest,\nSam' },
+              }
+            : { action: 'approve' as const }),
+      }));
+      const { json, ms } = await post('/v1/decisions', rev, { decisions });
+      decisionLat.push(ms);
+      const bad = json.results.find((r) => r.status !== 'applied');
+      if (bad) throw new Error(`decision not applied: ${JSON.stringify(bad)}`);
+    }
+    const decisionsPerSec = ids.length / ((performance.now() - t0) / 1000);
+    return { draftsPerSec, decisionsPerSec, draftLat, decisionLat, ids };
+  } finally {
+    await server.close();
+  }
+}
+
+/** The rows the server writes for a draft / decision, minus routing (what a plain insert would store). */
+function draftRow(d: DraftIn, i: number) {
+  const now = new Date().toISOString();
+  return [
+    randomUUID(),
+    d.externalId,
+    d.workflow,
+    d.kind,
+    JSON.stringify(d),
+    d.confidence,
+    'review',
+    'pending',
+    null,
+    'review',
+    '[]',
+    d.segment ?? null,
+    d.account.dealValue ?? null,
+    i + 1,
+    now,
+    now,
+  ];
+}
+const DRAFT_COLS =
+  'id, external_id, workflow, kind, input_json, confidence, route, status, assignee, queue, reasons_json, segment, deal_value, version, created_at, updated_at';
+const decisionRow = (draftId: string) => {
+  const now = new Date().toISOString();
+  return [randomUUID(), draftId, 'bench-rev', 'approve', 'applied', '[]', now, now];
+};
+const DECISION_COLS = 'id, draft_id, user_id, action, status, reasons_json, decided_at, received_at';
+
+async function rawSqlite(path: string, drafts: DraftIn[]): Promise<{ draftsPerSec: number; decisionsPerSec: number }> {
+  (await openStore(`sqlite:${path}`)).close(); // same schema as the server
+  const db = new BetterSqlite3(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const ins = db.prepare(
+    `insert into drafts (${DRAFT_COLS}) values (${DRAFT_COLS.split(',')
+      .map(() => '?')
+      .join(', ')})`,
+  );
+  const insD = db.prepare(
+    `insert into decisions (${DECISION_COLS}) values (${DECISION_COLS.split(',')
+      .map(() => '?')
+      .join(', ')})`,
+  );
+  const ids: string[] = [];
+  let t0 = performance.now();
+  for (let i = 0; i < drafts.length; i += DRAFT_BATCH) {
+    db.transaction(() => {
+      drafts.slice(i, i + DRAFT_BATCH).forEach((d, j) => {
+        const row = draftRow(d, i + j);
+        ids.push(row[0] as string);
+        ins.run(...row);
+      });
+    })();
+  }
+  const draftsPerSec = drafts.length / ((performance.now() - t0) / 1000);
+  t0 = performance.now();
+  for (let i = 0; i < ids.length; i += DECISION_BATCH)
+    db.transaction(() => {
+      for (const id of ids.slice(i, i + DECISION_BATCH)) insD.run(...decisionRow(id));
+    })();
+  const decisionsPerSec = ids.length / ((performance.now() - t0) / 1000);
+  db.close();
+  return { draftsPerSec, decisionsPerSec };
+}
+
+async function rawPg(url: string, drafts: DraftIn[]): Promise<{ draftsPerSec: number; decisionsPerSec: number }> {
+  (await openStore(url)).close();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const multi = (cols: string, rows: unknown[][]) => {
+    const n = cols.split(',').length;
+    const values = rows.map((_, r) => `(${Array.from({ length: n }, (_, c) => `$${r * n + c + 1}`).join(', ')})`);
+    return values.join(', ');
+  };
+  const ids: string[] = [];
+  let t0 = performance.now();
+  for (let i = 0; i < drafts.length; i += DRAFT_BATCH) {
+    const rows = drafts.slice(i, i + DRAFT_BATCH).map((d, j) => draftRow(d, i + j));
+    for (const r of rows) ids.push(r[0] as string);
+    await client.query('begin');
+    await client.query(`insert into drafts (${DRAFT_COLS}) values ${multi(DRAFT_COLS, rows)}`, rows.flat());
+    await client.query('commit');
+  }
+  const draftsPerSec = drafts.length / ((performance.now() - t0) / 1000);
+  t0 = performance.now();
+  for (let i = 0; i < ids.length; i += DECISION_BATCH) {
+    const rows = ids.slice(i, i + DECISION_BATCH).map(decisionRow);
+    await client.query('begin');
+    await client.query(`insert into decisions (${DECISION_COLS}) values ${multi(DECISION_COLS, rows)}`, rows.flat());
+    await client.query('commit');
+  }
+  const decisionsPerSec = ids.length / ((performance.now() - t0) / 1000);
+  await client.end();
+  return { draftsPerSec, decisionsPerSec };
+}
+
+function report(name: string, s: Figures, raw: { draftsPerSec: number; decisionsPerSec: number }) {
+  const ratio = (a: number, b: number) => `${f((a / b) * 100)}% of raw`;
+  console.log(
+    `\n## ${name} (${N} drafts in batches of ${DRAFT_BATCH}, ${N} decisions in batches of ${DECISION_BATCH})`,
+  );
+  console.log(
+    `ingest   server ${f(s.draftsPerSec)} drafts/s   raw ${f(raw.draftsPerSec)} rows/s   → ${ratio(s.draftsPerSec, raw.draftsPerSec)}`,
+  );
+  console.log(
+    `decide   server ${f(s.decisionsPerSec)} decisions/s   raw ${f(raw.decisionsPerSec)} rows/s   → ${ratio(s.decisionsPerSec, raw.decisionsPerSec)}`,
+  );
+  console.log(`POST /v1/drafts (100)      p50 ${f(pct(s.draftLat, 50))} ms   p99 ${f(pct(s.draftLat, 99))} ms`);
+  console.log(`POST /v1/decisions (50)    p50 ${f(pct(s.decisionLat, 50))} ms   p99 ${f(pct(s.decisionLat, 99))} ms`);
+}
+
+async function pgDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
+  const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await admin.connect();
+  } catch {
+    return null;
+  }
+  const names = [`cs_bench_${randomBytes(4).toString('hex')}`, `cs_bench_raw_${randomBytes(4).toString('hex')}`];
+  for (const n of names) await admin.query(`create database ${n}`);
+  await admin.end();
+  const urlOf = (n: string) => {
+    const u = new URL(PG_URL);
+    u.pathname = `/${n}`;
+    return u.toString();
+  };
+  return {
+    url: `${urlOf(names[0]!)}#${urlOf(names[1]!)}`,
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      for (const n of names) await c.query(`drop database if exists ${n} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+async function main() {
+  const drafts = makeDrafts();
+  console.log(`Countersign server benchmark · node ${process.version} · one client, sequential requests over HTTP`);
+  const dir = mkdtempSync(join(tmpdir(), 'cs-bench-'));
+  try {
+    const server = await runServer(`sqlite:${join(dir, 'server.db')}`, drafts);
+    const raw = await rawSqlite(join(dir, 'raw.db'), drafts);
+    report('SQLite (better-sqlite3, WAL, synchronous=NORMAL)', server, raw);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const pgdb = await pgDatabase();
+  if (!pgdb) {
+    console.log(`\n## PostgreSQL: not reachable at ${PG_URL.replace(/\/\/[^@]*@/, '//')}; skipped`);
+    return;
+  }
+  try {
+    const [serverUrl, rawUrl] = pgdb.url.split('#') as [string, string];
+    const server = await runServer(serverUrl, drafts);
+    const raw = await rawPg(rawUrl, drafts);
+    report('PostgreSQL (pg, one multi-row insert per batch for raw)', server, raw);
+  } finally {
+    await pgdb.drop();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
