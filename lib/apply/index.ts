@@ -79,8 +79,11 @@ export interface ApplyResult {
   error?: string;
 }
 
-/** Whitespace-insensitive text, so `<div>`/`<br>` line breaks compare equal to `\n`. */
-const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
+/**
+ * Whitespace-insensitive text: editors render line breaks as `<div>`, `<p>` or `<br>`, which
+ * `innerText` reports differently (and DOMs without layout not at all).
+ */
+const norm = (s: string) => s.replace(/\s+/g, '');
 
 /** What the person sees in the editor (inputs: their value; Lightning: the inner field's). */
 export function editorText(el: Element, kind: EditorKind | null = editorKind(el)): string {

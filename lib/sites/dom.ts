@@ -52,7 +52,8 @@ export function isShown(el: Element): boolean {
   if (!el.isConnected) return false;
   if (el.localName === 'input' && el.getAttribute('type') === 'hidden') return false;
   const check = (el as Element & { checkVisibility?: (o?: object) => boolean }).checkVisibility;
-  if (typeof check === 'function') return check.call(el, { visibilityProperty: true });
+  // `hidden` is checked directly as well: layout-less DOMs (happy-dom) do not apply its UA style.
+  if (typeof check === 'function') return check.call(el, { visibilityProperty: true }) && !el.closest('[hidden]');
   for (let n: Element | null = el; n; n = n.parentElement) {
     if (n.hasAttribute('hidden')) return false;
     const style = (n as HTMLElement).style;
