@@ -267,4 +267,53 @@ describe('review panel (Gmail fixture, real server)', () => {
     });
     expect(violations).toEqual([]);
   });
+
+  it('batch review: approve-all of a segment with one excluded', async () => {
+    const drafts = [0, 1, 2].map((i) =>
+      emailDraft(i, {
+        segment: 'fintech-q4',
+        target: { site: 'gmail', email: `lead${i}@acme.test`, name: `Lead ${i}` },
+      }),
+    );
+    const { ids, panel } = await openGmail([...drafts, emailDraft(7)]);
+    const batch = panel.getByRole('region', { name: 'Batch: fintech-q4' });
+    await batch.getByText('3 of 3 included').waitFor();
+    await card(panel, 'Lead 1').getByRole('checkbox', { name: 'In batch' }).uncheck();
+    await batch.getByRole('button', { name: 'Approve all 2' }).click();
+    await waitFor(
+      async () => (await decisionsFor(ids[0]!)).length === 1 && (await decisionsFor(ids[2]!)).length === 1,
+      {
+        timeout: 25_000,
+      },
+    );
+    expect(await decisionsFor(ids[1]!)).toEqual([]);
+    await card(panel, 'Lead 1').waitFor();
+  });
+
+  it('sizes ignore the page’s root font size; collapse and side are remembered across reloads', async () => {
+    const { page, panel } = await openGmail([emailDraft(0), emailDraft(1)]);
+    await page.evaluate(() => {
+      document.documentElement.style.fontSize = '40px';
+      document.body.style.font = 'italic 30px serif';
+    });
+    const box = await panel.evaluate((el) => {
+      const cs = getComputedStyle(el);
+      return { width: el.getBoundingClientRect().width, font: cs.fontSize, style: cs.fontStyle };
+    });
+    expect(box).toEqual({ width: 380, font: '14px', style: 'normal' });
+    await panel.getByRole('button', { name: 'Move panel to the left' }).click();
+    await panel.getByRole('button', { name: 'Collapse' }).click();
+    await panel.getByRole('button', { name: /Countersign/ }).waitFor();
+    await page.waitForTimeout(200); // the placement write to extension storage is asynchronous
+    await page.reload();
+    const again = page.getByRole('complementary', { name: 'Countersign' });
+    const tab = again.getByRole('button', { name: /Countersign/ });
+    await tab.waitFor();
+    expect(await tab.getAttribute('aria-expanded')).toBe('false');
+    expect(await again.getByRole('article').count()).toBe(0);
+    const left = await again.evaluate((el) => el.getBoundingClientRect().left);
+    expect(left).toBeLessThan(100);
+    await tab.click();
+    await again.getByRole('article').first().waitFor();
+  });
 });
