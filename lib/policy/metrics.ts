@@ -54,8 +54,9 @@ export function metricSet(all: readonly GovItem[], window: { days: number; now: 
       reviewRouted++;
       if (v === 'approved') reviewRoutedApproved++;
     }
-    // Post-review errors: what people let out (approved or edited) and was later found wrong.
-    if (v === 'approved' || v === 'edited') {
+    // Post-review errors: drafts a person approved unchanged and an outcome later found wrong. Edited
+    // drafts are left out: their outcomes judge the model's text (calibration), not what was sent.
+    if (v === 'approved') {
       const o = latestOutcome(it);
       if (o !== null) {
         checkedReviewed++;

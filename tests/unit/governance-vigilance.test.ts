@@ -251,7 +251,7 @@ describe('autonomy', () => {
     const out = proposeGraduation(clean, p, { now });
     expect(out.proposal?.to).toBe('audit');
     const dirty = clean.map((it, i) =>
-      it.outcomes.length && i % 10 === 0
+      it.outcomes.length && i % 4 === 0
         ? { ...it, outcomes: [{ correct: false, source: 'qa' as const, at: 'z' }] }
         : it,
     );

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recommend } from '../../lib/policy/recommendation';
+import { syntheticItems } from '../../lib/policy/simulate';
+import type { GovItem } from '../../lib/schema/governance';
+import { writeHistory } from '../../server/routes/governance';
+import { connectExtension, type LaunchedExtension, launchExtension, waitFor } from './helpers/extension';
+import { type E2eServer, startE2eServer } from './helpers/server';
+
+const WF = 'outbound-email';
+const DAY = 86_400_000;
+
+/** Three weeks of reviewed drafts from a slightly over-confident model, plus one rubber-stamping reviewer. */
+function history(): GovItem[] {
+  const accuracy = (c: number) => Math.min(1, 0.02 + 0.985 * c);
+  const items = syntheticItems({
+    n: 3000,
+    seed: 2026,
+    accuracy,
+    start: new Date(Date.now() - 21 * DAY).toISOString(),
+    days: 20,
+    reviewers: ['ana', 'ben'],
+    outcomeRate: 0.05,
+  });
+  const stamp = syntheticItems({
+    n: 120,
+    seed: 7,
+    start: new Date(Date.now() - 10 * DAY).toISOString(),
+    days: 9,
+    reviewers: ['quick-sam'],
+  });
+  for (const it of stamp) {
+    it.decisions = [{ ...it.decisions[0]!, action: 'approve', dwellMs: 1_200, changed: undefined }];
+    it.status = 'approved';
+    it.outcomes = [];
+  }
+  return [...items, ...stamp];
+}
+
+describe('governance dashboard', () => {
+  let server: E2eServer;
+  let ext: LaunchedExtension;
+  const items = history();
+
+  beforeAll(async () => {
+    server = await startE2eServer();
+    await writeHistory(server.running().store, items);
+    ext = await launchExtension();
+    const token = await server.token('admin', { user: 'lead', name: 'Team Lead' });
+    await connectExtension(ext, { url: server.url, token });
+  });
+  afterAll(async () => {
+    await ext?.close();
+    await server?.close();
+  });
+
+  it('shows metrics, the reliability diagram, the recommendation, reviewers and trends as real charts', async () => {
+    const page = await ext.context.newPage();
+    await page.goto(ext.url('dashboard.html'));
+    await page.getByRole('heading', { name: 'Countersign governance' }).waitFor();
+    await page.getByRole('heading', { name: 'Metrics' }).waitFor({ timeout: 15_000 });
+
+    const metrics = page.getByRole('list', { name: 'Metrics' });
+    await metrics.getByText('Override rate').waitFor();
+    await metrics.getByText(/healthy 5–20% band/).waitFor();
+
+    // Reliability diagram: an SVG with a dot per populated bin and the ECE.
+    const diagram = page.getByRole('img', { name: 'Reliability diagram' });
+    await diagram.waitFor();
+    expect(
+      await page.locator('[data-testid="reliability-diagram"] [data-testid="calibration-bin"] circle').count(),
+    ).toBeGreaterThanOrEqual(4);
+    await page.getByText(/^ECE/).waitFor();
+
+    // The recommendation matches what the policy code says for the same history.
+    const expected = recommend(items, { target: 0.02 });
+    expect(expected.autoThreshold).not.toBeNull();
+    const rec = page.getByTestId('recommendation');
+    await rec
+      .getByText(`${Math.round(expected.autoThreshold! * 100)}%`, { exact: true })
+      .first()
+      .waitFor();
+
+    // Reviewer table with the rubber stamp flagged.
+    const table = page.getByRole('table', { name: 'Reviewers' });
+    const stampRow = table.getByRole('row').filter({ hasText: 'quick-sam' });
+    await stampRow.getByText('Too-fast approvals').waitFor();
+    await stampRow.getByText('Near-100% approval').waitFor();
+    expect(await table.getByRole('row').filter({ hasText: 'ana' }).getByText('Too-fast approvals').count()).toBe(0);
+
+    // Trends.
+    await page.getByRole('img', { name: 'Trends over time' }).waitFor();
+    expect(await page.locator('[data-testid="trend-chart"] rect.vol').count()).toBeGreaterThan(15);
+    await page.close();
+  });
+
+  it('the simulator responds to the sliders, and the recommendation and graduation can be applied', async () => {
+    const page = await ext.context.newPage();
+    await page.goto(ext.url('dashboard.html'));
+    const sim = page.getByTestId('simulation');
+    await sim.waitFor({ timeout: 15_000 });
+    const autoRate = async () =>
+      (await sim.locator('div', { hasText: 'Auto-approved' }).locator('dd').innerText()).trim();
+
+    // Default policy: auto at 98%.
+    await page.getByTestId('auto-value').getByText('98%').waitFor();
+    const at98 = await autoRate();
+    await page.getByLabel('Auto threshold').fill('0.9');
+    await page.getByTestId('auto-value').getByText('90%').waitFor();
+    await waitFor(async () => (await autoRate()) !== at98, { message: 'simulation did not update' });
+    const at90 = Number.parseFloat(await autoRate());
+    expect(at90).toBeGreaterThan(Number.parseFloat(at98));
+    expect(await page.locator('[data-testid="threshold-curve"] path.line.auto').getAttribute('d')).toMatch(/^M/);
+
+    // "Use recommendation" moves the slider to the recommended threshold.
+    const expected = recommend(items, { target: 0.02 });
+    await page.getByRole('button', { name: 'Use recommendation' }).click();
+    await page
+      .getByTestId('auto-value')
+      .getByText(`${Math.round(expected.autoThreshold! * 100)}%`)
+      .waitFor();
+
+    // Apply it: the workflow's policy on the server changes.
+    await page.getByRole('button', { name: 'Apply thresholds' }).click();
+    await page.getByText(/^Saved: auto/).waitFor();
+    await waitFor(async () => {
+      const row = await server
+        .running()
+        .store.db.selectFrom('workflows')
+        .select('policy_json')
+        .where('workflow', '=', WF)
+        .executeTakeFirst();
+      return row && Math.abs(JSON.parse(row.policy_json).autoThreshold - expected.autoThreshold!) < 1e-9;
+    });
+
+    // Graduation: proposed with its numbers, applied only on the click.
+    await page.getByText('Ready to graduate to Review exceptions').waitFor();
+    await page.getByRole('button', { name: 'Graduate to Review exceptions' }).click();
+    await page.getByTestId('level').getByText('Review exceptions').waitFor();
+    await page.close();
+  });
+});
