@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyDraft, applyText, editorKind, textForPart, trackSelection } from '../../lib/apply';
 import { findNativeField } from '../../lib/apply/detect';
-import type { Draft } from '../../lib/schema';
+import { Draft } from '../../lib/schema';
 import type { SiteAdapter } from '../../lib/sites/types';
 
 function h(tag: string, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElement {
@@ -34,8 +34,8 @@ const base = {
   reasons: [],
   secondReview: false,
   createdAt: '2026-11-21T12:00:00Z',
-} as const;
-const email = (subject: string, body: string) => ({ ...base, kind: 'email', content: { subject, body } }) as Draft;
+};
+const email = (subject: string, body: string) => Draft.parse({ ...base, kind: 'email', content: { subject, body } });
 
 afterEach(() => {
   document.body.replaceChildren();
@@ -132,7 +132,7 @@ describe('applyDraft', () => {
     expect(textForPart(d, 'subject')).toBe('Subj');
     expect(textForPart(d, 'body')).toBe('Body');
     expect(textForPart(d, { field: 'x' })).toBeUndefined();
-    const crm = { ...base, kind: 'crm_update', content: { fields: [{ name: 'jobtitle', value: 'COO' }] } } as Draft;
+    const crm = Draft.parse({ ...base, kind: 'crm_update', content: { fields: [{ name: 'jobtitle', value: 'COO' }] } });
     expect(textForPart(crm, { field: 'jobtitle' })).toBe('COO');
     expect(textForPart(crm, 'body')).toBeUndefined();
   });

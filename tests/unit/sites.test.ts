@@ -46,6 +46,11 @@ function draft(over: Partial<Draft> & Record<string, unknown>): Draft {
   } as Draft;
 }
 
+/** happy-dom's way to move `location` (the adapters read record ids from the URL). */
+function setURL(url: string) {
+  (window as unknown as { happyDOM: { setURL(u: string): void } }).happyDOM.setURL(url);
+}
+
 afterEach(() => {
   document.body.replaceChildren();
   document.head.replaceChildren();
@@ -236,7 +241,7 @@ describe('Outlook adapter', () => {
 
 describe('HubSpot adapter', () => {
   it('matches the record by id and type, and targets only visible edit-mode inputs', () => {
-    window.happyDOM?.setURL('https://app.hubspot.com/contacts/1/record/0-1/501');
+    setURL('https://app.hubspot.com/contacts/1/record/0-1/501');
     const input = h('input', { 'data-selenium-test': 'property-input-jobtitle', value: 'VP' });
     document.body.append(
       h(
@@ -290,7 +295,7 @@ describe('HubSpot adapter', () => {
 
 describe('Salesforce adapter', () => {
   it('reads and targets only the active cached record page', () => {
-    window.happyDOM?.setURL('https://x.lightning.force.com/lightning/r/Contact/003Hs00004AnaLoAAA/view');
+    setURL('https://x.lightning.force.com/lightning/r/Contact/003Hs00004AnaLoAAA/view');
     const page = (active: boolean, name: string, email: string) =>
       h(
         'div',
@@ -377,7 +382,10 @@ describe('watchContext', () => {
       watchContext({
         doc: document,
         signal: ctrl.signal,
-        read: () => (n++, read()),
+        read: () => {
+          n++;
+          return read();
+        },
         onChange: (c) => seen.push(c),
         debounceMs: 40,
         maxWaitMs: 200,
