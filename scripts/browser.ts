@@ -120,8 +120,13 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
       }
     } else {
       await pages[0]!.page.bringToFront();
-      say('Close the browser window to stop.');
-      await new Promise<void>((done) => ext.context.once('close', () => done()));
+      say('Close the browser window (or press Ctrl+C) to stop.');
+      await new Promise<void>((done) => {
+        ext.context.once('close', () => done());
+        // Ctrl+C: close the browser and our server cleanly (the finally below) instead of dying mid-way.
+        process.once('SIGINT', () => done());
+        process.once('SIGTERM', () => done());
+      });
     }
   } finally {
     await ext.close();
