@@ -55,6 +55,35 @@ describe('insertion edge cases', () => {
     }
   });
 
+  it('replacing with empty text clears the editor in the framework too (what the panel’s undo uses)', async () => {
+    const { context, page, cs } = await openFixture(browser, 'hubspot');
+    try {
+      await page.evaluate(() =>
+        (window as unknown as { __fixture: { openTab(t: string): void } }).__fixture.openTab('email'),
+      );
+      await page.waitForSelector('[data-test-id="email-composer"]:not([hidden])');
+      const sel = '[data-test-id="email-composer"] .DraftEditor-root';
+      const put = (text: string) =>
+        cs.run<ApplyResult>(
+          `return cs.apply.applyText(document.querySelector(arg.sel), arg.text, { placement: 'replace' });`,
+          {
+            sel,
+            text,
+          },
+        );
+      const composer = () =>
+        page.evaluate(
+          () => (window as unknown as { __fixtureState: { composer: { text: string } } }).__fixtureState.composer.text,
+        );
+      expect((await put('one\ntwo')).ok).toBe(true);
+      expect(await composer()).toBe('one\ntwo');
+      expect((await put('')).ok).toBe(true);
+      expect(await composer()).toBe('');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('beforeinput insertReplacementText reaches a Slate/Lexical-style editor with its data (across worlds)', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
