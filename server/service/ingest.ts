@@ -38,6 +38,38 @@ function resultFromRow(row: {
 }
 
 /**
+ * Confidences of the latest drafts of every segment of `workflow` that the batch mentions, newest
+ * first. One statement: a UNION ALL of per-segment `ORDER BY version DESC LIMIT n` subqueries, so
+ * each reads only n index entries (a window function would read whole segments).
+ */
+async function loadHistories(trx: Trx, workflow: string, drafts: DraftIn[], into: Map<string, number[]>) {
+  const segments = [...new Set(drafts.filter((d) => d.workflow === workflow && d.segment).map((d) => d.segment!))];
+  for (const s of segments) into.set(`${workflow}\u0000${s}`, []);
+  const one = (segment: string, i: number) =>
+    trx
+      .selectFrom(
+        trx
+          .selectFrom('drafts')
+          .select(['segment', 'confidence', 'version'])
+          .where('workflow', '=', workflow)
+          .where('segment', '=', segment)
+          .where('canary', '=', false)
+          .orderBy('version', 'desc')
+          .limit(REPEATED_FAILURES.window)
+          .as(`h${i}`),
+      )
+      .select(['segment', 'confidence', 'version']);
+  for (let i = 0; i < segments.length; i += 50) {
+    const chunk = segments.slice(i, i + 50);
+    let q = one(chunk[0]!, 0);
+    for (let j = 1; j < chunk.length; j++) q = q.unionAll(one(chunk[j]!, j));
+    const rows = await q.execute();
+    rows.sort((x, y) => y.version - x.version);
+    for (const r of rows) into.get(`${workflow}\u0000${r.segment}`)?.push(r.confidence);
+  }
+}
+
+/**
  * Stores and routes a batch of drafts in one write transaction. Idempotent on `externalId`: a draft
  * seen before (or earlier in the same batch) is not stored again; its original result is returned.
  */
@@ -97,20 +129,8 @@ export async function ingestDrafts(
       let history: number[] | undefined;
       if (d.segment) {
         const key = `${d.workflow}\u0000${d.segment}`;
-        history = histories.get(key);
-        if (!history) {
-          const rows = await trx
-            .selectFrom('drafts')
-            .select('confidence')
-            .where('workflow', '=', d.workflow)
-            .where('segment', '=', d.segment)
-            .where('canary', '=', false)
-            .orderBy('version', 'desc')
-            .limit(REPEATED_FAILURES.window)
-            .execute();
-          history = rows.map((r) => r.confidence);
-          histories.set(key, history);
-        }
+        if (!histories.has(key)) await loadHistories(trx, d.workflow, drafts, histories);
+        history = histories.get(key)!;
       }
       const routed: RoutingResult = routeDraft(d, policy, { segmentHistory: history, random });
       history?.unshift(d.confidence);

@@ -76,6 +76,18 @@ describe.each(TEST_DBS)('review flow on %s', (db) => {
     expect(Number(n.n)).toBe(1);
   });
 
+  it('a segment that keeps failing is flagged to the admin (across and within batches)', async () => {
+    const low = (segment: string) => draftIn({ confidence: 0.3, segment });
+    const [a] = await postDrafts(s, pipe, [low('seg-x')]);
+    const [b, c, other] = await postDrafts(s, pipe, [low('seg-x'), low('seg-x'), low('seg-y')]);
+    expect([a!.queue, b!.queue, c!.queue, other!.queue]).toEqual(['manual', 'manual', 'admin', 'manual']);
+    expect(c!.reasons).toContain('repeated failures: 3 of the last 3 drafts in segment "seg-x" are below 0.7');
+    const adminQ = await json<QueueOut>(s.api('/v1/queue', { token: admin }));
+    expect(adminQ.items.map((d) => d.id)).toContain(c!.id);
+    const annQ = await json<QueueOut>(s.api('/v1/queue', { token: ann }));
+    expect(annQ.items.map((d) => d.id)).not.toContain(c!.id);
+  });
+
   it('a policy change is applied to new drafts and audited; auto-approved drafts may be sampled for audit', async () => {
     const wf = 'policy-wf';
     const put = await s.api(`/v1/workflows/${wf}`, {
