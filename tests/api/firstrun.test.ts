@@ -44,6 +44,14 @@ describe.each(TEST_DBS)('first run on %s', (db) => {
     expect(first.mintedFor).toHaveLength(DEMO_USERS.length);
     expect(first.drafts.total).toBeGreaterThanOrEqual(60);
     expect(await draftCount(server)).toBe(first.drafts.total);
+    // The demo shows every route: auto-approved, waiting for review, and too unsure (manual).
+    for (const route of ['auto', 'review', 'manual']) expect(first.drafts.routes[route], route).toBeGreaterThan(0);
+    // …and every kind of reviewer has something waiting.
+    for (const id of ['demo-sdr-maya', 'demo-owner-priya', 'demo-pricing-sam']) {
+      const token = first.users.find((u) => u.id === id)!.token;
+      const queue = (await (await server.api('/v1/queue', { token })).json()) as { items: unknown[] };
+      expect(queue.items.length, id).toBeGreaterThan(0);
+    }
     // Tokens are kept for this machine's user only.
     expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
 

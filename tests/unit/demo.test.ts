@@ -7,6 +7,7 @@ import {
   generateDrafts,
   type QualityDefect,
 } from '../../lib/demo';
+import { checkEmailQuality } from '../../lib/policy/quality';
 import { DraftIn } from '../../lib/schema';
 
 const NOW = '2026-11-21T12:00:00.000Z';
@@ -93,6 +94,24 @@ describe('demo draft generator', () => {
     const failing = emails.filter((g) => g.meta.defect).length / emails.length;
     expect(failing).toBeGreaterThan(0.15);
     expect(failing).toBeLessThan(0.25);
+  });
+
+  it("fails exactly the server's quality rule each defect is meant to break (lib/policy/quality)", () => {
+    const rule: Record<QualityDefect, string> = {
+      long_first_line: 'first_line_length',
+      missing_company: 'company_missing',
+      placeholder: 'placeholder',
+      empty_subject: 'subject_empty',
+      cut_off: 'body_cut_off',
+    };
+    for (const { draft, meta } of generateDemoDrafts({ count: 1000, seed: 'server-rules', now: NOW })) {
+      if (draft.kind !== 'email') continue;
+      const got = checkEmailQuality(draft.content, draft.account.name).map((f) => f.rule);
+      expect({ id: draft.externalId, got }).toEqual({
+        id: draft.externalId,
+        got: meta.defect ? [rule[meta.defect]] : [],
+      });
+    }
   });
 
   it('gives every draft evidence with https sources, except some the model is unsure of', () => {
