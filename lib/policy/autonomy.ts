@@ -41,8 +41,8 @@ function pct(x: number | null, d = 0): string {
   return x === null ? 'n/a' : `${(x * 100).toFixed(d)}%`;
 }
 
-function recent(items: readonly GovItem[], now: number): GovItem[] {
-  const from = now - GRADUATION.windowDays * DAY_MS;
+function recent(items: readonly GovItem[], now: number, notBefore?: string | null): GovItem[] {
+  const from = Math.max(now - GRADUATION.windowDays * DAY_MS, notBefore ? Date.parse(notBefore) : 0);
   return items.filter((it) => Date.parse(it.createdAt) >= from);
 }
 
@@ -53,10 +53,14 @@ function recent(items: readonly GovItem[], now: number): GovItem[] {
 export function proposeGraduation(
   items: readonly GovItem[],
   policy: PolicyView,
-  options: { now?: number; recommendation?: Recommendation } = {},
+  options: { now?: number; recommendation?: Recommendation; levelChangedAt?: string | null } = {},
 ): AutonomyOut {
   const now = options.now ?? Date.now();
-  const m = metricSet(items, { days: 1, now });
+  // Each level earns the next on its own record: evidence from before the last level change (for
+  // example the good weeks before a step back) does not count towards graduating again.
+  const since = options.levelChangedAt ? Date.parse(options.levelChangedAt) : Number.NEGATIVE_INFINITY;
+  const own = items.filter((it) => Date.parse(it.createdAt) >= since);
+  const m = metricSet(own, { days: 1, now });
   const target = policy.falseAutoTarget;
   const blockers: string[] = [];
   const idx = LADDER.indexOf(policy.level);
@@ -69,7 +73,7 @@ export function proposeGraduation(
     auditedAuto: m.auditedAuto,
   };
   const out: AutonomyOut = { workflow: policy.workflow, level: policy.level, proposal: null, blockers };
-  const step = stepBack(items, policy, { now });
+  const step = stepBack(items, policy, { now, levelChangedAt: options.levelChangedAt });
   if (step) {
     out.proposal = step;
     return out;
@@ -114,6 +118,8 @@ export function proposeGraduation(
   }
   if (blockers.length > 0) return out;
   const rec = options.recommendation ?? recommend(items, { target, current: policy });
+  if (options.levelChangedAt)
+    reasons.push(`Counted since the level last changed (${options.levelChangedAt.slice(0, 10)}).`);
   out.proposal = {
     workflow: policy.workflow,
     from: policy.level,
@@ -136,12 +142,14 @@ export function proposeGraduation(
 export function stepBack(
   items: readonly GovItem[],
   policy: PolicyView,
-  options: { now?: number } = {},
+  options: { now?: number; levelChangedAt?: string | null } = {},
 ): AutonomyProposal | null {
   const idx = LADDER.indexOf(policy.level);
   if (idx <= 0) return null;
   const now = options.now ?? Date.now();
-  const m = metricSet(recent(items, now), { days: GRADUATION.windowDays, now });
+  // Only drafts created since the level last changed count: what went wrong under the previous
+  // level has already been answered by that change, so one bad week steps back one level, not all.
+  const m = metricSet(recent(items, now, options.levelChangedAt), { days: GRADUATION.windowDays, now });
   const target = policy.falseAutoTarget;
   const reasons: string[] = [];
   const wrongAuto = Math.round((m.falseAutoRate ?? 0) * m.auditedAuto);

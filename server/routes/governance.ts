@@ -219,6 +219,19 @@ export function loadPolicy(store: Store | { db: Trx }, workflow: string): Promis
   return getPolicy(store.db, workflow);
 }
 
+/** When the workflow's autonomy level last changed through governance (step back or graduation). */
+async function levelChangedAt(store: Store, workflow: string): Promise<string | null> {
+  const row = await store.db
+    .selectFrom('audit_log')
+    .select('at')
+    .where('workflow', '=', workflow)
+    .where('action', 'in', ['workflow.step_back', 'workflow.graduated'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.at ?? null;
+}
+
 const view = (p: WorkflowPolicy): PolicyView => ({
   workflow: p.workflow,
   level: p.level,
@@ -239,7 +252,10 @@ export async function evaluateWorkflow(deps: Deps, workflow: string, actor = 'go
   const now = deps.now();
   const policy = await loadPolicy(deps.store, workflow);
   const items = await loadItems(deps.store, { workflow });
-  const back = stepBack(items, view(policy), { now: now.getTime() });
+  const back = stepBack(items, view(policy), {
+    now: now.getTime(),
+    levelChangedAt: await levelChangedAt(deps.store, workflow),
+  });
   const adjustment = policy.autoAdjust ? autoAdjust(items, view(policy), { now: now.getTime() }) : null;
   const applied: string[] = [];
   if (back || adjustment) {
@@ -545,8 +561,47 @@ async function workflowExists(store: Store, workflow: string): Promise<boolean> 
   return !!w;
 }
 
+/** How often stepping back and opted-in auto-adjustment run on their own (0 turns it off). */
+const EVALUATE_EVERY_MS = Number(process.env.COUNTERSIGN_GOVERNANCE_INTERVAL_MS ?? 10 * 60_000);
+
+/**
+ * Evaluates every workflow that has something to lose (above review_all) or opted into
+ * auto-adjustment. Runs on a timer so a quality dip is acted on without anyone opening the
+ * dashboard; the timer is unref'd so it never keeps the process alive.
+ */
+export async function evaluateAll(deps: Deps): Promise<EvaluateOut[]> {
+  const rows = await deps.store.db.selectFrom('workflows').select('workflow').execute();
+  const out: EvaluateOut[] = [];
+  for (const { workflow } of rows) {
+    const p = await loadPolicy(deps.store, workflow);
+    if (p.level === 'review_all' && !p.autoAdjust) continue;
+    out.push(await evaluateWorkflow(deps, workflow));
+  }
+  return out;
+}
+
+function startEvaluator(deps: Deps): void {
+  if (!(EVALUATE_EVERY_MS > 0)) return;
+  const timer = setInterval(() => {
+    evaluateAll(deps).then(
+      (results) => {
+        for (const r of results)
+          if (r.applied.length) deps.logger.info('governance applied', { workflow: r.workflow, applied: r.applied });
+      },
+      (err: unknown) => {
+        // A closed store (server shut down) ends the loop; anything else is logged and retried next time.
+        const message = err instanceof Error ? err.message : String(err);
+        if (/destroyed|closed|terminat/i.test(message)) clearInterval(timer);
+        else deps.logger.error('governance evaluation failed', { error: message });
+      },
+    );
+  }, EVALUATE_EVERY_MS);
+  timer.unref?.();
+}
+
 export const governanceRoutes: RouteModule = (deps) => {
   const { store } = deps;
+  startEvaluator(deps);
   const admin = (c: AppContext) => requireRole(c, ADMIN);
   return newRouter()
     .openapi(calibrationRoute, async (c) => {
@@ -578,7 +633,11 @@ export const governanceRoutes: RouteModule = (deps) => {
       const { workflow } = c.req.valid('param');
       const policy = await loadPolicy(store, workflow);
       const items = await loadItems(store, { workflow });
-      return c.json(proposeGraduation(items, view(policy), { now: deps.now().getTime() }), 200);
+      const changed = await levelChangedAt(store, workflow);
+      return c.json(
+        proposeGraduation(items, view(policy), { now: deps.now().getTime(), levelChangedAt: changed }),
+        200,
+      );
     })
     .openapi(acceptRoute, async (c) => {
       const user = admin(c);
@@ -586,7 +645,8 @@ export const governanceRoutes: RouteModule = (deps) => {
       const body = c.req.valid('json');
       const policy = await loadPolicy(store, workflow);
       const items = await loadItems(store, { workflow });
-      const out = proposeGraduation(items, view(policy), { now: deps.now().getTime() });
+      const changed = await levelChangedAt(store, workflow);
+      const out = proposeGraduation(items, view(policy), { now: deps.now().getTime(), levelChangedAt: changed });
       const p = out.proposal;
       // Re-checked at accept time: the evidence may have changed since the admin looked.
       if (!p || p.to !== body.to)
@@ -606,7 +666,10 @@ export const governanceRoutes: RouteModule = (deps) => {
           detail: p.evidence,
         });
       });
-      return c.json(proposeGraduation(items, view(next), { now: deps.now().getTime() }), 200);
+      return c.json(
+        proposeGraduation(items, view(next), { now: deps.now().getTime(), levelChangedAt: deps.now().toISOString() }),
+        200,
+      );
     })
     .openapi(evaluateRoute, async (c) => {
       const user = admin(c);

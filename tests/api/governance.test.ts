@@ -12,7 +12,8 @@ import {
   Recommendation,
   SimulationOut,
 } from '../../lib/schema/governance';
-import { writeHistory } from '../../server/routes/governance';
+import { resolveDeps } from '../../server/app';
+import { evaluateAll, writeHistory } from '../../server/routes/governance';
 import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
 
 const WF = 'outbound-email';
@@ -241,6 +242,33 @@ describe.each(TEST_DBS)('governance API on %s', (db) => {
       .execute();
     expect(audit).toHaveLength(1);
     expect(JSON.parse(audit[0]!.reasons_json)[0]).toMatch(/audited auto-approvals were wrong/);
+  });
+
+  it('the background evaluator steps back every workflow whose quality dipped (and leaves review_all alone)', async () => {
+    const wf = 'notes-auto';
+    const bad = syntheticItems({
+      n: 40,
+      seed: 15,
+      workflow: wf,
+      start: new Date(Date.now() - 2 * DAY).toISOString(),
+      days: 1,
+    });
+    bad.forEach((it, i) => {
+      it.route = 'auto';
+      it.status = 'auto_approved';
+      it.decisions = [];
+      it.outcomes = [{ correct: i % 2 === 0, source: 'audit', at: it.createdAt }];
+    });
+    await writeHistory(server.store, bad);
+    await server.api(`/v1/workflows/${wf}`, { token: admin, method: 'PUT', body: { level: 'autonomous' } });
+    const results = await evaluateAll(resolveDeps({ store: server.store }));
+    const mine = results.find((r) => r.workflow === wf)!;
+    expect(mine.applied).toEqual(['level autonomous → audit']);
+    // crm-enrichment already stepped back on this week's evidence: the same evidence does not step it back again.
+    expect(results.find((r) => r.workflow === 'crm-enrichment')?.applied).toEqual([]);
+    // A second run finds nothing new.
+    const again = await evaluateAll(resolveDeps({ store: server.store }));
+    expect(again.find((r) => r.workflow === wf)?.applied).toEqual([]);
   });
 
   it('plants canaries that look like the draft they copy, recorded only in the audit log', async () => {

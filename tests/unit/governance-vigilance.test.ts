@@ -280,6 +280,24 @@ describe('autonomy', () => {
     expect(stepBack(recent, policy, { now })).toBeNull();
   });
 
+  it('one bad week steps back one level, and graduating again needs a fresh record', () => {
+    const p = { ...policy, level: 'review_exceptions' as const };
+    const recent = syntheticItems({ n: 60, seed: 7, start: '2026-10-28T00:00:00Z', days: 3 }).map((it, i) => ({
+      ...it,
+      route: 'auto' as const,
+      decisions: [],
+      outcomes: [{ correct: i % 4 !== 0, source: 'audit' as const, at: it.createdAt }],
+    }));
+    // The step back happened after these drafts: the same evidence does not step back again.
+    expect(stepBack(recent, p, { now, levelChangedAt: '2026-10-31T12:00:00Z' })).toBeNull();
+    // Good history from before the change does not count towards graduating again.
+    const before = syntheticItems({ n: 300, seed: 4, start: '2026-09-01T00:00:00Z', days: 20, accuracy: () => 0.95 });
+    expect(proposeGraduation(before, policy, { now }).proposal?.to).toBe('review_exceptions');
+    const after = proposeGraduation(before, policy, { now, levelChangedAt: '2026-10-01T00:00:00Z' });
+    expect(after.proposal).toBeNull();
+    expect(after.blockers.join(' ')).toMatch(/0 of the 100 reviews/);
+  });
+
   it('auto-adjust tightens on a bad auto zone and loosens only on evidence', () => {
     const p = { ...policy, level: 'review_exceptions' as const, autoThreshold: 0.9 };
     const bad = syntheticItems({ n: 80, seed: 8, start: '2026-10-29T00:00:00Z', days: 2 }).map((it, i) => ({
