@@ -356,9 +356,9 @@ function crmEvidence(ctx: Ctx): Evidence {
   };
 }
 
-/** Fewer and staler sources for drafts the model is unsure of: the rationale says so. */
+/** Fewer sources for drafts the model is unsure of (the rationale says so); never none (issue 5: each with evidence). */
 function trimEvidence(ctx: Ctx, evidence: Evidence[]): Evidence[] {
-  if (ctx.zone === 'manual') return evidence.slice(0, ctx.rng.chance(0.5) ? 0 : 1);
+  if (ctx.zone === 'manual') return evidence.slice(0, 1);
   if (ctx.zone === 'review' && ctx.rng.chance(0.3)) return evidence.slice(0, 1);
   return evidence;
 }

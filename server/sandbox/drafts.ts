@@ -327,7 +327,15 @@ export function sandboxDrafts(now: Date): DraftIn[] {
       confidence: 0.58,
       rationale:
         'Not sure of her current title (two sources disagree) or whether Initech is in the ideal customer profile.',
-      evidence: [],
+      evidence: [
+        {
+          label: 'Event agenda',
+          snippet: 'Carol Diaz, VP Sales, Initech — "Outbound that scales"',
+          url: 'https://revops-summit.example-events.com/agenda',
+          source: 'RevOps Summit agenda',
+          retrievedAt: iso(t - 50 * HOUR),
+        },
+      ],
       segment: 'revops-directors-na',
       trigger: { kind: 'conference', occurredAt: iso(t - 50 * HOUR), expiresAt: iso(t + 4 * 24 * HOUR) },
       model: { ...WRITER, prompt: 'outbound-email/v14' },
