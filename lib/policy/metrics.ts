@@ -37,7 +37,9 @@ export function metricSet(all: readonly GovItem[], window: { days: number; now: 
   const dwell: number[] = [];
   const ages: number[] = [];
   for (const it of items) {
-    const v = humanVerdict(it);
+    // An audit check of an auto-approved draft is recorded as a decision too; it is not a review
+    // (the draft was already sent), so it feeds the false-auto-approval rate, not the review rates.
+    const v = it.route === 'auto' ? null : humanVerdict(it);
     if (v === 'approved') approved++;
     else if (v === 'edited') edited++;
     else if (v === 'rejected') rejected++;
@@ -45,7 +47,7 @@ export function metricSet(all: readonly GovItem[], window: { days: number; now: 
     if (it.route === 'auto') {
       auto++;
       const o = latestOutcome(it);
-      if (o !== null && v === null) {
+      if (o !== null) {
         auditedAuto++;
         if (!o) wrongAuto++;
       }
@@ -131,7 +133,7 @@ export function dailySeries(items: readonly GovItem[]): DailyPoint[] {
     c.drafts++;
     c.conf += it.confidence;
     if (it.route === 'auto') c.auto++;
-    const v = humanVerdict(it);
+    const v = it.route === 'auto' ? null : humanVerdict(it);
     if (v !== null) {
       const last = it.decisions[it.decisions.length - 1];
       const r = get((last?.decidedAt ?? it.createdAt).slice(0, 10));

@@ -119,6 +119,53 @@ describe.each(TEST_DBS)('canaries through the real review flow on %s', (db) => {
     expect(m.overall.reviewed).toBe(3);
   });
 
+  it('audit checks of auto-approved drafts feed the false-auto-approval rate, not the review rates', async () => {
+    const wf = 'outreach-audited';
+    const put = await server.api(`/v1/workflows/${wf}`, {
+      token: admin,
+      method: 'PUT',
+      body: { level: 'review_exceptions', autoThreshold: 0.8, reviewThreshold: 0.5, auditSampleRate: 1 },
+    });
+    expect(put.status).toBe(200);
+    const drafts = [1, 2, 3, 4].map((i) => ({ ...draft(20 + i), workflow: wf, confidence: 0.9 }));
+    const res = await server.api('/v1/drafts', { token: pipeline, body: { drafts } });
+    const results = ((await res.json()) as { results: { id: string; route: string; queue: string }[] }).results;
+    expect(results.every((r) => r.route === 'auto')).toBe(true);
+    const q = ((await (await server.api('/v1/queue', { token: reviewer })).json()) as { items: { id: string }[] })
+      .items;
+    const audits = q.filter((it) => results.some((r) => r.id === it.id));
+    expect(audits).toHaveLength(4);
+    const now = new Date().toISOString();
+    const decided = await server.api('/v1/decisions', {
+      token: reviewer,
+      body: {
+        decisions: audits.map((it, i) =>
+          i === 0
+            ? {
+                id: randomUUID(),
+                draftId: it.id,
+                action: 'reject',
+                reasons: ['wrong_facts'],
+                dwellMs: 20_000,
+                decidedAt: now,
+              }
+            : { id: randomUUID(), draftId: it.id, action: 'approve', dwellMs: 20_000, decidedAt: now },
+        ),
+      },
+    });
+    expect(((await decided.json()) as { results: { status: string }[] }).results.map((r) => r.status)).toEqual([
+      'applied',
+      'applied',
+      'applied',
+      'applied',
+    ]);
+    const m = Metrics.parse(await (await server.api(`/v1/metrics?workflow=${wf}`, { token: admin })).json());
+    expect(m.overall.auditedAuto).toBe(4);
+    expect(m.overall.falseAutoRate).toBeCloseTo(0.25, 9);
+    expect(m.overall.reviewed).toBe(0);
+    expect(m.overall.autoApprovalRate).toBe(1);
+  });
+
   it('does not plant canaries when the rate is 0 (the default)', async () => {
     const wf = 'outreach-plain';
     const d = { ...draft(9), workflow: wf };
