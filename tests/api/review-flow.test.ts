@@ -76,6 +76,23 @@ describe.each(TEST_DBS)('review flow on %s', (db) => {
     expect(Number(n.n)).toBe(1);
   });
 
+  it('the same drafts posted three times concurrently are stored once', async () => {
+    const batch = Array.from({ length: 20 }, () => draftIn());
+    const all = await Promise.all([1, 2, 3].map(() => postDrafts(s, pipe, batch)));
+    expect(all[1]).toEqual(all[0]);
+    expect(all[2]).toEqual(all[0]);
+    const n = await s.store.db
+      .selectFrom('drafts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where(
+        'external_id',
+        'in',
+        batch.map((d) => d.externalId),
+      )
+      .executeTakeFirstOrThrow();
+    expect(Number(n.n)).toBe(20);
+  });
+
   it('a segment that keeps failing is flagged to the admin (across and within batches)', async () => {
     const low = (segment: string) => draftIn({ confidence: 0.3, segment });
     const [a] = await postDrafts(s, pipe, [low('seg-x')]);
