@@ -9,6 +9,7 @@ import {
 } from '../../lib/demo';
 import { checkEmailQuality } from '../../lib/policy/quality';
 import { DraftIn } from '../../lib/schema';
+import { sandboxDrafts } from '../../server/sandbox/drafts';
 
 const NOW = '2026-11-21T12:00:00.000Z';
 
@@ -162,5 +163,19 @@ describe('demo draft generator', () => {
     expect(items.every((d) => d.workflow === 'partner-outreach' && d.kind === 'email')).toBe(true);
     const crm = generateDrafts({ count: 50, seed: 1, now: NOW, workflow: 'crm-enrichment' });
     expect(crm.every((d) => d.kind !== 'email')).toBe(true);
+  });
+
+  it('has valid drafts for the sandbox pages, whose emails pass the quality rules', () => {
+    const drafts = sandboxDrafts(new Date(NOW));
+    expect(new Set(drafts.map((d) => d.externalId)).size).toBe(drafts.length);
+    for (const d of drafts) {
+      expect(DraftIn.safeParse(d).success, d.externalId).toBe(true);
+      expect(d.externalId).toMatch(/^demo-sandbox-/);
+      expect(d.evidence.length).toBeGreaterThan(0);
+      if (d.kind === 'email') expect(checkEmailQuality(d.content, d.account.name), d.externalId).toEqual([]);
+    }
+    for (const site of ['gmail', 'outlook', 'hubspot', 'salesforce']) {
+      expect(drafts.some((d) => d.target.site === site && d.target.email === 'ana@acme.example')).toBe(true);
+    }
   });
 });
