@@ -41,6 +41,18 @@ export function sandboxView(url: URL): { site: Site; url: URL } | null {
   return { site: entry.site, url: new URL(`${m[2] ?? '/'}${url.search}${url.hash}`, entry.origin) };
 }
 
+/**
+ * The URL a site adapter should read the page's location from: on a sandbox page the real URL it
+ * stands for (so `/contacts/…/record/…` and `/lightning/r/…` parse as on the real site), elsewhere the
+ * page's own URL; `null` without a window.
+ */
+export function pageUrl(doc: Document): URL | null {
+  const href = doc.defaultView?.location.href;
+  if (!href) return null;
+  const url = new URL(href);
+  return sandboxView(url)?.url ?? url;
+}
+
 /** The content script files the manifest lists for the supported sites: the same bundle runs on the sandbox. */
 function reviewScriptFiles(): { js: string[]; css: string[] } {
   const scripts = browser.runtime.getManifest().content_scripts ?? [];

@@ -3,6 +3,7 @@ import { browser } from 'wxt/browser';
 import {
   disableSandbox,
   enableSandbox,
+  pageUrl,
   SANDBOX_MATCHES,
   SANDBOX_ORIGINS,
   SANDBOX_SCRIPT_ID,
@@ -38,6 +39,19 @@ describe('sandboxView', () => {
     'http://127.0.0.1:8787/v1/health',
   ])('%s is not a sandbox page', (url) => {
     expect(sandboxView(new URL(url))).toBeNull();
+  });
+});
+
+describe('pageUrl', () => {
+  it('is the real URL on a sandbox page and the page URL elsewhere', () => {
+    const doc = (href: string) => ({ defaultView: { location: { href } } }) as unknown as Document;
+    expect(pageUrl(doc('http://127.0.0.1:8787/sandbox/hubspot/contacts/1/record/0-1/2'))?.href).toBe(
+      'https://app.hubspot.com/contacts/1/record/0-1/2',
+    );
+    expect(pageUrl(doc('https://app.hubspot.com/contacts/1/record/0-1/2'))?.href).toBe(
+      'https://app.hubspot.com/contacts/1/record/0-1/2',
+    );
+    expect(pageUrl({ defaultView: null } as unknown as Document)).toBeNull();
   });
 });
 
