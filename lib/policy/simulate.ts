@@ -111,6 +111,8 @@ export interface SyntheticOptions {
   /** Share of drafts that also get an outcome (audit), which then decides correctness. */
   outcomeRate?: number;
   modelVersion?: string;
+  /** Use these confidences (e.g. the demo generator's drafts) instead of drawing them; `n` is then their count. */
+  confidences?: readonly number[];
 }
 
 /**
@@ -126,8 +128,10 @@ export function syntheticItems(options: SyntheticOptions): GovItem[] {
   const span = (options.days ?? 30) * DAY_MS;
   const reviewers = options.reviewers ?? ['rev-a', 'rev-b', 'rev-c'];
   const out: GovItem[] = [];
-  for (let i = 0; i < options.n; i++) {
-    const c = Math.min(1, Math.max(0, conf(rng())));
+  const n = options.confidences ? options.confidences.length : options.n;
+  for (let i = 0; i < n; i++) {
+    const drawn = conf(rng());
+    const c = Math.min(1, Math.max(0, options.confidences?.[i] ?? drawn));
     const right = rng() < accuracy(c);
     const created = start + Math.floor(rng() * span);
     const decided = created + 60_000 + Math.floor(rng() * 3_600_000);

@@ -840,6 +840,13 @@ export async function exportFeedback(store: Store, q: { workflow?: string; since
 
 // ---- Demo and test history -----------------------------------------------------------------
 
+/** A visibly corrected copy of some content, for simulated edits. */
+function editedContent(content: Content): Content {
+  if ('body' in content) return { ...content, body: `${content.body}\nP.S. corrected` };
+  if ('text' in content) return { text: `${content.text} (corrected)` };
+  return { fields: content.fields.map((f, i) => (i === 0 ? { ...f, value: `${f.value} (corrected)` } : f)) };
+}
+
 const DEMO_COMPANIES = ['Acme', 'Globex', 'Initech', 'Soylent', 'Hooli', 'Vehement', 'Massive Dynamic', 'Stark'];
 
 /**
@@ -847,7 +854,12 @@ const DEMO_COMPANIES = ['Acme', 'Globex', 'Initech', 'Soylent', 'Hooli', 'Veheme
  * dashboard demo and for tests that need hundreds of labelled drafts without driving the review
  * API for each. Items come from `syntheticItems` or any other source of `GovItem`s.
  */
-export async function writeHistory(store: Store, items: readonly GovItem[]): Promise<void> {
+export async function writeHistory(
+  store: Store,
+  items: readonly GovItem[],
+  /** The drafts' own content, index-aligned with `items` (e.g. from the demo generator). */
+  inputs?: readonly DraftIn[],
+): Promise<void> {
   for (let start = 0; start < items.length; start += 200) {
     const chunk = items.slice(start, start + 200);
     await store.write(async (trx, versions) => {
@@ -856,19 +868,23 @@ export async function writeHistory(store: Store, items: readonly GovItem[]): Pro
         const company = DEMO_COMPANIES[i % DEMO_COMPANIES.length]!;
         const words = Math.max(4, it.words);
         const body = `Hi Ana,\n\n${Array.from({ length: words - 3 }, (_, k) => (k === 3 ? company : 'word')).join(' ')}.\n\nBest, Sam`;
-        const input = {
-          externalId: `hist-${it.id}`,
-          workflow: it.workflow,
-          kind: 'email',
-          target: { site: 'gmail', email: 'ana@example.com', name: 'Ana Lopez', company },
-          account: { name: company },
-          content: { subject: `An idea for ${company}`, body },
-          confidence: it.confidence,
-          rationale: 'Synthetic history',
-          evidence: [],
-          ...(it.segment ? { segment: it.segment } : {}),
-          ...(it.modelVersion ? { model: { name: 'demo-model', version: it.modelVersion } } : {}),
-        };
+        const given = inputs?.[start + chunk.indexOf(it)];
+        const input = given
+          ? { ...given, externalId: `hist-${it.id}`, workflow: it.workflow, confidence: it.confidence }
+          : {
+              externalId: `hist-${it.id}`,
+              workflow: it.workflow,
+              kind: 'email',
+              target: { site: 'gmail', email: 'ana@example.com', name: 'Ana Lopez', company },
+              account: { name: company },
+              content: { subject: `An idea for ${company}`, body },
+              confidence: it.confidence,
+              rationale: 'Synthetic history',
+              evidence: [],
+              ...(it.segment ? { segment: it.segment } : {}),
+              ...(it.modelVersion ? { model: { name: 'demo-model', version: it.modelVersion } } : {}),
+            };
+        const content = input.content as Content;
         const last = it.decisions[it.decisions.length - 1];
         await trx
           .insertInto('drafts')
@@ -876,7 +892,7 @@ export async function writeHistory(store: Store, items: readonly GovItem[]): Pro
             id: it.id,
             external_id: input.externalId,
             workflow: it.workflow,
-            kind: 'email',
+            kind: input.kind,
             input_json: JSON.stringify(input),
             confidence: it.confidence,
             route: it.route,
@@ -914,10 +930,7 @@ export async function writeHistory(store: Store, items: readonly GovItem[]): Pro
               action: d.action,
               status: 'applied',
               error: null,
-              content_json:
-                d.action === 'edit'
-                  ? JSON.stringify(edited ? { ...input.content, body: `${body}\nP.S. fixed` } : input.content)
-                  : null,
+              content_json: d.action === 'edit' ? JSON.stringify(edited ? editedContent(content) : content) : null,
               reasons_json: JSON.stringify(d.reasons ?? (d.action === 'reject' || edited ? ['wrong_facts'] : [])),
               note: null,
               dwell_ms: d.dwellMs,
