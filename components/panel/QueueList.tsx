@@ -41,7 +41,8 @@ export function QueueList({
     getScrollElement: () => parent.current,
     estimateSize,
     getItemKey: getKey,
-    overscan: 4,
+    // Few extra cards: each is a full card, and the first paint is what a person waits for.
+    overscan: 2,
     initialRect: { width: 380, height: fallbackHeight },
     observeElementRect: (instance, cb) =>
       defaultObserveRect(instance, (rect) =>
