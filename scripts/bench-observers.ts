@@ -97,6 +97,21 @@ async function main() {
         const time = (fn) => { const t = performance.now(); for (let i = 0; i < 500; i++) fn(); return (performance.now() - t) / 500; };
         return { read: time(() => cs.adapter.readContext(document)), targets: time(() => cs.adapter.findTargets(document, draft)) };
       `);
+      // In-app change → onChange latency (both worlds share the page's performance.now() origin).
+      await cs.run('cs.watch();');
+      const t0 = await page.evaluate((s) => {
+        const f = (window as unknown as { __fixture: Record<string, (...a: unknown[]) => unknown> }).__fixture;
+        const t = performance.now();
+        if (s === 'gmail') f.openThread!('thread-f:1780000000000000002');
+        if (s === 'outlook') f.select!((f as unknown as { conversations: string[] }).conversations[1]);
+        if (s === 'hubspot') f.goto!('502');
+        if (s === 'salesforce') f.open!('003Hs00004BenOkAAA');
+        return t;
+      }, site);
+      await page.waitForTimeout(300);
+      const latency = await cs.run<number | null>(
+        `const e = cs.events[0]; cs.ctrl.abort(); return e ? e.at - ${t0} : null;`,
+      );
       await startChurn(page, CHURN_ROOT[site]);
       // Our own time: the watcher with readContext timed (same code path as adapter.watch).
       await cs.run(`
@@ -129,6 +144,7 @@ async function main() {
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       console.log(
         `${site.padEnd(10)} mutations ${rate.toFixed(0)}/s | main thread busy: off ${pct(mean(off))}, on ${pct(mean(on))} → observer cost ${pct(Math.max(0, mean(on) - mean(off)))}` +
+          ` | change→onChange ${latency === null ? 'n/a' : `${latency.toFixed(0)} ms`}` +
           ` | our reads ${pct(ours / 2)} (${(flushes / 2).toFixed(1)} re-reads/s) | one readContext ${single.read.toFixed(3)} ms, findTargets ${single.targets.toFixed(3)} ms`,
       );
       await context.close();

@@ -46,6 +46,7 @@ export function watchContext(opts: ContextWatchOptions): void {
   const flush = () => {
     timer = undefined;
     firstSignal = 0;
+    urgent = false;
     if (signal.aborted) return;
     const ctx = read(doc);
     const key = contextKey(ctx);
@@ -56,14 +57,17 @@ export function watchContext(opts: ContextWatchOptions): void {
   };
 
   // The observer callback does nothing but (re)arm a timer: its cost per mutation batch is constant.
+  // A navigation asks for an immediate read (`delay` 0) that later mutations must not push back.
+  let urgent = false;
   const schedule = (delay = debounceMs) => {
     if (signal.aborted) return;
     const now = performance.now();
     if (timer === undefined) firstSignal = now;
     else {
-      if (now - firstSignal >= maxWaitMs) return; // let the pending timer fire: max wait reached
+      if (urgent || now - firstSignal >= maxWaitMs) return; // a read is already due soon enough
       clearTimeout(timer);
     }
+    urgent = delay === 0;
     timer = setTimeout(flush, Math.min(delay, Math.max(0, maxWaitMs - (now - firstSignal))));
   };
 
