@@ -263,6 +263,8 @@ describe.skipIf(!hasReadme)('README commands', () => {
     const cmd = fillPlaceholders(rest, { id: 'readme-user', user: 'readme-user', role: 'reviewer', name: 'Readme' });
     const { stdout } = await run('bash', ['-c', cmd], { env: { ...process.env, DATABASE_URL: db }, timeout: 30_000 });
     expect(stdout.trim()).toMatch(/^cs_[A-Za-z0-9_-]+$/);
+    const user = /--user\s+(\S+)/.exec(cmd)![1]!;
+    const role = /--role\s+(\S+)/.exec(cmd)![1]!;
 
     const server = find(/\bnpm run server\b/)[0]!;
     const port = String(20_000 + Math.floor(Math.random() * 20_000));
@@ -272,9 +274,15 @@ describe.skipIf(!hasReadme)('README commands', () => {
       const me = await fetch(`http://127.0.0.1:${port}/v1/me`, {
         headers: { authorization: `Bearer ${stdout.trim()}` },
       });
-      expect(await me.json()).toMatchObject({ id: 'readme-user', role: 'reviewer' });
+      expect(await me.json()).toMatchObject({ id: user, role });
     } finally {
       await stopProcess(p.child);
+    }
+    // `tokens revoke` as shown, with the token just made.
+    for (const c of find(/npm run -s cli -- tokens revoke\b/)) {
+      const revoke = fillPlaceholders(splitEnv(c.command).rest, { token: stdout.trim() });
+      const r = await run('bash', ['-c', revoke], { env: { ...process.env, DATABASE_URL: db }, timeout: 30_000 });
+      expect(r.stdout.trim()).toBe('revoked');
     }
   });
 
