@@ -7,10 +7,12 @@
  * same rows inserted by the plain driver (better-sqlite3 / pg) in transactions of the same size.
  * Prints throughput, the server/raw ratio, and p50/p99 latency per request.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import type { Decision, DraftIn } from '../lib/schema';
@@ -55,17 +57,77 @@ interface Figures {
   decisionLat: number[];
 }
 
-async function runServer(databaseUrl: string, drafts: DraftIn[]): Promise<Figures & { ids: string[] }> {
-  const server = await startServer({
-    port: 0,
-    databaseUrl,
-    logger: silentLogger,
-    rateLimit: { limit: 1e9 },
-    random: () => 0.5,
+/**
+ * The server under test: by default its own process (`npm run server`'s entry point), so the
+ * benchmark client does not share its event loop; BENCH_INPROCESS=1 runs it in this process.
+ */
+async function launch(databaseUrl: string): Promise<{ url: string; close(): Promise<void> }> {
+  if (process.env.BENCH_INPROCESS === '1') {
+    const s = await startServer({ port: 0, databaseUrl, logger: silentLogger, rateLimit: { limit: 1e9 } });
+    return { url: s.url, close: () => s.close() };
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts')], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      COUNTERSIGN_RATE_LIMIT: '1000000000',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as { msg?: string; url?: string };
+        if (msg.msg === 'listening' && msg.url) resolve(msg.url);
+      } catch {
+        // not a log line
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function runServer(databaseUrl: string, drafts: DraftIn[]): Promise<Figures & { ids: string[] }> {
+  // Tokens are made through the store directly (what `cli tokens create` does).
+  const store = await openStore(databaseUrl);
+  const pipe = (await createToken(store, { user: 'bench-pipe', role: 'pipeline', actor: 'bench' })).token;
+  const rev = (await createToken(store, { user: 'bench-rev', role: 'reviewer', actor: 'bench' })).token;
+  await store.close();
+  const server = await launch(databaseUrl);
   try {
-    const pipe = (await createToken(server.store, { user: 'bench-pipe', role: 'pipeline', actor: 'bench' })).token;
-    const rev = (await createToken(server.store, { user: 'bench-rev', role: 'reviewer', actor: 'bench' })).token;
+    // Warm-up (not measured): a few requests of each kind so the JIT has compiled the hot paths.
+    for (let w = 0; w < 5; w++) {
+      const warm = drafts.slice(0, 20).map((d) => ({ ...d, externalId: `warm-${w}-${d.externalId}` }));
+      const wr = await fetch(`${server.url}/v1/drafts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${pipe}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ drafts: warm }),
+      });
+      const { results } = (await wr.json()) as { results: Array<{ id: string }> };
+      await fetch(`${server.url}/v1/decisions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${rev}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          decisions: results.map((r) => ({
+            id: randomUUID(),
+            draftId: r.id,
+            action: 'approve',
+            decidedAt: new Date().toISOString(),
+          })),
+        }),
+      });
+    }
     const post = async (path: string, token: string, body: unknown) => {
       const t = performance.now();
       const r = await fetch(server.url + path, {
@@ -256,7 +318,9 @@ async function pgDatabase(): Promise<{ url: string; drop(): Promise<void> } | nu
 
 async function main() {
   const drafts = makeDrafts();
-  console.log(`Countersign server benchmark · node ${process.version} · one client, sequential requests over HTTP`);
+  console.log(
+    `Countersign server benchmark · node ${process.version} · one client, sequential requests over HTTP · server ${process.env.BENCH_INPROCESS === '1' ? 'in this process' : 'in its own process'}`,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'cs-bench-'));
   try {
     const server = await runServer(`sqlite:${join(dir, 'server.db')}`, drafts);
