@@ -13,6 +13,7 @@ import {
 } from '../../lib/schema/governance';
 import { getSettings } from '../../lib/settings';
 import { AutonomyCard } from './AutonomyCard';
+import { BreakdownTable } from './BreakdownTable';
 import { pct } from './format';
 import { MetricCards } from './MetricCards';
 import { ReliabilityDiagram } from './ReliabilityDiagram';
@@ -45,12 +46,14 @@ export function DashboardApp() {
   const [workflows, setWorkflows] = useState<WorkflowSummary[]>([]);
   const [workflow, setWorkflow] = useState<string>('');
   const [days, setDays] = useState<number>(30);
+  const [modelVersion, setModelVersion] = useState<string>('');
   const [data, setData] = useState<Data | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
   const wfId = useId();
   const winId = useId();
+  const mvId = useId();
 
   useEffect(() => {
     storedClient()
@@ -77,7 +80,9 @@ export function DashboardApp() {
     const wf = encodeURIComponent(workflow);
     Promise.all([
       client.get('/v1/metrics', Metrics, { query: { workflow, since } }),
-      client.get(`/v1/workflows/${wf}/calibration`, Calibration, { query: { since } }),
+      client.get(`/v1/workflows/${wf}/calibration`, Calibration, {
+        query: { since, modelVersion: modelVersion || undefined },
+      }),
       client.get(`/v1/workflows/${wf}/recommendation`, Recommendation, {
         query: { since, target: policy?.falseAutoTarget },
       }),
@@ -93,7 +98,7 @@ export function DashboardApp() {
     return () => {
       live = false;
     };
-  }, [client, workflow, days, reload, policy?.falseAutoTarget]);
+  }, [client, workflow, days, reload, policy?.falseAutoTarget, modelVersion]);
 
   const simulate = useCallback(
     (auto: number, review: number) => {
@@ -215,6 +220,19 @@ export function DashboardApp() {
           <div className="two">
             <section aria-labelledby="h-cal">
               <h2 id="h-cal">Calibration</h2>
+              <p className="controls">
+                <label htmlFor={mvId}>Model version</label>
+                <select id={mvId} value={modelVersion} onChange={(e) => setModelVersion(e.target.value)}>
+                  <option value="">All</option>
+                  {Object.keys(data.metrics.byModelVersion)
+                    .filter((v) => v !== '(unknown)')
+                    .map((v) => (
+                      <option key={v} value={v}>
+                        {v}
+                      </option>
+                    ))}
+                </select>
+              </p>
               {data.calibration.warning && <p className="warning">{data.calibration.warning}</p>}
               <ReliabilityDiagram calibration={data.calibration} />
             </section>
@@ -264,6 +282,11 @@ export function DashboardApp() {
           <section aria-labelledby="h-rev">
             <h2 id="h-rev">Reviewers</h2>
             <ReviewerTable reviewers={data.metrics.reviewers} agreement={data.metrics.agreement} />
+          </section>
+          <section aria-labelledby="h-break">
+            <h2 id="h-break">By segment and model version</h2>
+            <BreakdownTable label="Segment" sets={data.metrics.bySegment} />
+            <BreakdownTable label="Model version" sets={data.metrics.byModelVersion} />
           </section>
           <section aria-labelledby="h-trend">
             <h2 id="h-trend">Trends</h2>

@@ -310,6 +310,19 @@ describe.each(TEST_DBS)('governance API on %s', (db) => {
     expect(audit).toHaveLength(2);
   });
 
+  it('documents every governance route in the OpenAPI document', async () => {
+    const doc = (await (await server.api('/openapi.json')).json()) as { paths: Record<string, unknown> };
+    for (const p of [
+      '/v1/workflows/{workflow}/calibration',
+      '/v1/workflows/{workflow}/recommendation',
+      '/v1/workflows/{workflow}/simulate',
+      '/v1/workflows/{workflow}/autonomy',
+      '/v1/metrics',
+      '/v1/export/feedback.jsonl',
+    ])
+      expect(doc.paths).toHaveProperty([p]);
+  });
+
   it('lists workflows with their policies for the dashboard', async () => {
     const { status, body } = await get('/v1/governance/workflows');
     expect(status).toBe(200);

@@ -87,6 +87,11 @@ describe('governance dashboard', () => {
     await stampRow.getByText('Near-100% approval').waitFor();
     expect(await table.getByRole('row').filter({ hasText: 'ana' }).getByText('Too-fast approvals').count()).toBe(0);
 
+    // Breakdown by model version, and calibration filtered to one.
+    await page.getByRole('table', { name: 'By Model version' }).getByRole('row').filter({ hasText: 'm1' }).waitFor();
+    await page.getByRole('combobox', { name: 'Model version' }).selectOption('m1');
+    await page.getByText(/^ECE/).waitFor();
+
     // Trends.
     await page.getByRole('img', { name: 'Trends over time' }).waitFor();
     expect(await page.locator('[data-testid="trend-chart"] rect.vol').count()).toBeGreaterThan(15);
