@@ -70,7 +70,7 @@ describe('Gmail fixture (Trusted Types enforced)', () => {
       await page.evaluate(() => (window as unknown as Win).__fixture.openThread('thread-f:1780000000000000002'));
       expect(page.url()).toBe(url);
       await expect
-        .poll(() => cs.run<PageContext | undefined>('return cs.events.at(-1)?.ctx;'))
+        .poll(() => cs.run<PageContext | undefined>('return cs.events.at(-1)?.ctx;'), { timeout: 5000 })
         .toMatchObject({ threadId: 'thread-f:1780000000000000002', emails: ['ben@globex.example'] });
 
       await page.evaluate(() =>
@@ -79,7 +79,7 @@ describe('Gmail fixture (Trusted Types enforced)', () => {
         }),
       );
       await expect
-        .poll(() => cs.run<PageContext | undefined>('return cs.events.at(-1)?.ctx;'))
+        .poll(() => cs.run<PageContext | undefined>('return cs.events.at(-1)?.ctx;'), { timeout: 5000 })
         .toMatchObject({ editable: true, emails: ['ben@globex.example', 'carol@initech.example'] });
       expect(errors).toEqual([]);
     } finally {

@@ -58,7 +58,7 @@ describe('HubSpot fixture (React 18, Draft.js)', () => {
       await cs.run('cs.watch();');
       await fixture(page, 'goto', '502');
       await expect
-        .poll(() => cs.run<PageContext | undefined>('return cs.events.at(-1)?.ctx;'))
+        .poll(() => cs.run<PageContext | undefined>('return cs.events.at(-1)?.ctx;'), { timeout: 5000 })
         .toMatchObject({ recordId: '502', emails: ['ben@globex.example'], company: 'Globex' });
       expect(errors).toEqual([]);
     } finally {

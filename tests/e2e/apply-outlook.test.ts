@@ -55,7 +55,7 @@ describe('Outlook fixture', () => {
         f.openCompose({ to: [{ email: 'ben@globex.example', name: 'Ben Okafor' }], subject: 'RE: Intro' });
       });
       await expect
-        .poll(() => cs.run<PageContext | undefined>('return cs.events.at(-1)?.ctx;'))
+        .poll(() => cs.run<PageContext | undefined>('return cs.events.at(-1)?.ctx;'), { timeout: 5000 })
         .toMatchObject({ emails: ['ben@globex.example'], names: ['Ben Okafor'], editable: true });
       expect(errors).toEqual([]);
     } finally {

@@ -63,7 +63,7 @@ describe('Salesforce Lightning fixture', () => {
       await cs.run('cs.watch();');
       await page.evaluate((id) => (window as unknown as Win).__fixture.open(id), BEN);
       await expect
-        .poll(() => cs.run<PageContext | undefined>('return cs.events.at(-1)?.ctx;'))
+        .poll(() => cs.run<PageContext | undefined>('return cs.events.at(-1)?.ctx;'), { timeout: 5000 })
         .toMatchObject({ recordId: BEN, emails: ['ben@globex.example'], names: ['Ben Okafor'] });
       expect(errors).toEqual([]);
     } finally {
