@@ -7,8 +7,9 @@
  * (the demo admin exists and the demo drafts are there) and changes nothing.
  *
  * Tokens are stored only as hashes, so to print them at every start the demo keeps its own
- * tokens in a local file (`./data/demo-tokens.json`, mode 0600, git-ignored). A token in that file
- * that no longer works (revoked, or the file belongs to another database) is replaced by a fresh one.
+ * tokens in a local file (`demo-tokens.json` beside the SQLite file, mode 0600, git-ignored). A token
+ * in that file that no longer works (revoked, or the file belongs to another database) is replaced by
+ * a fresh one, and that user's other tokens are revoked.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,7 +18,7 @@ import { DEMO_POLICIES, DEMO_USERS, DEMO_WORKFLOWS, type DemoUser, generateDraft
 import { postDrafts, summarizeRoutes } from '../lib/demo/post';
 import type { DraftIn } from '../lib/schema';
 import type { Store } from './store';
-import { createToken, lookupToken } from './tokens';
+import { createToken, lookupToken, revokeToken } from './tokens';
 
 export const DEFAULT_TOKEN_FILE = './data/demo-tokens.json';
 
@@ -120,6 +121,14 @@ export async function seedDemo(opts: SeedOptions): Promise<SeedResult> {
       tokens[u.id] = old;
       continue;
     }
+    // A demo token nobody can print any more (the file was deleted or belongs to another database)
+    // should not stay valid: the seed's earlier tokens for this user are revoked when a new one is made.
+    const earlier = await store.db
+      .selectFrom('tokens')
+      .select('id')
+      .where('user_id', '=', u.id)
+      .where('revoked_at', 'is', null)
+      .execute();
     const created = await createToken(store, {
       user: u.id,
       role: u.role,
@@ -127,6 +136,7 @@ export async function seedDemo(opts: SeedOptions): Promise<SeedResult> {
       ...(u.specialty ? { specialty: u.specialty } : {}),
       actor: 'demo-seed',
     });
+    for (const t of earlier) await revokeToken(store, t.id, 'demo-seed');
     tokens[u.id] = created.token;
     mintedFor.push(u.id);
   }

@@ -72,9 +72,9 @@ export function bannerText(b: Banner): string {
   const minted =
     b.seed.mintedFor.length === 0
       ? 'the same tokens as at the last start'
-      : b.seed.mintedFor.length === b.seed.users.length
+      : b.seed.created
         ? 'minted at this start'
-        : `minted fresh at this start for ${b.seed.mintedFor.join(', ')} (the saved ones no longer worked)`;
+        : `minted fresh at this start for ${b.seed.mintedFor.length === b.seed.users.length ? 'everyone' : b.seed.mintedFor.join(', ')}: the saved ones were missing or no longer worked, and are revoked`;
   lines.push(`  Demo access tokens (${minted}; kept in ${b.seed.tokenFile}, readable only by you):`);
   const w = Math.max(...b.seed.users.map((u) => u.name.length));
   const rw = Math.max(...b.seed.users.map((u) => u.role.length + (u.specialty ? u.specialty.length + 3 : 0)));

@@ -83,6 +83,17 @@ describe.each(TEST_DBS)('first run on %s', (db) => {
     expect(JSON.parse(readFileSync(tokenFile, 'utf8')).tokens['demo-sdr-maya']).toBe(maya.token);
   });
 
+  it('mints fresh tokens for everyone when the token file is gone, and the lost ones stop working', async () => {
+    const lost = JSON.parse(readFileSync(tokenFile, 'utf8')).tokens as Record<string, string>;
+    rmSync(tokenFile);
+    const again = await seedDemo({ store: server.store, url: server.url, tokenFile });
+    expect(again.created).toBe(false);
+    expect(again.mintedFor).toHaveLength(DEMO_USERS.length);
+    expect((await server.api('/v1/me', { token: lost['demo-admin']! })).status).toBe(401);
+    expect((await server.api('/v1/me', { token: again.users[0]!.token })).status).toBe(200);
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+  });
+
   it('drafts simulate posts N varied drafts and prints a summary', async () => {
     const token = await server.token('pipeline');
     const before = await draftCount(server);
