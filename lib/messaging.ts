@@ -9,7 +9,7 @@
  *   type            payload                                   data
  *   getDrafts       { context: PageContext | null }           DraftsView  { matching, others, othersTotal, status }
  *                   drafts matching the page (best match first), then the rest of my queue
- *   saveDecision    { decision: Decision }                    { saved: true, status } — sent AFTER the panel's undo
+ *   saveDecision    { decision: Decision }                    { saved: true, decisionId } — sent AFTER the panel's undo
  *                   window; the worker answers only once the outbox row is committed, then pushes.
  *                   Idempotent on decision.id, so a retried send never makes a second decision.
  *   escalate        { id, draftId, note?, escalateTo?, dwellMs?, decidedAt }   same as saveDecision
@@ -132,7 +132,8 @@ export const EscalatePayload = z.object({
 });
 export type EscalatePayload = z.infer<typeof EscalatePayload>;
 
-const Saved = z.object({ saved: z.literal(true), status: SyncStatus });
+/** Sent as soon as the outbox row is committed; the status follows as a `changed` event. */
+const Saved = z.object({ saved: z.literal(true), decisionId: z.string() });
 
 // ---------- the request table ----------
 

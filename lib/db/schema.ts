@@ -10,7 +10,8 @@ import { Decision, DecisionResult } from '../schema';
  * upgrade, and add a test in tests/unit/db-upgrade.test.ts that opens the previous version with data.
  *   v1  drafts(id, version) · outbox(id, state, createdAt) · meta(key)
  *   v2  drafts gain `waiting` (0/1, indexed: the badge count without a scan);
- *       outbox gains `seq` (a strict save order; createdAt ties within a millisecond) and `draftId`;
+ *       outbox gains `seq` (a strict save order; createdAt ties within a millisecond) and `draftId`,
+ *       indexed by [account+state+seq] so batches and counts never scan other rows;
  *       new `problems` table (malformed drafts skipped by pull, shown as "needs attention").
  */
 
@@ -94,7 +95,7 @@ export function defineVersion2(db: Dexie) {
   db.version(2)
     .stores({
       drafts: 'id, version, waiting',
-      outbox: 'id, [state+seq], draftId',
+      outbox: 'id, [state+seq], [account+state+seq], draftId',
       meta: 'key',
       problems: 'key',
     })

@@ -74,19 +74,21 @@ export async function saveDecisionLocally(
 /** The oldest decisions of `account` not yet acknowledged, in save order. */
 export async function pendingBatch(db: CountersignDb, account: string, limit: number): Promise<OutboxRow[]> {
   const rows = await db.outbox
-    .where('[state+seq]')
-    .between(['pending', SEQ_MIN], ['pending', SEQ_MAX], true, true)
-    .filter((r) => r.account === account)
+    .where('[account+state+seq]')
+    .between([account, 'pending', SEQ_MIN], [account, 'pending', SEQ_MAX], true, true)
     .limit(limit)
     .toArray();
   return parseRows(OutboxRow, rows);
 }
 
+/** Decisions saved here and not yet acknowledged (for `account`, or for every account). */
 export async function countUnsynced(db: CountersignDb, account?: string): Promise<number> {
+  if (account === undefined) {
+    return db.outbox.where('[state+seq]').between(['pending', SEQ_MIN], ['pending', SEQ_MAX], true, true).count();
+  }
   return db.outbox
-    .where('[state+seq]')
-    .between(['pending', SEQ_MIN], ['pending', SEQ_MAX], true, true)
-    .filter((r) => account === undefined || r.account === account)
+    .where('[account+state+seq]')
+    .between([account, 'pending', SEQ_MIN], [account, 'pending', SEQ_MAX], true, true)
     .count();
 }
 
@@ -94,43 +96,43 @@ export async function countWaiting(db: CountersignDb): Promise<number> {
   return db.drafts.where('waiting').equals(1).count();
 }
 
-/** Counts a push attempt for these rows (shown in diagnostics; never changes their state). */
-export async function markAttempted(db: CountersignDb, ids: string[]): Promise<void> {
-  await db.outbox
-    .where('id')
-    .anyOf(ids)
-    .modify((r) => {
-      r.attempts += 1;
-    });
-}
-
 /**
  * Applies the server's per-item results in one transaction (issue 3 §5): applied/duplicate → done,
  * conflict → the person sees who decided instead, rejected → "needs attention" with the message.
  * Rows without a result stay pending and are sent again (the server deduplicates on the id).
+ * `sentIds` (the whole batch) get their attempt counted.
  */
 export async function applyPushResults(
   db: CountersignDb,
   results: DecisionResult[],
   now = new Date(),
+  sentIds: string[] = results.map((r) => r.id),
 ): Promise<{ settled: string[]; draftIds: string[] }> {
   return db.transaction('rw', db.outbox, db.drafts, async () => {
     const settled: string[] = [];
     const draftIds: string[] = [];
-    for (const result of results) {
-      const row = await db.outbox.get(result.id);
-      if (!row || row.state !== 'pending') continue;
-      const state = result.status === 'applied' || result.status === 'duplicate' ? 'done' : result.status;
-      await db.outbox.update(row.id, { state, result, settledAt: now.toISOString() });
+    const byId = new Map(results.map((r) => [r.id, r]));
+    const ids = [...new Set([...sentIds, ...byId.keys()])];
+    const rows = (await db.outbox.bulkGet(ids)).filter((r): r is OutboxRow => r !== undefined && r.state === 'pending');
+    const rejectedDrafts: { draftId: string; decisionId: string }[] = [];
+    for (const row of rows) {
+      if (sentIds.includes(row.id)) row.attempts += 1;
+      const result = byId.get(row.id);
+      if (!result) continue;
+      row.state = result.status === 'applied' || result.status === 'duplicate' ? 'done' : result.status;
+      row.result = result;
+      row.settledAt = now.toISOString();
       settled.push(row.id);
       draftIds.push(row.draftId);
-      if (state === 'rejected') {
-        // The decision did not count: the draft waits for the person again (if it is still open).
-        const draft = await db.drafts.get(row.draftId);
-        const status = (draft?.draft as { status?: unknown } | undefined)?.status;
-        if (draft && draft.localDecisionId === row.id && typeof status === 'string' && OPEN.has(status)) {
-          await db.drafts.update(row.draftId, { waiting: 1 });
-        }
+      if (row.state === 'rejected') rejectedDrafts.push({ draftId: row.draftId, decisionId: row.id });
+    }
+    await db.outbox.bulkPut(rows);
+    // A rejected decision did not count: the draft waits for the person again (if still open).
+    for (const { draftId, decisionId } of rejectedDrafts) {
+      const draft = await db.drafts.get(draftId);
+      const status = (draft?.draft as { status?: unknown } | undefined)?.status;
+      if (draft && draft.localDecisionId === decisionId && typeof status === 'string' && OPEN.has(status)) {
+        await db.drafts.update(draftId, { waiting: 1 });
       }
     }
     return { settled, draftIds };
@@ -204,7 +206,7 @@ export async function applyPull(db: CountersignDb, page: PullOut, now = new Date
     await db.drafts.bulkPut(rows);
     await db.drafts.bulkDelete(removals);
     await db.problems.bulkPut(problems);
-    await db.problems.bulkDelete(fixed);
+    if (fixed.length > 0 && (await db.problems.count()) > 0) await db.problems.bulkDelete(fixed);
     await setMeta(db, 'cursor', page.cursor);
 
     result.upserted = rows.length;

@@ -8,7 +8,6 @@ import {
   deleteMeta,
   getMeta,
   listAttention,
-  markAttempted,
   type OutboxRow,
   pendingBatch,
   setMeta,
@@ -24,10 +23,12 @@ export type SyncReason = 'write' | 'alarm' | 'startup' | 'open' | 'manual' | 're
 const URGENT: ReadonlySet<SyncReason> = new Set(['write', 'open', 'manual', 'settings']);
 
 export const PUSH_BATCH = 50;
-export const PULL_LIMIT = 500;
+/** The server's maximum page: fewer round trips for a first sync of a long queue. */
+export const PULL_LIMIT = 1000;
 /** One run stops starting new requests after this; the worker's own limit is 30 s per event. */
 export const RUN_BUDGET_MS = 20_000;
 export const LOCK_NAME = 'countersign-sync';
+export const WRITE_COALESCE_MS = 150;
 
 export interface SyncEngineDeps {
   /** Runs a function with the database, reopening it after DatabaseClosedError (lib/db withDb). */
@@ -50,6 +51,11 @@ export interface SyncEngineDeps {
 export interface SyncEngine {
   /** Push then pull, one run at a time; concurrent calls join the running one (and make it go again). */
   sync(reason: SyncReason): Promise<void>;
+  /**
+   * Push soon after a write: decisions saved within `WRITE_COALESCE_MS` of each other go in one
+   * batch, and the person's next save does not queue behind a push transaction per decision.
+   */
+  syncSoon(reason: SyncReason): void;
   status(): Promise<SyncStatus>;
   /** Connect/disconnect: clears a 401 pause and any backoff; disconnect drops the local snapshot. */
   settingsChanged(next: Settings | null): Promise<void>;
@@ -153,7 +159,6 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   /** Sends one batch; returns how many rows got a final state. */
   async function sendBatch(client: ApiClient, rows: OutboxRow[]): Promise<number> {
     const ids = new Set(rows.map((r) => r.id));
-    await deps.withDb((db) => markAttempted(db, [...ids]));
     let out: DecisionsOut;
     try {
       out = await client.post('/v1/decisions', { decisions: rows.map((r) => r.decision) }, DecisionsOut);
@@ -179,6 +184,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         db,
         out.results.filter((r) => ids.has(r.id)),
         now(),
+        [...ids],
       ),
     );
     emit(res.draftIds);
@@ -186,13 +192,23 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   }
 
   async function pull(client: ApiClient, deadline: number): Promise<void> {
+    const fetchPage = (since: string | undefined) =>
+      client.get('/v1/sync/pull', PullOut, { query: { since, limit: pullLimit } });
+    let next = fetchPage(await deps.withDb((db) => getMeta(db, 'cursor')));
     for (;;) {
-      const since = await deps.withDb((db) => getMeta(db, 'cursor'));
-      const page = await client.get('/v1/sync/pull', PullOut, { query: { since, limit: pullLimit } });
+      const page = await next;
+      const more = page.hasMore && page.changes.length > 0;
+      const inTime = Date.now() <= deadline;
+      if (more && inTime) {
+        // Fetch the next page while this one is written: the network and IndexedDB overlap.
+        // If the write below fails, the stored cursor is still the old one and nothing is lost.
+        next = fetchPage(page.cursor);
+        next.catch(() => {});
+      }
       const res = await deps.withDb((db) => applyPull(db, page, now()));
       if (res.draftIds.length > 0 || res.skipped > 0) emit(res.draftIds);
-      if (!page.hasMore || page.changes.length === 0) return;
-      if (Date.now() > deadline) {
+      if (!more) return;
+      if (!inTime) {
         again = true;
         return;
       }
@@ -242,24 +258,30 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   async function status(): Promise<SyncStatus> {
     const settings = await deps.getSettings();
     const account = settings ? accountKey(settings) : undefined;
-    return deps.withDb(async (db) => {
-      const snapshotIsMine = account !== undefined && (await getMeta(db, 'account')) === account;
-      const problem = await getMeta(db, 'problem');
-      return {
-        connected: settings !== null,
-        user: settings ? { id: settings.user.id, name: settings.user.name, role: settings.user.role } : null,
-        paused: settings !== null && (await getMeta(db, 'paused')) === true,
-        syncing,
-        waiting: snapshotIsMine ? await countWaiting(db) : 0,
-        unsynced: await countUnsynced(db, account),
-        lastSyncAt: snapshotIsMine ? ((await getMeta(db, 'lastSyncAt')) ?? null) : null,
-        nextRetryAt: (await getMeta(db, 'nextRetryAt')) ?? null,
-        problem: settings
-          ? (problem ?? null)
-          : { code: 'not_connected', message: 'Not connected: open the options page and connect to your server.' },
-        attention: snapshotIsMine ? await listAttention(db, account) : [],
-      };
-    });
+    return deps.withDb((db) =>
+      // One read transaction: a consistent picture, and far cheaper than one per figure.
+      db.transaction('r', [db.meta, db.drafts, db.outbox, db.problems], async () => {
+        const snapshotIsMine = account !== undefined && (await getMeta(db, 'account')) === account;
+        const problem = await getMeta(db, 'problem');
+        return {
+          connected: settings !== null,
+          user: settings ? { id: settings.user.id, name: settings.user.name, role: settings.user.role } : null,
+          paused: settings !== null && (await getMeta(db, 'paused')) === true,
+          syncing,
+          waiting: snapshotIsMine ? await countWaiting(db) : 0,
+          unsynced: await countUnsynced(db, account),
+          lastSyncAt: snapshotIsMine ? ((await getMeta(db, 'lastSyncAt')) ?? null) : null,
+          nextRetryAt: (await getMeta(db, 'nextRetryAt')) ?? null,
+          problem: settings
+            ? (problem ?? null)
+            : {
+                code: 'not_connected' as const,
+                message: 'Not connected: open the options page and connect to your server.',
+              },
+          attention: snapshotIsMine ? await listAttention(db, account) : [],
+        };
+      }),
+    );
   }
 
   async function settingsChanged(next: Settings | null): Promise<void> {
@@ -279,5 +301,15 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     if (next) await sync('settings');
   }
 
-  return { sync, status, settingsChanged };
+  let soon: ReturnType<typeof setTimeout> | undefined;
+  function syncSoon(reason: SyncReason) {
+    if (URGENT.has(reason)) urgent = true;
+    if (soon) return;
+    soon = setTimeout(() => {
+      soon = undefined;
+      sync(reason).catch(() => {});
+    }, WRITE_COALESCE_MS);
+  }
+
+  return { sync, syncSoon, status, settingsChanged };
 }

@@ -22,9 +22,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     // The reply below goes out only after the commit above; the push runs on its own.
     if (created) {
       deps.onSaved([decision.draftId]);
-      void deps.engine.sync('write').catch(() => {});
+      deps.engine.syncSoon('write');
     }
-    return { saved: true as const, status: await deps.engine.status() };
+    return { saved: true as const, decisionId: decision.id };
   }
 
   return {

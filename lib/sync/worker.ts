@@ -32,23 +32,31 @@ export function startWorker(): void {
     },
   });
 
-  // Coalesce a burst of changes (a pull page, a batch of results) into one broadcast per tick.
+  // Coalesce bursts (a pull page, a batch of results): the first change goes out at once (tabs
+  // agree within a second, issue 3 §8), later ones at most every 100 ms, so a long sync does not
+  // spend its time computing statuses nobody has read yet.
+  let lastFlush = 0;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
   function changed(ids: string[]) {
     for (const id of ids) pendingIds.add(id);
     if (flushQueued) return;
     flushQueued = true;
-    queueMicrotask(async () => {
-      flushQueued = false;
-      const draftIds = [...pendingIds];
-      pendingIds = new Set();
-      try {
-        const status = await engine.status();
-        hub.broadcast({ type: 'changed', draftIds, status });
-        await updateBadge(status.waiting, status.paused || status.problem !== null);
-      } catch (err) {
-        console.warn('[countersign] status broadcast failed', err);
-      }
-    });
+    const wait = Math.max(0, lastFlush + 100 - Date.now());
+    flushTimer = setTimeout(flush, wait);
+  }
+  async function flush() {
+    flushQueued = false;
+    clearTimeout(flushTimer);
+    lastFlush = Date.now();
+    const draftIds = [...pendingIds];
+    pendingIds = new Set();
+    try {
+      const status = await engine.status();
+      hub.broadcast({ type: 'changed', draftIds, status });
+      await updateBadge(status.waiting, status.paused || status.problem !== null);
+    } catch (err) {
+      console.warn('[countersign] status broadcast failed', err);
+    }
   }
 
   function run(reason: SyncReason) {

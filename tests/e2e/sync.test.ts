@@ -56,7 +56,7 @@ describe('sync with the real server', () => {
     await server.stop();
     const offline = [approve(ids[1]!), approve(ids[2]!), approve(ids[3]!)];
     for (const d of offline) {
-      const reply = await sendToWorker<{ saved: boolean; status: SyncStatus }>(options, 'saveDecision', {
+      const reply = await sendToWorker<{ saved: boolean }>(options, 'saveDecision', {
         decision: d,
       });
       expect(reply.saved).toBe(true);
@@ -110,6 +110,8 @@ describe('sync with the real server', () => {
     await waitFor(async () => (await serverDecisions()).length > 0, { message: 'server applied the first batch' });
 
     await ext.stopWorker();
+    // The worker's request died with it: the server applied the batch, the worker never heard.
+    await waitFor(() => proxy!.dropped.some((r) => r.path === '/v1/decisions'), { message: 'push dropped' });
     release();
     proxy.hooks.hold = undefined;
 

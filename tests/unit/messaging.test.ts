@@ -28,8 +28,8 @@ const status: SyncStatus = {
 function handlers(over: Partial<Handlers> = {}): Handlers {
   return {
     getDrafts: async () => ({ matching: [], others: [], othersTotal: 0, status }),
-    saveDecision: async () => ({ saved: true, status }),
-    escalate: async () => ({ saved: true, status }),
+    saveDecision: async () => ({ saved: true, decisionId: 'x' }),
+    escalate: async () => ({ saved: true, decisionId: 'x' }),
     getStatus: async () => status,
     syncNow: async () => status,
     dismissProblem: async () => status,

@@ -202,7 +202,7 @@ describe('push', () => {
 describe('pull', () => {
   it('follows the cursor across pages and counts waiting drafts', async () => {
     server.drafts = Array.from({ length: 1200 }, (_, i) => ({ version: i + 1, draft: makeDraft(`d${i}`) }));
-    const e = engine();
+    const e = engine({ pullLimit: 500 });
     await e.sync('manual');
     expect(server.requests.filter((r) => r.includes('pull'))).toHaveLength(3);
     expect((await e.status()).waiting).toBe(1200);

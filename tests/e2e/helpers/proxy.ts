@@ -18,17 +18,23 @@ export interface TestProxy {
   url: string;
   hooks: ProxyHooks;
   requests: { method: string; path: string }[];
+  /** Requests whose client went away before the answer was sent (e.g. the worker was stopped). */
+  dropped: { method: string; path: string }[];
   close(): Promise<void>;
 }
 
 export async function startProxy(target: string): Promise<TestProxy> {
   const hooks: ProxyHooks = {};
   const requests: { method: string; path: string }[] = [];
+  const dropped: { method: string; path: string }[] = [];
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const info = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0] ?? '/' };
     requests.push(info);
+    res.on('close', () => {
+      if (!res.writableFinished) dropped.push(info);
+    });
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) {
       if (typeof v === 'string' && k !== 'host' && k !== 'connection' && k !== 'content-length') headers.set(k, v);
@@ -72,6 +78,7 @@ export async function startProxy(target: string): Promise<TestProxy> {
     url: `http://127.0.0.1:${port}`,
     hooks,
     requests,
+    dropped,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
