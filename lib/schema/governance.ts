@@ -49,6 +49,14 @@ export const GovItem = z.object({
 });
 export type GovItem = z.infer<typeof GovItem>;
 
+/**
+ * `since` query parameter: an ISO-8601 time (any offset) or a date. Normalised to UTC ISO so it
+ * compares correctly with the stored UTC timestamps as text, on both databases.
+ */
+export const Since = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .transform((v) => new Date(v).toISOString());
+
 // ---- Calibration -------------------------------------------------------------------------
 
 export const CalibrationBin = z.object({
@@ -78,7 +86,7 @@ export const Calibration = z.object({
 export type Calibration = z.infer<typeof Calibration>;
 
 export const CalibrationQuery = z.object({
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: Since.optional(),
   modelVersion: z.string().max(200).optional(),
 });
 
@@ -103,7 +111,7 @@ export type Recommendation = z.infer<typeof Recommendation>;
 
 export const RecommendationQuery = z.object({
   target: z.coerce.number().gt(0).lt(1).optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: Since.optional(),
 });
 
 // ---- Simulation --------------------------------------------------------------------------
@@ -141,7 +149,7 @@ export type ThresholdCurvePoint = z.infer<typeof ThresholdCurvePoint>;
 export const SimulationQuery = z.object({
   autoThreshold: z.coerce.number().min(0).max(1),
   reviewThreshold: z.coerce.number().min(0).max(1),
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: Since.optional(),
 });
 
 export const SimulationOut = Simulation.extend({ curve: z.array(ThresholdCurvePoint) });
@@ -237,7 +245,7 @@ export type Metrics = z.infer<typeof Metrics>;
 
 export const MetricsQuery = z.object({
   workflow: z.string().max(100).optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: Since.optional(),
 });
 
 // ---- Autonomy ----------------------------------------------------------------------------
@@ -313,7 +321,7 @@ export type FeedbackLine = z.infer<typeof FeedbackLine>;
 
 export const ExportQuery = z.object({
   workflow: z.string().max(100).optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: Since.optional(),
 });
 
 // ---- Dashboard helpers -------------------------------------------------------------------

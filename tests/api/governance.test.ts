@@ -91,6 +91,15 @@ describe.each(TEST_DBS)('governance API on %s', (db) => {
     );
     expect(recent.n).toBeLessThan(200);
     expect(recent.warning).toMatch(/too uncertain|too thin/);
+    // The same instant written with an offset, and a plain date, are understood as UTC.
+    const d = new Date(Date.now() - 2 * DAY);
+    const local = new Date(d.getTime() + 2 * 3_600_000).toISOString().replace('Z', '+02:00');
+    const same = Calibration.parse(
+      (await get(`/v1/workflows/${WF}/calibration?since=${encodeURIComponent(local)}`)).body,
+    );
+    expect(same.n).toBe(recent.n);
+    const byDate = await get(`/v1/workflows/${WF}/calibration?since=${d.toISOString().slice(0, 10)}`);
+    expect(byDate.status).toBe(200);
   });
 
   it('recommends thresholds like the pure function, with reasons', async () => {
