@@ -409,7 +409,8 @@ export function Panel(props: PanelProps) {
       ref={root}
       aria-label="Countersign"
       className={`cs-root${placement.side === 'left' ? ' cs-left' : ''}${placement.collapsed ? ' cs-collapsed' : ''}`}
-      style={{ top: `${placement.top}px` }}
+      // A position stored on a taller window must not put the panel off screen.
+      style={{ top: `${Math.max(0, Math.min(placement.top, window.innerHeight - 48))}px` }}
       onKeyDown={onKeyDown}
     >
       {placement.collapsed ? (

@@ -1,13 +1,12 @@
 import { createRoot } from 'react-dom/client';
+import { browser } from 'wxt/browser';
 import { createShadowRootUi } from 'wxt/utils/content-script-ui/shadow-root';
 import { defineContentScript } from 'wxt/utils/define-content-script';
-import { storage } from 'wxt/utils/storage';
 import { PANEL_CSS } from '../../components/panel/styles';
 import { trackSelection } from '../../lib/apply';
 import { sendRequest, subscribe } from '../../lib/messaging';
 import { copyToClipboard, pageApplier } from '../../lib/panel/in-page';
-import { createPanelStore } from '../../lib/panel/store';
-import type { PanelPlacement } from '../../lib/panel/types';
+import { createPanelStore, parsePlacement } from '../../lib/panel/store';
 import { pickAdapter } from '../../lib/sites';
 import { PanelHost } from './PanelHost';
 
@@ -42,7 +41,8 @@ export default defineContentScript({
     }
     // Custom-domain detection reads page markers, so the adapter is picked once the DOM is there.
     const adapter = pickAdapter(location, document);
-    const placementItem = storage.defineItem<PanelPlacement>(`local:countersign:panel:${adapter.id}`);
+    // Where the panel sits, per site (their layouts differ); plain storage.local keeps the bundle small.
+    const placementKey = `countersign:panel:${adapter.id}`;
 
     const store = createPanelStore({
       getDrafts: (context) => sendRequest('getDrafts', { context }, { signal }),
@@ -61,8 +61,8 @@ export default defineContentScript({
           { signal },
         ),
       subscribe: (listener, s) => subscribe(listener, s),
-      loadPlacement: () => placementItem.getValue(),
-      savePlacement: (p) => placementItem.setValue(p),
+      loadPlacement: async () => parsePlacement((await browser.storage.local.get(placementKey))[placementKey]),
+      savePlacement: (p) => browser.storage.local.set({ [placementKey]: p }),
       signal,
     });
 

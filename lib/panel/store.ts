@@ -139,6 +139,17 @@ export function createPanelStore(deps: PanelDeps) {
 
 export type PanelStore = ReturnType<typeof createPanelStore>;
 
+/** A stored placement, checked field by field (storage may hold anything an older version wrote). */
+export function parsePlacement(raw: unknown): PanelPlacement | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const r = raw as Record<string, unknown>;
+  return {
+    side: r.side === 'left' ? 'left' : 'right',
+    top: typeof r.top === 'number' && Number.isFinite(r.top) ? Math.max(0, Math.round(r.top)) : DEFAULT_PLACEMENT.top,
+    collapsed: r.collapsed === true,
+  };
+}
+
 function toItem(q: QueueItem, matching: boolean): PanelItem {
   return {
     draft: q.draft,
