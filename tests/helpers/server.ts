@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Role, Specialty } from '../../lib/schema';
-import { silentLogger } from '../../server/log';
+import { jsonLogger, silentLogger } from '../../server/log';
 import { type StartOptions, startServer } from '../../server/main';
 import type { Store } from '../../server/store';
 import { createToken } from '../../server/tokens';
@@ -79,7 +79,8 @@ export async function startTestServer(
   const running = await startServer({
     port: 0,
     host: '127.0.0.1',
-    logger: silentLogger,
+    // TEST_LOG=1 prints the server's JSON logs (errors included) while debugging a test.
+    logger: process.env.TEST_LOG ? jsonLogger() : silentLogger,
     rateLimit: { limit: 1_000_000 },
     ...opts,
     databaseUrl: fresh.url,
