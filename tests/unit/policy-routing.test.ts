@@ -219,7 +219,16 @@ describe('routeDraft: repeated failures, two-person rule, quality, sampling', ()
     const not = routeDraft(email(), p, { random: () => 0.5 });
     expect([not.queue, not.audit]).toEqual(['auto', false]);
     let calls = 0;
-    routeDraft(email({ confidence: 0.8 }), { ...base }, { random: () => (calls++, 0) });
+    routeDraft(
+      email({ confidence: 0.8 }),
+      { ...base },
+      {
+        random: () => {
+          calls++;
+          return 0;
+        },
+      },
+    );
     expect(calls).toBe(0);
     expect(routeDraft(email(), { ...p, auditSampleRate: 1 }, { random: always }).queue).toBe('audit');
   });
