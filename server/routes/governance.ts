@@ -428,6 +428,14 @@ export async function afterIngest(
     .execute()) as (CanarySource & { status: string; canary: boolean })[];
   const created: string[] = [];
   const rates = new Map<string, number>();
+  // Real account names from the same batch make the most convincing wrong company.
+  const companies = [
+    ...new Set(
+      rows
+        .map((r) => ((parseJson(r.input_json) ?? {}) as Partial<DraftIn>).account?.name)
+        .filter((x): x is string => !!x),
+    ),
+  ];
   for (const row of rows) {
     if (row.canary || row.route !== 'review' || row.status !== 'pending') continue;
     let r = rates.get(row.workflow);
@@ -440,6 +448,7 @@ export async function afterIngest(
       const id = await insertCanary(trx, versions, row, {
         seed: Math.floor(deps.random() * 2 ** 31) ^ hash32(row.id),
         now: deps.now().toISOString(),
+        otherCompanies: companies,
       });
       if (id) created.push(id);
     }
