@@ -49,7 +49,11 @@ function progressPrinter(err: (s: string) => void, label: string) {
   };
 }
 
-function describeFailure(e: unknown): string {
+/**
+ * A failure as one message. `where(i)` names draft i of the whole post (e.g. its line in the file),
+ * so a server-side validation error points at the draft it is about.
+ */
+function describeFailure(e: unknown, where: (index: number) => string = (i) => `draft ${i + 1}`): string {
   if (e instanceof PostError) {
     const issues =
       typeof e.body === 'object' && e.body && 'error' in e.body
@@ -57,9 +61,15 @@ function describeFailure(e: unknown): string {
         : [];
     const detail = issues
       .slice(0, 5)
-      .map((i) => `  ${(i.path ?? []).join('.')}: ${i.message}`)
+      .map((i) => {
+        const path = i.path ?? [];
+        // Issues of POST /v1/drafts are at drafts.<index in the batch>.<field…>
+        if (path[0] === 'drafts' && typeof path[1] === 'number')
+          return `  ${where(e.offset + path[1])}: ${path.slice(2).join('.') || '(draft)'}: ${i.message}`;
+        return `  ${path.join('.')}: ${i.message}`;
+      })
       .join('\n');
-    return `${e.message} (batch starting at draft ${e.offset + 1})${detail ? `\n${detail}` : ''}`;
+    return `${e.message} (batch starting at ${where(e.offset)})${detail ? `\n${detail}` : ''}`;
   }
   if (e instanceof TypeError && /fetch failed/.test(e.message)) {
     return `cannot reach the server (${(e.cause as Error | undefined)?.message ?? e.message}); is it running? (npm start)`;
@@ -231,7 +241,7 @@ const importCmd: CliCommand = {
       );
       return errors.length ? 1 : 0;
     } catch (e) {
-      err(describeFailure(e));
+      err(describeFailure(e, (n) => `${file}:${drafts[n]?.line ?? '?'}`));
       return 1;
     }
   },

@@ -193,6 +193,18 @@ describe.each(TEST_DBS)('first run on %s', (db) => {
     expect(await draftCount(server)).toBe(before + 2);
   });
 
+  it('drafts import says what the server refused (a reviewer may not post drafts)', async () => {
+    const token = await server.token('reviewer');
+    const file = join(dir, 'one.jsonl');
+    writeFileSync(
+      file,
+      `${JSON.stringify(generateDrafts({ count: 1, seed: 'refused', idPrefix: `refused-${db}` })[0])}\n`,
+    );
+    const { err, io } = captureIo();
+    expect(await runCli(['drafts', 'import', file, '--server', server.url, '--token', token], io)).toBe(1);
+    expect(err.join('\n')).toMatch(new RegExp(`server answered 403: .*\\(batch starting at ${file}:1\\)`));
+  });
+
   it('drafts simulate says clearly when the server cannot be reached', async () => {
     const { err, io } = captureIo();
     const code = await runCli(
