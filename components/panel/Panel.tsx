@@ -177,15 +177,19 @@ export function Panel(props: PanelProps) {
       observer.current?.disconnect();
       observer.current = null;
       if (el && typeof IntersectionObserver !== 'undefined') {
-        // Dwell counts only while the card is really in view: at least half of it, or most of the list.
+        // Dwell counts only while the card is really in view: at least half of it, or half the list.
         observer.current = new IntersectionObserver(
           (entries) => {
             for (const en of entries) {
               const id = (en.target as HTMLElement).dataset.draftId;
-              if (id) dwell.setVisible(id, en.isIntersecting && en.intersectionRatio >= 0.5);
+              // A card taller than the list counts when it fills half the list.
+              const shown = en.intersectionRect.height;
+              const half =
+                Math.min(en.boundingClientRect.height, en.rootBounds?.height ?? Number.POSITIVE_INFINITY) / 2;
+              if (id) dwell.setVisible(id, en.isIntersecting && shown >= half);
             }
           },
-          { root: el, threshold: [0, 0.5, 1] },
+          { root: el, threshold: [0, 0.1, 0.25, 0.5, 0.75, 1] },
         );
         for (const c of cards.current.values()) observer.current.observe(c);
       }

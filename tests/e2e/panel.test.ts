@@ -105,6 +105,8 @@ describe('review panel (Gmail fixture, real server)', () => {
     expect(text).toContain('For this page');
 
     const composeId = await page.evaluate((to) => (window as unknown as Win).__fixture.openCompose({ to: [to] }), ANA);
+    await page.bringToFront(); // the person's window has focus
+    await page.waitForTimeout(600); // the person reads the card: dwell time
     await first.getByRole('button', { name: 'Approve', exact: true }).click();
     await panel.getByText(/put into Gmail/).waitFor();
     const state = await waitFor(
@@ -122,7 +124,8 @@ describe('review panel (Gmail fixture, real server)', () => {
     expect(await decisionsFor(ids[1]!)).toEqual([]);
     const dec = await waitForDecision(ids[1]!);
     expect(dec.action).toBe('approve');
-    expect(Number(dec.dwell_ms)).toBeGreaterThanOrEqual(0);
+    // Dwell: the card was current, in view and the page focused for at least the 600 ms above.
+    expect(Number(dec.dwell_ms)).toBeGreaterThanOrEqual(500);
   });
 
   it('edit, reject with undo, and escalate flows reach the server as decided', async () => {
