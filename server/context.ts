@@ -34,6 +34,13 @@ export type AppContext = Context<AppEnv>;
 /** A resource's sub-app: built from the deps, mounted at `/` by createApp. */
 export type RouteModule = (deps: Deps) => OpenAPIHono<AppEnv>;
 
+const TARGET_NAMES: Record<string, string> = {
+  json: 'Invalid request body',
+  query: 'Invalid query parameter',
+  param: 'Invalid path parameter',
+  header: 'Invalid header',
+};
+
 /** A router whose validation failures use the contract's error body (400 with zod issues). */
 export function newRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({
@@ -45,7 +52,11 @@ export function newRouter(): OpenAPIHono<AppEnv> {
           message: i.message,
         }));
         return c.json(
-          errorBody('invalid_input', `Invalid ${result.target}: ${issues[0]?.message ?? 'invalid'}`, issues),
+          errorBody(
+            'invalid_input',
+            `${TARGET_NAMES[result.target] ?? 'Invalid input'}: ${issues[0] ? `${issues[0].path.join('.') || '(root)'}: ${issues[0].message}` : 'invalid'}`,
+            issues,
+          ),
           400,
         );
       }
