@@ -251,7 +251,12 @@ const view = (p: WorkflowPolicy): PolicyView => ({
 export async function evaluateWorkflow(deps: Deps, workflow: string, actor = 'governance'): Promise<EvaluateOut> {
   const now = deps.now();
   const policy = await loadPolicy(deps.store, workflow);
-  const items = await loadItems(deps.store, { workflow });
+  // The last 90 days are plenty for a 7-day step-back window and a threshold recommendation, and
+  // keep the background evaluator's cost flat as history grows.
+  const items = await loadItems(deps.store, {
+    workflow,
+    since: new Date(now.getTime() - 90 * 86_400_000).toISOString(),
+  });
   const back = stepBack(items, view(policy), {
     now: now.getTime(),
     levelChangedAt: await levelChangedAt(deps.store, workflow),
