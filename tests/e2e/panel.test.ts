@@ -256,6 +256,12 @@ describe('review panel (Gmail fixture, real server)', () => {
       return root.querySelectorAll('img, script:not([src]), svg, iframe').length;
     });
     expect(injected).toBe(0);
+    // Gmail's Trusted Types policy saw no HTML sink used (no innerHTML in the content script).
+    expect(
+      await page.evaluate(
+        () => (window as unknown as { __fixtureState: { violations: unknown[] } }).__fixtureState.violations,
+      ),
+    ).toEqual([]);
 
     const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     await page.evaluate(axeSource);
@@ -318,5 +324,15 @@ describe('review panel (Gmail fixture, real server)', () => {
     expect(left).toBeLessThan(100);
     await tab.click();
     await again.getByRole('article').first().waitFor();
+  });
+
+  it('not connected: the panel says so instead of showing drafts', async () => {
+    ext = await launchExtension();
+    const url = await routeFixture(ext.context, 'gmail');
+    const page = await ext.context.newPage();
+    await page.goto(url);
+    const panel = page.getByRole('complementary', { name: 'Countersign' });
+    await panel.getByText(/Not connected/).waitFor({ timeout: 15_000 });
+    expect(await panel.getByRole('article').count()).toBe(0);
   });
 });
