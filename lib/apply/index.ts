@@ -23,6 +23,7 @@ import {
   type TechniqueFn,
 } from './techniques';
 
+export { BRIDGE_ATTR, BRIDGE_EVENT, installMainWorldBridge } from './bridge';
 export { type EditorKind, editorKind } from './detect';
 export { type SavedSelection, type SelectionMemory, trackSelection } from './selection';
 export type { Placement, Technique } from './techniques';

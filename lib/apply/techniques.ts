@@ -1,3 +1,4 @@
+import { dispatchSynthetic } from './bridge';
 import { editingHost, findNativeField, isTextField } from './detect';
 import type { SelectionMemory } from './selection';
 
@@ -204,12 +205,6 @@ export const insertTextNodes: TechniqueFn = async (input) => {
   return true;
 };
 
-function textTransfer(text: string): DataTransfer {
-  const dt = new DataTransfer();
-  dt.setData('text/plain', text);
-  return dt;
-}
-
 /**
  * Draft.js, Quill 2, ProseMirror, CKEditor 5: a synthetic `paste` carrying `text/plain`. Draft.js
  * keeps every line this way (a multi-line `insertText` leaves only the last line in its state).
@@ -220,15 +215,8 @@ export const syntheticPaste: TechniqueFn = async (input) => {
   if (!placeCaret(el, input.placement, input.memory)) return false;
   // Let the editor read the new DOM selection into its model before the paste uses it.
   await afterSelectionChange(el.ownerDocument);
-  const ev = new ClipboardEvent('paste', {
-    clipboardData: textTransfer(input.text),
-    bubbles: true,
-    cancelable: true,
-    composed: true,
-  });
-  el.dispatchEvent(ev);
   // An editor that handled the paste cancels the browser default.
-  return ev.defaultPrevented;
+  return dispatchSynthetic(el, { type: 'paste', text: input.text });
 };
 
 /**
@@ -251,16 +239,8 @@ export const beforeInputReplacement: TechniqueFn = async (input) => {
     }, 150);
     mo.observe(el, { childList: true, subtree: true, characterData: true });
   });
-  const ev = new InputEvent('beforeinput', {
-    inputType: 'insertReplacementText',
-    data: input.text,
-    dataTransfer: textTransfer(input.text),
-    bubbles: true,
-    cancelable: true,
-    composed: true,
-  });
-  el.dispatchEvent(ev);
+  const handled = dispatchSynthetic(el, { type: 'beforeinput', text: input.text, inputType: 'insertReplacementText' });
   const mutated = await changed;
   await tick();
-  return ev.defaultPrevented && mutated;
+  return handled && mutated;
 };

@@ -6,6 +6,7 @@
  *   Slate/Lexical are not installed; this proves the event we build carries its data across worlds;
  * - an editor that ignores every technique is reported as not applied, with no half-insertions.
  */
+import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyDraftResult, ApplyResult } from '../../lib/apply';
@@ -79,6 +80,42 @@ describe('insertion edge cases', () => {
       expect(await composer()).toBe('one\ntwo');
       expect((await put('')).ok).toBe(true);
       expect(await composer()).toBe('');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('with the main-world bridge installed (Firefox path), paste is built in the page’s world and Draft.js gets every line', async () => {
+    const { context, page, cs } = await openFixture(browser, 'hubspot');
+    try {
+      const bridge = await build({
+        stdin: {
+          contents:
+            "import { installMainWorldBridge, BRIDGE_EVENT } from './lib/apply/bridge'; installMainWorldBridge(document); window.addEventListener(BRIDGE_EVENT, () => { window.__bridged = (window.__bridged || 0) + 1; }, true);",
+          resolveDir: process.cwd(),
+          loader: 'ts',
+        },
+        bundle: true,
+        format: 'iife',
+        write: false,
+      });
+      await page.evaluate(bridge.outputFiles[0]!.text); // the page's main world, like a `world: 'MAIN'` script
+      await page.evaluate(() =>
+        (window as unknown as { __fixture: { openTab(t: string): void } }).__fixture.openTab('email'),
+      );
+      await page.waitForSelector('[data-test-id="email-composer"]:not([hidden])');
+      const res = await cs.run<ApplyResult>(
+        `return cs.apply.applyText(document.querySelector('[data-test-id="email-composer"] .DraftEditor-root'), arg);`,
+        'line one\nline two\nline three',
+      );
+      expect(res).toEqual({ ok: true, kind: 'draftjs', technique: 'synthetic-paste' });
+      const out = await page.evaluate(() => {
+        const w = window as unknown as { __bridged?: number; __fixtureState: { composer: { text: string } } };
+        return { bridged: w.__bridged ?? 0, text: w.__fixtureState.composer.text };
+      });
+      // One request went through the bridge (seen at window capture, before the bridge answered).
+      expect(out).toEqual({ bridged: 1, text: 'line one\nline two\nline three' });
+      expect(await page.getAttribute('html', 'data-countersign-bridge')).toBe('1');
     } finally {
       await context.close();
     }
