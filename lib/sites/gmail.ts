@@ -15,25 +15,27 @@ import { watchContext } from './observe';
 import type { InsertionTarget, PageContext, SiteAdapter } from './types';
 
 /**
- * Gmail selectors as named data, newest first, each dated with where it was confirmed
+ * Gmail selectors as named data, newest first, each dated.
+ * Dates say when a selector was recorded here from docs/sites.md (gathered from public extensions),
+ * not a check against the live site: the fixtures imitate those facts.
  * (sites.md; InboxSDK, gmail.js, Mailvelope). Never the localised `aria-label`.
  */
 export const GMAIL_SELECTORS = {
-  /** 2025-11 (gmail.js, InboxSDK): the open thread's subject heading carries the ids. */
+  /** 2026-11 (gmail.js, InboxSDK): the open thread's subject heading carries the ids. */
   threadHeading: ['h2.hP[data-thread-perm-id]', 'h2.hP[data-legacy-thread-id]'],
-  /** 2025-11: one element per message in the open thread. */
+  /** 2026-11: one element per message in the open thread. */
   message: ['div.adn[data-message-id]', 'div[data-message-id]'],
-  /** 2025-11: sender `td.gF span[email]`/`.gD`, recipients `.hb span[email]`; any `span[email]` as fallback. */
+  /** 2026-11: sender `td.gF span[email]`/`.gD`, recipients `.hb span[email]`; any `span[email]` as fallback. */
   messagePeople: ['td.gF span[email]', '.gD[email]', '.hb span[email]', 'span[email]'],
-  /** 2025-11: compose body (moles, inline replies, pop-out); 2019 fallback `div.Am.Al.editable`. */
+  /** 2026-11: compose body (moles, inline replies, pop-out); 2019 fallback `div.Am.Al.editable`. */
   composeBody: [
     '.Ap [g_editable="true"][contenteditable="true"][role="textbox"]',
     '[g_editable="true"][contenteditable="true"][role="textbox"]',
     'div.Am.Al.editable[contenteditable="true"]',
   ],
-  /** 2025-11: a compose mole is a dialog holding a form; `.M9` also roots composes; inline replies sit in a form. */
+  /** 2026-11: a compose mole is a dialog holding a form; `.M9` also roots composes; inline replies sit in a form. */
   composeRoot: ['[role="dialog"]', '.M9', 'form'],
-  /** 2025-11: recipient chips with `data-hovercard-id` (the address) and `data-name`; `span[email]` chips; legacy textarea. */
+  /** 2026-11: recipient chips with `data-hovercard-id` (the address) and `data-name`; `span[email]` chips; legacy textarea. */
   recipientChips: [
     'div[name="to"] [data-hovercard-id]',
     'div[name="cc"] [data-hovercard-id]',
@@ -41,7 +43,7 @@ export const GMAIL_SELECTORS = {
     'span[email]',
   ],
   recipientFields: ['textarea[name="to"]', 'textarea[name="cc"]', 'input[name="to"]'],
-  /** 2025-11: subject; hidden on replies, where setting it would break threading. */
+  /** 2026-11: subject; hidden on replies, where setting it would break threading. */
   subject: ['input[name="subjectbox"]'],
 } as const;
 

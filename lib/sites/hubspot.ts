@@ -15,33 +15,36 @@ import { watchContext } from './observe';
 import type { InsertionTarget, PageContext, SiteAdapter } from './types';
 
 /**
- * HubSpot selectors, newest first, dated. Class names are random (styled-components): only
+ * HubSpot selectors, newest first, dated.
+ * Dates say when a selector was recorded here from docs/sites.md (gathered from public extensions),
+ * not a check against the live site: the fixtures imitate those facts.
+ * Class names are random (styled-components): only
  * `data-test-id` / `data-selenium-test` hooks and the URL are used (sites.md).
  */
 export const HUBSPOT_SELECTORS = {
-  /** 2025-11: record page panes. */
+  /** 2026-11: record page panes. */
   sidebars: ['[data-test-id="left-sidebar"]', '[data-test-id="middle-pane"]', '[data-test-id="records-right-sidebar"]'],
-  /** 2025-11: the record's name in the highlight card. */
+  /** 2026-11: the record's name in the highlight card. */
   recordName: [
     '[data-test-id="left-sidebar"] [data-selenium-test="highlightTitle"]',
     '[data-test-id="left-sidebar"] h1',
   ],
-  /** 2025-11: property labels; the value/input follows in the same row. */
+  /** 2026-11: property labels; the value/input follows in the same row. */
   propertyLabel: ['[data-selenium-test*="property-label"]'],
-  /** 2025-11: property inputs in edit mode, by internal property name. */
+  /** 2026-11: property inputs in edit mode, by internal property name. */
   propertyInput: (name: string) => [
     `[data-selenium-test="property-input-${name}"]`,
     `[data-test-id="property-input-${name}"]`,
     `[data-test-id="left-sidebar"] input[name="${name}"]`,
     `[data-test-id="left-sidebar"] textarea[name="${name}"]`,
   ],
-  /** 2025-11: the communicator (email composer) in the middle pane; its body is Draft.js. */
+  /** 2026-11: the communicator (email composer) in the middle pane; its body is Draft.js. */
   emailComposer: ['[data-test-id="email-composer"]', '[data-selenium-test="communicator-email"]'],
   noteComposer: ['[data-test-id="note-composer"]', '[data-selenium-test="communicator-note"]'],
   composerBody: ['.DraftEditor-root', '[contenteditable="true"]'],
   composerSubject: ['input[data-test-id="email-subject"]', 'input[name="subject"]'],
   composerTo: ['[data-test-id="email-to"]'],
-  /** 2025-11: company association card in the right sidebar. */
+  /** 2026-11: company association card in the right sidebar. */
   company: ['[data-test-id="records-right-sidebar"] [data-selenium-test="association-company-name"]'],
 } as const;
 

@@ -14,22 +14,26 @@ import {
 import { watchContext } from './observe';
 import type { InsertionTarget, PageContext, SiteAdapter } from './types';
 
-/** Outlook on the web selectors, newest first, dated (sites.md; Briskine, Mailvelope). No localised labels. */
+/**
+ * Outlook on the web selectors, newest first, dated (sites.md; Briskine, Mailvelope). No localised labels.
+ * Dates say when a selector was recorded here from docs/sites.md (gathered from public extensions),
+ * not a check against the live site: the fixtures imitate those facts.
+ */
 export const OUTLOOK_SELECTORS = {
-  /** 2025-11: OWA marks its pages; custom domains and pop-outs are recognised by these. */
+  /** 2026-11: OWA marks its pages; custom domains and pop-outs are recognised by these. */
   marker: ['meta[content*="owamail"]', 'link[href*="/owamail/"]'],
-  /** 2025-11: pop-out form, docked compose, reading-pane compose. */
+  /** 2026-11: pop-out form, docked compose, reading-pane compose. */
   composeRoot: ['[data-app-section="Form_Content"]', '#docking_InitVisiblePart_0', '[role="main"]'],
-  /** 2025-11: the body is the multi-line contenteditable (Roosterjs). */
+  /** 2026-11: the body is the multi-line contenteditable (Roosterjs). */
   composeBody: ['[contenteditable="true"][aria-multiline="true"]'],
-  /** 2025-11: to/cc/bcc wells are the other contenteditables; chips read "Name <email>". */
+  /** 2026-11: to/cc/bcc wells are the other contenteditables; chips read "Name <email>". */
   recipientWell: ['[contenteditable="true"]:not([aria-multiline="true"])'],
   recipientChip: ['[data-lpc-hover-target-id]', '[role="button"]', 'span'],
-  /** 2025-11: the subject is the compose root's text input (its label is localised). */
+  /** 2026-11: the subject is the compose root's text input (its label is localised). */
   subject: ['input[type="text"]', 'input:not([type])'],
-  /** 2025-11: the selected conversation in the message list. */
+  /** 2026-11: the selected conversation in the message list. */
   selectedConversation: ['[aria-selected="true"][data-convid]'],
-  /** 2025-11: persona names in the reading pane carry the address in `title`. */
+  /** 2026-11: persona names in the reading pane carry the address in `title`. */
   readingPanePeople: ['[role="main"] [title*="@"]'],
 } as const;
 

@@ -3,10 +3,14 @@ import { all, attrValue, cleanEmails, cleanNames, draftEmails, emailsInText, fir
 import { watchContext } from './observe';
 import type { InsertionTarget, PageContext, SiteAdapter } from './types';
 
-/** Salesforce Lightning selectors, newest first, dated (sites.md; Salesforce Inspector Reloaded, PixieBrix). */
+/**
+ * Salesforce Lightning selectors, newest first, dated (sites.md; Salesforce Inspector Reloaded, PixieBrix).
+ * Dates say when a selector was recorded here from docs/sites.md (gathered from public extensions),
+ * not a check against the live site: the fixtures imitate those facts.
+ */
 export const SALESFORCE_SELECTORS = {
   /**
-   * 2025-11: several record pages stay cached in the DOM; only the active one is in front of the
+   * 2026-11: several record pages stay cached in the DOM; only the active one is in front of the
    * person. Console apps first (their tabs also carry `windowViewMode-*`).
    */
   activeRoot: [
@@ -14,13 +18,13 @@ export const SALESFORCE_SELECTORS = {
     'div.windowViewMode-normal.active',
     'div.windowViewMode-maximized.active',
   ],
-  /** 2025-11: a record field by API name; suffix match when the SObject is not known. */
+  /** 2026-11: a record field by API name; suffix match when the SObject is not known. */
   field: (sobject: string | undefined, name: string) => [
     ...(sobject ? [`[data-target-selection-name="sfdc:RecordField.${sobject}.${name}"]`] : []),
     `[data-target-selection-name$=".${name}"]`,
   ],
   fieldValue: ['.test-id__field-value'],
-  /** 2025-11: edit-mode components wrapping the native field (native or synthetic shadow DOM). */
+  /** 2026-11: edit-mode components wrapping the native field (native or synthetic shadow DOM). */
   fieldEditor: [
     'lightning-input-rich-text',
     'lightning-textarea',
@@ -29,7 +33,7 @@ export const SALESFORCE_SELECTORS = {
     'input:not([type="hidden"])',
     'textarea',
   ],
-  /** 2025-11: the record's name in the highlights panel. */
+  /** 2026-11: the record's name in the highlights panel. */
   recordName: [
     'records-highlights2 h1 lightning-formatted-name',
     'records-highlights2 h1',
