@@ -27,7 +27,7 @@ export const GMAIL_SELECTORS = {
   message: ['div.adn[data-message-id]', 'div[data-message-id]'],
   /** 2026-11: sender `td.gF span[email]`/`.gD`, recipients `.hb span[email]`; any `span[email]` as fallback. */
   messagePeople: ['td.gF span[email]', '.gD[email]', '.hb span[email]', 'span[email]'],
-  /** 2026-11: compose body (moles, inline replies, pop-out); 2019 fallback `div.Am.Al.editable`. */
+  /** 2026-11: compose body (moles, inline replies, pop-out); last the older class-only form `div.Am.Al.editable`. */
   composeBody: [
     '.Ap [g_editable="true"][contenteditable="true"][role="textbox"]',
     '[g_editable="true"][contenteditable="true"][role="textbox"]',
