@@ -63,7 +63,11 @@ export function resolveDeps(deps: AppDeps): Deps {
       limit: deps.rateLimit?.limit ?? (envLimit > 0 ? envLimit : DEFAULT_RATE_LIMIT.limit),
       windowMs: deps.rateLimit?.windowMs ?? DEFAULT_RATE_LIMIT.windowMs,
     },
-    bodyLimitBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+    bodyLimitBytes:
+      deps.bodyLimitBytes ??
+      (Number(process.env.COUNTERSIGN_BODY_LIMIT) > 0
+        ? Number(process.env.COUNTERSIGN_BODY_LIMIT)
+        : DEFAULT_BODY_LIMIT),
     random: deps.random ?? Math.random,
     now: deps.now ?? (() => new Date()),
     allowedOrigins:
