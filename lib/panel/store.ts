@@ -60,7 +60,7 @@ export function createPanelStore(deps: PanelDeps) {
       const items = [...view.matching.map((q) => toItem(q, true)), ...view.others.map((q) => toItem(q, false))];
       set({
         items,
-        total: view.matching.length + view.othersTotal,
+        total: (view.matchingTotal ?? view.matching.length) + view.othersTotal,
         loading: false,
         status: statusLine(view.status, unsent.length),
       });
