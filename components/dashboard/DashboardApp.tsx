@@ -5,6 +5,8 @@ import { type ApiClient, storedClient } from '../../lib/api-client';
 import {
   AutonomyOut,
   Calibration,
+  CanaryOut,
+  EvaluateOut,
   GovernanceWorkflows,
   Metrics,
   Recommendation,
@@ -16,6 +18,7 @@ import { AutonomyCard } from './AutonomyCard';
 import { BreakdownTable } from './BreakdownTable';
 import { pct } from './format';
 import { MetricCards } from './MetricCards';
+import { PolicyControls } from './PolicyControls';
 import { ReliabilityDiagram } from './ReliabilityDiagram';
 import { ReviewerTable } from './ReviewerTable';
 import { ThresholdSimulator } from './ThresholdSimulator';
@@ -131,6 +134,24 @@ export function DashboardApp() {
         : undefined,
     [client, workflow, refreshWorkflows],
   );
+
+  async function savePolicy(patch: { canaryRate?: number; autoAdjust?: boolean }) {
+    if (!client) return;
+    await client.put(`/v1/workflows/${encodeURIComponent(workflow)}`, patch, z.unknown());
+    await refreshWorkflows();
+  }
+
+  async function evaluate() {
+    if (!client) throw new Error('Not connected');
+    const r = await client.post(`/v1/workflows/${encodeURIComponent(workflow)}/evaluate`, {}, EvaluateOut);
+    await refreshWorkflows();
+    return r;
+  }
+
+  async function plantCanaries(count: number) {
+    if (!client) throw new Error('Not connected');
+    return (await client.post(`/v1/workflows/${encodeURIComponent(workflow)}/canaries`, { count }, CanaryOut)).created;
+  }
 
   async function accept() {
     if (!client || !data?.autonomy.proposal) return;
@@ -282,6 +303,12 @@ export function DashboardApp() {
           <section aria-labelledby="h-rev">
             <h2 id="h-rev">Reviewers</h2>
             <ReviewerTable reviewers={data.metrics.reviewers} agreement={data.metrics.agreement} />
+            {policy && (
+              <>
+                <h3>Vigilance and automation</h3>
+                <PolicyControls policy={policy} save={savePolicy} evaluate={evaluate} plantCanaries={plantCanaries} />
+              </>
+            )}
           </section>
           <section aria-labelledby="h-break">
             <h2 id="h-break">By segment and model version</h2>

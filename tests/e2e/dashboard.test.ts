@@ -109,7 +109,7 @@ describe('governance dashboard', () => {
     // Default policy: auto at 98%.
     await page.getByTestId('auto-value').getByText('98%').waitFor();
     const at98 = await autoRate();
-    await page.getByLabel('Auto threshold').fill('0.9');
+    await page.getByRole('slider', { name: /^Auto threshold/ }).fill('0.9');
     await page.getByTestId('auto-value').getByText('90%').waitFor();
     await waitFor(async () => (await autoRate()) !== at98, { message: 'simulation did not update' });
     const at90 = Number.parseFloat(await autoRate());
@@ -141,6 +141,22 @@ describe('governance dashboard', () => {
     await page.getByText('Ready to graduate to Review exceptions').waitFor();
     await page.getByRole('button', { name: 'Graduate to Review exceptions' }).click();
     await page.getByTestId('level').getByText('Review exceptions').waitFor();
+
+    // Vigilance controls: a canary share saved to the policy, and the quality checks run on demand.
+    await page.getByLabel('Canary share of review queues (%)').fill('5');
+    await page.getByRole('button', { name: 'Save canary share' }).click();
+    await page.getByText('Canaries now make up 5% of review queues.').waitFor();
+    await waitFor(async () => {
+      const row = await server
+        .running()
+        .store.db.selectFrom('workflows')
+        .select('policy_json')
+        .where('workflow', '=', WF)
+        .executeTakeFirst();
+      return row && JSON.parse(row.policy_json).canaryRate === 0.05;
+    });
+    await page.getByRole('button', { name: 'Run quality checks now' }).click();
+    await page.getByText('Checked: no change needed.').waitFor();
     await page.close();
   });
 });
