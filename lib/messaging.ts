@@ -7,7 +7,7 @@
  * `{ ok: true, data } | { ok: false, error: { code, message } }`:
  *
  *   type            payload                                   data
- *   getDrafts       { context: PageContext | null }           DraftsView  { matching, others, othersTotal, status }
+ *   getDrafts       { context: PageContext | null }           DraftsView  { matching, matchingTotal, others, othersTotal, status }
  *                   drafts matching the page (best match first), then the rest of my queue
  *   saveDecision    { decision: Decision }                    { saved: true, decisionId } — sent AFTER the panel's undo
  *                   window; the worker answers only once the outbox row is committed, then pushes.
@@ -111,8 +111,12 @@ export const SyncStatus = z.object({
 export type SyncStatus = z.infer<typeof SyncStatus>;
 
 export const DraftsView = z.object({
-  /** Drafts whose target matches the page context, best match first (waiting and locally decided). */
+  /**
+   * Drafts whose target matches the page context, best match first (waiting and locally decided),
+   * at most `MATCHING_LIMIT` (a company-wide match on a big account can be thousands).
+   */
   matching: z.array(QueueItem),
+  matchingTotal: z.number().int().optional(),
   /** The rest of my waiting queue, server priority order, at most `OTHERS_LIMIT`. */
   others: z.array(QueueItem),
   othersTotal: z.number().int(),
@@ -121,6 +125,7 @@ export const DraftsView = z.object({
 export type DraftsView = z.infer<typeof DraftsView>;
 
 export const OTHERS_LIMIT = 100;
+export const MATCHING_LIMIT = 50;
 
 export const EscalatePayload = z.object({
   id: z.uuid(),

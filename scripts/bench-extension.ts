@@ -125,6 +125,18 @@ async function main() {
     const after = (await status()).waiting;
     console.log(`pull of ${after - before} drafts into IndexedDB (pages of 1,000, rows + cursor per transaction)`);
     console.log(`  ${ms(pullMs)}`);
+
+    // --- 4. what the panel pays per refresh with that queue -------------------------------------
+    const ctx = { site: 'gmail', emails: ['lead42@acme.test'], names: [], editable: false };
+    const views: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      await sendToWorker(page, 'getDrafts', { context: ctx });
+      views.push(performance.now() - t);
+    }
+    views.sort((a, b) => a - b);
+    console.log(`getDrafts with ${after} drafts stored (panel refresh), n=10`);
+    console.log(`  p50 ${ms(pct(views, 50))}  max ${ms(views.at(-1)!)}`);
   } finally {
     await ext.close();
     await server.close();

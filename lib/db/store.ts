@@ -1,3 +1,4 @@
+import Dexie from 'dexie';
 import type { z } from 'zod';
 import type { AttentionItem, LocalDecision, QueueItem } from '../messaging';
 import { type Decision, type DecisionResult, Draft, OPEN_STATUSES, type PullOut } from '../schema';
@@ -228,9 +229,42 @@ function localDecisionOf(row: OutboxRow): LocalDecision {
   };
 }
 
-/** All drafts of the snapshot with what this browser knows of my decision on each, oldest first. */
+// listQueue is what every panel refresh costs (each tab refetches on every `changed` event), and
+// parsing a 5,000-draft snapshot on each call took seconds. Cache it per database until Dexie reports
+// a committed write to drafts or outbox (from any context: its storagemutated event covers both).
+const queueCache = new Map<string, { generation: number; items: QueueItem[] | null }>();
+let watchingMutations = false;
+function cacheEntry(dbName: string) {
+  if (!watchingMutations) {
+    watchingMutations = true;
+    Dexie.on('storagemutated', (parts) => {
+      for (const key of Object.keys(parts)) {
+        const m = /^idb:\/\/([^/]+)\/(drafts|outbox)\//.exec(key);
+        const entry = m ? queueCache.get(m[1]!) : undefined;
+        if (entry) {
+          entry.generation += 1;
+          entry.items = null;
+        }
+      }
+    });
+  }
+  let entry = queueCache.get(dbName);
+  if (!entry) {
+    entry = { generation: 0, items: null };
+    queueCache.set(dbName, entry);
+  }
+  return entry;
+}
+
+/**
+ * All drafts of the snapshot with what this browser knows of my decision on each, oldest first.
+ * The result is shared between callers until the next write: do not mutate it.
+ */
 export async function listQueue(db: CountersignDb): Promise<QueueItem[]> {
-  return db.transaction('r', db.drafts, db.outbox, async () => {
+  const entry = cacheEntry(db.name);
+  if (entry.items) return entry.items;
+  const generation = entry.generation;
+  const items = await db.transaction('r', db.drafts, db.outbox, async () => {
     const rows = parseRows(DraftRow, await db.drafts.toArray());
     const localIds = rows.map((r) => r.localDecisionId).filter((id): id is string => id !== null);
     const outbox = parseRows(
@@ -238,17 +272,20 @@ export async function listQueue(db: CountersignDb): Promise<QueueItem[]> {
       (await db.outbox.bulkGet(localIds)).filter((r) => r !== undefined),
     );
     const byId = new Map(outbox.map((o) => [o.id, o]));
-    const items: QueueItem[] = [];
+    const out: QueueItem[] = [];
     for (const row of rows) {
       const draft = Draft.safeParse(row.draft);
       if (!draft.success) continue;
       const local = row.localDecisionId ? byId.get(row.localDecisionId) : undefined;
-      items.push({ draft: draft.data, local: local ? localDecisionOf(local) : null });
+      out.push({ draft: draft.data, local: local ? localDecisionOf(local) : null });
     }
     // The pull feed carries no priority rank: oldest first keeps the queue stable between syncs.
-    items.sort((a, b) => a.draft.createdAt.localeCompare(b.draft.createdAt) || a.draft.id.localeCompare(b.draft.id));
-    return items;
+    out.sort((a, b) => a.draft.createdAt.localeCompare(b.draft.createdAt) || a.draft.id.localeCompare(b.draft.id));
+    return out;
   });
+  // A write committed while we read: the result may already be stale, so do not keep it.
+  if (entry.generation === generation) entry.items = items;
+  return items;
 }
 
 /** The "needs attention" list: conflicts, rejected decisions, malformed drafts skipped. */

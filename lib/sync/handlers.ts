@@ -1,5 +1,5 @@
 import { type CountersignDb, dismissAttention, listQueue, saveDecisionLocally } from '../db';
-import { type Handlers, MessagingError, OTHERS_LIMIT } from '../messaging';
+import { type Handlers, MATCHING_LIMIT, MessagingError, OTHERS_LIMIT } from '../messaging';
 import type { Decision } from '../schema';
 import { accountKey, type Settings } from '../settings';
 import type { SyncEngine } from './engine';
@@ -30,7 +30,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   return {
     async getDrafts({ context }) {
       const items = await deps.withDb((db) => listQueue(db));
-      return { ...splitForContext(items, context, OTHERS_LIMIT), status: await deps.engine.status() };
+      return { ...splitForContext(items, context, OTHERS_LIMIT, MATCHING_LIMIT), status: await deps.engine.status() };
     },
     saveDecision: ({ decision }) => save(decision),
     escalate: (p) =>

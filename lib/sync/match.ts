@@ -31,14 +31,20 @@ export function splitForContext(
   items: QueueItem[],
   ctx: PageContext | null,
   othersLimit: number,
-): { matching: QueueItem[]; others: QueueItem[]; othersTotal: number } {
+  matchingLimit = Number.POSITIVE_INFINITY,
+): { matching: QueueItem[]; matchingTotal: number; others: QueueItem[]; othersTotal: number } {
   const scored = items.map((item, index) => ({ item, index, score: ctx ? matchScore(item, ctx) : 0 }));
   const matching = scored
     .filter((s) => s.score > 0)
     .sort((a, b) => b.score - a.score || a.index - b.index)
     .map((s) => s.item);
   const rest = scored.filter((s) => s.score === 0 && isWaiting(s.item)).map((s) => s.item);
-  return { matching, others: rest.slice(0, othersLimit), othersTotal: rest.length };
+  return {
+    matching: matching.slice(0, matchingLimit),
+    matchingTotal: matching.length,
+    others: rest.slice(0, othersLimit),
+    othersTotal: rest.length,
+  };
 }
 
 /** Still needs a decision from me (open on the server, no live local decision). */

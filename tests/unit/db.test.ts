@@ -161,3 +161,19 @@ describe('account switch', () => {
     expect(await useAccount(db, 'http://srv|bob')).toBe(false);
   });
 });
+
+describe('listQueue cache', () => {
+  it('serves the same result until a write to drafts or outbox commits', async () => {
+    await applyPull(db, { changes: upserts(makeDraft('d1')), cursor: 'c1', hasMore: false });
+    const first = await listQueue(db);
+    expect(await listQueue(db)).toBe(first);
+    await saveDecisionLocally(db, makeDecision('d1'), ACCOUNT);
+    const second = await listQueue(db);
+    expect(second).not.toBe(first);
+    expect(second[0]?.local?.sync).toBe('pending');
+    await applyPull(db, { changes: upserts(makeDraft('d2')), cursor: 'c2', hasMore: false });
+    expect((await listQueue(db)).map((i) => i.draft.id)).toEqual(['d1', 'd2']);
+    await db.drafts.clear();
+    expect(await listQueue(db)).toEqual([]);
+  });
+});

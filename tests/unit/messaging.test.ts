@@ -27,7 +27,7 @@ const status: SyncStatus = {
 
 function handlers(over: Partial<Handlers> = {}): Handlers {
   return {
-    getDrafts: async () => ({ matching: [], others: [], othersTotal: 0, status }),
+    getDrafts: async () => ({ matching: [], matchingTotal: 0, others: [], othersTotal: 0, status }),
     saveDecision: async () => ({ saved: true, decisionId: 'x' }),
     escalate: async () => ({ saved: true, decisionId: 'x' }),
     getStatus: async () => status,
