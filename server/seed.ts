@@ -16,7 +16,9 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { DEMO_POLICIES, DEMO_USERS, DEMO_WORKFLOWS, type DemoUser, generateDrafts } from '../lib/demo';
 import { postDrafts, summarizeRoutes } from '../lib/demo/post';
+import { syntheticItems } from '../lib/policy/simulate';
 import type { DraftIn } from '../lib/schema';
+import { writeHistory } from './routes/governance';
 import type { Store } from './store';
 import { createToken, lookupToken, revokeToken } from './tokens';
 
@@ -37,6 +39,24 @@ export function tokenFileFor(databaseUrl: string | undefined): string {
 export const DEMO_SEED = 'countersign-demo';
 /** Drafts in the demo workspace (issue 5: at least 60). */
 export const DEMO_DRAFT_COUNT = 72;
+/** Reviewed drafts per workflow written as the last 30 days' history, so the governance dashboard has data. */
+export const DEMO_HISTORY: Record<(typeof DEMO_WORKFLOWS)[number], number> = {
+  // Enough clean high-confidence drafts for a recommendation at the 2% target (Clopper-Pearson bound).
+  'outbound-email': 600,
+  'crm-enrichment': 300,
+  'inbound-reply': 300,
+};
+
+/**
+ * How often the demo model is right at confidence c, per workflow: outbound email is calibrated and
+ * never wrong in its top band (so it has earned a recommendation), CRM enrichment is overconfident (its calibration page has something to show), inbound replies a
+ * little underconfident.
+ */
+const HISTORY_TRUTH: Record<(typeof DEMO_WORKFLOWS)[number], (c: number) => number> = {
+  'outbound-email': (c) => (c >= 0.95 ? 1 : c),
+  'crm-enrichment': (c) => Math.max(0, c - 0.12 * c * c),
+  'inbound-reply': (c) => Math.min(1, c + 0.04),
+};
 
 export interface SeedOptions {
   store: Store;
@@ -62,6 +82,8 @@ export interface SeedResult {
   mintedFor: string[];
   tokenFile: string;
   drafts: { posted: number; total: number; routes: Record<string, number> };
+  /** Reviewed drafts written as history on first start (0 afterwards). */
+  history: number;
   /** Things that did not stop the seed but a person should know. */
   warnings: string[];
 }
@@ -160,6 +182,38 @@ export async function seedDemo(opts: SeedOptions): Promise<SeedResult> {
     }
   }
 
+  // History: settled drafts of the last 30 days with their decisions and some audit outcomes, written
+  // straight into the store (governance's writeHistory), so calibration, recommendations and reviewer
+  // metrics have something to show on the first start. Only on creation: it is not idempotent.
+  let history = 0;
+  if (!existed) {
+    const now = (opts.now ?? new Date()).getTime();
+    const day = 86_400_000;
+    for (const [i, wf] of DEMO_WORKFLOWS.entries()) {
+      const past = generateDrafts({
+        count: DEMO_HISTORY[wf],
+        seed: `${DEMO_SEED}-history-${wf}`,
+        workflow: wf,
+        now: new Date(now - 15 * day),
+        idPrefix: `demo-history-${wf}`,
+      });
+      const items = syntheticItems({
+        n: past.length,
+        seed: 5001 + i,
+        confidences: past.map((d) => d.confidence),
+        accuracy: HISTORY_TRUTH[wf],
+        workflow: wf,
+        start: new Date(now - 30 * day).toISOString(),
+        days: 29,
+        outcomeRate: 0.05,
+        reviewers: DEMO_USERS.filter((u) => u.role === 'reviewer').map((u) => u.id),
+        modelVersion: past[0]?.model?.version ?? 'demo',
+      });
+      await writeHistory(store, items, past);
+      history += items.length;
+    }
+  }
+
   // Drafts: posted when some are missing (first start, or a first start that was interrupted).
   // Posting is idempotent on externalId, so drafts already there are not duplicated.
   const prefix = `demo-${DEMO_SEED}`;
@@ -181,6 +235,7 @@ export async function seedDemo(opts: SeedOptions): Promise<SeedResult> {
     mintedFor,
     tokenFile,
     drafts: { posted, total: await countDemoDrafts(store, 'demo'), routes },
+    history,
     warnings,
   };
 }

@@ -67,6 +67,10 @@ export function bannerText(b: Banner): string {
       ? `  Demo workspace  created: ${b.seed.drafts.total} drafts in outbound-email, crm-enrichment and inbound-reply${routed}`
       : `  Demo workspace  found from an earlier start and reused (${b.seed.drafts.total} demo drafts)`,
   );
+  if (b.seed.history > 0)
+    lines.push(
+      `                  and ${b.seed.history} drafts reviewed over the last 30 days (history for the governance dashboard)`,
+    );
   for (const w of b.seed.warnings) lines.push(`  Warning         ${w}`);
   lines.push('');
   const minted =

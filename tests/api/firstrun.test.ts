@@ -43,7 +43,16 @@ describe.each(TEST_DBS)('first run on %s', (db) => {
     expect(first.users.map((u) => u.id)).toEqual(DEMO_USERS.map((u) => u.id));
     expect(first.mintedFor).toHaveLength(DEMO_USERS.length);
     expect(first.drafts.total).toBeGreaterThanOrEqual(60);
-    expect(await draftCount(server)).toBe(first.drafts.total);
+    // Reviewed history for the governance pages: calibration has data for every demo workflow.
+    expect(first.history).toBeGreaterThan(0);
+    const admin = first.users.find((u) => u.role === 'admin')!.token;
+    for (const wf of ['outbound-email', 'crm-enrichment', 'inbound-reply']) {
+      const cal = (await (await server.api(`/v1/workflows/${wf}/calibration`, { token: admin })).json()) as {
+        n: number;
+      };
+      expect(cal.n, wf).toBeGreaterThanOrEqual(300);
+    }
+    expect(await draftCount(server)).toBe(first.drafts.total + first.history);
     // The demo shows every route: auto-approved, waiting for review, and too unsure (manual).
     for (const route of ['auto', 'review', 'manual']) expect(first.drafts.routes[route], route).toBeGreaterThan(0);
     // …and every kind of reviewer has something waiting.
@@ -67,7 +76,8 @@ describe.each(TEST_DBS)('first run on %s', (db) => {
     expect(second.mintedFor).toEqual([]);
     expect(second.users.map((u) => u.token)).toEqual(first.users.map((u) => u.token));
     expect(second.drafts.posted).toBe(0);
-    expect(await draftCount(server)).toBe(first.drafts.total);
+    expect(second.history).toBe(0);
+    expect(await draftCount(server)).toBe(first.drafts.total + first.history);
     const users = await server.store.db.selectFrom('users').select('id').where('id', 'like', 'demo-%').execute();
     expect(users).toHaveLength(DEMO_USERS.length);
   });
