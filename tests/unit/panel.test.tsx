@@ -1,3 +1,4 @@
+import { act } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Panel, type PanelProps } from '../../components/panel/Panel';
 import type { PanelItem } from '../../lib/panel/types';
@@ -222,5 +223,25 @@ describe('panel', () => {
     expect(n).toBeLessThan(30);
     expect(root.textContent).toContain('5000 to review');
     expect(ms).toBeLessThan(3000);
+  });
+
+  it('dragging the title bar moves the panel and reports side and top once, on release', () => {
+    const onPlacementChange = vi.fn();
+    const { root } = setup([makeDraft()], { onPlacementChange });
+    const bar = root.querySelector('.cs-bar')!;
+    const fire = (type: string, x: number, y: number) =>
+      act(() => {
+        bar.dispatchEvent(new PointerEvent(type, { bubbles: true, clientX: x, clientY: y, button: 0, pointerId: 1 }));
+      });
+    fire('pointerdown', 900, 100);
+    fire('pointermove', 20, 250);
+    fire('pointermove', 10, 300);
+    expect(onPlacementChange).not.toHaveBeenCalled();
+    expect(root.classList.contains('cs-left')).toBe(true);
+    fire('pointerup', 10, 300);
+    expect(onPlacementChange).toHaveBeenCalledTimes(1);
+    const p = onPlacementChange.mock.calls[0]![0];
+    expect(p.side).toBe('left');
+    expect(p.top).toBe(300 - (100 - root.getBoundingClientRect().top));
   });
 });
