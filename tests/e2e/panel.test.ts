@@ -128,6 +128,29 @@ describe('review panel (Gmail fixture, real server)', () => {
     expect(Number(dec.dwell_ms)).toBeGreaterThanOrEqual(500);
   });
 
+  it('Undo after Approve takes the text back out of the compose it was put into', async () => {
+    const mine = emailDraft(2, {
+      target: { site: 'gmail', email: ANA.email, name: ANA.name, threadId: THREAD },
+      content: { subject: 'Rollout plan', body: 'Hi Ana,\n\nHere is the rollout plan.' },
+    });
+    const { ids, page, panel } = await openGmail([mine, emailDraft(3)]);
+    const composeId = await page.evaluate((to) => (window as unknown as Win).__fixture.openCompose({ to: [to] }), ANA);
+    const compose = () => page.evaluate((id) => (window as unknown as Win).__fixtureState.composes[id]!, composeId);
+    await card(panel, 'Ana Lopez').getByRole('button', { name: 'Approve', exact: true }).click();
+    await waitFor(async () => (await compose()).body.includes('rollout plan'), { message: 'text in the compose' });
+    await panel.getByRole('button', { name: 'Undo' }).click();
+    await waitFor(
+      async () => {
+        const c = await compose();
+        return c.subject === '' && c.body.trim() === '';
+      },
+      { message: 'compose emptied again' },
+    );
+    await card(panel, 'Ana Lopez').waitFor();
+    await page.waitForTimeout(10_500);
+    expect(await decisionsFor(ids[0]!)).toEqual([]);
+  });
+
   it('edit, reject with undo, and escalate flows reach the server as decided', async () => {
     const drafts = [0, 1, 2].map((i) =>
       emailDraft(i, { target: { site: 'gmail', email: `lead${i}@acme.test`, name: `Lead ${i}` } }),
