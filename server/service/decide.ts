@@ -12,7 +12,7 @@ import {
 import { type AuditInput, appendAuditMany } from '../audit';
 import type { Database, Store, Trx, Versions } from '../store';
 import type { AuthUser } from '../tokens';
-import { couldSee, type DraftRow, isOpen, parseJson } from './views';
+import { couldSee, type DraftRow, isOpen, parseJson, withQueue } from './views';
 
 interface Applied {
   status: DecisionResult['status'];
@@ -134,6 +134,7 @@ const CHANGING = [
   'escalation_note',
   'prev_queue',
   'prev_assignee',
+  'queue_history_json',
   'version',
   'updated_at',
 ] as const;
@@ -226,6 +227,7 @@ function decide(versions: Versions, user: AuthUser, d: Decision, row: DraftRow, 
       specialty: target.specialty ?? row.specialty,
       escalation_note: note,
       reasons_json: JSON.stringify(routeReasons),
+      queue_history_json: withQueue(row.queue_history_json, target.queue, target.assignee),
     };
   }
 

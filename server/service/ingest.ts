@@ -167,6 +167,7 @@ export async function ingestDrafts(
         model_version: d.model ? `${d.model.name}@${d.model.version}` : null,
         canary: false,
         canary_of: null,
+        queue_history_json: JSON.stringify([[routed.queue, routed.assignee]]),
         version: versions.next(),
         created_at: now,
         updated_at: now,

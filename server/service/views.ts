@@ -52,8 +52,16 @@ export function couldSee(user: AuthUser, row: DraftRow): boolean {
   return (
     canSee(user, row.queue, row.assignee) ||
     canSee(user, row.prev_queue, row.prev_assignee) ||
-    row.decided_by === user.id
+    row.decided_by === user.id ||
+    parseJson<Array<[string, string | null]>>(row.queue_history_json, []).some(([q, a]) => canSee(user, q, a))
   );
+}
+
+/** `history` with [queue, assignee] added (once). */
+export function withQueue(history: string, queue: string, assignee: string | null): string {
+  const list = parseJson<Array<[string, string | null]>>(history, []);
+  if (!list.some(([q, a]) => q === queue && a === assignee)) list.push([queue, assignee]);
+  return JSON.stringify(list);
 }
 
 /** SQL form of `canSee` on the current queue (admins: no filter). */

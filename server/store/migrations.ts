@@ -178,6 +178,18 @@ export const MIGRATIONS: Migration[] = [
         .execute();
     },
   },
+  {
+    version: 4,
+    name: 'drafts queue history',
+    // Every [queue, assignee] a draft has been in: a reader who missed intermediate versions still
+    // learns that a draft it once could see has left its queue (pull sends only the latest state).
+    async up(db) {
+      await db.schema
+        .alterTable('drafts')
+        .addColumn('queue_history_json', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+  },
 ];
 
 /** Arbitrary constant key for pg_advisory_xact_lock: serialises migrations across server instances. */

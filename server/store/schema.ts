@@ -75,6 +75,8 @@ export interface DraftsTable {
   /** Queue and assignee before the last re-route or decision (pull sends `remove` to whoever saw it there). */
   prev_queue: Defaulted<string | null>;
   prev_assignee: Defaulted<string | null>;
+  /** JSON array of every [queue, assignee] the draft has been in (see migration 4). */
+  queue_history_json: Defaulted<string>;
   /** Server version (see store.write): bumped in the same transaction as every change. */
   version: number;
   created_at: string;

@@ -388,6 +388,26 @@ describe.each(TEST_DBS)('review flow on %s', (db) => {
     expect(await bad.json()).toMatchObject({ error: { code: 'invalid_input' } });
   });
 
+  it('pull: a reader who missed the intermediate versions still gets the remove', async () => {
+    const erin = await s.token('reviewer', { user: 'erin' });
+    const [d] = await postDrafts(s, pipe, [draftIn({ account: { name: 'Acme', ownerId: 'olly' } })]);
+    let cursor = '';
+    for (;;) {
+      const p = await json<PullOut>(
+        s.api(`/v1/sync/pull?limit=1000${cursor ? `&since=${cursor}` : ''}`, { token: erin }),
+      );
+      cursor = p.cursor;
+      if (!p.hasMore) break;
+    }
+    // Two changes after Erin's cursor: escalated to the owner, then settled by the owner.
+    await postDecisions(s, ann, [decision(d!.id, { action: 'escalate', escalateTo: { kind: 'owner' } })]);
+    await postDecisions(s, olly, [decision(d!.id, { action: 'reject', reasons: ['tone'] })]);
+    const p = await json<PullOut>(s.api(`/v1/sync/pull?since=${cursor}`, { token: erin }));
+    expect(p.changes).toContainEqual(
+      expect.objectContaining({ op: 'remove', id: d!.id, status: 'rejected', decidedBy: 'olly' }),
+    );
+  });
+
   it('pull under concurrent writers never skips a change', async () => {
     const carl = await s.token('reviewer', { user: 'carl' });
     let cursor = (await json<PullOut>(s.api('/v1/sync/pull?limit=1000', { token: carl }))).cursor;
