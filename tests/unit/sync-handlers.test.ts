@@ -1,0 +1,116 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { applyPull, CountersignDb, useAccount } from '../../lib/db';
+import { makeDecision, makeDraft } from '../../lib/db/testing';
+import type { SyncStatus } from '../../lib/messaging';
+import { accountKey, type Settings } from '../../lib/settings';
+import type { SyncEngine, SyncReason } from '../../lib/sync/engine';
+import { createHandlers } from '../../lib/sync/handlers';
+
+const settings: Settings = {
+  serverUrl: 'http://srv.test',
+  token: 'tok',
+  user: { id: 'ana', name: 'Ana', role: 'reviewer', specialties: [] },
+  connectedAt: '2026-11-21T12:00:00.000Z',
+};
+const status = { connected: true } as SyncStatus;
+const sender = { id: 'ext' };
+
+let db: CountersignDb;
+let connected: Settings | null;
+let engine: SyncEngine;
+let saved: string[][];
+
+function handlers() {
+  return createHandlers({
+    engine,
+    withDb: (fn) => fn(db),
+    getSettings: async () => connected,
+    onSaved: (ids) => saved.push(ids),
+  });
+}
+
+beforeEach(async () => {
+  db = new CountersignDb(`handlers-${crypto.randomUUID()}`);
+  await useAccount(db, accountKey(settings));
+  await applyPull(db, {
+    changes: [
+      { op: 'upsert', version: 1, draft: makeDraft('d1', { target: { email: 'ana@acme.test' } }) },
+      {
+        op: 'upsert',
+        version: 2,
+        draft: makeDraft('d2', { target: { email: 'bo@other.test' }, account: { name: 'Other' } }),
+      },
+    ],
+    cursor: 'c',
+    hasMore: false,
+  });
+  connected = settings;
+  saved = [];
+  engine = {
+    sync: vi.fn(async (_reason: SyncReason) => {}),
+    syncSoon: vi.fn((_reason: SyncReason) => {}),
+    status: async () => status,
+    settingsChanged: async () => {},
+  };
+});
+afterEach(async () => {
+  await db.delete();
+});
+
+describe('worker handlers', () => {
+  it('saveDecision answers after the outbox row is committed, tells the tabs, then asks for a push', async () => {
+    const decision = makeDecision('d1');
+    const reply = await handlers().saveDecision({ decision }, sender);
+    expect(reply).toEqual({ saved: true, decisionId: decision.id });
+    expect((await db.outbox.get(decision.id))?.state).toBe('pending');
+    expect(saved).toEqual([['d1']]);
+    expect(engine.syncSoon).toHaveBeenCalledWith('write');
+    // A retried send of the same decision changes nothing and pushes nothing more.
+    await handlers().saveDecision({ decision }, sender);
+    expect(saved).toHaveLength(1);
+    expect(await db.outbox.count()).toBe(1);
+  });
+
+  it('refuses to save when not connected (no account to push it with)', async () => {
+    connected = null;
+    await expect(handlers().saveDecision({ decision: makeDecision('d1') }, sender)).rejects.toMatchObject({
+      code: 'not_connected',
+    });
+    expect(await db.outbox.count()).toBe(0);
+  });
+
+  it('escalate saves an escalate decision with its note and target', async () => {
+    const id = crypto.randomUUID();
+    await handlers().escalate(
+      {
+        id,
+        draftId: 'd2',
+        note: 'pricing question',
+        escalateTo: { kind: 'owner' },
+        decidedAt: new Date().toISOString(),
+      },
+      sender,
+    );
+    const row = await db.outbox.get(id);
+    expect(row?.decision).toMatchObject({
+      action: 'escalate',
+      note: 'pricing question',
+      escalateTo: { kind: 'owner' },
+    });
+  });
+
+  it('getDrafts puts the page drafts first and the rest after', async () => {
+    const view = await handlers().getDrafts(
+      { context: { site: 'gmail', emails: ['ana@acme.test'], names: [], editable: true } },
+      sender,
+    );
+    expect(view.matching.map((i) => i.draft.id)).toEqual(['d1']);
+    expect(view.others.map((i) => i.draft.id)).toEqual(['d2']);
+    expect(view.status).toBe(status);
+  });
+
+  it('syncNow runs a sync and returns the status after it', async () => {
+    expect(await handlers().syncNow({}, sender)).toBe(status);
+    expect(engine.sync).toHaveBeenCalledWith('manual');
+  });
+});
