@@ -73,11 +73,16 @@ export function lookalikeId(original: string, rng: Rng): string {
   };
   // A leading all-letter segment is the pipeline's fixed prefix ("ext-", "crm_"): keep it.
   const parts = original.split(/([-_.:/])/);
-  const out = parts
-    .map((p, i) => ((i === 0 && /^[A-Za-z]+$/.test(p) && parts.length > 1) || /^[-_.:/]$/.test(p) ? p : randomise(p)))
-    .join('');
-  // Very short ids could come out unchanged; keep them apart without a visible marker.
-  return out === original ? `${original}${Math.floor(rng() * 10)}` : out;
+  const once = () =>
+    parts
+      .map((p, i) => ((i === 0 && /^[A-Za-z]+$/.test(p) && parts.length > 1) || /^[-_.:/]$/.test(p) ? p : randomise(p)))
+      .join('');
+  // Short ids can come out unchanged by chance: draw again; only an id with nothing to vary gets a digit.
+  for (let i = 0; i < 20; i++) {
+    const out = once();
+    if (out !== original) return out;
+  }
+  return `${original}${Math.floor(rng() * 10)}`;
 }
 
 /** The text fields of a draft a reviewer reads, as get/set pairs over a copy. */

@@ -362,9 +362,14 @@ export async function insertCanary(
   if (!canary) return null;
   const rng = mulberry32(options.seed ^ 0x5bd1e995);
   // Server ids are UUIDs: a fresh one is indistinguishable; anything else gets a same-shaped id.
-  const id = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(source.id)
-    ? randomUUID()
-    : lookalikeId(source.id, rng);
+  const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(source.id);
+  let id = isUuid ? randomUUID() : lookalikeId(source.id, rng);
+  // A look-alike of a short id may name a draft that exists: draw until it is free.
+  for (let i = 0; !isUuid && i < 20; i++) {
+    const taken = await trx.selectFrom('drafts').select('id').where('id', '=', id).executeTakeFirst();
+    if (!taken) break;
+    id = lookalikeId(source.id, rng);
+  }
   // The stored external id lives in its own namespace so a pipeline can never collide with it
   // (posting is idempotent on externalId); the look-alike one travels inside the draft's JSON.
   const externalKey = `canary:${randomUUID()}`;
