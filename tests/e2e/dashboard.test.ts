@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recommend } from '../../lib/policy/recommendation';
 import { syntheticItems } from '../../lib/policy/simulate';
@@ -91,6 +92,18 @@ describe('governance dashboard', () => {
     await page.getByRole('table', { name: 'By Model version' }).getByRole('row').filter({ hasText: 'm1' }).waitFor();
     await page.getByRole('combobox', { name: 'Model version' }).selectOption('m1');
     await page.getByText(/^ECE/).waitFor();
+
+    // Feedback export: a JSONL download, one decision a line.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export feedback (JSONL)' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`feedback-${WF}.jsonl`);
+    const text = readFileSync((await download.path())!, 'utf8');
+    const first = JSON.parse(text.split('\n')[0]!) as { action: string; confidence: number; original: unknown };
+    expect(first.action).toMatch(/approve|edit|reject/);
+    expect(typeof first.confidence).toBe('number');
+    expect(text.trim().split('\n').length).toBeGreaterThan(2000);
 
     // Trends.
     await page.getByRole('img', { name: 'Trends over time' }).waitFor();
