@@ -66,7 +66,9 @@ async function launch(databaseUrl: string): Promise<{ url: string; close(): Prom
     const s = await startServer({ port: 0, databaseUrl, logger: silentLogger, rateLimit: { limit: 1e9 } });
     return { url: s.url, close: () => s.close() };
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts')], {
+  // BENCH_CPU_PROF=<dir> writes a CPU profile of the server process there.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(import.meta.dirname, 'main.ts')], {
     env: {
       ...process.env,
       PORT: '0',
