@@ -46,6 +46,13 @@ describe('sync with the real server', () => {
     const popup = await ext.openPopup();
     await waitFor(async () => (await popup.getByTestId('waiting').textContent()) === '4', { message: 'popup count' });
     expect(await badgeText(ext)).toBe('4');
+    // The 30 s sync alarm exists (re-created at every worker start).
+    const alarm = await (await ext.worker()).evaluate(() =>
+      (
+        globalThis as unknown as { chrome: { alarms: { get(n: string): Promise<{ periodInMinutes?: number }> } } }
+      ).chrome.alarms.get('countersign-sync'),
+    );
+    expect(alarm?.periodInMinutes).toBe(0.5);
 
     // Online: one decision goes straight through.
     const online = approve(ids[0]!);
