@@ -97,6 +97,10 @@ export function bannerText(b: Banner): string {
     `    2. In the extension's options: Server URL ${b.url}, Access token = ${sdr.name}'s token above, Connect.`,
   );
   lines.push('    3. Still in the options, click "Enable sandbox pages" and allow access to 127.0.0.1 when asked.');
+  const admin = b.seed.users.find((u) => u.role === 'admin')!;
+  lines.push(
+    `    Governance dashboard: connect with ${admin.name}'s (admin) token and open the extension's dashboard.html page.`,
+  );
   lines.push('');
   lines.push('  Sandbox pages (imitations of the real apps, with demo records that have drafts waiting):');
   for (const p of SANDBOX_PAGES) lines.push(`    ${p.title.padEnd(11)} ${b.url}${p.path}`);
