@@ -333,6 +333,22 @@ export async function dismissAttention(db: CountersignDb, key: string): Promise<
   }
 }
 
+/** Acknowledged decisions are kept this long (the panel shows "synced"), then dropped. */
+export const KEEP_DONE_MS = 7 * 24 * 3600_000;
+
+/**
+ * Deletes acknowledged (`done`) outbox rows settled before `before`. Conflicts and rejections stay
+ * until the person dismisses them; pending rows are never touched.
+ */
+export async function pruneOutbox(db: CountersignDb, before: Date): Promise<number> {
+  const cutoff = before.toISOString();
+  return db.outbox
+    .where('[state+seq]')
+    .between(['done', SEQ_MIN], ['done', SEQ_MAX], true, true)
+    .filter((r) => r.settledAt !== null && r.settledAt < cutoff)
+    .delete();
+}
+
 /** A random id for this database, made once (sent nowhere secret; used in logs and the benchmark). */
 export async function clientId(db: CountersignDb): Promise<string> {
   return db.transaction('rw', db.meta, async () => {

@@ -7,9 +7,11 @@ import {
   countWaiting,
   deleteMeta,
   getMeta,
+  KEEP_DONE_MS,
   listAttention,
   type OutboxRow,
   pendingBatch,
+  pruneOutbox,
   setMeta,
   useAccount,
 } from '../db';
@@ -133,6 +135,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       await deps.withDb(async (db) => {
         await deleteMeta(db, 'failures', 'nextRetryAt', 'problem');
         await setMeta(db, 'lastSyncAt', now().toISOString());
+        await pruneOutbox(db, new Date(now().getTime() - KEEP_DONE_MS));
       });
       emit();
     } catch (err) {

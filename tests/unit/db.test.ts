@@ -9,6 +9,7 @@ import {
   listAttention,
   listQueue,
   pendingBatch,
+  pruneOutbox,
   saveDecisionLocally,
   useAccount,
 } from '../../lib/db';
@@ -175,5 +176,20 @@ describe('listQueue cache', () => {
     expect((await listQueue(db)).map((i) => i.draft.id)).toEqual(['d1', 'd2']);
     await db.drafts.clear();
     expect(await listQueue(db)).toEqual([]);
+  });
+});
+
+describe('pruneOutbox', () => {
+  it('drops only acknowledged decisions older than the cutoff', async () => {
+    const old = makeDecision('d1');
+    const recent = makeDecision('d1');
+    const pending = makeDecision('d1');
+    const conflict = makeDecision('d1');
+    for (const d of [old, recent, pending, conflict]) await saveDecisionLocally(db, d, ACCOUNT);
+    await applyPushResults(db, [{ id: old.id, status: 'applied' }], new Date('2026-01-01T00:00:00Z'));
+    await applyPushResults(db, [{ id: conflict.id, status: 'conflict' }], new Date('2026-01-01T00:00:00Z'));
+    await applyPushResults(db, [{ id: recent.id, status: 'applied' }], new Date('2026-11-20T00:00:00Z'));
+    expect(await pruneOutbox(db, new Date('2026-11-01T00:00:00Z'))).toBe(1);
+    expect((await db.outbox.toArray()).map((r) => r.id).sort()).toEqual([recent.id, pending.id, conflict.id].sort());
   });
 });
