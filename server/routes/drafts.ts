@@ -13,7 +13,15 @@ import {
 import { bearerSecurity, newRouter, type RouteModule, requireRole } from '../context';
 import { ApiError, notFound } from '../errors';
 import { ingestDrafts } from '../service/ingest';
-import { couldSee, decodeCursor, encodeCursor, parseJson, rowToDraft, visibleWhere } from '../service/views';
+import {
+  couldSee,
+  decodeCursor,
+  encodeCursor,
+  parseJson,
+  rowToDraft,
+  tryRowToDraft,
+  visibleWhere,
+} from '../service/views';
 import { afterIngest } from './governance';
 
 const errors = {
@@ -170,6 +178,7 @@ export const draftRoutes: RouteModule = (deps) => {
       const last = page.at(-1);
       const cursor = encodeCursor(last ? last.version : (sinceVersion ?? 0));
       const now = Date.now();
-      return c.json({ drafts: page.map((r) => rowToDraft(r, now)), cursor, hasMore }, 200);
+      const out = page.map((r) => tryRowToDraft(r, now)).filter((d): d is Draft => d !== null);
+      return c.json({ drafts: out, cursor, hasMore }, 200);
     });
 };

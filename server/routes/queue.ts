@@ -1,9 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import { compareQueueItems } from '../../lib/policy/priority';
-import { ErrorBody, QueueOut, REVIEWER_ROLES } from '../../lib/schema';
+import { type Draft, ErrorBody, QueueOut, REVIEWER_ROLES } from '../../lib/schema';
 import { bearerSecurity, newRouter, type RouteModule, requireRole } from '../context';
 import { currentVersion } from '../service/sync';
-import { encodeCursor, inQueueOf, openWhere, priorityItem, rowToDraft, visibleWhere } from '../service/views';
+import { encodeCursor, inQueueOf, openWhere, priorityItem, tryRowToDraft, visibleWhere } from '../service/views';
 
 /** The queue shows at most this many drafts; pull delivers the rest of the caller's changes. */
 export const QUEUE_MAX = 500;
@@ -39,6 +39,7 @@ export const queueRoutes: RouteModule = ({ store }) =>
       .filter((r) => inQueueOf(user, r))
       .sort((a, b) => compareQueueItems(priorityItem(a), priorityItem(b), now))
       .slice(0, QUEUE_MAX)
-      .map((r) => rowToDraft(r, now));
+      .map((r) => tryRowToDraft(r, now))
+      .filter((d): d is Draft => d !== null);
     return c.json({ items, cursor: encodeCursor(version) }, 200);
   });

@@ -1,7 +1,7 @@
 import type { Change } from '../../lib/schema';
 import type { Trx } from '../store';
 import type { AuthUser } from '../tokens';
-import { couldSee, inQueueOf, openWhere, rowToDraft, visibleWhere } from './views';
+import { couldSee, inQueueOf, openWhere, tryRowToDraft, visibleWhere } from './views';
 
 export async function currentVersion(db: Trx): Promise<number> {
   const row = await db.selectFrom('counters').select('value').where('name', '=', 'version').executeTakeFirstOrThrow();
@@ -37,7 +37,8 @@ export async function pullChanges(
   const changes: Change[] = [];
   const now = Date.now();
   for (const r of page) {
-    if (inQueueOf(user, r)) changes.push({ op: 'upsert', version: r.version, draft: rowToDraft(r, now) });
+    const draft = inQueueOf(user, r) ? tryRowToDraft(r, now) : null;
+    if (draft) changes.push({ op: 'upsert', version: r.version, draft });
     else if (since !== null && couldSee(user, r))
       changes.push({ op: 'remove', version: r.version, id: r.id, status: r.status, decidedBy: r.decided_by });
   }

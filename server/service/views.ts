@@ -115,6 +115,18 @@ export function priorityItem(row: DraftRow) {
   };
 }
 
+/**
+ * A stored row that no longer parses (written by an older or foreign writer) is left out of lists
+ * rather than failing the whole response.
+ */
+export function tryRowToDraft(row: DraftRow, now = Date.now()): Draft | null {
+  try {
+    return rowToDraft(row, now);
+  } catch {
+    return null;
+  }
+}
+
 /** A stored draft as the API returns it, parsed with the contract's `Draft` schema. */
 export function rowToDraft(row: DraftRow, now = Date.now()): Draft {
   const input = DraftIn.parse(JSON.parse(row.input_json));
