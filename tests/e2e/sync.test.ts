@@ -90,6 +90,29 @@ describe('sync with the real server', () => {
     await waitFor(async () => (await badgeText(ext)) === '', { message: 'badge cleared' });
   });
 
+  it('retries on its own with backoff once the server is back (nobody clicks anything)', async () => {
+    const [id] = await server.submit([emailDraft(0)]);
+    ext = await launchExtension();
+    const token = await server.token('reviewer', { user: 'ana', name: 'Ana' });
+    const options = await connectExtension(ext, { url: server.url, token });
+    await waitFor(async () => (await sendToWorker<SyncStatus>(options, 'getStatus', {})).waiting === 1);
+    await server.stop();
+    const decision = approve(id!);
+    await sendToWorker(options, 'saveDecision', { decision });
+    const down = await waitFor(async () => {
+      const s = await sendToWorker<SyncStatus>(options, 'getStatus', {});
+      return s.problem?.code === 'offline' && s.nextRetryAt ? s : null;
+    });
+    expect(down.unsynced).toBe(1);
+    await server.start();
+    await waitFor(async () => (await sendToWorker<SyncStatus>(options, 'getStatus', {})).unsynced === 0, {
+      timeout: 30_000,
+      message: 'delivered by the backoff retry',
+    });
+    const rows = await serverDecisions();
+    expect(rows.map((r) => r.id)).toEqual([decision.id]);
+  });
+
   it('a worker stopped in the middle of a push loses nothing and duplicates nothing', async () => {
     const ids = await server.submit(Array.from({ length: 60 }, (_, i) => emailDraft(i)));
     proxy = await startProxy(server.url);
