@@ -190,6 +190,24 @@ export const MIGRATIONS: Migration[] = [
         .execute();
     },
   },
+  {
+    version: 5,
+    name: 'audit log append-only in the database',
+    // The code has no update/delete path for the audit log; the database refuses them as well.
+    async up(db, dialect) {
+      if (dialect === 'postgres') {
+        await sql`create or replace function audit_log_append_only() returns trigger language plpgsql as $$
+          begin raise exception 'audit_log is append-only'; end $$`.execute(db);
+        await sql`create trigger audit_log_append_only before update or delete on audit_log
+          for each row execute function audit_log_append_only()`.execute(db);
+      } else {
+        await sql`create trigger if not exists audit_log_no_update before update on audit_log
+          begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
+        await sql`create trigger if not exists audit_log_no_delete before delete on audit_log
+          begin select raise(abort, 'audit_log is append-only'); end`.execute(db);
+      }
+    },
+  },
 ];
 
 /** Arbitrary constant key for pg_advisory_xact_lock: serialises migrations across server instances. */

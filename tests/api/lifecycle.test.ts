@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendAudit } from '../../server/audit';
 import { newRouter, type RouteModule } from '../../server/context';
 import { startServer } from '../../server/main';
 import { openStore } from '../../server/store';
@@ -26,6 +27,10 @@ describe.each(TEST_DBS)('server lifecycle on %s', (db) => {
     expect(rows.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
     const counters = await stores[0]!.db.selectFrom('counters').selectAll().execute();
     expect(counters).toHaveLength(1);
+    // The audit log refuses updates and deletes at the database level too.
+    await stores[0]!.write((trx) => appendAudit(trx, { actor: 't', action: 'test' }));
+    await expect(stores[0]!.db.updateTable('audit_log').set({ actor: 'x' }).execute()).rejects.toThrow(/append-only/);
+    await expect(stores[0]!.db.deleteFrom('audit_log').execute()).rejects.toThrow(/append-only/);
     await Promise.all(stores.map((s) => s.close()));
   });
 
