@@ -232,7 +232,10 @@ function localDecisionOf(row: OutboxRow): LocalDecision {
 // listQueue is what every panel refresh costs (each tab refetches on every `changed` event), and
 // parsing a 5,000-draft snapshot on each call took seconds. Cache it per database until Dexie reports
 // a committed write to drafts or outbox (from any context: its storagemutated event covers both).
-const queueCache = new Map<string, { generation: number; items: QueueItem[] | null }>();
+const queueCache = new Map<
+  string,
+  { generation: number; items: QueueItem[] | null; pending: Promise<QueueItem[]> | null }
+>();
 let watchingMutations = false;
 function cacheEntry(dbName: string) {
   if (!watchingMutations) {
@@ -244,27 +247,21 @@ function cacheEntry(dbName: string) {
         if (entry) {
           entry.generation += 1;
           entry.items = null;
+          entry.pending = null;
         }
       }
     });
   }
   let entry = queueCache.get(dbName);
   if (!entry) {
-    entry = { generation: 0, items: null };
+    entry = { generation: 0, items: null, pending: null };
     queueCache.set(dbName, entry);
   }
   return entry;
 }
 
-/**
- * All drafts of the snapshot with what this browser knows of my decision on each, oldest first.
- * The result is shared between callers until the next write: do not mutate it.
- */
-export async function listQueue(db: CountersignDb): Promise<QueueItem[]> {
-  const entry = cacheEntry(db.name);
-  if (entry.items) return entry.items;
-  const generation = entry.generation;
-  const items = await db.transaction('r', db.drafts, db.outbox, async () => {
+async function readQueue(db: CountersignDb): Promise<QueueItem[]> {
+  return db.transaction('r', db.drafts, db.outbox, async () => {
     const rows = parseRows(DraftRow, await db.drafts.toArray());
     const localIds = rows.map((r) => r.localDecisionId).filter((id): id is string => id !== null);
     const outbox = parseRows(
@@ -283,9 +280,28 @@ export async function listQueue(db: CountersignDb): Promise<QueueItem[]> {
     out.sort((a, b) => a.draft.createdAt.localeCompare(b.draft.createdAt) || a.draft.id.localeCompare(b.draft.id));
     return out;
   });
-  // A write committed while we read: the result may already be stale, so do not keep it.
-  if (entry.generation === generation) entry.items = items;
-  return items;
+}
+
+/**
+ * All drafts of the snapshot with what this browser knows of my decision on each, oldest first.
+ * The result is shared between callers until the next write: do not mutate it. Concurrent callers
+ * (every open tab refetches when the worker wakes) share one read.
+ */
+export async function listQueue(db: CountersignDb): Promise<QueueItem[]> {
+  const entry = cacheEntry(db.name);
+  if (entry.items) return entry.items;
+  if (entry.pending) return entry.pending;
+  const generation = entry.generation;
+  const pending = readQueue(db);
+  entry.pending = pending;
+  try {
+    const items = await pending;
+    // A write committed while we read: the result may already be stale, so do not keep it.
+    if (entry.generation === generation) entry.items = items;
+    return items;
+  } finally {
+    if (entry.pending === pending) entry.pending = null;
+  }
 }
 
 /** The "needs attention" list: conflicts, rejected decisions, malformed drafts skipped. */

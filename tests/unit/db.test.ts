@@ -177,6 +177,12 @@ describe('listQueue cache', () => {
     await db.drafts.clear();
     expect(await listQueue(db)).toEqual([]);
   });
+
+  it('concurrent callers share one read', async () => {
+    await applyPull(db, { changes: upserts(makeDraft('d1')), cursor: 'c1', hasMore: false });
+    const [a, b] = await Promise.all([listQueue(db), listQueue(db)]);
+    expect(a).toBe(b);
+  });
 });
 
 describe('pruneOutbox', () => {
