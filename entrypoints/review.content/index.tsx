@@ -7,7 +7,7 @@ import { trackSelection } from '../../lib/apply';
 import { sendRequest, subscribe } from '../../lib/messaging';
 import { copyToClipboard, pageApplier } from '../../lib/panel/in-page';
 import { createPanelStore, parsePlacement } from '../../lib/panel/store';
-import { pickAdapter } from '../../lib/sites';
+import { contextKey, pickAdapter } from '../../lib/sites';
 import { PanelHost } from './PanelHost';
 
 // Same list as wxt.config.ts SITE_MATCHES (importing the config would pull WXT's build code in).
@@ -97,5 +97,9 @@ export default defineContentScript({
     performance.mark('countersign:mounted');
     await store.start(adapter.readContext(document));
     adapter.watch(document, signal, (c) => store.setContext(c));
+    // A change between the first read and the watcher starting would otherwise go unnoticed.
+    const now = adapter.readContext(document);
+    const shown = store.get().context;
+    if (!shown || contextKey(now) !== contextKey(shown)) store.setContext(now);
   },
 });
