@@ -125,6 +125,10 @@ export async function connectExtension(
   await options.getByLabel('Server URL').fill(server.url);
   await options.getByLabel('Access token').fill(server.token);
   await options.getByRole('button', { name: 'Connect', exact: true }).click();
+  // While connecting the button reads "Connecting…"; it is back once the attempt is over.
+  await options.getByRole('button', { name: 'Connect', exact: true }).waitFor({ timeout: 15_000 });
+  const alert = options.locator('form [role="alert"]');
+  if (await alert.count()) throw new Error(`Connect failed: ${await alert.first().textContent()}`);
   await options.getByText('Connected as').waitFor({ timeout: 15_000 });
   return options;
 }
