@@ -93,14 +93,18 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     }
     running = (async () => {
       try {
-        await withLock(async () => {
-          do {
-            again = false;
-            const skipBackoff = urgent;
-            urgent = false;
-            await runOnce(skipBackoff);
-          } while (again);
-        });
+        // `again` is checked once more after the lock is released, in the same turn that clears
+        // `running`: a request arriving in between is never dropped.
+        do {
+          await withLock(async () => {
+            do {
+              again = false;
+              const skipBackoff = urgent;
+              urgent = false;
+              await runOnce(skipBackoff);
+            } while (again);
+          });
+        } while (again);
       } finally {
         running = null;
         if (syncing) {

@@ -190,6 +190,29 @@ describe('push', () => {
     expect((await listAttention(db, ACCOUNT))[0]?.message).toContain('bad one');
   });
 
+  it('a sync asked for while the lock is being released still runs', async () => {
+    let release!: () => void;
+    const locks = {
+      // A lock manager whose release takes a while (as navigator.locks does across a turn).
+      request: (async (_name: string, fn: () => Promise<void>) => {
+        await fn();
+        await new Promise<void>((r) => {
+          release = r;
+        });
+      }) as unknown as LockManager['request'],
+    };
+    const e = engine({ locks });
+    const first = e.sync('manual');
+    await new Promise((r) => setTimeout(r, 50));
+    await queue(1);
+    const second = e.sync('write'); // arrives after the run, before the lock is released
+    release();
+    await new Promise((r) => setTimeout(r, 10));
+    release();
+    await Promise.all([first, second]);
+    expect(server.applied.size).toBe(1);
+  });
+
   it('runs one sync at a time; concurrent calls join it', async () => {
     const e = engine();
     await queue(3);
