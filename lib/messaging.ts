@@ -23,6 +23,12 @@
  * The worker stops after ~30 s idle and the port drops with it; `subscribe()` reconnects and calls the
  * listener once more so nothing said in between is missed.
  *
+ * Conflicts and problems: each QueueItem has `local` (my decision here: pending | done | conflict
+ * with `decidedBy` | rejected with `error`); `SyncStatus.attention` is the "needs attention" list
+ * (conflict, rejected, malformed_draft) and `SyncStatus.problem` the current sync problem (offline,
+ * unauthorized = paused until the person connects again, …). Error codes in replies:
+ * invalid_message, forbidden_sender, not_connected, worker_unavailable (client side), internal.
+ *
  * Every payload is parsed with zod on receipt on both sides; the worker ignores senders that are not
  * this extension; `sendRequest()` retries while the worker is asleep ("Receiving end does not exist").
  */
