@@ -301,7 +301,7 @@ export const COMPANIES: readonly DemoCompany[] = [
   {
     name: 'Evergreen Clinics',
     domain: 'evergreenclinics.org',
-    industry: 'Healthcare providers',
+    industry: 'Healthcare delivery',
     city: 'Seattle',
     country: 'US',
     employees: 2750,
