@@ -148,10 +148,13 @@ export async function startDemo(opts: StartDemoOptions = {}): Promise<{ server: 
       );
     throw e;
   });
+  // Listening on every interface (HOST=0.0.0.0): print the loopback address, which a browser can open
+  // and the sandbox permission (127.0.0.1) covers.
+  const url = server.url.replace(/^http:\/\/(0\.0\.0\.0|\[::\])(?=:)/, 'http://127.0.0.1');
   print(`Server listening on ${server.url}; preparing the demo workspace…`);
   const seed = await seedDemo({
     store: server.store,
-    url: server.url,
+    url,
     tokenFile: opts.tokenFile ?? tokenFileFor(opts.databaseUrl),
     extraDrafts: sandboxDrafts(new Date()),
   });
@@ -159,7 +162,7 @@ export async function startDemo(opts: StartDemoOptions = {}): Promise<{ server: 
     server.store.dialect === 'sqlite'
       ? `SQLite ${opts.databaseUrl?.startsWith('sqlite:') ? opts.databaseUrl.slice(7) : './data/countersign.db'}`
       : 'PostgreSQL (DATABASE_URL)';
-  print(bannerText({ url: server.url, database, seed, extensionDir: EXTENSION_DIR, built: build, logFile }));
+  print(bannerText({ url, database, seed, extensionDir: EXTENSION_DIR, built: build, logFile }));
   const close = server.close;
   server.close = async () => {
     await close();
