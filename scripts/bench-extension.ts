@@ -128,14 +128,23 @@ async function main() {
 
     // --- 4. what the panel pays per refresh with that queue -------------------------------------
     const ctx = { site: 'gmail', emails: ['lead42@acme.test'], names: [], editable: false };
-    const views: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      const t = performance.now();
-      await sendToWorker(page, 'getDrafts', { context: ctx });
-      views.push(performance.now() - t);
-    }
+    // Timed inside the page (as the panel sees it), not through Playwright's serialisation.
+    const views = await page.evaluate(async (context) => {
+      const c = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } })
+        .chrome;
+      const times: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const t = performance.now();
+        const reply = (await c.runtime.sendMessage({ countersign: 1, type: 'getDrafts', payload: { context } })) as {
+          ok: boolean;
+        };
+        times.push(performance.now() - t);
+        if (!reply.ok) throw new Error(JSON.stringify(reply));
+      }
+      return times;
+    }, ctx);
     views.sort((a, b) => a - b);
-    console.log(`getDrafts with ${after} drafts stored (panel refresh), n=10`);
+    console.log(`getDrafts with ${after} drafts stored (panel refresh; first call parses the snapshot), n=10`);
     console.log(`  p50 ${ms(pct(views, 50))}  max ${ms(views.at(-1)!)}`);
   } finally {
     await ext.close();

@@ -1,7 +1,7 @@
 import Dexie from 'dexie';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { AttentionItem, LocalDecision, QueueItem } from '../messaging';
-import { type Decision, type DecisionResult, Draft, OPEN_STATUSES, type PullOut } from '../schema';
+import { type Decision, type DecisionResult, Draft, DraftStatus, OPEN_STATUSES, type PullOut, Target } from '../schema';
 import { deleteMeta, getMeta, setMeta } from './meta';
 import { type CountersignDb, DraftRow, OutboxRow, ProblemRow } from './schema';
 
@@ -229,12 +229,34 @@ function localDecisionOf(row: OutboxRow): LocalDecision {
   };
 }
 
-// listQueue is what every panel refresh costs (each tab refetches on every `changed` event), and
-// parsing a 5,000-draft snapshot on each call took seconds. Cache it per database until Dexie reports
-// a committed write to drafts or outbox (from any context: its storagemutated event covers both).
+/**
+ * What the panel's matching needs of a draft: parsed for every row of the snapshot, while the full
+ * draft is parsed only for the few a view returns (a full parse of 5,000 drafts cost a cold worker
+ * about as much as reading them).
+ */
+export const DraftHead = z.object({
+  id: z.string(),
+  status: DraftStatus,
+  createdAt: z.string(),
+  target: Target,
+  account: z.object({ name: z.string(), domain: z.string().optional() }),
+});
+export type DraftHead = z.infer<typeof DraftHead>;
+
+export interface QueueHead {
+  draft: DraftHead;
+  local: LocalDecision | null;
+  version: number;
+  /** The stored draft, parsed in full by `fullItem` when it is shown. */
+  raw: unknown;
+}
+
+// Every panel refresh reads the queue (each tab refetches on every `changed` event). Keep it per
+// database until Dexie reports a committed write to drafts or outbox (its storagemutated event
+// covers this context and the others).
 const queueCache = new Map<
   string,
-  { generation: number; items: QueueItem[] | null; pending: Promise<QueueItem[]> | null }
+  { generation: number; heads: QueueHead[] | null; pending: Promise<QueueHead[]> | null }
 >();
 let watchingMutations = false;
 function cacheEntry(dbName: string) {
@@ -246,7 +268,7 @@ function cacheEntry(dbName: string) {
         const entry = m ? queueCache.get(m[1]!) : undefined;
         if (entry) {
           entry.generation += 1;
-          entry.items = null;
+          entry.heads = null;
           entry.pending = null;
         }
       }
@@ -254,13 +276,13 @@ function cacheEntry(dbName: string) {
   }
   let entry = queueCache.get(dbName);
   if (!entry) {
-    entry = { generation: 0, items: null, pending: null };
+    entry = { generation: 0, heads: null, pending: null };
     queueCache.set(dbName, entry);
   }
   return entry;
 }
 
-async function readQueue(db: CountersignDb): Promise<QueueItem[]> {
+async function readQueue(db: CountersignDb): Promise<QueueHead[]> {
   return db.transaction('r', db.drafts, db.outbox, async () => {
     const rows = parseRows(DraftRow, await db.drafts.toArray());
     const localIds = rows.map((r) => r.localDecisionId).filter((id): id is string => id !== null);
@@ -269,12 +291,17 @@ async function readQueue(db: CountersignDb): Promise<QueueItem[]> {
       (await db.outbox.bulkGet(localIds)).filter((r) => r !== undefined),
     );
     const byId = new Map(outbox.map((o) => [o.id, o]));
-    const out: QueueItem[] = [];
+    const out: QueueHead[] = [];
     for (const row of rows) {
-      const draft = Draft.safeParse(row.draft);
-      if (!draft.success) continue;
+      const head = DraftHead.safeParse(row.draft);
+      if (!head.success) continue;
       const local = row.localDecisionId ? byId.get(row.localDecisionId) : undefined;
-      out.push({ draft: draft.data, local: local ? localDecisionOf(local) : null });
+      out.push({
+        draft: head.data,
+        local: local ? localDecisionOf(local) : null,
+        version: row.version,
+        raw: row.draft,
+      });
     }
     // The pull feed carries no priority rank: oldest first keeps the queue stable between syncs.
     out.sort((a, b) => a.draft.createdAt.localeCompare(b.draft.createdAt) || a.draft.id.localeCompare(b.draft.id));
@@ -283,25 +310,45 @@ async function readQueue(db: CountersignDb): Promise<QueueItem[]> {
 }
 
 /**
- * All drafts of the snapshot with what this browser knows of my decision on each, oldest first.
- * The result is shared between callers until the next write: do not mutate it. Concurrent callers
- * (every open tab refetches when the worker wakes) share one read.
+ * The snapshot's drafts (light: see `DraftHead`) with what this browser knows of my decision on
+ * each, oldest first. Shared between callers until the next write: do not mutate. Concurrent
+ * callers (every open tab refetches when the worker wakes) share one read.
  */
-export async function listQueue(db: CountersignDb): Promise<QueueItem[]> {
+export async function listQueueHeads(db: CountersignDb): Promise<QueueHead[]> {
   const entry = cacheEntry(db.name);
-  if (entry.items) return entry.items;
+  if (entry.heads) return entry.heads;
   if (entry.pending) return entry.pending;
   const generation = entry.generation;
   const pending = readQueue(db);
   entry.pending = pending;
   try {
-    const items = await pending;
+    const heads = await pending;
     // A write committed while we read: the result may already be stale, so do not keep it.
-    if (entry.generation === generation) entry.items = items;
-    return items;
+    if (entry.generation === generation) entry.heads = heads;
+    return heads;
   } finally {
     if (entry.pending === pending) entry.pending = null;
   }
+}
+
+// Keyed by the stored object itself: reused until the heads are read again after a write, and never
+// confused between two servers that use the same draft id.
+const fullCache = new WeakMap<object, Draft>();
+
+/** The full, parsed draft of a head; `null` if the stored row is unreadable. */
+export function fullItem(head: QueueHead): QueueItem | null {
+  const raw = head.raw;
+  const cached = typeof raw === 'object' && raw !== null ? fullCache.get(raw) : undefined;
+  if (cached) return { draft: cached, local: head.local };
+  const parsed = Draft.safeParse(raw);
+  if (!parsed.success) return null;
+  if (typeof raw === 'object' && raw !== null) fullCache.set(raw, parsed.data);
+  return { draft: parsed.data, local: head.local };
+}
+
+/** Every draft of the snapshot, parsed in full (oldest first). */
+export async function listQueue(db: CountersignDb): Promise<QueueItem[]> {
+  return (await listQueueHeads(db)).map(fullItem).filter((i): i is QueueItem => i !== null);
 }
 
 /** The "needs attention" list: conflicts, rejected decisions, malformed drafts skipped. */

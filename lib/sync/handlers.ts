@@ -1,4 +1,12 @@
-import { type CountersignDb, dismissAttention, listQueue, saveDecisionLocally } from '../db';
+import {
+  type CountersignDb,
+  dismissAttention,
+  fullItem,
+  listQueueHeads,
+  type QueueHead,
+  saveDecisionLocally,
+} from '../db';
+import type { QueueItem } from '../messaging';
 import { type Handlers, MATCHING_LIMIT, MessagingError, OTHERS_LIMIT } from '../messaging';
 import type { Decision } from '../schema';
 import { accountKey, type Settings } from '../settings';
@@ -29,8 +37,17 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
   return {
     async getDrafts({ context }) {
-      const items = await deps.withDb((db) => listQueue(db));
-      return { ...splitForContext(items, context, OTHERS_LIMIT, MATCHING_LIMIT), status: await deps.engine.status() };
+      const heads = await deps.withDb((db) => listQueueHeads(db));
+      const view = splitForContext(heads, context, OTHERS_LIMIT, MATCHING_LIMIT);
+      // Only what is returned is parsed in full.
+      const full = (xs: QueueHead[]) => xs.map(fullItem).filter((i): i is QueueItem => i !== null);
+      return {
+        matching: full(view.matching),
+        matchingTotal: view.matchingTotal,
+        others: full(view.others),
+        othersTotal: view.othersTotal,
+        status: await deps.engine.status(),
+      };
     },
     saveDecision: ({ decision }) => save(decision),
     escalate: (p) =>

@@ -1,13 +1,20 @@
-import type { QueueItem } from '../messaging';
+import type { LocalDecision } from '../messaging';
+import type { Target } from '../schema';
 import type { PageContext } from '../sites/types';
 
 const norm = (s: string | undefined) => (s ?? '').trim().toLowerCase();
+
+/** What matching needs of a queue entry: a full QueueItem or a light QueueHead both fit. */
+export interface MatchItem {
+  draft: { status: string; target: Target; account: { name: string; domain?: string } };
+  local: LocalDecision | null;
+}
 
 /**
  * How well a draft's target fits what the page shows (0 = unrelated). Exact ids win over emails,
  * emails over company names: a thread or record id names exactly one conversation.
  */
-export function matchScore(item: QueueItem, ctx: PageContext): number {
+export function matchScore(item: MatchItem, ctx: PageContext): number {
   const { target, account } = item.draft;
   let score = 0;
   if (target.recordId && ctx.recordId && target.recordId === ctx.recordId) score += 100;
@@ -27,12 +34,12 @@ export function matchScore(item: QueueItem, ctx: PageContext): number {
  * Splits the queue for the panel: drafts for this page first (best match first; including ones I
  * decided here, so the panel can show their state), then the rest of what still waits for me.
  */
-export function splitForContext(
-  items: QueueItem[],
+export function splitForContext<T extends MatchItem>(
+  items: T[],
   ctx: PageContext | null,
   othersLimit: number,
   matchingLimit = Number.POSITIVE_INFINITY,
-): { matching: QueueItem[]; matchingTotal: number; others: QueueItem[]; othersTotal: number } {
+): { matching: T[]; matchingTotal: number; others: T[]; othersTotal: number } {
   const scored = items.map((item, index) => ({ item, index, score: ctx ? matchScore(item, ctx) : 0 }));
   const matching = scored
     .filter((s) => s.score > 0)
@@ -48,7 +55,7 @@ export function splitForContext(
 }
 
 /** Still needs a decision from me (open on the server, no live local decision). */
-export function isWaiting(item: QueueItem): boolean {
+export function isWaiting(item: MatchItem): boolean {
   const open =
     item.draft.status === 'pending' || item.draft.status === 'awaiting_second' || item.draft.status === 'escalated';
   return open && (item.local === null || item.local.sync === 'rejected');

@@ -5,9 +5,11 @@ import {
   CountersignDb,
   countUnsynced,
   countWaiting,
+  fullItem,
   getMeta,
   listAttention,
   listQueue,
+  listQueueHeads,
   pendingBatch,
   pruneOutbox,
   saveDecisionLocally,
@@ -163,13 +165,13 @@ describe('account switch', () => {
   });
 });
 
-describe('listQueue cache', () => {
-  it('serves the same result until a write to drafts or outbox commits', async () => {
+describe('queue cache', () => {
+  it('serves the same heads until a write to drafts or outbox commits', async () => {
     await applyPull(db, { changes: upserts(makeDraft('d1')), cursor: 'c1', hasMore: false });
-    const first = await listQueue(db);
-    expect(await listQueue(db)).toBe(first);
+    const first = await listQueueHeads(db);
+    expect(await listQueueHeads(db)).toBe(first);
     await saveDecisionLocally(db, makeDecision('d1'), ACCOUNT);
-    const second = await listQueue(db);
+    const second = await listQueueHeads(db);
     expect(second).not.toBe(first);
     expect(second[0]?.local?.sync).toBe('pending');
     await applyPull(db, { changes: upserts(makeDraft('d2')), cursor: 'c2', hasMore: false });
@@ -180,8 +182,22 @@ describe('listQueue cache', () => {
 
   it('concurrent callers share one read', async () => {
     await applyPull(db, { changes: upserts(makeDraft('d1')), cursor: 'c1', hasMore: false });
-    const [a, b] = await Promise.all([listQueue(db), listQueue(db)]);
+    const [a, b] = await Promise.all([listQueueHeads(db), listQueueHeads(db)]);
     expect(a).toBe(b);
+  });
+
+  it('parses a draft in full only when shown, and again after it changed', async () => {
+    await applyPull(db, { changes: upserts(makeDraft('d1', { rationale: 'v1' })), cursor: 'c1', hasMore: false });
+    const [head] = await listQueueHeads(db);
+    expect(head?.draft).not.toHaveProperty('rationale');
+    expect(fullItem(head!)?.draft.rationale).toBe('v1');
+    await applyPull(db, {
+      changes: [{ op: 'upsert', version: 9, draft: makeDraft('d1', { rationale: 'v2' }) }],
+      cursor: 'c2',
+      hasMore: false,
+    });
+    const [next] = await listQueueHeads(db);
+    expect(fullItem(next!)?.draft.rationale).toBe('v2');
   });
 });
 
