@@ -1,11 +1,17 @@
 import { browser } from 'wxt/browser';
 import { z } from 'zod';
+import { deleteMeta, getMeta, setMeta, withDb } from './db';
 import { Me } from './schema';
 
 /**
- * The connection to the review server: URL, access token and who the token belongs to.
- * Lives only in `browser.storage.local` (issue 3: the token never reaches a page, a content
- * script message or a log). Read it from the worker, the options page, the popup and the dashboard.
+ * The connection to the review server: URL, access token and who the token belongs to. Read it
+ * from the worker, the options page, the popup and the dashboard, never from a content script.
+ *
+ * Where it lives (issue 3: the token never reaches a page, a content-script message or a log):
+ * the URL and user in `browser.storage.local` (its change event tells every context), the token in
+ * the extension's IndexedDB. Content scripts can read `storage.local` (the panel keeps its
+ * placement there), but the extension's IndexedDB is out of their reach: a content script's
+ * `indexedDB` is the page's.
  */
 export const Settings = z.object({
   serverUrl: z.string().url(),
@@ -18,6 +24,8 @@ export type Settings = z.infer<typeof Settings>;
 
 const KEY = 'countersign:settings';
 
+/** What `storage.local` holds: everything but the token. */
+const PublicSettings = Settings.omit({ token: true });
 /** Normalises what a person typed into the "Server URL" field; `null` when it is not an http(s) URL. */
 export function normaliseServerUrl(input: string): string | null {
   const trimmed = input.trim();
@@ -37,16 +45,23 @@ export function normaliseServerUrl(input: string): string | null {
 /** The stored connection, or `null` when not connected (or when the stored value is unreadable). */
 export async function getSettings(): Promise<Settings | null> {
   const got = await browser.storage.local.get(KEY);
-  const parsed = Settings.safeParse(got[KEY]);
-  return parsed.success ? parsed.data : null;
+  const pub = PublicSettings.safeParse(got[KEY]);
+  if (!pub.success) return null;
+  const token = await withDb((db) => getMeta(db, 'token'));
+  return token ? { ...pub.data, token } : null;
 }
 
 export async function saveSettings(settings: Settings): Promise<void> {
-  await browser.storage.local.set({ [KEY]: Settings.parse(settings) });
+  const { token, ...pub } = Settings.parse(settings);
+  // Token first: the storage.local write below is what tells the other contexts, and they must
+  // find the new token when they look.
+  await withDb((db) => setMeta(db, 'token', token));
+  await browser.storage.local.set({ [KEY]: PublicSettings.parse(pub) });
 }
 
 export async function clearSettings(): Promise<void> {
   await browser.storage.local.remove(KEY);
+  await withDb((db) => deleteMeta(db, 'token'));
 }
 
 /** A stable key for "this person on this server": outbox rows and the local snapshot belong to one. */
@@ -59,10 +74,9 @@ export function accountKey(s: Pick<Settings, 'serverUrl' | 'user'>): string {
  * write). Returns the unsubscribe function.
  */
 export function onSettingsChanged(listener: (next: Settings | null) => void): () => void {
-  const handler = (changes: Record<string, { newValue?: unknown }>, area: string) => {
+  const handler = (changes: Record<string, unknown>, area: string) => {
     if (area !== 'local' || !(KEY in changes)) return;
-    const parsed = Settings.safeParse(changes[KEY]?.newValue);
-    listener(parsed.success ? parsed.data : null);
+    void getSettings().then(listener, () => listener(null));
   };
   browser.storage.onChanged.addListener(handler);
   return () => browser.storage.onChanged.removeListener(handler);

@@ -20,6 +20,8 @@ export const MetaSchemas = {
   problem: Problem,
   /** Set on 401: sync stays off until the person connects again. */
   paused: z.boolean(),
+  /** The server access token (lib/settings.ts: kept out of storage.local, which content scripts can read). */
+  token: z.string().min(1),
 } as const;
 export type MetaKey = keyof typeof MetaSchemas;
 export type MetaValue<K extends MetaKey> = z.infer<(typeof MetaSchemas)[K]>;

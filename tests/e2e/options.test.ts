@@ -23,8 +23,15 @@ describe('options page', () => {
     const options = await connectExtension(ext, { url: `${server.url}/`, token });
     await options.getByText('Connected as Ana Lima').waitFor();
     await options.getByText('(reviewer)').waitFor();
-    // The token is not shown back on the page.
+    // The token is not shown back on the page, and not in storage.local (which content scripts can read).
     expect(await options.content()).not.toContain(token);
+    const local = await options.evaluate(() =>
+      (
+        globalThis as unknown as { chrome: { storage: { local: { get(k: null): Promise<unknown> } } } }
+      ).chrome.storage.local.get(null),
+    );
+    expect(JSON.stringify(local)).toContain('Ana Lima');
+    expect(JSON.stringify(local)).not.toContain(token);
     await options.getByRole('button', { name: 'Disconnect' }).click();
     await options.getByText('Connected as').waitFor({ state: 'detached' });
   });

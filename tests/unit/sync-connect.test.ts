@@ -40,6 +40,9 @@ describe('connect', () => {
     expect(result).toMatchObject({ ok: true, settings: { serverUrl: 'http://srv.test', token: 'tok', user: me } });
     expect(auth).toBe('Bearer tok');
     expect((await getSettings())?.user.name).toBe('Ana Lima');
+    // storage.local is readable by content scripts: the token is kept out of it.
+    expect(JSON.stringify(await fakeBrowser.storage.local.get(null))).not.toContain('"tok"');
+    expect(JSON.stringify(await fakeBrowser.storage.local.get(null))).toContain('Ana Lima');
     expect(changes.at(-1)?.user.id).toBe('ana');
     await disconnect();
     expect(await getSettings()).toBeNull();
