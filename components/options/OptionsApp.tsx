@@ -68,11 +68,7 @@ export function OptionsApp() {
               Last sync: {formatWhen(status.lastSyncAt)} · {status.waiting} waiting · {status.unsynced} not yet synced
             </p>
           )}
-          {status?.problem && !paused && (
-            <p role="status" className="note">
-              {status.problem.message}
-            </p>
-          )}
+          {status?.problem && !paused && <output className="note">{status.problem.message}</output>}
           {paused && (
             <p role="alert" className="problem">
               {status?.problem?.message ?? 'Sync is paused: connect again.'}
