@@ -17,8 +17,9 @@ import {
   couldSee,
   decodeCursor,
   encodeCursor,
+  logMalformed,
   parseJson,
-  rowToDraft,
+  rawDraft,
   tryRowToDraft,
   visibleWhere,
 } from '../service/views';
@@ -92,6 +93,9 @@ const READERS = ['pipeline', ...REVIEWER_ROLES] as const;
 
 export const draftRoutes: RouteModule = (deps) => {
   const { store } = deps;
+  // A stored draft that no longer parses: left out of lists, returned raw when asked for by id
+  // (like pull does), and logged once — never a 500 for everyone who can see it.
+  const onMalformed = logMalformed(deps.logger);
   return newRouter()
     .openapi(postDrafts, async (c) => {
       const user = requireRole(c, ['pipeline', 'admin']);
@@ -121,7 +125,8 @@ export const draftRoutes: RouteModule = (deps) => {
         .orderBy('received_at')
         .orderBy('id')
         .execute();
-      const draft = rowToDraft(row);
+      const now = Date.now();
+      const draft = (tryRowToDraft(row, now, onMalformed) ?? rawDraft(row, now)) as Draft;
       return c.json(
         {
           ...draft,
@@ -178,7 +183,7 @@ export const draftRoutes: RouteModule = (deps) => {
       const last = page.at(-1);
       const cursor = encodeCursor(last ? last.version : (sinceVersion ?? 0));
       const now = Date.now();
-      const out = page.map((r) => tryRowToDraft(r, now)).filter((d): d is Draft => d !== null);
+      const out = page.map((r) => tryRowToDraft(r, now, onMalformed)).filter((d): d is Draft => d !== null);
       return c.json({ drafts: out, cursor, hasMore }, 200);
     });
 };

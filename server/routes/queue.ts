@@ -3,7 +3,15 @@ import { compareQueueItems } from '../../lib/policy/priority';
 import { type Draft, ErrorBody, QueueOut, REVIEWER_ROLES } from '../../lib/schema';
 import { bearerSecurity, newRouter, type RouteModule, requireRole } from '../context';
 import { currentVersion } from '../service/sync';
-import { encodeCursor, inQueueOf, openWhere, priorityItem, tryRowToDraft, visibleWhere } from '../service/views';
+import {
+  encodeCursor,
+  inQueueOf,
+  logMalformed,
+  openWhere,
+  priorityItem,
+  tryRowToDraft,
+  visibleWhere,
+} from '../service/views';
 
 /** The queue shows at most this many drafts; pull delivers the rest of the caller's changes. */
 export const QUEUE_MAX = 500;
@@ -21,8 +29,10 @@ const getQueue = createRoute({
   },
 });
 
-export const queueRoutes: RouteModule = ({ store }) =>
-  newRouter().openapi(getQueue, async (c) => {
+export const queueRoutes: RouteModule = ({ store, logger }) => {
+  // A stored draft that no longer parses is left out (and logged once); pull sends it raw.
+  const onMalformed = logMalformed(logger);
+  return newRouter().openapi(getQueue, async (c) => {
     const user = requireRole(c, REVIEWER_ROLES);
     // Read the version first: anything that changes after it is delivered by the next pull.
     const version = await currentVersion(store.db);
@@ -39,7 +49,8 @@ export const queueRoutes: RouteModule = ({ store }) =>
       .filter((r) => inQueueOf(user, r))
       .sort((a, b) => compareQueueItems(priorityItem(a), priorityItem(b), now))
       .slice(0, QUEUE_MAX)
-      .map((r) => tryRowToDraft(r, now))
+      .map((r) => tryRowToDraft(r, now, onMalformed))
       .filter((d): d is Draft => d !== null);
     return c.json({ items, cursor: encodeCursor(version) }, 200);
   });
+};

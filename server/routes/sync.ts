@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { ErrorBody, PullOut, PullQuery, REVIEWER_ROLES } from '../../lib/schema';
 import { bearerSecurity, newRouter, type RouteModule, requireRole } from '../context';
 import { pullChanges } from '../service/sync';
-import { decodeCursor, encodeCursor } from '../service/views';
+import { decodeCursor, encodeCursor, logMalformed } from '../service/views';
 
 const pull = createRoute({
   method: 'get',
@@ -18,11 +18,13 @@ const pull = createRoute({
   },
 });
 
-export const syncRoutes: RouteModule = ({ store }) =>
-  newRouter().openapi(pull, async (c) => {
+export const syncRoutes: RouteModule = ({ store, logger }) => {
+  const onMalformed = logMalformed(logger);
+  return newRouter().openapi(pull, async (c) => {
     const user = requireRole(c, REVIEWER_ROLES);
     const q = c.req.valid('query');
     const since = decodeCursor(q.since);
-    const r = await pullChanges(store.db, user, since, q.limit ?? 200);
+    const r = await pullChanges(store.db, user, since, q.limit ?? 200, onMalformed);
     return c.json({ changes: r.changes, cursor: encodeCursor(r.cursor), hasMore: r.hasMore }, 200);
   });
+};

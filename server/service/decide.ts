@@ -162,7 +162,10 @@ function decide(versions: Versions, user: AuthUser, d: Decision, row: DraftRow, 
   if (!couldSee(user, row)) return reject('this draft is not visible to you');
   if (!isOpen(row))
     return { status: 'conflict', decidedBy: row.decided_by, draftStatus: row.status, error: `already ${row.status}` };
-  const input = JSON.parse(row.input_json) as DraftIn;
+  // A stored row that no longer reads (older writer, hand edit) rejects this decision, never the batch.
+  const input = parseJson<Partial<DraftIn> | null>(row.input_json, null);
+  if (!input || typeof input.content !== 'object' || input.content === null)
+    return reject("this draft's stored data cannot be read; an admin has to repair it");
   const kind = row.kind as DraftKind;
   const approvedBy = parseJson<string[]>(row.approved_by_json, []);
   const reasons = d.reasons ?? [];
@@ -180,7 +183,7 @@ function decide(versions: Versions, user: AuthUser, d: Decision, row: DraftRow, 
   if ((d.action === 'approve' || d.action === 'edit') && approvedBy.includes(user.id))
     return reject('the second approval must come from a different person');
 
-  const original = input.content;
+  const original = input.content as Content;
   const base = { version: versions.next(), updated_at: now, prev_queue: row.queue, prev_assignee: row.assignee };
   let update: Partial<DraftRow> & typeof base;
   let final: Content | null = null;

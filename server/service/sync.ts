@@ -1,7 +1,7 @@
 import type { Change } from '../../lib/schema';
 import type { Trx } from '../store';
 import type { AuthUser } from '../tokens';
-import { couldSee, inQueueOf, openWhere, tryRowToDraft, visibleWhere } from './views';
+import { couldSee, inQueueOf, type OnMalformed, openWhere, rawDraft, tryRowToDraft, visibleWhere } from './views';
 
 export async function currentVersion(db: Trx): Promise<number> {
   const row = await db.selectFrom('counters').select('value').where('name', '=', 'version').executeTakeFirstOrThrow();
@@ -15,12 +15,15 @@ export async function currentVersion(db: Trx): Promise<number> {
  *   drafts the caller could see (now or before their last change) that are no longer in it;
  *   changes to drafts the caller never could see are skipped (the cursor still moves past them).
  * Versions commit in order (store.write), so `version > since` never skips a row.
+ * A row in the caller's queue that no longer parses is sent as an `upsert` of the raw stored object
+ * (the client skips it with a visible error) and reported to `onMalformed`; it never fails the page.
  */
 export async function pullChanges(
   db: Trx,
   user: AuthUser,
   since: number | null,
   limit: number,
+  onMalformed?: OnMalformed,
 ): Promise<{ changes: Change[]; cursor: number; hasMore: boolean }> {
   const head = await currentVersion(db);
   let q = db
@@ -37,8 +40,8 @@ export async function pullChanges(
   const changes: Change[] = [];
   const now = Date.now();
   for (const r of page) {
-    const draft = inQueueOf(user, r) ? tryRowToDraft(r, now) : null;
-    if (draft) changes.push({ op: 'upsert', version: r.version, draft });
+    if (inQueueOf(user, r))
+      changes.push({ op: 'upsert', version: r.version, draft: tryRowToDraft(r, now, onMalformed) ?? rawDraft(r, now) });
     else if (since !== null && couldSee(user, r))
       changes.push({ op: 'remove', version: r.version, id: r.id, status: r.status, decidedBy: r.decided_by });
   }

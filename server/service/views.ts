@@ -2,6 +2,7 @@ import type { ExpressionBuilder, Selectable } from 'kysely';
 import { priorityReason } from '../../lib/policy/priority';
 import { Draft, DraftIn, OPEN_STATUSES, REVIEWER_ROLES } from '../../lib/schema';
 import { ApiError } from '../errors';
+import type { Logger } from '../log';
 import type { Database } from '../store';
 import type { AuthUser } from '../tokens';
 
@@ -115,16 +116,74 @@ export function priorityItem(row: DraftRow) {
   };
 }
 
+/** Called with a stored row that no longer parses (see `tryRowToDraft`). */
+export type OnMalformed = (row: DraftRow, error: unknown) => void;
+
 /**
- * A stored row that no longer parses (written by an older or foreign writer) is left out of lists
- * rather than failing the whole response.
+ * A stored row that no longer parses (written by an older version or edited by hand) is left out of
+ * lists rather than failing the whole response; `onMalformed` hears about it (to log it).
  */
-export function tryRowToDraft(row: DraftRow, now = Date.now()): Draft | null {
+export function tryRowToDraft(row: DraftRow, now = Date.now(), onMalformed?: OnMalformed): Draft | null {
   try {
     return rowToDraft(row, now);
-  } catch {
+  } catch (e) {
+    onMalformed?.(row, e);
     return null;
   }
+}
+
+/**
+ * A stored row as it is, without the output schema: the stored input (when it is a JSON object)
+ * with the server's fields. Pull hands this to the client for a row that does not parse, so the
+ * extension shows it as "needs attention" instead of the row failing everyone's sync.
+ */
+export function rawDraft(row: DraftRow, now = Date.now()): Record<string, unknown> {
+  const input = parseJson<unknown>(row.input_json, null);
+  return {
+    ...(input && typeof input === 'object' && !Array.isArray(input) ? input : {}),
+    id: row.id,
+    route: row.route,
+    status: row.status,
+    assignee: row.assignee,
+    queue: row.queue,
+    reasons: parseJson<unknown>(row.reasons_json, []),
+    secondReview: row.second_review,
+    createdAt: row.created_at,
+    version: row.version,
+    priorityReason: priorityReason(priorityItem(row), now),
+    approvedBy: parseJson<unknown>(row.approved_by_json, []),
+    final: parseJson<unknown>(row.final_json, null),
+    decidedBy: row.decided_by,
+    decidedAt: row.decided_at,
+    escalationNote: row.escalation_note,
+  };
+}
+
+const loggedMalformed = new WeakMap<Logger, Set<string>>();
+
+/**
+ * An `OnMalformed` that logs each broken row once per logger (per draft id and version): the draft
+ * id and where it fails, never its content (zod and JSON messages can quote stored values).
+ */
+export function logMalformed(logger: Logger): OnMalformed {
+  const once = loggedMalformed.get(logger) ?? new Set<string>();
+  loggedMalformed.set(logger, once);
+  return (row, error) => {
+    const key = `${row.id}@${row.version}`;
+    if (once.has(key)) return;
+    if (once.size >= 10_000) once.clear();
+    once.add(key);
+    const issues = (error as { issues?: unknown } | null)?.issues;
+    const problem = Array.isArray(issues)
+      ? (issues as Array<{ path: PropertyKey[]; code: string }>)
+          .slice(0, 5)
+          .map((i) => `${i.path.map(String).join('.') || '(draft)'}: ${i.code}`)
+          .join('; ')
+      : error instanceof SyntaxError
+        ? 'input_json is not valid JSON'
+        : 'does not parse';
+    logger.warn('stored draft does not parse', { draftId: row.id, version: row.version, problem });
+  };
 }
 
 /** A stored draft as the API returns it, parsed with the contract's `Draft` schema. */
