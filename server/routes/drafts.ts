@@ -80,7 +80,7 @@ const listDrafts = createRoute({
   request: { query: ListQuery },
   responses: {
     200: {
-      description: 'Drafts changed since the cursor (canaries never included)',
+      description: 'Drafts changed since the cursor (canaries never included for the pipeline and admins)',
       content: {
         'application/json': { schema: z.object({ drafts: z.array(Draft), cursor: z.string(), hasMore: z.boolean() }) },
       },
@@ -109,15 +109,13 @@ export const draftRoutes: RouteModule = (deps) => {
     .openapi(getDraft, async (c) => {
       const user = requireRole(c, READERS);
       const { id } = c.req.valid('param');
-      // Canary drafts are governance's test items: never shown to the pipeline as output.
-      const row = await store.db
-        .selectFrom('drafts')
-        .selectAll()
-        .where('id', '=', id)
-        .where('canary', '=', false)
-        .executeTakeFirst();
+      const row = await store.db.selectFrom('drafts').selectAll().where('id', '=', id).executeTakeFirst();
       const privileged = user.role === 'pipeline' || user.role === 'admin';
       if (!row || (!privileged && !couldSee(user, row))) throw notFound('No such draft');
+      // Canary drafts are governance's test items: never shown to the pipeline (it would send them
+      // as output). Anyone who sees one in a queue reads it like any other draft, or a 404 would
+      // give it away.
+      if (row.canary && user.role === 'pipeline') throw notFound('No such draft');
       const decisions = await store.db
         .selectFrom('decisions')
         .selectAll()
@@ -167,7 +165,10 @@ export const draftRoutes: RouteModule = (deps) => {
         if (IsoDateTime.safeParse(q.since).success) sinceTime = new Date(q.since).toISOString();
         else sinceVersion = decodeCursor(q.since);
       }
-      let query = store.db.selectFrom('drafts').selectAll().where('canary', '=', false);
+      let query = store.db.selectFrom('drafts').selectAll();
+      // The pipeline's output path (and an admin's, who may submit and collect drafts too) never
+      // includes canaries; a reviewer's list shows the ones in their queues, like the queue does.
+      if (user.role === 'pipeline' || user.role === 'admin') query = query.where('canary', '=', false);
       if (statuses?.length) query = query.where('status', 'in', statuses);
       if (q.workflow) query = query.where('workflow', '=', q.workflow);
       if (sinceVersion !== null) query = query.where('version', '>', sinceVersion);

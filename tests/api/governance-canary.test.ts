@@ -75,6 +75,22 @@ describe.each(TEST_DBS)('canaries through the real review flow on %s', (db) => {
       expect(String(c.externalId)).toHaveLength(String(orig.externalId).length);
     }
 
+    // Reading a draft from the queue by id works the same for a canary: a 404 would give it away.
+    for (const it of items) {
+      const one = await server.api(`/v1/drafts/${it.id}`, { token: reviewer });
+      expect(one.status).toBe(200);
+      const body = (await one.json()) as Record<string, unknown>;
+      expect(Object.keys(body).sort()).toEqual([...Object.keys(it), 'decisions'].sort());
+      expect(JSON.stringify(body)).not.toMatch(/canary/i);
+    }
+    // So does the reviewer's own list of drafts.
+    const mine = await server.api(`/v1/drafts?status=pending&workflow=${WF}`, { token: reviewer });
+    expect(mine.status).toBe(200);
+    const mineIds = ((await mine.json()) as { drafts: { id: string }[] }).drafts.map((d) => d.id).sort();
+    expect(mineIds).toEqual(items.map((it) => it.id as string).sort());
+    // The pipeline cannot read a canary, even while it waits for review.
+    for (const id of canaryIds) expect((await server.api(`/v1/drafts/${id}`, { token: pipeline })).status).toBe(404);
+
     // The reviewer approves everything, canaries included (a rubber stamp).
     const now = new Date().toISOString();
     const decided = await server.api('/v1/decisions', {
@@ -98,6 +114,10 @@ describe.each(TEST_DBS)('canaries through the real review flow on %s', (db) => {
     expect(list.status).toBe(200);
     const approved = ((await list.json()) as { drafts: { id: string }[] }).drafts;
     expect(approved.map((d) => d.id).sort()).toEqual(results.map((r) => r.id).sort());
+    // Nor an admin collecting output the same way.
+    const adminList = await server.api(`/v1/drafts?status=approved&workflow=${WF}`, { token: admin });
+    const adminIds = ((await adminList.json()) as { drafts: { id: string }[] }).drafts.map((d) => d.id).sort();
+    expect(adminIds).toEqual(results.map((r) => r.id).sort());
     for (const id of canaryIds) {
       const one = await server.api(`/v1/drafts/${id}`, { token: pipeline });
       expect(one.status).toBe(404);
