@@ -361,52 +361,57 @@ export async function insertCanary(
   });
   if (!canary) return null;
   const rng = mulberry32(options.seed ^ 0x5bd1e995);
-  // Server ids are UUIDs: a fresh one is indistinguishable; anything else gets a same-shaped id.
+  // Server ids are UUIDs: a fresh one is indistinguishable. Anything else (history, imports) gets a
+  // same-shaped look-alike, which may name a draft that exists: the insert itself decides (ON
+  // CONFLICT DO NOTHING, atomic under the write lock), so a taken id is never a UNIQUE error; after a
+  // few taken look-alikes (a short id has few) the id is a fresh UUID.
   const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(source.id);
-  let id = isUuid ? randomUUID() : lookalikeId(source.id, rng);
-  // A look-alike of a short id may name a draft that exists: draw until it is free.
-  for (let i = 0; !isUuid && i < 20; i++) {
-    const taken = await trx.selectFrom('drafts').select('id').where('id', '=', id).executeTakeFirst();
-    if (!taken) break;
-    id = lookalikeId(source.id, rng);
-  }
   // The stored external id lives in its own namespace so a pipeline can never collide with it
   // (posting is idempotent on externalId); the look-alike one travels inside the draft's JSON.
   const externalKey = `canary:${randomUUID()}`;
-  await trx
-    .insertInto('drafts')
-    .values({
-      id,
-      external_id: externalKey,
-      workflow: source.workflow,
-      kind: canary.draft.kind,
-      input_json: JSON.stringify(canary.draft),
-      confidence: source.confidence,
-      route: source.route,
-      status: 'pending',
-      assignee: source.assignee,
-      queue: source.queue,
-      specialty: source.specialty,
-      reasons_json: source.reasons_json,
-      priority_rank: source.priority_rank,
-      priority_reason: source.priority_reason,
-      segment: source.segment,
-      account_tier: source.account_tier,
-      owner_id: source.owner_id,
-      deal_value: source.deal_value,
-      expires_at: source.expires_at,
-      model_version: source.model_version,
-      canary: true,
-      canary_of: source.id,
-      final_json: null,
-      decided_by: null,
-      decided_at: null,
-      escalation_note: null,
-      version: versions.next(),
-      created_at: options.now,
-      updated_at: options.now,
-    })
-    .execute();
+  const version = versions.next();
+  let id: string | null = null;
+  for (let attempt = 0; id === null; attempt++) {
+    if (attempt >= 25) throw new Error('could not find a free canary id');
+    const candidate = isUuid || attempt >= 20 ? randomUUID() : lookalikeId(source.id, rng);
+    const inserted = await trx
+      .insertInto('drafts')
+      .values({
+        id: candidate,
+        external_id: externalKey,
+        workflow: source.workflow,
+        kind: canary.draft.kind,
+        input_json: JSON.stringify(canary.draft),
+        confidence: source.confidence,
+        route: source.route,
+        status: 'pending',
+        assignee: source.assignee,
+        queue: source.queue,
+        specialty: source.specialty,
+        reasons_json: source.reasons_json,
+        priority_rank: source.priority_rank,
+        priority_reason: source.priority_reason,
+        segment: source.segment,
+        account_tier: source.account_tier,
+        owner_id: source.owner_id,
+        deal_value: source.deal_value,
+        expires_at: source.expires_at,
+        model_version: source.model_version,
+        canary: true,
+        canary_of: source.id,
+        final_json: null,
+        decided_by: null,
+        decided_at: null,
+        escalation_note: null,
+        version,
+        created_at: options.now,
+        updated_at: options.now,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (inserted) id = inserted.id;
+  }
   await appendAudit(trx, {
     actor: options.actor ?? 'governance',
     action: 'canary.created',

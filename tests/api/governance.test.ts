@@ -319,6 +319,34 @@ describe.each(TEST_DBS)('governance API on %s', (db) => {
     expect(audit).toHaveLength(2);
   });
 
+  it('plants a canary even when every look-alike of a short id is taken (never a UNIQUE error)', async () => {
+    // Ids `cq-0` … `cq-9`: a look-alike of any of them varies one digit, so all ten are taken.
+    const wf = 'canary-crowded';
+    const base = syntheticItems({ n: 10, seed: 12, workflow: wf, start: new Date().toISOString(), days: 1 });
+    base.forEach((it, i) => {
+      it.id = `cq-${i}`;
+      it.status = 'pending';
+      it.decisions = [];
+      it.outcomes = [];
+      it.settledAt = null;
+    });
+    await writeHistory(server.store, base);
+    for (let round = 0; round < 3; round++) {
+      const res = await server.api(`/v1/workflows/${wf}/canaries`, { token: admin, body: { count: 2 } });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { created: number }).created).toBe(2);
+    }
+    const rows = await server.store.db
+      .selectFrom('drafts')
+      .select(['id', 'canary_of'])
+      .where('workflow', '=', wf)
+      .where('canary', '=', true)
+      .execute();
+    expect(rows).toHaveLength(6);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(6);
+    for (const r of rows) expect(base.some((b) => b.id === r.id)).toBe(false);
+  });
+
   it('documents every governance route in the OpenAPI document', async () => {
     const doc = (await (await server.api('/openapi.json')).json()) as { paths: Record<string, unknown> };
     for (const p of [
