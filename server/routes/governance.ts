@@ -264,7 +264,11 @@ export async function evaluateWorkflow(deps: Deps, workflow: string, actor = 'go
   const adjustment = policy.autoAdjust ? autoAdjust(items, view(policy), { now: now.getTime() }) : null;
   const applied: string[] = [];
   if (back || adjustment) {
-    await deps.store.write(async (trx) => {
+    const changed = await deps.store.write(async (trx) => {
+      // Writers are serialised: if another evaluation (timer, outcomes, an admin) changed the
+      // policy since it was read, this verdict is stale; the next evaluation starts from the new one.
+      const current = await loadPolicy({ db: trx }, workflow);
+      if (current.level !== policy.level || current.autoThreshold !== policy.autoThreshold) return true;
       const next = { ...policy };
       if (back) {
         next.level = back.to;
@@ -292,7 +296,9 @@ export async function evaluateWorkflow(deps: Deps, workflow: string, actor = 'go
         });
       }
       await updatePolicy(trx, workflow, { level: next.level, autoThreshold: next.autoThreshold }, actor);
+      return false;
     });
+    if (changed) return { workflow, stepBack: null, adjustment: null, applied };
   }
   return { workflow, stepBack: back, adjustment, applied };
 }

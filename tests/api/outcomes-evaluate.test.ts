@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveDeps } from '../../server/app';
 import { jsonLogger } from '../../server/log';
+import { evaluateWorkflow } from '../../server/routes/governance';
 import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
 import { draftIn, json, postDrafts } from './fixtures';
 
@@ -100,5 +102,61 @@ describe.each(TEST_DBS)('outcomes trigger governance evaluation on %s', (db) => 
     expect(steps).toEqual([{ workflow: bad }]);
     expect(await level(good)).toBe('review_exceptions');
     expect(logs.some((l) => l.level === 'error')).toBe(false);
+  });
+});
+
+describe.each(TEST_DBS)('concurrent governance evaluations on %s', (db) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer(db);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('two evaluations of the same dip at once (timer, outcomes, an admin) step back once', async () => {
+    const admin = await server.token('admin');
+    const pipeline = await server.token('pipeline');
+    const wf = 'outcomes-race';
+    await server.api(`/v1/workflows/${wf}`, {
+      token: admin,
+      method: 'PUT',
+      body: { level: 'audit', autoThreshold: 0.8, reviewThreshold: 0.5, auditSampleRate: 0 },
+    });
+    const results = await postDrafts(
+      server,
+      pipeline,
+      Array.from({ length: 25 }, () => draftIn({ workflow: wf, confidence: 0.9 })),
+    );
+    // Recorded straight in the store, so only the two evaluations below act on them.
+    await server.store.write((trx) =>
+      trx
+        .insertInto('outcomes')
+        .values(
+          results.map((r) => ({
+            draft_id: r.id,
+            correct: false,
+            source: 'audit',
+            note: null,
+            recorded_by: 'test',
+            created_at: new Date().toISOString(),
+          })),
+        )
+        .execute(),
+    );
+    const deps = resolveDeps({ store: server.store });
+    const [a, b] = await Promise.all([evaluateWorkflow(deps, wf), evaluateWorkflow(deps, wf)]);
+    expect([...a.applied, ...b.applied]).toEqual(['level audit → review_exceptions']);
+    expect((await json<{ level: string }>(server.api(`/v1/workflows/${wf}`, { token: admin }))).level).toBe(
+      'review_exceptions',
+    );
+    const steps = await server.store.db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('workflow', '=', wf)
+      .where('action', '=', 'workflow.step_back')
+      .execute();
+    expect(steps).toHaveLength(1);
   });
 });
