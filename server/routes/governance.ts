@@ -410,6 +410,7 @@ export async function insertCanary(
         decided_at: null,
         escalation_note: null,
         version,
+        created_version: version,
         created_at: options.now,
         updated_at: options.now,
       })
@@ -916,6 +917,7 @@ export async function writeHistory(
             };
         const content = input.content as Content;
         const last = it.decisions[it.decisions.length - 1];
+        const version = versions.next();
         await trx
           .insertInto('drafts')
           .values({
@@ -944,7 +946,8 @@ export async function writeHistory(
             model_version: it.modelVersion,
             canary: it.canary,
             canary_of: null,
-            version: versions.next(),
+            version,
+            created_version: version,
             created_at: it.createdAt,
             updated_at: it.settledAt ?? it.createdAt,
           })

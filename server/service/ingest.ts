@@ -38,9 +38,9 @@ function resultFromRow(row: {
 }
 
 /**
- * Confidences of the latest drafts of every segment of `workflow` that the batch mentions, newest
- * first. One statement: a UNION ALL of per-segment `ORDER BY version DESC LIMIT n` subqueries, so
- * each reads only n index entries (a window function would read whole segments).
+ * Confidences of the latest created drafts of every segment of `workflow` that the batch mentions,
+ * newest first. One statement: a UNION ALL of per-segment `ORDER BY created_version DESC LIMIT n`
+ * subqueries, so each reads only n index entries (a window function would read whole segments).
  */
 async function loadHistories(trx: Trx, workflow: string, drafts: DraftIn[], into: Map<string, number[]>) {
   const segments = [...new Set(drafts.filter((d) => d.workflow === workflow && d.segment).map((d) => d.segment!))];
@@ -50,21 +50,21 @@ async function loadHistories(trx: Trx, workflow: string, drafts: DraftIn[], into
       .selectFrom(
         trx
           .selectFrom('drafts')
-          .select(['segment', 'confidence', 'version'])
+          .select(['segment', 'confidence', 'created_version'])
           .where('workflow', '=', workflow)
           .where('segment', '=', segment)
           .where('canary', '=', false)
-          .orderBy('version', 'desc')
+          .orderBy('created_version', 'desc')
           .limit(REPEATED_FAILURES.window)
           .as(`h${i}`),
       )
-      .select(['segment', 'confidence', 'version']);
+      .select(['segment', 'confidence', 'created_version']);
   for (let i = 0; i < segments.length; i += 50) {
     const chunk = segments.slice(i, i + 50);
     let q = one(chunk[0]!, 0);
     for (let j = 1; j < chunk.length; j++) q = q.unionAll(one(chunk[j]!, j));
     const rows = await q.execute();
-    rows.sort((x, y) => y.version - x.version);
+    rows.sort((x, y) => y.created_version - x.created_version);
     for (const r of rows) into.get(`${workflow}\u0000${r.segment}`)?.push(r.confidence);
   }
 }
@@ -135,6 +135,7 @@ export async function ingestDrafts(
       const routed: RoutingResult = routeDraft(d, policy, { segmentHistory: history, random });
       history?.unshift(d.confidence);
       const id = randomUUID();
+      const version = versions.next();
       const auto = routed.status === 'auto_approved';
       inserts.push({
         id,
@@ -168,7 +169,8 @@ export async function ingestDrafts(
         canary: false,
         canary_of: null,
         queue_history_json: JSON.stringify([[routed.queue, routed.assignee]]),
-        version: versions.next(),
+        version,
+        created_version: version,
         created_at: now,
         updated_at: now,
       });

@@ -208,6 +208,27 @@ export const MIGRATIONS: Migration[] = [
       }
     },
   },
+  {
+    version: 6,
+    name: 'segment history by creation',
+    // Routing's "last 5 drafts of the segment" are the latest created, in the order they were
+    // stored: the version a draft was created with, which never changes. The index by current
+    // version moved on every decision (half of the pages a batch of decisions wrote).
+    async up(db) {
+      await db.schema
+        .alterTable('drafts')
+        .addColumn('created_version', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.updateTable('drafts').set({ created_version: sql`version` }).execute();
+      await db.schema.dropIndex('drafts_segment_version').ifExists().execute();
+      await db.schema
+        .createIndex('drafts_segment_created')
+        .ifNotExists()
+        .on('drafts')
+        .columns(['workflow', 'segment', 'created_version'])
+        .execute();
+    },
+  },
 ];
 
 /** Arbitrary constant key for pg_advisory_xact_lock: serialises migrations across server instances. */

@@ -79,6 +79,8 @@ export interface DraftsTable {
   queue_history_json: Defaulted<string>;
   /** Server version (see store.write): bumped in the same transaction as every change. */
   version: number;
+  /** The version the draft was created with; never changes (segment history is in this order). */
+  created_version: Defaulted<number>;
   created_at: string;
   updated_at: string;
 }

@@ -105,6 +105,22 @@ describe.each(TEST_DBS)('review flow on %s', (db) => {
     expect(annQ.items.map((d) => d.id)).not.toContain(c!.id);
   });
 
+  it("a segment's last drafts are the latest submitted: deciding older drafts does not make them recent", async () => {
+    const d = (confidence: number) => draftIn({ confidence, segment: 'seg-order' });
+    const lows = await postDrafts(s, pipe, [d(0.3), d(0.3)]);
+    await postDrafts(s, pipe, [d(0.9), d(0.9), d(0.9), d(0.9), d(0.9)]);
+    // Deciding the two old low drafts changes them (new versions), not when they were submitted.
+    const results = await postDecisions(
+      s,
+      admin,
+      lows.map((l) => decision(l!.id, { action: 'reject', reasons: ['wrong_facts'] })),
+    );
+    expect(results.map((r) => r.status)).toEqual(['applied', 'applied']);
+    const [next] = await postDrafts(s, pipe, [d(0.3)]);
+    expect(next!.queue).toBe('manual');
+    expect(next!.reasons.some((r) => r.startsWith('repeated failures'))).toBe(false);
+  });
+
   it('a policy change is applied to new drafts and audited; auto-approved drafts may be sampled for audit', async () => {
     const wf = 'policy-wf';
     const put = await s.api(`/v1/workflows/${wf}`, {
