@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { batchMembers, buildRows, type Row } from '../../lib/panel/batch';
+import { batchMembers, buildRows, groupHeaders, type Row } from '../../lib/panel/batch';
 import { copyText, type DecisionInput, makeDecision } from '../../lib/panel/decision';
 import { DwellTracker } from '../../lib/panel/dwell';
 import { describeTarget, KIND_LABEL } from '../../lib/panel/format';
@@ -107,6 +107,7 @@ export function Panel(props: PanelProps) {
     );
   }, [items, hidden, context]);
   const rows = useMemo(() => buildRows(ranked), [ranked]);
+  const headers = useMemo(() => groupHeaders(rows), [rows]);
   const draftRows = useMemo(() => {
     const idx: number[] = [];
     rows.forEach((r, i) => {
@@ -459,6 +460,7 @@ export function Panel(props: PanelProps) {
               fallbackHeight={props.fallbackHeight}
               handle={list}
               scrollRef={setScrollEl}
+              headerOf={(i) => headers[i] ?? null}
             />
           )}
           <UndoBar

@@ -1,6 +1,7 @@
 import {
   measureElement as defaultMeasure,
   observeElementRect as defaultObserveRect,
+  defaultRangeExtractor,
   useVirtualizer,
   type Virtualizer,
 } from '@tanstack/react-virtual';
@@ -25,6 +26,7 @@ export function QueueList({
   fallbackHeight = 600,
   handle,
   scrollRef,
+  headerOf,
 }: {
   count: number;
   getKey: (index: number) => string;
@@ -34,8 +36,15 @@ export function QueueList({
   fallbackHeight?: number;
   handle?: Ref<QueueListHandle>;
   scrollRef?: (el: HTMLElement | null) => void;
+  /**
+   * For a row inside a group, the index of the group's header row (else null). While the top of the
+   * view is inside a group, its header stays rendered and sticks to the top, so the group's
+   * approve-all stays at hand while the person goes through (and excludes) its members.
+   */
+  headerOf?: (index: number) => number | null;
 }) {
   const parent = useRef<HTMLElement | null>(null);
+  const activeHeader = useRef<number | null>(null);
   const virtualizer: Virtualizer<HTMLElement, Element> = useVirtualizer({
     count,
     getScrollElement: () => parent.current,
@@ -43,6 +52,12 @@ export function QueueList({
     getItemKey: getKey,
     // Few extra cards: each is a full card, and the first paint is what a person waits for.
     overscan: 2,
+    rangeExtractor: (range) => {
+      const rows = defaultRangeExtractor(range);
+      const header = headerOf?.(range.startIndex) ?? null;
+      activeHeader.current = header;
+      return header === null || rows.includes(header) ? rows : [header, ...rows];
+    },
     initialRect: { width: 380, height: fallbackHeight },
     observeElementRect: (instance, cb) =>
       defaultObserveRect(instance, (rect) =>
@@ -64,9 +79,13 @@ export function QueueList({
   );
 
   const items = virtualizer.getVirtualItems();
+  const total = virtualizer.getTotalSize();
   return (
     <section
       className="cs-list"
+      // Size containment (contain: strict) ignores the content, so the list is given the height of its
+      // rows here; max-height in the stylesheet caps it at what the viewport leaves.
+      style={{ height: `${Math.max(120, total)}px` }}
       ref={(el) => {
         parent.current = el;
         scrollRef?.(el);
@@ -75,14 +94,14 @@ export function QueueList({
       // the cards inside are, so the list itself is not a tab stop.
       aria-label={label}
     >
-      <div style={{ height: `${virtualizer.getTotalSize()}px`, position: 'relative', width: '100%' }}>
+      <div style={{ height: `${total}px`, position: 'relative', width: '100%' }}>
         {items.map((item) => (
           <div
             key={item.key as string}
             data-index={item.index}
             ref={virtualizer.measureElement}
-            className="cs-row"
-            style={{ transform: `translateY(${item.start}px)` }}
+            className={item.index === activeHeader.current ? 'cs-row cs-sticky' : 'cs-row'}
+            style={item.index === activeHeader.current ? undefined : { transform: `translateY(${item.start}px)` }}
           >
             {renderRow(item.index)}
           </div>

@@ -41,9 +41,10 @@ export const PANEL_CSS = `
 .cs-tab { border-radius: 18px !important; padding: 6px 14px !important; font-weight: 600; }
 .cs-status { padding: 6px 10px; font-size: 12px; color: #59636e; border-bottom: 1px solid #eaeef2; }
 .cs-status.cs-problem { color: #a40e26; background: #fff5f5; }
-.cs-list { overflow-y: auto; flex: 1; min-height: 120px; max-height: calc(100vh - 200px); contain: strict; height: 600px; }
+.cs-list { overflow-y: auto; flex: 0 1 auto; min-height: 120px; max-height: calc(100vh - 200px); contain: strict; }
 .cs-empty { padding: 24px 12px; color: #59636e; text-align: center; }
 .cs-row { position: absolute; top: 0; left: 0; width: 100%; padding: 6px 8px; }
+.cs-row.cs-sticky { position: sticky; z-index: 1; background: #ffffff; box-shadow: 0 1px 0 #eaeef2; }
 .cs-card {
   border: 1px solid #d0d7de; border-radius: 8px; padding: 10px; background: #ffffff;
   display: flex; flex-direction: column; gap: 6px; overflow-wrap: anywhere; white-space: normal;

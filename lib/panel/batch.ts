@@ -44,3 +44,13 @@ export function buildRows(ranked: readonly RankedDraft[], minGroup = 2): Row[] {
 export function batchMembers(ids: readonly string[], excluded: ReadonlySet<string>): string[] {
   return ids.filter((id) => !excluded.has(id));
 }
+
+/** For each row, the index of the batch header it sits under (null outside a batch). */
+export function groupHeaders(rows: readonly Row[]): (number | null)[] {
+  let header: number | null = null;
+  return rows.map((row, i) => {
+    if (row.type === 'group') header = i;
+    else if (header === null || row.segment !== (rows[header] as { segment: string }).segment) header = null;
+    return header;
+  });
+}

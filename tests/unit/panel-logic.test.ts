@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchMembers, buildRows } from '../../lib/panel/batch';
+import { batchMembers, buildRows, groupHeaders } from '../../lib/panel/batch';
 import { makeDecision, missingReason } from '../../lib/panel/decision';
 import { diffWords } from '../../lib/panel/diff';
 import { DwellTracker } from '../../lib/panel/dwell';
@@ -173,6 +173,8 @@ describe('batches', () => {
     ]);
     const g = rows[1]!;
     expect(g.type === 'group' && batchMembers(g.ids, new Set([a.id]))).toEqual([c.id]);
+    // The header a row sits under (it stays pinned while the person works through its members).
+    expect(groupHeaders(rows)).toEqual([null, 1, 1, 1, null, null]);
   });
 });
 
