@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely';
+import { CompiledQuery, type Insertable } from 'kysely';
 import { diffContent } from '../../lib/policy/diff';
 import {
   type Content,
@@ -43,13 +43,15 @@ export async function applyDecisions(store: Store, user: AuthUser, decisions: De
         prior.set(r.id, r);
     const drafts = new Map<string, DraftRow>();
     const draftIds = [...new Set(decisions.map((d) => d.draftId))];
-    for (let i = 0; i < draftIds.length; i += 500)
-      for (const r of await trx
-        .selectFrom('drafts')
-        .selectAll()
-        .where('id', 'in', draftIds.slice(i, i + 500))
-        .execute())
-        drafts.set(r.id, r);
+    for (let i = 0; i < draftIds.length; i += 500) {
+      const chunk = draftIds.slice(i, i + 500);
+      // SQLite writes back only the changing columns (see writeDraftRows): read only what deciding needs.
+      const rows =
+        store.dialect === 'sqlite'
+          ? ((await trx.selectFrom('drafts').select(DECIDE_COLUMNS).where('id', 'in', chunk).execute()) as DraftRow[])
+          : await trx.selectFrom('drafts').selectAll().where('id', 'in', chunk).execute();
+      for (const r of rows) drafts.set(r.id, r);
+    }
 
     const pending: Pending = { decisions: [], audits: [], outcomes: [], changed: new Map() };
     const out: DecisionResult[] = [];
@@ -99,7 +101,7 @@ export async function applyDecisions(store: Store, user: AuthUser, decisions: De
         ...(r.status === 'conflict' ? { decidedBy: r.decidedBy ?? null, draftStatus: r.draftStatus } : {}),
       });
     }
-    await writeDraftRows(trx, [...pending.changed.values()]);
+    await writeDraftRows(trx, store.dialect, [...pending.changed.values()]);
     for (let i = 0; i < pending.decisions.length; i += 100)
       await trx
         .insertInto('decisions')
@@ -119,8 +121,14 @@ interface Pending {
   outcomes: Insertable<Database['outcomes']>[];
 }
 
-/** Columns a decision may change; written back in one multi-row upsert per batch. */
-const CHANGING = [
+/** What `decide` reads of a draft on SQLite: what it looks at, and every column it may change (checked below). */
+const DECIDE_COLUMNS = [
+  'id',
+  'workflow',
+  'kind',
+  'input_json',
+  'second_review',
+  'owner_id',
   'status',
   'queue',
   'assignee',
@@ -139,10 +147,43 @@ const CHANGING = [
   'updated_at',
 ] as const;
 
-// One statement for the whole batch instead of one UPDATE per decision (a round trip each on
-// PostgreSQL). Every row exists (read at the start of this transaction, which holds the write lock),
-// so the insert part never inserts; ON CONFLICT … DO UPDATE is the portable multi-row update.
-async function writeDraftRows(trx: Trx, rows: DraftRow[]): Promise<void> {
+/** Columns a decision may change; written back at the end of the batch (all read, see DECIDE_COLUMNS). */
+const CHANGING = [
+  'status',
+  'queue',
+  'assignee',
+  'specialty',
+  'reasons_json',
+  'audit_pending',
+  'approved_by_json',
+  'final_json',
+  'decided_by',
+  'decided_at',
+  'escalation_note',
+  'prev_queue',
+  'prev_assignee',
+  'queue_history_json',
+  'version',
+  'updated_at',
+] as const satisfies readonly (typeof DECIDE_COLUMNS)[number][];
+
+// PostgreSQL: one statement for the whole batch instead of one UPDATE per decision (a round trip
+// each). Every row exists (read at the start of this transaction, which holds the write lock), so
+// the insert part never inserts; ON CONFLICT … DO UPDATE is the portable multi-row update.
+// SQLite: no round trips, so one prepared UPDATE per row of only the changing columns is cheaper
+// than an upsert that binds and checks every column (input_json included) of every row.
+async function writeDraftRows(trx: Trx, dialect: Store['dialect'], rows: DraftRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  if (dialect === 'sqlite') {
+    // Compiled once per batch; the store caches the prepared statement by its SQL text.
+    const { sql } = trx
+      .updateTable('drafts')
+      .set(Object.fromEntries(CHANGING.map((c) => [c, null])))
+      .where('id', '=', '')
+      .compile();
+    for (const row of rows) await trx.executeQuery(CompiledQuery.raw(sql, [...CHANGING.map((c) => row[c]), row.id]));
+    return;
+  }
   for (let i = 0; i < rows.length; i += 100) {
     await trx
       .insertInto('drafts')
@@ -205,7 +246,7 @@ function decide(versions: Versions, user: AuthUser, d: Decision, row: DraftRow, 
     });
   } else if (d.action === 'approve' || d.action === 'edit') {
     final = content ?? parseJson<Content | null>(row.final_json, null) ?? original;
-    diff = diffContent(original, final);
+    diff = final === original ? null : diffContent(original, final);
     const needSecond = row.second_review && approvedBy.length === 0;
     update = {
       ...base,
