@@ -7,8 +7,15 @@ export function contentLines(content: Content): string[] {
   return content.text.split(/\r?\n/);
 }
 
-// Longest common subsequence table; inputs are bounded by the schema limits (≤ 20k chars).
-function lcsOps(a: string[], b: string[]): Array<[' ' | '-' | '+', string]> {
+export type DiffOp = [' ' | '-' | '+', string];
+
+/**
+ * Longest-common-subsequence diff of two token lists: kept (' '), removed ('-'), added ('+').
+ * Inputs are bounded by the schema limits (≤ 20k chars); above `maxCells` table cells the changed
+ * middle is reported as all removed, all added. Shared by the server's stored diff and the panel's
+ * live edit view.
+ */
+export function lcsOps(a: readonly string[], b: readonly string[], maxCells = 4_000_000): DiffOp[] {
   // Trim the common prefix and suffix first: edits are usually small.
   let start = 0;
   while (start < a.length && start < b.length && a[start] === b[start]) start++;
@@ -20,8 +27,8 @@ function lcsOps(a: string[], b: string[]): Array<[' ' | '-' | '+', string]> {
   }
   const ma = a.slice(start, endA);
   const mb = b.slice(start, endB);
-  const ops: Array<[' ' | '-' | '+', string]> = a.slice(0, start).map((l) => [' ', l] as [' ', string]);
-  if (ma.length * mb.length > 4_000_000) {
+  const ops: DiffOp[] = a.slice(0, start).map((l) => [' ', l] as [' ', string]);
+  if (ma.length * mb.length > maxCells) {
     // Too large for a table: fall back to "all removed, all added".
     for (const l of ma) ops.push(['-', l]);
     for (const l of mb) ops.push(['+', l]);
