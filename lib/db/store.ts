@@ -1,6 +1,7 @@
 import Dexie from 'dexie';
 import { z } from 'zod';
 import type { AttentionItem, LocalDecision, QueueItem } from '../messaging';
+import { compareQueueItems, type PriorityItem, priorityReason, TIME_SENSITIVE_MS } from '../policy/priority';
 import { type Decision, type DecisionResult, Draft, DraftStatus, OPEN_STATUSES, type PullOut, Target } from '../schema';
 import { deleteMeta, getMeta, setMeta } from './meta';
 import { type CountersignDb, DraftRow, OutboxRow, ProblemRow } from './schema';
@@ -239,7 +240,14 @@ export const DraftHead = z.object({
   status: DraftStatus,
   createdAt: z.string(),
   target: Target,
-  account: z.object({ name: z.string(), domain: z.string().optional() }),
+  account: z.object({
+    name: z.string(),
+    domain: z.string().optional(),
+    tier: z.string().optional(),
+    dealValue: z.number().optional(),
+  }),
+  confidence: z.number(),
+  trigger: z.object({ expiresAt: z.string().optional() }).optional(),
 });
 export type DraftHead = z.infer<typeof DraftHead>;
 
@@ -247,16 +255,36 @@ export interface QueueHead {
   draft: DraftHead;
   local: LocalDecision | null;
   version: number;
+  /** What queue ordering looks at (the same fields the server's GET /v1/queue orders by). */
+  priority: PriorityItem;
   /** The stored draft, parsed in full by `fullItem` when it is shown. */
   raw: unknown;
+}
+
+/** The server's `priorityItem` (server/service/views.ts), read from a pulled draft. */
+function priorityOf(d: DraftHead): PriorityItem {
+  return {
+    id: d.id,
+    confidence: d.confidence,
+    dealValue: d.account.dealValue ?? null,
+    expiresAt: d.trigger?.expiresAt ?? null,
+    named: d.account.tier === 'named',
+    createdAt: d.createdAt,
+  };
 }
 
 // Every panel refresh reads the queue (each tab refetches on every `changed` event). Keep it per
 // database until Dexie reports a committed write to drafts or outbox (its storagemutated event
 // covers this context and the others).
+/** Heads in queue order; the order holds for `now` in [from, until) (see `orderValidity`). */
+interface SortedQueue {
+  list: QueueHead[];
+  from: number;
+  until: number;
+}
 const queueCache = new Map<
   string,
-  { generation: number; heads: QueueHead[] | null; pending: Promise<QueueHead[]> | null }
+  { generation: number; sorted: SortedQueue | null; pending: Promise<SortedQueue> | null }
 >();
 let watchingMutations = false;
 function cacheEntry(dbName: string) {
@@ -268,7 +296,7 @@ function cacheEntry(dbName: string) {
         const entry = m ? queueCache.get(m[1]!) : undefined;
         if (entry) {
           entry.generation += 1;
-          entry.heads = null;
+          entry.sorted = null;
           entry.pending = null;
         }
       }
@@ -276,7 +304,7 @@ function cacheEntry(dbName: string) {
   }
   let entry = queueCache.get(dbName);
   if (!entry) {
-    entry = { generation: 0, heads: null, pending: null };
+    entry = { generation: 0, sorted: null, pending: null };
     queueCache.set(dbName, entry);
   }
   return entry;
@@ -300,32 +328,68 @@ async function readQueue(db: CountersignDb): Promise<QueueHead[]> {
         draft: head.data,
         local: local ? localDecisionOf(local) : null,
         version: row.version,
+        priority: priorityOf(head.data),
         raw: row.draft,
       });
     }
-    // The pull feed carries no priority rank: oldest first keeps the queue stable between syncs.
-    out.sort((a, b) => a.draft.createdAt.localeCompare(b.draft.createdAt) || a.draft.id.localeCompare(b.draft.id));
     return out;
   });
 }
 
 /**
- * The snapshot's drafts (light: see `DraftHead`) with what this browser knows of my decision on
- * each, oldest first. Shared between callers until the next write: do not mutate. Concurrent
- * callers (every open tab refetches when the worker wakes) share one read.
+ * `compareQueueItems` depends on `now` only through which triggers fall inside the 48 h
+ * time-sensitive window (it compares absolute expiry times), so an order sorted at `now` stays
+ * exact until the next `expiresAt - TIME_SENSITIVE_MS` boundary: re-sorting 5,000 drafts on every
+ * panel refresh is not needed.
  */
-export async function listQueueHeads(db: CountersignDb): Promise<QueueHead[]> {
+function orderValidity(heads: QueueHead[], now: number): { from: number; until: number } {
+  let from = Number.NEGATIVE_INFINITY;
+  let until = Number.POSITIVE_INFINITY;
+  for (const { priority } of heads) {
+    if (!priority.expiresAt) continue;
+    const boundary = Date.parse(priority.expiresAt) - TIME_SENSITIVE_MS;
+    if (!Number.isFinite(boundary)) continue;
+    if (boundary <= now) from = Math.max(from, boundary);
+    else until = Math.min(until, boundary);
+  }
+  return { from, until };
+}
+
+function sortHeads(heads: QueueHead[], now: number): SortedQueue {
+  return {
+    list: [...heads].sort((a, b) => compareQueueItems(a.priority, b.priority, now)),
+    ...orderValidity(heads, now),
+  };
+}
+
+/**
+ * The snapshot's drafts (light: see `DraftHead`) with what this browser knows of my decision on
+ * each, highest priority first by the server's own comparator (`compareQueueItems`, the order of
+ * GET /v1/queue; the pull feed carries no rank). Shared between callers until the next write or the
+ * next time-sensitivity boundary: do not mutate. Concurrent callers (every open tab refetches when
+ * the worker wakes) share one read.
+ */
+export async function listQueueHeads(db: CountersignDb, now = Date.now()): Promise<QueueHead[]> {
   const entry = cacheEntry(db.name);
-  if (entry.heads) return entry.heads;
+  let sorted = entry.sorted ?? (await readSorted(db, entry, now));
+  if (now < sorted.from || now >= sorted.until) {
+    const resorted = sortHeads(sorted.list, now);
+    if (entry.sorted === sorted) entry.sorted = resorted;
+    sorted = resorted;
+  }
+  return sorted.list;
+}
+
+async function readSorted(db: CountersignDb, entry: ReturnType<typeof cacheEntry>, now: number): Promise<SortedQueue> {
   if (entry.pending) return entry.pending;
   const generation = entry.generation;
-  const pending = readQueue(db);
+  const pending = readQueue(db).then((heads) => sortHeads(heads, now));
   entry.pending = pending;
   try {
-    const heads = await pending;
+    const sorted = await pending;
     // A write committed while we read: the result may already be stale, so do not keep it.
-    if (entry.generation === generation) entry.heads = heads;
-    return heads;
+    if (entry.generation === generation) entry.sorted = sorted;
+    return sorted;
   } finally {
     if (entry.pending === pending) entry.pending = null;
   }
@@ -335,20 +399,27 @@ export async function listQueueHeads(db: CountersignDb): Promise<QueueHead[]> {
 // confused between two servers that use the same draft id.
 const fullCache = new WeakMap<object, Draft>();
 
-/** The full, parsed draft of a head; `null` if the stored row is unreadable. */
-export function fullItem(head: QueueHead): QueueItem | null {
+/**
+ * The full, parsed draft of a head; `null` if the stored row is unreadable. A draft without the
+ * server's `priorityReason` gets one from the same function the server uses, at `now`.
+ */
+export function fullItem(head: QueueHead, now = Date.now()): QueueItem | null {
   const raw = head.raw;
-  const cached = typeof raw === 'object' && raw !== null ? fullCache.get(raw) : undefined;
-  if (cached) return { draft: cached, local: head.local };
-  const parsed = Draft.safeParse(raw);
-  if (!parsed.success) return null;
-  if (typeof raw === 'object' && raw !== null) fullCache.set(raw, parsed.data);
-  return { draft: parsed.data, local: head.local };
+  let draft = typeof raw === 'object' && raw !== null ? fullCache.get(raw) : undefined;
+  if (!draft) {
+    const parsed = Draft.safeParse(raw);
+    if (!parsed.success) return null;
+    draft = parsed.data;
+    if (typeof raw === 'object' && raw !== null) fullCache.set(raw, draft);
+  }
+  // A copy: the cached draft is shared, and the reason's wording ("expires in 3 h") depends on now.
+  if (!draft.priorityReason) draft = { ...draft, priorityReason: priorityReason(head.priority, now) };
+  return { draft, local: head.local };
 }
 
-/** Every draft of the snapshot, parsed in full (oldest first). */
-export async function listQueue(db: CountersignDb): Promise<QueueItem[]> {
-  return (await listQueueHeads(db)).map(fullItem).filter((i): i is QueueItem => i !== null);
+/** Every draft of the snapshot, parsed in full (highest priority first, see `listQueueHeads`). */
+export async function listQueue(db: CountersignDb, now = Date.now()): Promise<QueueItem[]> {
+  return (await listQueueHeads(db, now)).map((h) => fullItem(h, now)).filter((i): i is QueueItem => i !== null);
 }
 
 /** The "needs attention" list: conflicts, rejected decisions, malformed drafts skipped. */

@@ -37,10 +37,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
   return {
     async getDrafts({ context }) {
-      const heads = await deps.withDb((db) => listQueueHeads(db));
+      const now = Date.now();
+      // Highest priority first (the server's comparator): `others` in queue order, `matching` ties too.
+      const heads = await deps.withDb((db) => listQueueHeads(db, now));
       const view = splitForContext(heads, context, OTHERS_LIMIT, MATCHING_LIMIT);
       // Only what is returned is parsed in full.
-      const full = (xs: QueueHead[]) => xs.map(fullItem).filter((i): i is QueueItem => i !== null);
+      const full = (xs: QueueHead[]) => xs.map((h) => fullItem(h, now)).filter((i): i is QueueItem => i !== null);
       return {
         matching: full(view.matching),
         matchingTotal: view.matchingTotal,

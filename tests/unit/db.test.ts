@@ -16,6 +16,7 @@ import {
   useAccount,
 } from '../../lib/db';
 import { makeDecision, makeDraft } from '../../lib/db/testing';
+import { priorityReason, sortQueue } from '../../lib/policy/priority';
 
 const ACCOUNT = 'http://srv|ana';
 let db: CountersignDb;
@@ -198,6 +199,56 @@ describe('queue cache', () => {
     });
     const [next] = await listQueueHeads(db);
     expect(fullItem(next!)?.draft.rationale).toBe('v2');
+  });
+});
+
+describe('queue order (the server comparator of GET /v1/queue)', () => {
+  const NOW = Date.parse('2026-11-21T13:00:00.000Z');
+  const at = (ms: number) => new Date(NOW + ms).toISOString();
+  const trigger = (expiresAt: string) => ({ kind: 'job_change', occurredAt: at(-3_600_000), expiresAt });
+  // Created oldest first in letter order: the old local order (oldest first) would be a, b, c, d, e.
+  const drafts = [
+    makeDraft('a', { createdAt: at(-5_000) }),
+    makeDraft('b', { createdAt: at(-4_000), account: { name: 'Acme', dealValue: 250_000 } }),
+    makeDraft('c', { createdAt: at(-3_000), trigger: trigger(at(3 * 3_600_000)) }),
+    makeDraft('d', { createdAt: at(-2_000), account: { name: 'Acme', tier: 'named' } }),
+    makeDraft('e', { createdAt: at(-1_000), confidence: 0.5 }),
+  ];
+
+  it('lists heads highest priority first: time-sensitive, deal value, named, lower confidence, older', async () => {
+    await applyPull(db, { changes: upserts(...drafts), cursor: 'c1', hasMore: false });
+    const heads = await listQueueHeads(db, NOW);
+    expect(heads.map((h) => h.draft.id)).toEqual(['c', 'b', 'd', 'e', 'a']);
+    // Exactly the order the server's own function gives the same items.
+    expect(heads.map((h) => h.draft.id)).toEqual(
+      sortQueue(
+        heads.map((h) => h.priority),
+        NOW,
+      ).map((p) => p.id),
+    );
+    expect((await listQueue(db, NOW)).map((i) => i.draft.id)).toEqual(['c', 'b', 'd', 'e', 'a']);
+  });
+
+  it('re-sorts without a write once a trigger enters the 48 h time-sensitive window', async () => {
+    const soon = makeDraft('soon', { trigger: trigger(at(50 * 3_600_000)) });
+    const big = makeDraft('big', { account: { name: 'Acme', dealValue: 1_000_000 } });
+    await applyPull(db, { changes: upserts(soon, big), cursor: 'c1', hasMore: false });
+    const first = await listQueueHeads(db, NOW);
+    expect(first.map((h) => h.draft.id)).toEqual(['big', 'soon']);
+    expect(await listQueueHeads(db, NOW + 3_600_000)).toBe(first);
+    const later = await listQueueHeads(db, NOW + 3 * 3_600_000);
+    expect(later.map((h) => h.draft.id)).toEqual(['soon', 'big']);
+  });
+
+  it("keeps the server's priorityReason, computes it with the same function when missing", async () => {
+    const fromServer = makeDraft('s', { priorityReason: 'deal value 9 · confidence 0.82' });
+    await applyPull(db, { changes: upserts(fromServer, drafts[2]), cursor: 'c1', hasMore: false });
+    const items = await listQueue(db, NOW);
+    const byId = new Map(items.map((i) => [i.draft.id, i.draft]));
+    expect(byId.get('s')?.priorityReason).toBe('deal value 9 · confidence 0.82');
+    expect(byId.get('c')?.priorityReason).toBe('expires in 3 h · confidence 0.82');
+    const head = (await listQueueHeads(db, NOW)).find((h) => h.draft.id === 'c');
+    expect(byId.get('c')?.priorityReason).toBe(priorityReason(head!.priority, NOW));
   });
 });
 

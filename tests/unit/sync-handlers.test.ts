@@ -109,6 +109,56 @@ describe('worker handlers', () => {
     expect(view.status).toBe(status);
   });
 
+  it('getDrafts lists the rest of the queue, and ties among page drafts, highest priority first', async () => {
+    const hour = 3_600_000;
+    const expiresAt = new Date(Date.now() + 3 * hour).toISOString();
+    const other = { target: { email: 'x@else.test' }, account: { name: 'Else' } };
+    await applyPull(db, {
+      changes: [
+        // Oldest first by creation: o1, o2, o3; by priority: o3 (expires soon), o2 (deal value), o1.
+        { op: 'upsert', version: 3, draft: makeDraft('o1', { ...other, createdAt: '2026-01-01T00:00:00.000Z' }) },
+        {
+          op: 'upsert',
+          version: 4,
+          draft: makeDraft('o2', {
+            ...other,
+            account: { name: 'Big', dealValue: 500_000 },
+            createdAt: '2026-01-02T00:00:00.000Z',
+          }),
+        },
+        {
+          op: 'upsert',
+          version: 5,
+          draft: makeDraft('o3', {
+            ...other,
+            trigger: { kind: 'funding', occurredAt: '2026-01-01T00:00:00.000Z', expiresAt },
+            createdAt: '2026-01-03T00:00:00.000Z',
+          }),
+        },
+        // Same match score as d1 (same addressee), but a named account: first among the page drafts.
+        {
+          op: 'upsert',
+          version: 6,
+          draft: makeDraft('m2', {
+            target: { email: 'ana@acme.test' },
+            account: { name: 'Acme', domain: 'acme.test', tier: 'named' },
+            createdAt: '2026-12-01T00:00:00.000Z',
+          }),
+        },
+      ],
+      cursor: 'c2',
+      hasMore: false,
+    });
+    const view = await handlers().getDrafts(
+      { context: { site: 'gmail', emails: ['ana@acme.test'], names: [], editable: true } },
+      sender,
+    );
+    expect(view.matching.map((i) => i.draft.id)).toEqual(['m2', 'd1']);
+    expect(view.others.map((i) => i.draft.id)).toEqual(['o3', 'o2', 'o1', 'd2']);
+    expect(view.others[0]?.draft.priorityReason).toBe('expires in 3 h · confidence 0.82');
+    expect(view.others[1]?.draft.priorityReason).toBe('deal value 500,000 · confidence 0.82');
+  });
+
   it('syncNow runs a sync and returns the status after it', async () => {
     expect(await handlers().syncNow({}, sender)).toBe(status);
     expect(engine.sync).toHaveBeenCalledWith('manual');
