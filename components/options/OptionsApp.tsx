@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useId, useState } from 'react';
 import { getSettings, onSettingsChanged, type Settings } from '../../lib/settings';
 import { connect, disconnect } from '../../lib/sync/connect';
 import { formatWhen, useSyncStatus } from '../../lib/sync/use-status';
+import { OpenDashboardButton } from '../common/OpenDashboardButton';
 
 /** Options page (issue 3 §2): Server URL + Access token → Connect → "Connected as <name>". */
 export function OptionsApp() {
@@ -74,9 +75,12 @@ export function OptionsApp() {
               {status?.problem?.message ?? 'Sync is paused: connect again.'}
             </p>
           )}
-          <button type="button" onClick={onDisconnect}>
-            Disconnect
-          </button>
+          <div className="actions">
+            <OpenDashboardButton role={settings.user.role} />
+            <button type="button" onClick={onDisconnect}>
+              Disconnect
+            </button>
+          </div>
         </section>
       )}
       {loaded && (

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { browser } from 'wxt/browser';
 import { sendRequest } from '../../lib/messaging';
 import { formatWhen, useSyncStatus } from '../../lib/sync/use-status';
+import { OpenDashboardButton } from '../common/OpenDashboardButton';
 
 /** Toolbar popup (issue 3 §7): what waits, what is unsynced, last sync, the current problem, Sync now. */
 export function PopupApp() {
@@ -82,9 +83,13 @@ export function PopupApp() {
           </ul>
         </section>
       )}
-      <button type="button" onClick={() => void syncNow()} disabled={syncing || status.paused}>
-        {syncing ? 'Syncing…' : 'Sync now'}
-      </button>
+      <div className="actions">
+        <button type="button" onClick={() => void syncNow()} disabled={syncing || status.paused}>
+          {syncing ? 'Syncing…' : 'Sync now'}
+        </button>
+        {/* The popup stays open in Firefox when a tab opens: close it like Chromium does. */}
+        <OpenDashboardButton role={status.user?.role} onOpened={() => window.close()} />
+      </div>
     </main>
   );
 }
