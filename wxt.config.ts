@@ -20,7 +20,9 @@ export default defineConfig({
   manifest: {
     name: 'Countersign',
     description: 'Review AI-written sales drafts where you work: approve, edit or reject, applied in place.',
-    permissions: ['storage', 'alarms', 'unlimitedStorage'],
+    // `scripting`: "Enable sandbox pages" registers the review script on the loopback sandbox at run
+    // time (lib/sandbox.ts), only after the person grants the optional loopback host permission.
+    permissions: ['storage', 'alarms', 'unlimitedStorage', 'scripting'],
     host_permissions: SITE_MATCHES,
     optional_host_permissions: ['http://localhost/*', 'http://127.0.0.1/*'],
   },

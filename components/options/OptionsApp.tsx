@@ -3,6 +3,7 @@ import { getSettings, onSettingsChanged, type Settings } from '../../lib/setting
 import { connect, disconnect } from '../../lib/sync/connect';
 import { formatWhen, useSyncStatus } from '../../lib/sync/use-status';
 import { OpenDashboardButton } from '../common/OpenDashboardButton';
+import { SandboxSection } from './SandboxSection';
 
 /** Options page (issue 3 §2): Server URL + Access token → Connect → "Connected as <name>". */
 export function OptionsApp() {
@@ -122,6 +123,7 @@ export function OptionsApp() {
           </button>
         </form>
       )}
+      {loaded && <SandboxSection serverUrl={settings?.serverUrl ?? null} />}
     </main>
   );
 }

@@ -2,6 +2,7 @@ import { browser } from 'wxt/browser';
 import { createApiClient } from '../api-client';
 import { withDb } from '../db';
 import { createEventHub, registerHandlers } from '../messaging';
+import { syncSandboxRegistration } from '../sandbox';
 import { getSettings, onSettingsChanged } from '../settings';
 import { createSyncEngine, type SyncReason } from './engine';
 import { createHandlers } from './handlers';
@@ -85,6 +86,12 @@ export function startWorker(): void {
   // A worker start means something woke us: push whatever a previous instance left pending.
   run('startup');
   changed([]);
+
+  // "Enable sandbox pages" (lib/sandbox.ts): bring the run-time registration in line with the
+  // permission at every start (the person may have revoked it in the browser's settings). Not on
+  // permissions.onAdded: the options page registers right after the grant, and two registrations
+  // racing fail on the duplicate script id.
+  syncSandboxRegistration().catch((err) => console.warn('[countersign] sandbox registration failed', err));
 }
 
 async function updateBadge(waiting: number, problem: boolean): Promise<void> {

@@ -3,6 +3,15 @@ import { revokeToken } from '../../server/tokens';
 import { connectExtension, type LaunchedExtension, launchExtension, sendToWorker } from './helpers/extension';
 import { type E2eServer, startE2eServer } from './helpers/server';
 
+/** The bits of the extension API the sandbox check reads (no @types/chrome in this project). */
+interface ExtensionApi {
+  runtime: {
+    getManifest(): { permissions?: string[]; host_permissions?: string[]; content_scripts?: { matches?: string[] }[] };
+  };
+  permissions: { contains(p: { origins: string[] }): Promise<boolean> };
+  scripting: { getRegisteredContentScripts(): Promise<unknown[]> };
+}
+
 let server: E2eServer;
 let ext: LaunchedExtension;
 
@@ -32,6 +41,8 @@ describe('options page', () => {
     );
     expect(JSON.stringify(local)).toContain('Ana Lima');
     expect(JSON.stringify(local)).not.toContain(token);
+    // The dashboard is for admins only.
+    expect(await options.getByRole('button', { name: 'Open dashboard' }).count()).toBe(0);
     await options.getByRole('button', { name: 'Disconnect' }).click();
     await options.getByText('Connected as').waitFor({ state: 'detached' });
   });
@@ -62,6 +73,42 @@ describe('options page', () => {
     await connect.click();
     await alert.filter({ hasText: 'did not accept this access token' }).waitFor();
     expect(await options.getByText('Connected as').count()).toBe(0);
+  });
+
+  it('an admin opens the dashboard from it; "Enable sandbox pages" starts off and the manifest matches no loopback page', async () => {
+    ext = await launchExtension();
+    const token = await server.token('admin', { user: 'lead', name: 'Team Lead' });
+    const options = await connectExtension(ext, { url: server.url, token });
+    const [dashboard] = await Promise.all([
+      ext.context.waitForEvent('page'),
+      options.getByRole('button', { name: 'Open dashboard' }).click(),
+    ]);
+    await dashboard.waitForURL(ext.url('dashboard.html'));
+    await dashboard.getByRole('heading', { name: 'Countersign governance' }).waitFor();
+
+    // Sandbox pages: an automated run cannot answer the permission prompt that ticking the box opens
+    // (tests/unit/options-sandbox.test.tsx covers the flow with a stand-in answer), so this checks the
+    // real browser's state without it: off, nothing registered, no loopback access in the manifest.
+    const box = options.getByRole('checkbox', { name: 'Enable sandbox pages' });
+    await expect.poll(() => box.isEnabled()).toBe(true);
+    expect(await box.isChecked()).toBe(false);
+    const state = await options.evaluate(async () => {
+      const c = (globalThis as unknown as { chrome: ExtensionApi }).chrome;
+      const manifest = c.runtime.getManifest();
+      return {
+        permissions: manifest.permissions ?? [],
+        patterns: [
+          ...(manifest.host_permissions ?? []),
+          ...(manifest.content_scripts ?? []).flatMap((s) => s.matches ?? []),
+        ],
+        granted: await c.permissions.contains({ origins: ['http://127.0.0.1/*'] }),
+        registered: await c.scripting.getRegisteredContentScripts(),
+      };
+    });
+    expect(state.permissions).toContain('scripting');
+    expect(state.patterns.filter((p) => /localhost|127\.0\.0\.1/.test(p))).toEqual([]);
+    expect(state.granted).toBe(false);
+    expect(state.registered).toEqual([]);
   });
 
   it('a token revoked on the server pauses sync and the options page says so', async () => {
