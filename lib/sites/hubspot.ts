@@ -12,6 +12,7 @@ import {
   text,
 } from './dom';
 import { watchContext } from './observe';
+import { pageUrl } from './page-url';
 import type { InsertionTarget, PageContext, SiteAdapter } from './types';
 
 /**
@@ -78,7 +79,7 @@ function visibleSidebars(doc: Document): Element[] {
 }
 
 function readContext(doc: Document): PageContext {
-  const rec = parseHubspotPath(doc.defaultView?.location.pathname ?? '');
+  const rec = parseHubspotPath(pageUrl(doc)?.pathname ?? '');
   const panes = visibleSidebars(doc);
   // Addresses in the visible sidebars: property inputs' values (edit mode) and their texts (view mode).
   // Not the middle pane: its activity timeline also shows the person's own and colleagues' addresses.

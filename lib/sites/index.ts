@@ -2,6 +2,7 @@ import { generic } from './generic';
 import { gmail } from './gmail';
 import { hubspot } from './hubspot';
 import { outlook } from './outlook';
+import { sandboxView } from './page-url';
 import { salesforce } from './salesforce';
 import type { SiteAdapter } from './types';
 
@@ -16,5 +17,8 @@ export const ADAPTERS: readonly SiteAdapter[] = [gmail, outlook, hubspot, salesf
 /** The adapter for this page (by host, or by page markers for custom domains), else `generic`. */
 export function pickAdapter(location: URL | Location, doc: Document): SiteAdapter {
   const url = location instanceof URL ? location : new URL(location.href);
+  // A sandbox page (`npm start`, enabled from the options) is read as the site it imitates.
+  const sandbox = sandboxView(url);
+  if (sandbox) return ADAPTERS.find((a) => a.id === sandbox.site) ?? generic;
   return ADAPTERS.find((a) => a.matches(url, doc)) ?? generic;
 }

@@ -12,6 +12,7 @@ import {
   text,
 } from './dom';
 import { watchContext } from './observe';
+import { pageUrl } from './page-url';
 import type { InsertionTarget, PageContext, SiteAdapter } from './types';
 
 /**
@@ -76,7 +77,7 @@ function threadId(doc: Document): string | undefined {
   const sel = first(doc, OUTLOOK_SELECTORS.selectedConversation)?.getAttribute('data-convid');
   if (sel) return sel;
   // Deep links: /mail/inbox/id/<ConversationId>
-  const m = /\/id\/([^/?#]+)/.exec(doc.defaultView?.location.pathname ?? '');
+  const m = /\/id\/([^/?#]+)/.exec(pageUrl(doc)?.pathname ?? '');
   return m?.[1] ? decodeURIComponent(m[1]) : undefined;
 }
 

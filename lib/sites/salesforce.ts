@@ -1,6 +1,7 @@
 import type { Draft } from '../schema';
 import { all, attrValue, cleanEmails, cleanNames, draftEmails, emailsInText, first, isShown, text } from './dom';
 import { watchContext } from './observe';
+import { pageUrl } from './page-url';
 import type { InsertionTarget, PageContext, SiteAdapter } from './types';
 
 /**
@@ -75,8 +76,9 @@ export function activeRecordRoot(doc: Document): Element | null {
 }
 
 function readContext(doc: Document): PageContext {
-  const loc = doc.defaultView?.location;
-  const rec = loc ? parseSalesforceUrl(new URL(loc.href)) : null;
+  // On a sandbox page, the real URL it stands for.
+  const url = pageUrl(doc);
+  const rec = url ? parseSalesforceUrl(url) : null;
   const root = activeRecordRoot(doc);
   const ctx: PageContext = { site: 'salesforce', emails: [], names: [], editable: false };
   if (rec) {

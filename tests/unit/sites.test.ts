@@ -69,6 +69,11 @@ describe('pickAdapter', () => {
     ['https://acme.my.salesforce.com/003000000000001', 'salesforce'],
     ['https://example.com/', 'other'],
     ['https://mail.google.com.evil.example/', 'other'],
+    // Sandbox pages (`npm start`) are read as the site they imitate, on loopback hosts only.
+    ['http://127.0.0.1:8787/sandbox/hubspot/contacts/1/record/0-1/2', 'hubspot'],
+    ['http://localhost:9000/sandbox/salesforce/lightning/r/Contact/003000000000001AAA/view', 'salesforce'],
+    ['http://127.0.0.1:8787/sandbox/gmail/mail/u/0/', 'gmail'],
+    ['https://evil.example/sandbox/gmail/', 'other'],
   ])('%s → %s', (url, id) => {
     expect(pickAdapter(new URL(url), document).id).toBe(id);
   });
@@ -291,6 +296,11 @@ describe('HubSpot adapter', () => {
       ),
     ).toBeNull();
   });
+});
+
+it('reads a sandbox HubSpot page as the real record URL it stands for', () => {
+  setURL('http://127.0.0.1:8787/sandbox/hubspot/contacts/1/record/0-1/501');
+  expect(hubspot.readContext(document)).toMatchObject({ site: 'hubspot', recordId: '501', recordType: 'contact' });
 });
 
 describe('Salesforce adapter', () => {
