@@ -2,6 +2,7 @@ export * from './audit';
 export * from './common';
 export * from './decision';
 export * from './draft';
+export * from './governance';
 export * from './outcome';
 export * from './sync';
 export * from './user';

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import * as schema from '../../lib/schema';
 import { DraftIn } from '../../lib/schema';
+import * as governance from '../../lib/schema/governance';
 
 const base = {
   externalId: 'x-1',
@@ -34,5 +36,14 @@ describe('DraftIn', () => {
       evidence: [{ label: 'x', snippet: 'y', url: 'javascript:alert(1)' }],
     });
     expect(r.success).toBe(false);
+  });
+});
+
+describe('lib/schema index', () => {
+  it('re-exports every governance schema unchanged (no name is shadowed by another module)', () => {
+    const all = schema as Record<string, unknown>;
+    const exported = Object.entries(governance);
+    expect(exported.length).toBeGreaterThan(10);
+    for (const [name, value] of exported) expect(all[name], name).toBe(value);
   });
 });
