@@ -25,6 +25,9 @@ export function buildExtension(): Promise<void> {
   return new Promise((ok, fail) => {
     const child = spawn(existsSync(bin) ? bin : 'npx', existsSync(bin) ? ['build'] : ['wxt', 'build'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A caller's NODE_ENV (vitest sets "test") makes the React plugin emit the development JSX
+      // runtime (jsxDEV) against React's production build, and the panel would not render.
+      env: { ...process.env, NODE_ENV: 'production' },
     });
     let output = '';
     child.stdout.on('data', (d) => {
