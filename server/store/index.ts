@@ -115,6 +115,14 @@ export async function openStore(databaseUrl?: string): Promise<Store> {
         }) as typeof pg.types.getTypeParser,
       },
     });
+    // An idle pooled connection that the database ends (a restart, an administrator, a dropped test
+    // database) is reported as an 'error' event on the pool; without a listener Node ends the whole
+    // process. pg has already discarded that client, and the next query opens a fresh one.
+    pool.on('error', (err) => {
+      process.stderr.write(
+        `${JSON.stringify({ level: 'warn', msg: 'idle database connection closed', code: (err as { code?: string }).code ?? null })}\n`,
+      );
+    });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   try {

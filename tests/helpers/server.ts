@@ -24,6 +24,8 @@ export interface TestServer {
   url: string;
   store: Store;
   db: TestDb;
+  /** The server's DATABASE_URL (a fresh database of its own). */
+  databaseUrl: string;
   /** Creates a user (if new) with `role` and returns a fresh bearer token for it. */
   token(role: Role, opts?: TokenOptions): Promise<string>;
   /** fetch against the server with a JSON body and bearer token. */
@@ -89,6 +91,7 @@ export async function startTestServer(
     url: running.url,
     store: running.store,
     db,
+    databaseUrl: fresh.url,
     async token(role, o = {}) {
       const user = o.user ?? `${role}-${++counter}`;
       return (await createToken(running.store, { user, role, name: o.name, specialty: o.specialty, actor: 'test' }))
