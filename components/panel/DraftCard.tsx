@@ -91,6 +91,12 @@ export const DraftCard = memo(function DraftCard(p: DraftCardProps) {
           {draft.reasons.map(reasonText).join('; ')}
         </p>
       ) : null}
+      {draft.priorityReason ? (
+        <p className="cs-reasons">
+          <span className="cs-label">Queue position: </span>
+          {draft.priorityReason}
+        </p>
+      ) : null}
       <div>
         <p className="cs-label">Why the model is {zone.zone === 'high' ? 'sure' : 'unsure'}</p>
         <p className="cs-rationale">{draft.rationale}</p>

@@ -42,6 +42,7 @@ describe('draft card', () => {
       status: 'awaiting_second',
       approvedBy: ['u7'],
       model: { name: 'gpt-x', version: '2026-10', prompt: 'p42' },
+      priorityReason: 'deal value $250,000; trigger expires in 2 h',
     });
     m = mount(<DraftCard draft={d} forContext current mode="view" position={1} total={3} {...handlers} />);
     const text = m.container.textContent!;
@@ -62,6 +63,7 @@ describe('draft card', () => {
       'gpt-x 2026-10 · prompt p42',
       'pricing',
       'Draft 1 of 3',
+      'Queue position: deal value $250,000; trigger expires in 2 h',
     ]) {
       expect(text).toContain(s);
     }
