@@ -121,14 +121,8 @@ interface Pending {
   outcomes: Insertable<Database['outcomes']>[];
 }
 
-/** What `decide` reads of a draft on SQLite: what it looks at, and every column it may change (checked below). */
-const DECIDE_COLUMNS = [
-  'id',
-  'workflow',
-  'kind',
-  'input_json',
-  'second_review',
-  'owner_id',
+/** Columns a decision may change; written back at the end of the batch. */
+const CHANGING = [
   'status',
   'queue',
   'assignee',
@@ -147,25 +141,8 @@ const DECIDE_COLUMNS = [
   'updated_at',
 ] as const;
 
-/** Columns a decision may change; written back at the end of the batch (all read, see DECIDE_COLUMNS). */
-const CHANGING = [
-  'status',
-  'queue',
-  'assignee',
-  'specialty',
-  'reasons_json',
-  'audit_pending',
-  'approved_by_json',
-  'final_json',
-  'decided_by',
-  'decided_at',
-  'escalation_note',
-  'prev_queue',
-  'prev_assignee',
-  'queue_history_json',
-  'version',
-  'updated_at',
-] as const satisfies readonly (typeof DECIDE_COLUMNS)[number][];
+/** What `decide` reads of a draft on SQLite: what it looks at, and every column it may change. */
+const DECIDE_COLUMNS = ['id', 'workflow', 'kind', 'input_json', 'second_review', 'owner_id', ...CHANGING] as const;
 
 // PostgreSQL: one statement for the whole batch instead of one UPDATE per decision (a round trip
 // each). Every row exists (read at the start of this transaction, which holds the write lock), so
