@@ -393,6 +393,8 @@ export async function insertCanary(
         status: 'pending',
         assignee: source.assignee,
         queue: source.queue,
+        // As at ingest: pull tells everyone who could ever see the draft when it leaves their queue.
+        queue_history_json: JSON.stringify([[source.queue, source.assignee]]),
         specialty: source.specialty,
         reasons_json: source.reasons_json,
         priority_rank: source.priority_rank,

@@ -55,6 +55,8 @@ describe.each(TEST_DBS)('canaries through the real review flow on %s', (db) => {
 
     const canaries = await server.store.db.selectFrom('drafts').selectAll().where('canary', '=', true).execute();
     expect(canaries).toHaveLength(3);
+    // Stored like any routed draft, queue history included (pull's `remove` depends on it).
+    for (const c of canaries) expect(JSON.parse(c.queue_history_json)).toEqual([[c.queue, c.assignee]]);
 
     // The reviewer's queue: six drafts with the same fields; nothing marks the canaries.
     const q = await server.api('/v1/queue', { token: reviewer });
