@@ -11,7 +11,6 @@
  */
 import { build } from 'esbuild';
 import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
-import { Draft } from '../../lib/schema';
 import { type FixtureSite, routeFixture } from '../fixtures/index';
 
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'];
@@ -135,28 +134,7 @@ export async function openFixture(
 }
 
 /** A valid Draft (parsed by the real schema), with the fields a test cares about overridden. */
-export function makeDraft(over: Record<string, unknown>): Draft {
-  return Draft.parse({
-    id: `d-${Math.random().toString(36).slice(2)}`,
-    externalId: `ext-${Math.random().toString(36).slice(2)}`,
-    workflow: 'outbound-email',
-    kind: 'email',
-    target: {},
-    account: { name: 'Acme' },
-    content: { subject: 'Hello', body: 'Hi' },
-    confidence: 0.9,
-    rationale: 'test',
-    evidence: [],
-    route: 'review',
-    status: 'pending',
-    assignee: null,
-    queue: 'review',
-    reasons: [],
-    secondReview: false,
-    createdAt: '2026-11-21T12:00:00Z',
-    ...over,
-  });
-}
+export { neutralDraft as makeDraft } from '../helpers/drafts';
 
 /** Waits until `fn` (run in the main world) returns a truthy value. */
 export async function until<T>(page: Page, fn: () => T, timeout = 5000): Promise<void> {

@@ -4,13 +4,13 @@
  * fixture pages with the real editor libraries in real Chromium in tests/e2e/apply-*.test.ts.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Draft } from '../../lib/schema';
 import { contextScore, generic, gmail, hubspot, outlook, pickAdapter, salesforce, watchContext } from '../../lib/sites';
 import { emailsInText, emailsInTree, isShown, nameFromChip } from '../../lib/sites/dom';
 import { ownAddress } from '../../lib/sites/gmail';
 import { parseHubspotPath } from '../../lib/sites/hubspot';
 import { parseSalesforceUrl, sameSalesforceId } from '../../lib/sites/salesforce';
 import type { PageContext } from '../../lib/sites/types';
+import { neutralDraft } from '../helpers/drafts';
 
 type Child = Node | string | null | false | Child[];
 function h(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
@@ -23,28 +23,7 @@ function h(tag: string, attrs: Record<string, string> = {}, ...children: Child[]
   return el;
 }
 
-function draft(over: Partial<Draft> & Record<string, unknown>): Draft {
-  return {
-    id: 'd1',
-    externalId: 'e1',
-    workflow: 'w',
-    kind: 'email',
-    target: {},
-    account: { name: 'Acme' },
-    content: { subject: 'S', body: 'B' },
-    confidence: 0.9,
-    rationale: '',
-    evidence: [],
-    route: 'review',
-    status: 'pending',
-    assignee: null,
-    queue: 'review',
-    reasons: [],
-    secondReview: false,
-    createdAt: '2026-11-21T12:00:00Z',
-    ...over,
-  } as Draft;
-}
+const draft = neutralDraft;
 
 /** happy-dom's way to move `location` (the adapters read record ids from the URL). */
 function setURL(url: string) {
