@@ -1,15 +1,15 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, type vi } from 'vitest';
 import { browser } from 'wxt/browser';
 import {
   disableSandbox,
   enableSandbox,
   pageUrl,
   SANDBOX_MATCHES,
-  SANDBOX_ORIGINS,
   SANDBOX_SCRIPT_ID,
   sandboxView,
   syncSandboxRegistration,
 } from '../../lib/sandbox';
+import { installSandboxBrowser, type SandboxBrowserState } from './sandbox-browser';
 
 describe('sandboxView', () => {
   it.each([
@@ -56,69 +56,36 @@ describe('pageUrl', () => {
 });
 
 describe('enable / disable sandbox pages', () => {
-  const registered = new Map<string, { id: string; matches?: string[]; js?: string[] }>();
-  let granted = false;
+  let sb: SandboxBrowserState;
 
   beforeEach(() => {
-    registered.clear();
-    granted = false;
-    const b = browser as unknown as Record<string, Record<string, unknown>>;
-    b.runtime!.getManifest = () => ({
-      content_scripts: [{ matches: ['https://mail.google.com/*'], js: ['content-scripts/review.js'] }],
-    });
-    b.permissions!.request = vi.fn(async ({ origins }: { origins: string[] }) => {
-      expect(origins).toEqual(SANDBOX_ORIGINS);
-      granted = true;
-      return true;
-    });
-    b.permissions!.contains = vi.fn(async () => granted);
-    b.permissions!.remove = vi.fn(async () => {
-      granted = false;
-      return true;
-    });
-    b.scripting = {
-      getRegisteredContentScripts: vi.fn(async ({ ids }: { ids: string[] }) =>
-        ids.flatMap((id) => (registered.has(id) ? [registered.get(id)] : [])),
-      ),
-      registerContentScripts: vi.fn(async (s: { id: string }[]) => {
-        for (const x of s) {
-          if (registered.has(x.id)) throw new Error('duplicate id');
-          registered.set(x.id, x);
-        }
-      }),
-      updateContentScripts: vi.fn(async (s: { id: string }[]) => {
-        for (const x of s) registered.set(x.id, x);
-      }),
-      unregisterContentScripts: vi.fn(async ({ ids }: { ids: string[] }) => {
-        for (const id of ids) registered.delete(id);
-      }),
-    };
+    sb = installSandboxBrowser();
   });
 
   it('asks for the loopback permission, then runs the review script on the sandbox paths only', async () => {
     expect(await enableSandbox()).toBe(true);
-    const script = registered.get(SANDBOX_SCRIPT_ID);
+    const script = sb.registered.get(SANDBOX_SCRIPT_ID);
     expect(script?.matches).toEqual(SANDBOX_MATCHES);
     expect(script?.js).toEqual(['content-scripts/review.js']);
     // Enabling twice updates rather than failing on the duplicate id.
     expect(await enableSandbox()).toBe(true);
-    expect(registered.size).toBe(1);
+    expect(sb.registered.size).toBe(1);
   });
 
   it('does nothing when the person declines', async () => {
     (browser.permissions.request as unknown as ReturnType<typeof vi.fn>).mockResolvedValueOnce(false);
     expect(await enableSandbox()).toBe(false);
-    expect(registered.size).toBe(0);
+    expect(sb.registered.size).toBe(0);
   });
 
   it('disables, and a worker start re-syncs the registration with the permission', async () => {
     await enableSandbox();
-    registered.clear(); // e.g. the extension was updated
+    sb.registered.clear(); // e.g. the extension was updated
     expect(await syncSandboxRegistration()).toBe(true);
-    expect(registered.has(SANDBOX_SCRIPT_ID)).toBe(true);
+    expect(sb.registered.has(SANDBOX_SCRIPT_ID)).toBe(true);
     await disableSandbox();
-    expect(registered.size).toBe(0);
-    expect(granted).toBe(false);
+    expect(sb.registered.size).toBe(0);
+    expect(sb.granted).toBe(false);
     expect(await syncSandboxRegistration()).toBe(false);
   });
 });

@@ -3,9 +3,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { browser } from 'wxt/browser';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { OptionsApp } from '../../components/options/OptionsApp';
-import { SANDBOX_MATCHES, SANDBOX_ORIGINS, SANDBOX_SCRIPT_ID } from '../../lib/sandbox';
+import { SANDBOX_MATCHES, SANDBOX_SCRIPT_ID } from '../../lib/sandbox';
 import { clearSettings, saveSettings } from '../../lib/settings';
 import { type Mounted, mount } from './panel-helpers';
+import { installSandboxBrowser, type SandboxBrowserState } from './sandbox-browser';
 
 // "Enable sandbox pages" on the options page (issue 5 §2).
 // An automated test cannot answer the browser's permission prompt: `permissions.request` below is a
@@ -14,43 +15,11 @@ import { type Mounted, mount } from './panel-helpers';
 // script with `scripting.registerContentScripts`, the result is shown, and unticking turns it off.
 
 let mounted: Mounted | null = null;
-const registered = new Map<string, { id: string; matches?: string[]; js?: string[] }>();
-let granted = false;
-let answer = true;
+let sb: SandboxBrowserState;
 
 beforeEach(() => {
   fakeBrowser.reset();
-  registered.clear();
-  granted = false;
-  answer = true;
-  const b = browser as unknown as Record<string, Record<string, unknown>>;
-  b.runtime!.getManifest = () => ({
-    content_scripts: [{ matches: ['https://mail.google.com/*'], js: ['content-scripts/review.js'] }],
-  });
-  b.permissions!.request = vi.fn(async ({ origins }: { origins: string[] }) => {
-    expect(origins).toEqual(SANDBOX_ORIGINS);
-    granted = answer;
-    return answer;
-  });
-  b.permissions!.contains = vi.fn(async () => granted);
-  b.permissions!.remove = vi.fn(async () => {
-    granted = false;
-    return true;
-  });
-  b.scripting = {
-    getRegisteredContentScripts: vi.fn(async ({ ids }: { ids: string[] }) =>
-      ids.flatMap((id) => (registered.has(id) ? [registered.get(id)] : [])),
-    ),
-    registerContentScripts: vi.fn(async (s: { id: string }[]) => {
-      for (const x of s) registered.set(x.id, x);
-    }),
-    updateContentScripts: vi.fn(async (s: { id: string }[]) => {
-      for (const x of s) registered.set(x.id, x);
-    }),
-    unregisterContentScripts: vi.fn(async ({ ids }: { ids: string[] }) => {
-      for (const id of ids) registered.delete(id);
-    }),
-  };
+  sb = installSandboxBrowser();
   // No worker here: the page's status requests get a plain "not connected" answer.
   vi.spyOn(fakeBrowser.runtime, 'sendMessage').mockImplementation((async () => ({
     ok: false,
@@ -93,7 +62,7 @@ async function open() {
 
 describe('Enable sandbox pages (options page)', () => {
   it('shows the permission already granted as on, with the sandbox pages of a loopback server', async () => {
-    granted = true;
+    sb.granted = true;
     await saveSettings({
       serverUrl: 'http://127.0.0.1:8787',
       token: 'tok',
@@ -114,7 +83,7 @@ describe('Enable sandbox pages (options page)', () => {
     expect(browser.permissions.request).toHaveBeenCalledTimes(1);
     expect(checkbox()!.checked).toBe(true);
     expect(shown()).toContain('Sandbox pages are on');
-    expect(registered.get(SANDBOX_SCRIPT_ID)).toMatchObject({
+    expect(sb.registered.get(SANDBOX_SCRIPT_ID)).toMatchObject({
       matches: SANDBOX_MATCHES,
       js: ['content-scripts/review.js'],
     });
@@ -124,18 +93,18 @@ describe('Enable sandbox pages (options page)', () => {
     await act(async () => checkbox()!.click());
     await settle(() => shown().includes('off'));
     expect(checkbox()!.checked).toBe(false);
-    expect(registered.size).toBe(0);
-    expect(granted).toBe(false);
+    expect(sb.registered.size).toBe(0);
+    expect(sb.granted).toBe(false);
   });
 
   it('stays off and says why when the permission is not granted', async () => {
-    answer = false;
+    sb.answer = false;
     await open();
     await act(async () => checkbox()!.click());
     await settle(() => shown() !== '');
     expect(shown()).toContain('stay off');
     expect(checkbox()!.checked).toBe(false);
-    expect(registered.size).toBe(0);
+    expect(sb.registered.size).toBe(0);
   });
 
   it('shows a failed registration instead of pretending it is on', async () => {
