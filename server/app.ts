@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { type AppEnv, type Deps, newRouter, type RouteModule } from './context';
 import { ApiError, errorBody, sendError } from './errors';
@@ -51,6 +50,13 @@ export const ROUTES: RouteModule[] = [
 ];
 
 const DEFAULT_RATE_LIMIT = { limit: 600, windowMs: 60_000 };
+const CORS_HEADERS = { 'Access-Control-Expose-Headers': 'Retry-After,X-Request-Id' };
+const CORS_PREFLIGHT = {
+  ...CORS_HEADERS,
+  'Access-Control-Max-Age': '600',
+  'Access-Control-Allow-Methods': 'GET,POST,PUT,OPTIONS',
+  'Access-Control-Allow-Headers': 'Authorization,Content-Type,X-Request-Id',
+};
 const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 
 /** Resolves the optional deps (env vars first, then defaults). */
@@ -94,9 +100,13 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
     const incoming = c.req.header('x-request-id');
     const reqId = incoming && /^[A-Za-z0-9._-]{1,100}$/.test(incoming) ? incoming : randomUUID();
     c.set('reqId', reqId);
+    // Headers are set before the response exists: set afterwards, hono rebuilds the finished
+    // response (a web Response around a stream) for every request. Checked again afterwards for
+    // a handler that returns a Response object of its own.
+    c.header('X-Request-Id', reqId);
     const started = performance.now();
     await next();
-    c.header('X-Request-Id', reqId);
+    if (c.res.headers.get('X-Request-Id') !== reqId) c.header('X-Request-Id', reqId);
     const status = c.res.status;
     logger[status >= 500 ? 'error' : 'info']('request', {
       reqId,
@@ -108,25 +118,33 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
     });
   });
 
-  app.use(
-    '*',
-    cors({
-      origin: (origin) => (origin && isAllowedOrigin(origin, deps.allowedOrigins) ? origin : null),
-      allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'],
-      allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
-      exposeHeaders: ['Retry-After', 'X-Request-Id'],
-      maxAge: 600,
-    }),
-  );
+  // CORS for extension origins (what hono's cors middleware did with these options, with the
+  // headers set before the response exists; see the request id above).
+  app.use('*', async (c, next) => {
+    const origin = c.req.header('origin');
+    const allowed = origin && isAllowedOrigin(origin, deps.allowedOrigins) ? origin : null;
+    const set = (headers: Record<string, string>) => {
+      if (allowed) c.header('Access-Control-Allow-Origin', allowed);
+      for (const [k, v] of Object.entries(headers)) c.header(k, v);
+      c.header('Vary', 'Origin', { append: true });
+    };
+    if (c.req.method === 'OPTIONS') {
+      set(CORS_PREFLIGHT);
+      c.header('Vary', 'Access-Control-Request-Headers', { append: true });
+      return c.body(null, 204);
+    }
+    set(CORS_HEADERS);
+    await next();
+    if (c.res.headers.get('Access-Control-Expose-Headers') === null) set(CORS_HEADERS);
+  });
 
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes,
-      onError: (c) =>
-        c.json(errorBody('payload_too_large', `Request body is larger than ${deps.bodyLimitBytes} bytes`), 413),
-    }),
-  );
+  // Only requests with a body are measured (for a GET, asking for the body built a full web Request).
+  const limitBody = bodyLimit({
+    maxSize: deps.bodyLimitBytes,
+    onError: (c) =>
+      c.json(errorBody('payload_too_large', `Request body is larger than ${deps.bodyLimitBytes} bytes`), 413),
+  });
+  app.use('/v1/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   // Bodies must be JSON: a form post or text body gets a clear 400 instead of validating `{}`.
   app.use('/v1/*', async (c, next) => {

@@ -1,4 +1,5 @@
-import type { Trx } from './store';
+import type { Store, Trx } from './store';
+import { type Column, insertRows } from './store/fast';
 
 export interface AuditInput {
   actor: string;
@@ -7,6 +8,9 @@ export interface AuditInput {
   workflow?: string | null;
   original?: unknown;
   final?: unknown;
+  /** `original` / `final` already serialised (hot paths that have the JSON at hand); used instead. */
+  originalJson?: string | null;
+  finalJson?: string | null;
   reasons?: string[];
   detail?: unknown;
 }
@@ -26,32 +30,54 @@ export async function appendAudit(trx: Trx, e: AuditInput): Promise<void> {
       action: e.action,
       draft_id: e.draftId ?? null,
       workflow: e.workflow ?? null,
-      original_json: json(e.original),
-      final_json: json(e.final),
+      original_json: e.originalJson !== undefined ? e.originalJson : json(e.original),
+      final_json: e.finalJson !== undefined ? e.finalJson : json(e.final),
       reasons_json: JSON.stringify(e.reasons ?? []),
       detail_json: json(e.detail),
     })
     .execute();
 }
 
-/** Batch form for ingest (one statement for many entries). */
-export async function appendAuditMany(trx: Trx, entries: AuditInput[]): Promise<void> {
+export const AUDIT_COLUMNS: readonly Column[] = [
+  ['at', 'text'],
+  ['actor', 'text'],
+  ['action', 'text'],
+  ['draft_id', 'text'],
+  ['workflow', 'text'],
+  ['original_json', 'text'],
+  ['final_json', 'text'],
+  ['reasons_json', 'text'],
+  ['detail_json', 'text'],
+];
+
+/** An entry as values in `AUDIT_COLUMNS` order. */
+export function auditValues(e: AuditInput, at: string): unknown[] {
+  return [
+    at,
+    e.actor,
+    e.action,
+    e.draftId ?? null,
+    e.workflow ?? null,
+    e.originalJson !== undefined ? e.originalJson : json(e.original),
+    e.finalJson !== undefined ? e.finalJson : json(e.final),
+    JSON.stringify(e.reasons ?? []),
+    json(e.detail),
+  ];
+}
+
+/** Batch form for ingest and decisions (one statement for many entries, in order). */
+export async function appendAuditMany(
+  store: Pick<Store, 'dialect' | 'sqlite'>,
+  trx: Trx,
+  entries: AuditInput[],
+): Promise<void> {
   if (!entries.length) return;
   const at = new Date().toISOString();
-  await trx
-    .insertInto('audit_log')
-    .values(
-      entries.map((e) => ({
-        at,
-        actor: e.actor,
-        action: e.action,
-        draft_id: e.draftId ?? null,
-        workflow: e.workflow ?? null,
-        original_json: json(e.original),
-        final_json: json(e.final),
-        reasons_json: JSON.stringify(e.reasons ?? []),
-        detail_json: json(e.detail),
-      })),
-    )
-    .execute();
+  await insertRows(
+    store,
+    trx,
+    'audit_log',
+    AUDIT_COLUMNS,
+    entries.map((e) => auditValues(e, at)),
+  );
 }

@@ -3,7 +3,8 @@
  *
  * For each database (SQLite always; PostgreSQL when BENCH_PG_URL / TEST_PG_URL or the local default
  * answers): ingest N drafts via POST /v1/drafts in batches of 100, then N decisions via
- * POST /v1/decisions in batches of 50 (one client, sequential requests, over real HTTP), and the
+ * POST /v1/decisions in batches of 50 (one client, sequential requests, over real HTTP;
+ * BENCH_CONCURRENCY=n keeps n requests in flight to measure capacity instead of latency), and the
  * same rows inserted by the plain driver (better-sqlite3 / pg) in transactions of the same size.
  * Prints throughput, the server/raw ratio, and p50/p99 latency per request.
  */
@@ -24,6 +25,7 @@ import { createToken } from './tokens';
 const N = Number(process.env.BENCH_N ?? 10_000);
 const DRAFT_BATCH = 100;
 const DECISION_BATCH = 50;
+const CONCURRENCY = Math.max(1, Number(process.env.BENCH_CONCURRENCY ?? 1));
 const PG_URL = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 function makeDrafts(): DraftIn[] {
@@ -141,19 +143,32 @@ async function runServer(databaseUrl: string, drafts: DraftIn[]): Promise<Figure
       if (r.status !== 200) throw new Error(`${path} → ${r.status} ${JSON.stringify(json).slice(0, 300)}`);
       return { json, ms: performance.now() - t };
     };
-    const ids: string[] = [];
+    // CONCURRENCY requests in flight (BENCH_CONCURRENCY, default 1: one client, sequential).
+    const inFlight = async <T>(count: number, each: (k: number) => Promise<T>): Promise<T[]> => {
+      const out: T[] = new Array(count);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(CONCURRENCY, count) }, async () => {
+          for (let k = next++; k < count; k = next++) out[k] = await each(k);
+        }),
+      );
+      return out;
+    };
     const draftLat: number[] = [];
     let t0 = performance.now();
-    for (let i = 0; i < drafts.length; i += DRAFT_BATCH) {
-      const { json, ms } = await post('/v1/drafts', pipe, { drafts: drafts.slice(i, i + DRAFT_BATCH) });
+    const ingested = await inFlight(Math.ceil(drafts.length / DRAFT_BATCH), async (b) => {
+      const { json, ms } = await post('/v1/drafts', pipe, {
+        drafts: drafts.slice(b * DRAFT_BATCH, (b + 1) * DRAFT_BATCH),
+      });
       draftLat.push(ms);
-      for (const r of json.results) ids.push(r.id);
-    }
+      return json.results.map((r) => r.id);
+    });
+    const ids = ingested.flat();
     const draftsPerSec = drafts.length / ((performance.now() - t0) / 1000);
     const decisionLat: number[] = [];
     t0 = performance.now();
-    for (let i = 0; i < ids.length; i += DECISION_BATCH) {
-      const decisions: Decision[] = ids.slice(i, i + DECISION_BATCH).map((draftId, j) => ({
+    await inFlight(Math.ceil(ids.length / DECISION_BATCH), async (b) => {
+      const decisions: Decision[] = ids.slice(b * DECISION_BATCH, (b + 1) * DECISION_BATCH).map((draftId, j) => ({
         id: randomUUID(),
         draftId,
         decidedAt: new Date().toISOString(),
@@ -171,7 +186,7 @@ async function runServer(databaseUrl: string, drafts: DraftIn[]): Promise<Figure
       decisionLat.push(ms);
       const bad = json.results.find((r) => r.status !== 'applied');
       if (bad) throw new Error(`decision not applied: ${JSON.stringify(bad)}`);
-    }
+    });
     const decisionsPerSec = ids.length / ((performance.now() - t0) / 1000);
     return { draftsPerSec, decisionsPerSec, draftLat, decisionLat, ids };
   } finally {
@@ -209,7 +224,35 @@ const decisionRow = (draftId: string) => {
 };
 const DECISION_COLS = 'id, draft_id, user_id, action, status, reasons_json, decided_at, received_at';
 
-async function rawSqlite(path: string, drafts: DraftIn[]): Promise<{ draftsPerSec: number; decisionsPerSec: number }> {
+/**
+ * The audit entry the server appends with each applied approval (server/service/decide.ts): the AI
+ * original and the final output, the reasons and the decision's detail. The second raw comparison
+ * inserts a decision row *and* this entry, i.e. every row the server adds for a decision.
+ */
+const AUDIT_COLS = 'at, actor, action, draft_id, workflow, original_json, final_json, reasons_json, detail_json';
+const auditRow = (decision: unknown[], d: DraftIn) => {
+  const content = JSON.stringify(d.content);
+  return [
+    new Date().toISOString(),
+    'bench-rev',
+    'decision.approve',
+    decision[1],
+    d.workflow,
+    content,
+    content,
+    '[]',
+    JSON.stringify({ decisionId: decision[0], status: 'approved', diff: null }),
+  ];
+};
+
+interface Raw {
+  draftsPerSec: number;
+  decisionsPerSec: number;
+  /** Decision rows plus their audit entries, counted as decisions per second. */
+  decisionsWithAuditPerSec: number;
+}
+
+async function rawSqlite(path: string, drafts: DraftIn[]): Promise<Raw> {
   (await openStore(`sqlite:${path}`)).close(); // same schema as the server
   const db = new BetterSqlite3(path);
   db.pragma('journal_mode = WAL');
@@ -242,11 +285,27 @@ async function rawSqlite(path: string, drafts: DraftIn[]): Promise<{ draftsPerSe
       for (const id of ids.slice(i, i + DECISION_BATCH)) insD.run(...decisionRow(id));
     })();
   const decisionsPerSec = ids.length / ((performance.now() - t0) / 1000);
+  // Again on fresh decision rows, each with its audit entry.
+  const insA = db.prepare(
+    `insert into audit_log (${AUDIT_COLS}) values (${AUDIT_COLS.split(',')
+      .map(() => '?')
+      .join(', ')})`,
+  );
+  t0 = performance.now();
+  for (let i = 0; i < ids.length; i += DECISION_BATCH)
+    db.transaction(() => {
+      ids.slice(i, i + DECISION_BATCH).forEach((id, j) => {
+        const row = decisionRow(id);
+        insD.run(...row);
+        insA.run(...auditRow(row, drafts[i + j]!));
+      });
+    })();
+  const decisionsWithAuditPerSec = ids.length / ((performance.now() - t0) / 1000);
   db.close();
-  return { draftsPerSec, decisionsPerSec };
+  return { draftsPerSec, decisionsPerSec, decisionsWithAuditPerSec };
 }
 
-async function rawPg(url: string, drafts: DraftIn[]): Promise<{ draftsPerSec: number; decisionsPerSec: number }> {
+async function rawPg(url: string, drafts: DraftIn[]): Promise<Raw> {
   (await openStore(url)).close();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -273,11 +332,21 @@ async function rawPg(url: string, drafts: DraftIn[]): Promise<{ draftsPerSec: nu
     await client.query('commit');
   }
   const decisionsPerSec = ids.length / ((performance.now() - t0) / 1000);
+  t0 = performance.now();
+  for (let i = 0; i < ids.length; i += DECISION_BATCH) {
+    const rows = ids.slice(i, i + DECISION_BATCH).map(decisionRow);
+    const audits = rows.map((r, j) => auditRow(r, drafts[i + j]!));
+    await client.query('begin');
+    await client.query(`insert into decisions (${DECISION_COLS}) values ${multi(DECISION_COLS, rows)}`, rows.flat());
+    await client.query(`insert into audit_log (${AUDIT_COLS}) values ${multi(AUDIT_COLS, audits)}`, audits.flat());
+    await client.query('commit');
+  }
+  const decisionsWithAuditPerSec = ids.length / ((performance.now() - t0) / 1000);
   await client.end();
-  return { draftsPerSec, decisionsPerSec };
+  return { draftsPerSec, decisionsPerSec, decisionsWithAuditPerSec };
 }
 
-function report(name: string, s: Figures, raw: { draftsPerSec: number; decisionsPerSec: number }) {
+function report(name: string, s: Figures, raw: Raw) {
   const ratio = (a: number, b: number) => `${f((a / b) * 100)}% of raw`;
   console.log(
     `\n## ${name} (${N} drafts in batches of ${DRAFT_BATCH}, ${N} decisions in batches of ${DECISION_BATCH})`,
@@ -287,6 +356,9 @@ function report(name: string, s: Figures, raw: { draftsPerSec: number; decisions
   );
   console.log(
     `decide   server ${f(s.decisionsPerSec)} decisions/s   raw ${f(raw.decisionsPerSec)} rows/s   → ${ratio(s.decisionsPerSec, raw.decisionsPerSec)}`,
+  );
+  console.log(
+    `decide   server ${f(s.decisionsPerSec)} decisions/s   raw decision + audit rows ${f(raw.decisionsWithAuditPerSec)}/s   → ${ratio(s.decisionsPerSec, raw.decisionsWithAuditPerSec)}`,
   );
   console.log(`POST /v1/drafts (100)      p50 ${f(pct(s.draftLat, 50))} ms   p99 ${f(pct(s.draftLat, 99))} ms`);
   console.log(`POST /v1/decisions (50)    p50 ${f(pct(s.decisionLat, 50))} ms   p99 ${f(pct(s.decisionLat, 99))} ms`);
@@ -321,7 +393,7 @@ async function pgDatabase(): Promise<{ url: string; drop(): Promise<void> } | nu
 async function main() {
   const drafts = makeDrafts();
   console.log(
-    `Countersign server benchmark · node ${process.version} · one client, sequential requests over HTTP · server ${process.env.BENCH_INPROCESS === '1' ? 'in this process' : 'in its own process'}`,
+    `Countersign server benchmark · node ${process.version} · ${CONCURRENCY === 1 ? 'one client, sequential requests' : `${CONCURRENCY} requests in flight`} over HTTP · server ${process.env.BENCH_INPROCESS === '1' ? 'in this process' : 'in its own process'}`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'cs-bench-'));
   try {

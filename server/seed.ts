@@ -18,7 +18,7 @@ import { DEMO_POLICIES, DEMO_USERS, DEMO_WORKFLOWS, type DemoUser, generateDraft
 import { postDrafts, summarizeRoutes } from '../lib/demo/post';
 import { syntheticItems } from '../lib/policy/simulate';
 import type { DraftIn } from '../lib/schema';
-import { writeHistory } from './routes/governance';
+import { writeHistory } from './service/governance';
 import type { Store } from './store';
 import { createToken, lookupToken, revokeToken } from './tokens';
 

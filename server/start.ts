@@ -20,10 +20,11 @@ import { type SeedResult, seedDemo, tokenFileFor } from './seed';
 export const EXTENSION_DIR = '.output/chrome-mv3';
 
 /** Runs `wxt build`, quietly unless it fails. */
-export function buildExtension(): Promise<void> {
+export function buildExtension(extraArgs: string[] = []): Promise<void> {
   const bin = resolve('node_modules/.bin/wxt');
   return new Promise((ok, fail) => {
-    const child = spawn(existsSync(bin) ? bin : 'npx', existsSync(bin) ? ['build'] : ['wxt', 'build'], {
+    const args = ['build', ...extraArgs];
+    const child = spawn(existsSync(bin) ? bin : 'npx', existsSync(bin) ? args : ['wxt', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       // A caller's NODE_ENV (vitest sets "test") makes the React plugin emit the development JSX
       // runtime (jsxDEV) against React's production build, and the panel would not render.

@@ -70,13 +70,15 @@ export async function createToken(store: Store, input: CreateTokenInput): Promis
       detail: { tokenId: id, userId, role, specialties },
     });
   });
+  // After the commit: a lookup in between would otherwise cache the user's old role again.
+  forgetTokens(store);
   return { token, id, userId };
 }
 
 /** Revokes by token id (`tok_…`) or by the token itself. Returns false when nothing matched. */
 export async function revokeToken(store: Store, tokenOrId: string, actor = 'cli'): Promise<boolean> {
   const now = new Date().toISOString();
-  return store.write(async (trx) => {
+  const found = await store.write(async (trx) => {
     const row = await trx
       .selectFrom('tokens')
       .select(['id', 'user_id', 'revoked_at'])
@@ -87,6 +89,9 @@ export async function revokeToken(store: Store, tokenOrId: string, actor = 'cli'
     await appendAudit(trx, { actor, action: 'token.revoke', detail: { tokenId: row.id, userId: row.user_id } });
     return true;
   });
+  // After the commit, so no lookup can read the token as still valid and cache that again.
+  if (found) forgetTokens(store);
+  return found;
 }
 
 export interface AuthUser {
@@ -97,7 +102,51 @@ export interface AuthUser {
   tokenId: string;
 }
 
+/**
+ * How long a token → person lookup is reused without asking the database. A revocation (or a role
+ * change) made through this process's store empties the cache at once (`forgetTokens`); one made
+ * by another process (the CLI against the same database) takes effect within this time.
+ */
+export const TOKEN_CACHE_MS = 2_000;
+const TOKEN_CACHE_MAX = 10_000;
+
+interface TokenCache {
+  entries: Map<string, { user: AuthUser; until: number }>;
+  /** Bumped by every `forgetTokens`: a lookup that started before it does not fill the cache. */
+  generation: number;
+}
+const tokenCaches = new WeakMap<Store, TokenCache>();
+
+/** Drops every cached lookup of `store` (after a revocation or a change of a user's role). */
+export function forgetTokens(store: Store): void {
+  const cache = tokenCaches.get(store);
+  if (!cache) return;
+  cache.entries.clear();
+  cache.generation++;
+}
+
+/** The person behind a token, or null for an unknown or revoked one (cached briefly, see TOKEN_CACHE_MS). */
 export async function lookupToken(store: Store, token: string): Promise<AuthUser | null> {
+  const hash = hashToken(token);
+  let cache = tokenCaches.get(store);
+  if (!cache) {
+    cache = { entries: new Map(), generation: 0 };
+    tokenCaches.set(store, cache);
+  }
+  const now = Date.now();
+  const hit = cache.entries.get(hash);
+  if (hit && hit.until > now) return hit.user;
+  const generation = cache.generation;
+  const user = await readToken(store, hash);
+  // Unknown tokens are not kept (they would only let garbage fill the cache).
+  if (user && cache.generation === generation) {
+    if (cache.entries.size >= TOKEN_CACHE_MAX) cache.entries.clear();
+    cache.entries.set(hash, { user, until: now + TOKEN_CACHE_MS });
+  }
+  return user;
+}
+
+async function readToken(store: Store, hash: string): Promise<AuthUser | null> {
   const row = await store.db
     .selectFrom('tokens')
     .innerJoin('users', 'users.id', 'tokens.user_id')
@@ -109,7 +158,7 @@ export async function lookupToken(store: Store, token: string): Promise<AuthUser
       'users.role',
       'users.specialties_json',
     ])
-    .where('tokens.hash', '=', hashToken(token))
+    .where('tokens.hash', '=', hash)
     .executeTakeFirst();
   if (!row || row.revoked_at) return null;
   const role = RoleSchema.safeParse(row.role);

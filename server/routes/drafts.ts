@@ -12,6 +12,7 @@ import {
 } from '../../lib/schema';
 import { bearerSecurity, newRouter, type RouteModule, requireRole } from '../context';
 import { ApiError, notFound } from '../errors';
+import { afterIngest } from '../service/governance';
 import { ingestDrafts } from '../service/ingest';
 import {
   couldSee,
@@ -23,7 +24,6 @@ import {
   tryRowToDraft,
   visibleWhere,
 } from '../service/views';
-import { afterIngest } from './governance';
 
 const errors = {
   400: { description: 'Invalid input', content: { 'application/json': { schema: ErrorBody } } },

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { ErrorBody, OutcomesIn, OutcomesOut } from '../../lib/schema';
 import { appendAudit } from '../audit';
 import { bearerSecurity, type Deps, newRouter, type RouteModule, requireRole } from '../context';
-import { evaluateWorkflow, loadPolicy } from './governance';
+import { evaluateWorkflow, loadPolicy } from '../service/governance';
 
 const post = createRoute({
   method: 'post',

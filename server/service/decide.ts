@@ -1,4 +1,4 @@
-import { CompiledQuery, type Insertable } from 'kysely';
+import type { Insertable } from 'kysely';
 import { diffContent } from '../../lib/policy/diff';
 import {
   type Content,
@@ -9,8 +9,9 @@ import {
   type DraftKind,
   type EscalateTo,
 } from '../../lib/schema';
-import { type AuditInput, appendAuditMany } from '../audit';
+import { AUDIT_COLUMNS, type AuditInput, auditValues } from '../audit';
 import type { Database, Store, Trx, Versions } from '../store';
+import { type Column, columnArrays, insertRows, memo, params, pgUnnest, run } from '../store/fast';
 import type { AuthUser } from '../tokens';
 import { couldSee, type DraftRow, isOpen, parseJson, withQueue } from './views';
 
@@ -20,6 +21,8 @@ interface Applied {
   decidedBy?: string | null;
   draftStatus?: string;
   content?: Content | null;
+  /** `content` as JSON (serialised once for the draft, the decision and the audit entry). */
+  contentJson?: string | null;
   diff?: string | null;
 }
 
@@ -27,31 +30,21 @@ interface Applied {
  * Applies a batch of decisions in one write transaction (writers are serialised by the version
  * counter's row lock, so "first decision settles, later ones conflict" holds on PostgreSQL too).
  * Every decision is recorded, whatever its result; the decision id is the idempotency key.
+ *
+ * The hot path of the server: its statements are fixed SQL text (store/fast.ts), two reads and, on
+ * PostgreSQL, one statement for every write of the batch (drafts, decisions, audit, counter).
  */
 export async function applyDecisions(store: Store, user: AuthUser, decisions: Decision[]): Promise<DecisionResult[]> {
+  const { dialect } = store;
   return store.write(async (trx, versions) => {
     // Read everything the batch needs in two queries; later decisions in the batch see the
-    // effects of earlier ones through `drafts` (updated in place) and `done`.
-    const prior = new Map<string, { status: string; error: string | null }>();
-    const decisionIds = [...new Set(decisions.map((d) => d.id))];
-    for (let i = 0; i < decisionIds.length; i += 500)
-      for (const r of await trx
-        .selectFrom('decisions')
-        .select(['id', 'status', 'error'])
-        .where('id', 'in', decisionIds.slice(i, i + 500))
-        .execute())
-        prior.set(r.id, r);
-    const drafts = new Map<string, DraftRow>();
-    const draftIds = [...new Set(decisions.map((d) => d.draftId))];
-    for (let i = 0; i < draftIds.length; i += 500) {
-      const chunk = draftIds.slice(i, i + 500);
-      // SQLite writes back only the changing columns (see writeDraftRows): read only what deciding needs.
-      const rows =
-        store.dialect === 'sqlite'
-          ? ((await trx.selectFrom('drafts').select(DECIDE_COLUMNS).where('id', 'in', chunk).execute()) as DraftRow[])
-          : await trx.selectFrom('drafts').selectAll().where('id', 'in', chunk).execute();
-      for (const r of rows) drafts.set(r.id, r);
-    }
+    // effects of earlier ones through `drafts` (updated in place) and `prior`.
+    const { prior, drafts } = await readBatch(
+      store,
+      trx,
+      [...new Set(decisions.map((d) => d.id))],
+      [...new Set(decisions.map((d) => d.draftId))],
+    );
 
     const pending: Pending = { decisions: [], audits: [], outcomes: [], changed: new Map() };
     const out: DecisionResult[] = [];
@@ -70,21 +63,21 @@ export async function applyDecisions(store: Store, user: AuthUser, decisions: De
       const row = drafts.get(d.draftId);
       const r = row ? decide(versions, user, d, row, pending) : { status: 'rejected' as const, error: 'unknown draft' };
       prior.set(d.id, { status: r.status, error: r.error ?? null });
-      pending.decisions.push({
-        id: d.id,
-        draft_id: d.draftId,
-        user_id: user.id,
-        action: d.action,
-        status: r.status,
-        error: r.error ?? null,
-        content_json: d.content ? JSON.stringify(r.content ?? d.content) : null,
-        reasons_json: JSON.stringify(d.reasons ?? []),
-        note: d.note ?? null,
-        dwell_ms: d.dwellMs ?? null,
-        decided_at: d.decidedAt,
-        received_at: receivedAt,
-        diff: r.diff ?? null,
-      });
+      pending.decisions.push([
+        d.id,
+        d.draftId,
+        user.id,
+        d.action,
+        r.status,
+        r.error ?? null,
+        d.content ? (r.contentJson ?? JSON.stringify(r.content ?? d.content)) : null,
+        JSON.stringify(d.reasons ?? []),
+        d.note ?? null,
+        d.dwellMs ?? null,
+        d.decidedAt,
+        receivedAt,
+        r.diff ?? null,
+      ]);
       if (r.status !== 'applied' && row)
         pending.audits.push({
           actor: user.id,
@@ -101,76 +94,178 @@ export async function applyDecisions(store: Store, user: AuthUser, decisions: De
         ...(r.status === 'conflict' ? { decidedBy: r.decidedBy ?? null, draftStatus: r.draftStatus } : {}),
       });
     }
-    await writeDraftRows(trx, store.dialect, [...pending.changed.values()]);
-    for (let i = 0; i < pending.decisions.length; i += 100)
-      await trx
-        .insertInto('decisions')
-        .values(pending.decisions.slice(i, i + 100))
-        .execute();
     if (pending.outcomes.length) await trx.insertInto('outcomes').values(pending.outcomes).execute();
-    for (let i = 0; i < pending.audits.length; i += 100) await appendAuditMany(trx, pending.audits.slice(i, i + 100));
+    const changed = [...pending.changed.values()];
+    const at = new Date().toISOString();
+    const audits = pending.audits.map((e) => auditValues(e, at));
+    if (dialect === 'postgres') {
+      await writePg(trx, changed, pending.decisions, audits, versions);
+      return out;
+    }
+    // SQLite: no round trips, so one prepared UPDATE per row of only the changing columns is
+    // cheaper than an UPDATE … FROM that the planner has to join.
+    const updates = changed.map((row) => [...CHANGING.map(([c]) => row[c]), row.id]);
+    if (store.sqlite) store.sqlite.runEach(SQLITE_UPDATE_DRAFT, updates);
+    else for (const u of updates) await run(trx, SQLITE_UPDATE_DRAFT, u);
+    await insertRows(store, trx, 'decisions', DECISION_COLUMNS, pending.decisions);
+    await insertRows(store, trx, 'audit_log', AUDIT_COLUMNS, audits);
     return out;
   });
+}
+
+type Prior = { status: string; error: string | null };
+
+/** The decisions already recorded under these ids, and the drafts decided (SQLite: two statements; PostgreSQL: one). */
+async function readBatch(
+  store: Store,
+  trx: Trx,
+  decisionIds: string[],
+  draftIds: string[],
+): Promise<{ prior: Map<string, Prior>; drafts: Map<string, DraftRow> }> {
+  const prior = new Map<string, Prior>();
+  const drafts = new Map<string, DraftRow>();
+  if (store.dialect === 'postgres') {
+    for (const r of await run<DraftRow & { prior: boolean; error: string | null }>(trx, PG_READ, [
+      draftIds,
+      decisionIds,
+    ]))
+      if (r.prior) prior.set(r.id, { status: r.status, error: r.error });
+      else drafts.set(r.id, r);
+    return { prior, drafts };
+  }
+  for (let i = 0; i < decisionIds.length; i += 500) {
+    const chunk = decisionIds.slice(i, i + 500);
+    const text = memo(
+      `sqlite:prior:${chunk.length}`,
+      () => `select id, status, error from decisions where id in (${params('sqlite', chunk.length)})`,
+    );
+    for (const r of sqliteAll<Prior & { id: string }>(store, text, chunk)) prior.set(r.id, r);
+  }
+  for (let i = 0; i < draftIds.length; i += 500) {
+    const chunk = draftIds.slice(i, i + 500);
+    const text = memo(
+      `sqlite:decide:${chunk.length}`,
+      () => `select ${DECIDE_SELECT} from drafts where id in (${params('sqlite', chunk.length)})`,
+    );
+    for (const r of sqliteAll<DraftRow>(store, text, chunk)) drafts.set(r.id, r);
+  }
+  return { prior, drafts };
+}
+
+function sqliteAll<R>(store: Store, text: string, values: unknown[]): R[] {
+  if (!store.sqlite) throw new Error('SQLite store without its direct statements');
+  return store.sqlite.all<R>(text, values);
+}
+
+/**
+ * PostgreSQL: every write of the batch in one statement (one round trip): the changed drafts
+ * (only their changing columns), the decisions, the audit entries and the version counter. The
+ * rows go as one array per column, so the statement text is the same for every batch.
+ */
+async function writePg(
+  trx: Trx,
+  changed: DraftRow[],
+  decisionRows: unknown[][],
+  auditRows: unknown[][],
+  versions: Versions,
+): Promise<void> {
+  const draftRows = changed.map((row) => [row.id, ...CHANGING.map(([c]) => row[c])]);
+  await run(trx, PG_WRITE, [
+    ...columnArrays(DRAFT_UPDATE.length, draftRows),
+    ...columnArrays(DECISION_COLUMNS.length, decisionRows),
+    ...columnArrays(AUDIT_COLUMNS.length, auditRows),
+    versions.current(),
+  ]);
+  versions.stored();
 }
 
 interface Pending {
   /** Draft rows changed by the batch, in their final state (one write each, at the end). */
   changed: Map<string, DraftRow>;
-  decisions: Insertable<Database['decisions']>[];
+  /** Decision rows in `DECISION_COLUMNS` order. */
+  decisions: unknown[][];
   audits: AuditInput[];
   outcomes: Insertable<Database['outcomes']>[];
 }
 
 /** Columns a decision may change; written back at the end of the batch. */
 const CHANGING = [
-  'status',
-  'queue',
-  'assignee',
-  'specialty',
-  'reasons_json',
-  'audit_pending',
-  'approved_by_json',
-  'final_json',
-  'decided_by',
-  'decided_at',
-  'escalation_note',
-  'prev_queue',
-  'prev_assignee',
-  'queue_history_json',
-  'version',
-  'updated_at',
-] as const;
+  ['status', 'text'],
+  ['queue', 'text'],
+  ['assignee', 'text'],
+  ['specialty', 'text'],
+  ['reasons_json', 'text'],
+  ['audit_pending', 'boolean'],
+  ['approved_by_json', 'text'],
+  ['final_json', 'text'],
+  ['decided_by', 'text'],
+  ['decided_at', 'text'],
+  ['escalation_note', 'text'],
+  ['prev_queue', 'text'],
+  ['prev_assignee', 'text'],
+  ['queue_history_json', 'text'],
+  ['version', 'bigint'],
+  ['updated_at', 'text'],
+] as const satisfies readonly (Column & [keyof DraftRow, string])[];
 
-/** What `decide` reads of a draft on SQLite: what it looks at, and every column it may change. */
-const DECIDE_COLUMNS = ['id', 'workflow', 'kind', 'input_json', 'second_review', 'owner_id', ...CHANGING] as const;
+/** What a decision reads of a draft: what it looks at, and every column it may change. */
+const DECIDE_SELECT = [
+  'id',
+  'workflow',
+  'kind',
+  'input_json',
+  'second_review',
+  'owner_id',
+  ...CHANGING.map(([c]) => c),
+].join(', ');
 
-// PostgreSQL: one statement for the whole batch instead of one UPDATE per decision (a round trip
-// each). Every row exists (read at the start of this transaction, which holds the write lock), so
-// the insert part never inserts; ON CONFLICT … DO UPDATE is the portable multi-row update.
-// SQLite: no round trips, so one prepared UPDATE per row of only the changing columns is cheaper
-// than an upsert that binds and checks every column (input_json included) of every row.
-async function writeDraftRows(trx: Trx, dialect: Store['dialect'], rows: DraftRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  if (dialect === 'sqlite') {
-    // Compiled once per batch; the store caches the prepared statement by its SQL text.
-    const { sql } = trx
-      .updateTable('drafts')
-      .set(Object.fromEntries(CHANGING.map((c) => [c, null])))
-      .where('id', '=', '')
-      .compile();
-    for (const row of rows) await trx.executeQuery(CompiledQuery.raw(sql, [...CHANGING.map((c) => row[c]), row.id]));
-    return;
-  }
-  for (let i = 0; i < rows.length; i += 100) {
-    await trx
-      .insertInto('drafts')
-      .values(rows.slice(i, i + 100))
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => Object.fromEntries(CHANGING.map((c) => [c, eb.ref(`excluded.${c}`)]))),
-      )
-      .execute();
-  }
-}
+const DECISION_COLUMNS: readonly Column[] = [
+  ['id', 'text'],
+  ['draft_id', 'text'],
+  ['user_id', 'text'],
+  ['action', 'text'],
+  ['status', 'text'],
+  ['error', 'text'],
+  ['content_json', 'text'],
+  ['reasons_json', 'text'],
+  ['note', 'text'],
+  ['dwell_ms', 'bigint'],
+  ['decided_at', 'text'],
+  ['received_at', 'text'],
+  ['diff', 'text'],
+];
+
+/**
+ * PostgreSQL: both reads of a batch in one round trip, one result: the drafts (`prior` false) and,
+ * in the same columns, the decisions already recorded under the batch's ids (`prior` true; id,
+ * status and error). Each id is looked up on its own (LATERAL … OFFSET 0 keeps it a primary-key
+ * probe: on a young table with stale statistics the planner preferred a scan of the whole table).
+ */
+const PG_READ = (() => {
+  const cols = DECIDE_SELECT.split(', ');
+  const priorCols = cols.map((c) => (c === 'id' || c === 'status' ? `d.${c}` : `null as ${c}`)).join(', ');
+  return `select false as prior, ${cols.map((c) => `x.${c}`).join(', ')}, null::text as error
+  from unnest($1::text[]) as k(id) cross join lateral (select ${DECIDE_SELECT} from drafts where drafts.id = k.id offset 0) x
+union all
+select true, ${priorCols}, d.error
+  from unnest($2::text[]) as k(id) cross join lateral (select id, status, error from decisions where decisions.id = k.id offset 0) d`;
+})();
+
+const SQLITE_UPDATE_DRAFT = `update drafts set ${CHANGING.map(([c]) => `${c} = ?`).join(', ')} where id = ?`;
+
+const DRAFT_UPDATE: readonly Column[] = [['id', 'text'], ...CHANGING];
+const PG_WRITE = (() => {
+  const names = DRAFT_UPDATE.map(([c]) => c);
+  const arrays = DRAFT_UPDATE.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ');
+  const set = CHANGING.map(([c]) => `${c} = s.${c}`).join(', ');
+  const decisionsFrom = DRAFT_UPDATE.length;
+  const auditFrom = decisionsFrom + DECISION_COLUMNS.length;
+  const cols = (c: readonly Column[]) => c.map(([n]) => n).join(', ');
+  return `with changed as (update drafts set ${set} from unnest(${arrays}) as s(${names.join(', ')}) where drafts.id = s.id),
+decided as (insert into decisions (${cols(DECISION_COLUMNS)}) ${pgUnnest(DECISION_COLUMNS, decisionsFrom)}),
+audited as (insert into audit_log (${cols(AUDIT_COLUMNS)}) ${pgUnnest(AUDIT_COLUMNS, auditFrom)})
+update counters set value = $${auditFrom + AUDIT_COLUMNS.length + 1}::bigint where name = 'version'`;
+})();
 
 function reject(error: string): Applied {
   return { status: 'rejected', error };
@@ -202,9 +297,13 @@ function decide(versions: Versions, user: AuthUser, d: Decision, row: DraftRow, 
     return reject('the second approval must come from a different person');
 
   const original = input.content as Content;
+  // Each content is serialised once, for the draft row, the decision and the audit entry.
+  const originalJson = JSON.stringify(original);
+  const contentJson = content ? JSON.stringify(content) : null;
   const base = { version: versions.next(), updated_at: now, prev_queue: row.queue, prev_assignee: row.assignee };
   let update: Partial<DraftRow> & typeof base;
   let final: Content | null = null;
+  let finalJson: string | null = null;
   let diff: string | null = null;
 
   if (isAudit) {
@@ -222,14 +321,17 @@ function decide(versions: Versions, user: AuthUser, d: Decision, row: DraftRow, 
       created_at: now,
     });
   } else if (d.action === 'approve' || d.action === 'edit') {
-    final = content ?? parseJson<Content | null>(row.final_json, null) ?? original;
+    // The final content: this edit's, else the first approver's (second review), else the original.
+    const earlier = content ? null : parseJson<Content | null>(row.final_json, null);
+    final = content ?? earlier ?? original;
+    finalJson = content ? contentJson : earlier ? JSON.stringify(earlier) : originalJson;
     diff = final === original ? null : diffContent(original, final);
     const needSecond = row.second_review && approvedBy.length === 0;
     update = {
       ...base,
       status: needSecond ? 'awaiting_second' : 'approved',
       approved_by_json: JSON.stringify([...approvedBy, user.id]),
-      final_json: JSON.stringify(final),
+      final_json: finalJson,
       ...(needSecond ? {} : { decided_by: user.id, decided_at: now }),
     };
   } else if (d.action === 'reject') {
@@ -259,8 +361,8 @@ function decide(versions: Versions, user: AuthUser, d: Decision, row: DraftRow, 
     action: isAudit ? `audit.${d.action}` : `decision.${d.action}`,
     draftId: row.id,
     workflow: row.workflow,
-    original,
-    final: isAudit ? (content ?? original) : final,
+    originalJson,
+    finalJson: isAudit ? (contentJson ?? originalJson) : finalJson,
     reasons,
     detail: {
       decisionId: d.id,
@@ -270,7 +372,7 @@ function decide(versions: Versions, user: AuthUser, d: Decision, row: DraftRow, 
       ...(update.queue ? { queue: update.queue, assignee: update.assignee } : {}),
     },
   });
-  return { status: 'applied', content, diff };
+  return { status: 'applied', content, contentJson, diff };
 }
 
 function escalationTarget(

@@ -3,13 +3,76 @@ import type { Insertable } from 'kysely';
 import { REPEATED_FAILURES, routeDraft } from '../../lib/policy/routing';
 import type { DraftIn, DraftResult, RoutingResult, WorkflowPolicy } from '../../lib/schema';
 import { type AuditInput, appendAuditMany } from '../audit';
-import type { Database, Store, Trx, Versions } from '../store';
+import type { Database, Dialect, Store, Trx, Versions } from '../store';
+import { type Column, insertRows, memo, params, run } from '../store/fast';
 import { getPolicy } from './policy';
 import { parseJson } from './views';
 
 type DraftInsert = Insertable<Database['drafts']>;
 
-const CHUNK = 100;
+/** Every column of a new draft row (a fixed statement per batch size; see store/fast.ts). */
+const DRAFT_COLUMNS = [
+  ['id', 'text'],
+  ['external_id', 'text'],
+  ['workflow', 'text'],
+  ['kind', 'text'],
+  ['input_json', 'text'],
+  ['confidence', 'double precision'],
+  ['route', 'text'],
+  ['status', 'text'],
+  ['assignee', 'text'],
+  ['queue', 'text'],
+  ['specialty', 'text'],
+  ['reasons_json', 'text'],
+  ['second_review', 'boolean'],
+  ['audit', 'boolean'],
+  ['audit_pending', 'boolean'],
+  ['priority_rank', 'double precision'],
+  ['priority_reason', 'text'],
+  ['approved_by_json', 'text'],
+  ['final_json', 'text'],
+  ['decided_by', 'text'],
+  ['decided_at', 'text'],
+  ['escalation_note', 'text'],
+  ['segment', 'text'],
+  ['account_tier', 'text'],
+  ['owner_id', 'text'],
+  ['deal_value', 'double precision'],
+  ['expires_at', 'text'],
+  ['model_version', 'text'],
+  ['canary', 'boolean'],
+  ['canary_of', 'text'],
+  ['queue_history_json', 'text'],
+  ['version', 'bigint'],
+  ['created_version', 'bigint'],
+  ['created_at', 'text'],
+  ['updated_at', 'text'],
+] as const satisfies readonly (Column & [keyof DraftInsert, string])[];
+
+type KnownRow = Parameters<typeof resultFromRow>[0];
+const KNOWN_SELECT = 'id, external_id, route, status, assignee, queue, reasons_json, second_review, specialty, audit';
+
+/** The drafts already stored under these external ids (idempotency). */
+async function readByExternalIds(trx: Trx, dialect: Dialect, ids: string[]): Promise<KnownRow[]> {
+  if (dialect === 'postgres')
+    // One unique-index probe per id (LATERAL … OFFSET 0): with stale statistics on a young table the
+    // planner otherwise scanned the whole table for `external_id = any($1)`.
+    return run<KnownRow>(
+      trx,
+      `select x.* from unnest($1::text[]) as k(id) cross join lateral (select ${KNOWN_SELECT} from drafts where external_id = k.id offset 0) x`,
+      [ids],
+    );
+  const rows: KnownRow[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const text = memo(
+      `sqlite:known:${chunk.length}`,
+      () => `select ${KNOWN_SELECT} from drafts where external_id in (${params('sqlite', chunk.length)})`,
+    );
+    rows.push(...(await run<KnownRow>(trx, text, chunk)));
+  }
+  return rows;
+}
 
 function resultFromRow(row: {
   id: string;
@@ -42,31 +105,29 @@ function resultFromRow(row: {
  * newest first. One statement: a UNION ALL of per-segment `ORDER BY created_version DESC LIMIT n`
  * subqueries, so each reads only n index entries (a window function would read whole segments).
  */
-async function loadHistories(trx: Trx, workflow: string, drafts: DraftIn[], into: Map<string, number[]>) {
+async function loadHistories(store: Store, trx: Trx, workflow: string, drafts: DraftIn[], into: Map<string, number[]>) {
   const segments = [...new Set(drafts.filter((d) => d.workflow === workflow && d.segment).map((d) => d.segment!))];
   for (const s of segments) into.set(`${workflow}\u0000${s}`, []);
-  const one = (segment: string, i: number) =>
-    trx
-      .selectFrom(
-        trx
-          .selectFrom('drafts')
-          .select(['segment', 'confidence', 'created_version'])
-          .where('workflow', '=', workflow)
-          .where('segment', '=', segment)
-          .where('canary', '=', false)
-          .orderBy('created_version', 'desc')
-          .limit(REPEATED_FAILURES.window)
-          .as(`h${i}`),
-      )
-      .select(['segment', 'confidence', 'created_version']);
   for (let i = 0; i < segments.length; i += 50) {
     const chunk = segments.slice(i, i + 50);
-    let q = one(chunk[0]!, 0);
-    for (let j = 1; j < chunk.length; j++) q = q.unionAll(one(chunk[j]!, j));
-    const rows = await q.execute();
+    const rows = await run<{ segment: string; confidence: number; created_version: number }>(
+      trx,
+      historySql(store.dialect, chunk.length),
+      chunk.flatMap((segment) => [workflow, segment]),
+    );
     rows.sort((x, y) => y.created_version - x.created_version);
     for (const r of rows) into.get(`${workflow}\u0000${r.segment}`)?.push(r.confidence);
   }
+}
+
+/** The history statement for `n` segments: `n` subqueries of one (workflow, segment) each. */
+function historySql(dialect: Dialect, n: number): string {
+  return memo(`${dialect}:history:${n}`, () =>
+    Array.from({ length: n }, (_, i) => {
+      const [w, s] = dialect === 'postgres' ? [`$${2 * i + 1}`, `$${2 * i + 2}`] : ['?', '?'];
+      return `select segment, confidence, created_version from (select segment, confidence, created_version from drafts where workflow = ${w} and segment = ${s} and canary = false order by created_version desc limit ${REPEATED_FAILURES.window}) as h${i}`;
+    }).join(' union all '),
+  );
 }
 
 /**
@@ -87,26 +148,8 @@ export async function ingestDrafts(
 ): Promise<DraftResult[]> {
   return store.write(async (trx, versions) => {
     const known = new Map<string, DraftResult>();
-    const ids = [...new Set(drafts.map((d) => d.externalId))];
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows = await trx
-        .selectFrom('drafts')
-        .select([
-          'id',
-          'external_id',
-          'route',
-          'status',
-          'assignee',
-          'queue',
-          'reasons_json',
-          'second_review',
-          'specialty',
-          'audit',
-        ])
-        .where('external_id', 'in', ids.slice(i, i + 500))
-        .execute();
-      for (const r of rows) known.set(r.external_id, resultFromRow(r));
-    }
+    for (const r of await readByExternalIds(trx, store.dialect, [...new Set(drafts.map((d) => d.externalId))]))
+      known.set(r.external_id, resultFromRow(r));
 
     const policies = new Map<string, WorkflowPolicy>();
     const histories = new Map<string, number[]>();
@@ -129,7 +172,7 @@ export async function ingestDrafts(
       let history: number[] | undefined;
       if (d.segment) {
         const key = `${d.workflow}\u0000${d.segment}`;
-        if (!histories.has(key)) await loadHistories(trx, d.workflow, drafts, histories);
+        if (!histories.has(key)) await loadHistories(store, trx, d.workflow, drafts, histories);
         history = histories.get(key)!;
       }
       const routed: RoutingResult = routeDraft(d, policy, { segmentHistory: history, random });
@@ -188,12 +231,14 @@ export async function ingestDrafts(
       known.set(d.externalId, result);
       results.push(result);
     }
-    for (let i = 0; i < inserts.length; i += CHUNK)
-      await trx
-        .insertInto('drafts')
-        .values(inserts.slice(i, i + CHUNK))
-        .execute();
-    for (let i = 0; i < audits.length; i += CHUNK) await appendAuditMany(trx, audits.slice(i, i + CHUNK));
+    await insertRows(
+      store,
+      trx,
+      'drafts',
+      DRAFT_COLUMNS,
+      inserts.map((r) => DRAFT_COLUMNS.map(([c]) => r[c])),
+    );
+    await appendAuditMany(store, trx, audits);
     // Only workflows that plant canaries need the hook (saves its queries on every other batch).
     const hooked = inserts.filter((r) => (policies.get(r.workflow)?.canaryRate ?? 0) > 0).map((r) => r.id);
     if (afterInsert && hooked.length) await afterInsert(trx, versions, hooked);

@@ -1,8 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, type SqliteStatement, sql } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  type SqliteDatabase,
+  SqliteDialect,
+  type SqliteStatement,
+} from 'kysely';
 import pg from 'pg';
+import { preparedName } from './fast';
 import { type Dialect, migrate } from './migrations';
 import { BOOLEAN_COLUMNS, type Database } from './schema';
 
@@ -11,10 +19,28 @@ export type { Database } from './schema';
 
 export const DEFAULT_SQLITE_PATH = './data/countersign.db';
 
+/** Takes the version counter's row lock and reads its value (see `Store.write`). */
+const LOCK = "update counters set value = value where name = 'version' returning value";
+/**
+ * PostgreSQL: BEGIN and LOCK sent as one simple-protocol query (one round trip instead of two).
+ * pg answers a multi-statement query with one result per statement; the pool's clients hand back
+ * the second (the lock's rows) for this text (see `openStore`).
+ */
+const BEGIN_AND_LOCK = `begin; ${LOCK}`;
+const SET_VERSION = (dialect: Dialect) =>
+  `update counters set value = ${dialect === 'postgres' ? '$1' : '?'} where name = 'version'`;
+
 /** Hands out the versions of one write transaction (see `Store.write`). */
 export interface Versions {
   /** The next version number; every changed draft row gets its own. */
   next(): number;
+  /** The last version handed out (the value the counter row gets at the end). */
+  current(): number;
+  /**
+   * The caller wrote `current()` into the counter row in one of its own statements (saves the
+   * transaction's closing UPDATE); a later `next()` makes the transaction write it again.
+   */
+  stored(): void;
 }
 
 export interface Store {
@@ -28,7 +54,19 @@ export interface Store {
    * version). Use `versions.next()` for each draft row the transaction inserts or updates.
    */
   write<T>(fn: (trx: Kysely<Database>, versions: Versions) => Promise<T>): Promise<T>;
+  /**
+   * SQLite only: the connection's cached prepared statements, run synchronously (no promise per
+   * statement). Only inside `write`, which holds the connection: a call elsewhere would land in
+   * whatever transaction is open.
+   */
+  readonly sqlite?: SqliteDirect;
   close(): Promise<void>;
+}
+
+export interface SqliteDirect {
+  /** Runs `sql` once for each parameter list. */
+  runEach(sql: string, rows: readonly (readonly unknown[])[]): void;
+  all<R>(sql: string, params: readonly unknown[]): R[];
 }
 
 /** A Kysely type-safe bundle of what callers hold while writing. */
@@ -36,7 +74,7 @@ export type Trx = Kysely<Database>;
 
 // better-sqlite3 refuses to bind booleans and returns 0/1 for boolean columns; this wrapper makes
 // SQLite behave like PostgreSQL for both, so the rest of the code has one path.
-function wrapSqlite(raw: BetterSqlite3.Database): SqliteDatabase {
+function wrapSqlite(raw: BetterSqlite3.Database): { database: SqliteDatabase; direct: SqliteDirect } {
   const toParams = (params: ReadonlyArray<unknown>) =>
     params.map((p) => (p === true ? 1 : p === false ? 0 : p)) as unknown[];
   const fixRow = (row: unknown) => {
@@ -57,7 +95,7 @@ function wrapSqlite(raw: BetterSqlite3.Database): SqliteDatabase {
     cache.set(query, stmt);
     return stmt;
   };
-  return {
+  const database: SqliteDatabase = {
     close: () => raw.close(),
     prepare(query: string): SqliteStatement {
       const stmt = prepared(query);
@@ -71,6 +109,17 @@ function wrapSqlite(raw: BetterSqlite3.Database): SqliteDatabase {
       };
     },
   };
+  const direct: SqliteDirect = {
+    runEach(query, rows) {
+      const stmt = prepared(query);
+      for (const row of rows) stmt.run(...toParams(row));
+    },
+    all: <R>(query: string, params: readonly unknown[]) =>
+      prepared(query)
+        .all(...toParams(params))
+        .map(fixRow) as R[],
+  };
+  return { database, direct };
 }
 
 function parseUrl(databaseUrl: string | undefined): { dialect: Dialect; target: string } {
@@ -92,6 +141,7 @@ function parseUrl(databaseUrl: string | undefined): { dialect: Dialect; target: 
 export async function openStore(databaseUrl?: string): Promise<Store> {
   const { dialect, target } = parseUrl(databaseUrl);
   let db: Kysely<Database>;
+  let direct: SqliteDirect | undefined;
   if (dialect === 'sqlite') {
     if (target !== ':memory:') mkdirSync(dirname(resolve(target)), { recursive: true });
     const raw = new BetterSqlite3(target);
@@ -102,7 +152,9 @@ export async function openStore(databaseUrl?: string): Promise<Store> {
     // Decisions read and rewrite drafts at random (uuid keys): a 64 MB page cache instead of 2 MB.
     raw.pragma('cache_size = -65536');
     raw.pragma('foreign_keys = ON');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: wrapSqlite(raw) }) });
+    const wrapped = wrapSqlite(raw);
+    direct = wrapped.direct;
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: wrapped.database }) });
   } else {
     const pool = new pg.Pool({
       connectionString: target,
@@ -123,6 +175,22 @@ export async function openStore(databaseUrl?: string): Promise<Store> {
         `${JSON.stringify({ level: 'warn', msg: 'idle database connection closed', code: (err as { code?: string }).code ?? null })}\n`,
       );
     });
+    // Two adjustments to how Kysely's queries reach pg, per pooled client:
+    // - BEGIN_AND_LOCK is two statements (simple query protocol, no parameters): pg resolves it
+    //   with an array of results, Kysely expects one; hand it the lock's.
+    // - hot-path statements (store/fast.ts `run`) go as named prepared statements: parsed and
+    //   planned once per connection.
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      client.query = ((...args: unknown[]) => {
+        const [text, values] = args;
+        if (text === BEGIN_AND_LOCK && args.length <= 2)
+          return (query(BEGIN_AND_LOCK) as Promise<pg.QueryResult[]>).then((results) => results[1]);
+        const name =
+          args.length === 2 && typeof text === 'string' && Array.isArray(values) ? preparedName(text) : undefined;
+        return name ? query({ name, text, values }) : query(...args);
+      }) as typeof client.query;
+    });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   try {
@@ -132,43 +200,47 @@ export async function openStore(databaseUrl?: string): Promise<Store> {
     throw e;
   }
 
-  const write = async <T>(fn: (trx: Kysely<Database>, versions: Versions) => Promise<T>): Promise<T> => {
-    const body = async (trx: Kysely<Database>) => {
-      // `value = value` takes the row lock (PostgreSQL) and reads the current value in one statement.
-      const row = await trx
-        .updateTable('counters')
-        .set({ value: sql<number>`value` })
-        .where('name', '=', 'version')
-        .returning('value')
-        .executeTakeFirstOrThrow();
-      const start = Number(row.value);
-      let current = start;
-      const result = await fn(trx, { next: () => ++current });
-      if (current !== start) {
-        await trx.updateTable('counters').set({ value: current }).where('name', '=', 'version').execute();
-      }
-      return result;
-    };
-    if (dialect === 'postgres') return db.transaction().execute(body);
-    // SQLite: one connection behind Kysely's mutex; BEGIN IMMEDIATE also guards against other processes.
-    return db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
-      try {
-        const r = await body(conn);
-        await sql`commit`.execute(conn);
-        return r;
-      } catch (e) {
-        await sql`rollback`.execute(conn);
-        throw e;
-      }
-    });
-  };
+  const write = async <T>(fn: (trx: Kysely<Database>, versions: Versions) => Promise<T>): Promise<T> =>
+    // One connection for the whole transaction. SQLite: Kysely's single connection behind its
+    // mutex; BEGIN IMMEDIATE also guards against other processes. PostgreSQL: a pooled client.
+    db
+      .connection()
+      .execute(async (conn) => {
+        if (dialect === 'sqlite') await conn.executeQuery(CompiledQuery.raw('begin immediate'));
+        try {
+          // `value = value` takes the row lock (PostgreSQL) and reads the current value in one statement;
+          // on PostgreSQL together with BEGIN, in one round trip (see BEGIN_AND_LOCK).
+          const row = (
+            await conn.executeQuery<{ value: number }>(
+              CompiledQuery.raw(dialect === 'postgres' ? BEGIN_AND_LOCK : LOCK),
+            )
+          ).rows[0];
+          if (!row) throw new Error('the version counter row is missing');
+          let stored = Number(row.value);
+          let current = stored;
+          const result = await fn(conn, {
+            next: () => ++current,
+            current: () => current,
+            stored: () => {
+              stored = current;
+            },
+          });
+          if (current !== stored) await conn.executeQuery(CompiledQuery.raw(SET_VERSION(dialect), [current]));
+          await conn.executeQuery(CompiledQuery.raw('commit'));
+          return result;
+        } catch (e) {
+          // The error that matters is `e`; a failed rollback (no transaction open) must not hide it.
+          await conn.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
+          throw e;
+        }
+      });
 
   let closed = false;
   return {
     dialect,
     db,
     write,
+    ...(direct ? { sqlite: direct } : {}),
     async close() {
       if (closed) return;
       closed = true;

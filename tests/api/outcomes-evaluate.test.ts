@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveDeps } from '../../server/app';
 import { jsonLogger } from '../../server/log';
-import { evaluateWorkflow } from '../../server/routes/governance';
+import { evaluateWorkflow } from '../../server/service/governance';
 import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
 import { draftIn, json, postDrafts } from './fixtures';
 
