@@ -3,7 +3,7 @@ import { generateDrafts } from '../../lib/demo';
 import { syntheticItems } from '../../lib/policy/simulate';
 import { mulberry32 } from '../../lib/policy/stats';
 import { Calibration, Metrics, Recommendation } from '../../lib/schema/governance';
-import { writeHistory } from '../../server/routes/governance';
+import { writeHistory } from '../../server/service/governance';
 import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
 
 // The "done when": with the simulator's drafts plus simulated reviewer decisions and

@@ -13,7 +13,7 @@ import {
   SimulationOut,
 } from '../../lib/schema/governance';
 import { resolveDeps } from '../../server/app';
-import { evaluateAll, writeHistory } from '../../server/routes/governance';
+import { evaluateAll, writeHistory } from '../../server/service/governance';
 import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
 
 const WF = 'outbound-email';
