@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recommend } from '../../lib/policy/recommendation';
 import { syntheticItems } from '../../lib/policy/simulate';
 import type { GovItem } from '../../lib/schema/governance';
-import { writeHistory } from '../../server/routes/governance';
+import { writeHistory } from '../../server/service/governance';
 import { connectExtension, type LaunchedExtension, launchExtension, waitFor } from './helpers/extension';
 import { type E2eServer, startE2eServer } from './helpers/server';
 
