@@ -3,7 +3,7 @@ import { batchMembers, buildRows, groupHeaders } from '../../lib/panel/batch';
 import { makeDecision, missingReason } from '../../lib/panel/decision';
 import { diffWords } from '../../lib/panel/diff';
 import { DwellTracker } from '../../lib/panel/dwell';
-import { percent, timeSensitivity, zoneOf } from '../../lib/panel/format';
+import { money, percent, timeSensitivity, zoneOf } from '../../lib/panel/format';
 import { commandFor } from '../../lib/panel/keyboard';
 import { safeHref } from '../../lib/panel/links';
 import { destination, placementsFor } from '../../lib/panel/place';
@@ -220,6 +220,12 @@ describe('diff', () => {
 });
 
 describe('formatting and links', () => {
+  it('money writes whole dollars exactly as Intl.NumberFormat en-US USD does', () => {
+    const intl = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
+    const values = [0, 0.4, 0.5, 1, 5, 999, 1000, 12_000, 250_000, 999_999.5, 1_234_567, 10_000_000_000, -5, -1234.6];
+    for (const v of values) expect(money(v), String(v)).toBe(intl.format(v));
+  });
+
   it('percent, zone, time sensitivity', () => {
     expect(percent(0.8249)).toBe('82%');
     expect(zoneOf(0.95).label).toBe('High confidence');
