@@ -1,5 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { WxtVitest } from 'wxt/testing/vitest-plugin';
+import { PREACT_FOR_REACT } from './wxt.config';
+
+const PREACT_AS_REACT = fileURLToPath(new URL('tests/unit/preact-as-react.ts', import.meta.url));
 
 // Three suites, all run by `npm test`:
 // unit (happy-dom + WXT's fake browser), api (the real server on SQLite and PostgreSQL),
@@ -12,6 +16,25 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.{ts,tsx}'],
+          environment: 'happy-dom',
+          setupFiles: ['tests/unit/setup.ts'],
+        },
+      },
+      {
+        // The panel's component tests again, on preact/compat: the renderer the content script ships
+        // with (wxt.config.ts aliases React to it for that bundle only).
+        plugins: [WxtVitest()],
+        resolve: {
+          // wxt.config.ts's aliases, but `react` also carries `act` for the tests (preact-as-react.ts).
+          alias: PREACT_FOR_REACT.map((a) =>
+            String(a.find) === String(/^react$/) ? { ...a, replacement: PREACT_AS_REACT } : a,
+          ),
+        },
+        test: {
+          name: 'panel-preact',
+          include: ['tests/unit/panel.test.tsx', 'tests/unit/panel-card.test.tsx'],
+          // Transformed by Vite, so the aliases above reach the virtual list's own `react` imports.
+          server: { deps: { inline: ['@tanstack/react-virtual'] } },
           environment: 'happy-dom',
           setupFiles: ['tests/unit/setup.ts'],
         },

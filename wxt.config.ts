@@ -1,29 +1,62 @@
+import type { Alias } from 'vite';
 import { defineConfig } from 'wxt';
+import { SITE_MATCHES } from './lib/sites/matches';
 
-// Host permissions cover only the supported sites (issue 3: never <all_urls>).
-// The review server is reached through CORS, so no host permission is needed for it.
-export const SITE_MATCHES = [
-  'https://mail.google.com/*',
-  'https://outlook.office.com/*',
-  'https://outlook.office365.com/*',
-  'https://outlook.live.com/*',
-  'https://app.hubspot.com/*',
-  'https://app-eu1.hubspot.com/*',
-  'https://*.lightning.force.com/*',
-  'https://*.my.salesforce.com/*',
+/**
+ * The review content script is injected into every Gmail, Outlook, HubSpot and Salesforce page, so
+ * its size is budgeted (issue 4: ≤ 90 kB gzipped). React DOM 19 alone is ~58 kB of that, so this one
+ * bundle renders the same React components with preact/compat (the React API on Preact, ~4 kB);
+ * the options page, popup and dashboard keep React DOM. Measured with `npm run bench:panel`:
+ * 129.7 kB → ~71 kB gzipped. COUNTERSIGN_CONTENT_RENDERER=react builds the content script with React DOM.
+ */
+export const PREACT_FOR_REACT: Alias[] = [
+  { find: /^react$/, replacement: 'preact/compat' },
+  { find: /^react-dom$/, replacement: 'preact/compat' },
+  { find: /^react-dom\/client$/, replacement: 'preact/compat/client' },
+  { find: /^react\/jsx-runtime$/, replacement: 'preact/jsx-runtime' },
+  { find: /^react\/jsx-dev-runtime$/, replacement: 'preact/jsx-dev-runtime' },
 ];
+
+function toAliasList(alias: unknown): Alias[] {
+  if (!alias) return [];
+  if (Array.isArray(alias)) return alias as Alias[];
+  return Object.entries(alias as Record<string, string>).map(([find, replacement]) => ({ find, replacement }));
+}
 
 export default defineConfig({
   // Explicit imports everywhere: the server shares lib/ and must not depend on WXT globals.
   imports: false,
   modules: ['@wxt-dev/module-react', '@wxt-dev/webextension-polyfill'],
-  manifest: {
+  hooks: {
+    'vite:build:extendConfig': (entrypoints, config) => {
+      if (process.env.COUNTERSIGN_CONTENT_RENDERER === 'react') return;
+      if (!entrypoints.some((e) => e.type === 'content-script')) return;
+      config.resolve ??= {};
+      config.resolve.alias = [...PREACT_FOR_REACT, ...toAliasList(config.resolve.alias)];
+    },
+  },
+  manifest: ({ browser }) => ({
     name: 'Countersign',
     description: 'Review AI-written sales drafts where you work: approve, edit or reject, applied in place.',
     // `scripting`: "Enable sandbox pages" registers the review script on the loopback sandbox at run
     // time (lib/sandbox.ts), only after the person grants the optional loopback host permission.
     permissions: ['storage', 'alarms', 'unlimitedStorage', 'scripting'],
+    // Only the supported sites (never <all_urls>). The review server is reached through CORS, so it
+    // needs no host permission.
     host_permissions: SITE_MATCHES,
     optional_host_permissions: ['http://localhost/*', 'http://127.0.0.1/*'],
-  },
+    ...(browser === 'firefox'
+      ? {
+          browser_specific_settings: {
+            gecko: {
+              id: 'countersign@countersign.dev',
+              // Main-world content scripts (entrypoints/bridge.content.ts) arrived in Firefox 128.
+              strict_min_version: '128.0',
+              // Decisions carry the edited email text to the person's own review server.
+              data_collection_permissions: { required: ['personalCommunications'] },
+            },
+          },
+        }
+      : {}),
+  }),
 });

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useLayoutEffect, useRef, useState } from 'react';
 import { missingReason } from '../../lib/panel/decision';
 import type { Content, Draft } from '../../lib/schema';
 import { DiffView } from './DiffView';
@@ -28,7 +28,10 @@ export function EditForm({
   const firstField = useRef<HTMLTextAreaElement & HTMLInputElement>(null);
   const firstReason = useRef<HTMLInputElement>(null);
 
-  useEffect(() => {
+  // Focus moves in the same frame as the form appears (a layout effect, not a passive one): the
+  // next keystroke already lands in it, whichever renderer runs the panel (preact/compat runs
+  // passive effects a frame later).
+  useLayoutEffect(() => {
     firstField.current?.focus();
   }, []);
 

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useLayoutEffect, useRef, useState } from 'react';
 import type { Draft, EscalateTo } from '../../lib/schema';
 
 const OPTIONS: Array<{ value: string; label: string; to: EscalateTo }> = [
@@ -24,7 +24,10 @@ export function EscalateForm({
   const [choice, setChoice] = useState(initial);
   const [note, setNote] = useState('');
   const first = useRef<HTMLInputElement>(null);
-  useEffect(() => {
+  // Focus moves in the same frame as the form appears (a layout effect, not a passive one): the
+  // next keystroke already lands in it, whichever renderer runs the panel (preact/compat runs
+  // passive effects a frame later).
+  useLayoutEffect(() => {
     first.current?.focus();
   }, []);
   const submit = (e: React.FormEvent) => {

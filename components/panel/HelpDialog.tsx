@@ -1,10 +1,13 @@
-import { useEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import { KEY_HELP } from '../../lib/panel/keyboard';
 
 /** Keyboard help, inside the panel (a portal outside the shadow root would lose its styles). */
 export function HelpDialog({ onClose }: { onClose: () => void }) {
   const close = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
+  // Focus moves in the same frame as the form appears (a layout effect, not a passive one): the
+  // next keystroke already lands in it, whichever renderer runs the panel (preact/compat runs
+  // passive effects a frame later).
+  useLayoutEffect(() => {
     close.current?.focus();
   }, []);
   return (

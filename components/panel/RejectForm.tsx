@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useLayoutEffect, useRef, useState } from 'react';
 import { ReasonPicker } from './ReasonPicker';
 
 /** Reject with at least one reason code and an optional note. */
@@ -17,7 +17,10 @@ export function RejectForm({
   const [note, setNote] = useState('');
   const [tried, setTried] = useState(false);
   const first = useRef<HTMLInputElement>(null);
-  useEffect(() => {
+  // Focus moves in the same frame as the form appears (a layout effect, not a passive one): the
+  // next keystroke already lands in it, whichever renderer runs the panel (preact/compat runs
+  // passive effects a frame later).
+  useLayoutEffect(() => {
     first.current?.focus();
   }, []);
   const submit = (e: React.FormEvent) => {

@@ -158,6 +158,29 @@ describe('panel', () => {
     expect(onCommit).not.toHaveBeenCalled();
   });
 
+  it('a form opened from the keyboard has focus before the next keystroke, with no frame in between', async () => {
+    // Outside act(): the renderer's own scheduling. preact/compat renders in a microtask but runs
+    // passive effects a frame later, so focus moved in useEffect would miss a fast Space/Enter.
+    const { root } = setup([makeDraft(), makeDraft()]);
+    const first = articles(root)[0]!;
+    first.focus();
+    const press = async (target: Element, k: string) => {
+      target.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
+      for (let i = 0; i < 3; i++) await Promise.resolve();
+    };
+    const previous = (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT;
+    (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false;
+    try {
+      await press(first, 'r');
+      expect((document.activeElement as HTMLInputElement | null)?.type).toBe('checkbox');
+      await press(document.activeElement!, 'Escape');
+      await press(root.querySelector('.cs-current')!, 'e');
+      expect(document.activeElement?.localName).toBe('textarea');
+    } finally {
+      (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = previous;
+    }
+  });
+
   it('batch: a segment is grouped; approve-all skips excluded drafts; one undo takes back the batch', () => {
     const s = [
       makeDraft({ segment: 'fintech-q4' }),
