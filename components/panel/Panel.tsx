@@ -241,6 +241,9 @@ export function Panel(props: PanelProps) {
     const hadFocus = focusWithin();
     const entries = drafts.map((draft) => ({ draft, decision: makeDecision(draft, input, dwell.take(draft.id)) }));
     const group: PendingGroup = { key: entries[0]!.decision.id, label, entries };
+    // Focus moves on before anything is applied: insertion gives focus back to where it found it.
+    const next = nextAfter(drafts.map((d) => d.id));
+    if (hadFocus) focusCard(next);
     if ((input.action === 'approve' || input.action === 'edit') && drafts.length === 1) {
       const draft = drafts[0]!;
       const finalContent = content ?? draft.content;
@@ -263,12 +266,10 @@ export function Panel(props: PanelProps) {
         failed(err);
       }
     }
-    const next = nextAfter(drafts.map((d) => d.id));
     setMode(null);
     setNotice(null);
     undo.push(group.key, group);
     setCurrentId(next);
-    if (hadFocus) focusCard(next);
   };
 
   const draftLabel = (d: Draft) => `${KIND_LABEL[d.kind]} to ${d.target.name ?? d.target.email ?? describeTarget(d)}`;

@@ -129,6 +129,8 @@ export async function applyText(target: Element, text: string, options: ApplyTex
   const before = deepActiveElement(doc);
   const beforeSel: SavedSelection | undefined = before && before !== el ? snapshot(before) : undefined;
 
+  const restore = options.restoreFocus !== false && !!before && before !== el;
+  const release = restore ? holdKeystrokes(el) : undefined;
   let result: ApplyResult = { ok: false, kind, technique: null, error: 'no technique applied' };
   const startText = norm(editorText(el, kind));
   try {
@@ -154,12 +156,46 @@ export async function applyText(target: Element, text: string, options: ApplyTex
     }
   } finally {
     memory?.forget(el);
-    if (options.restoreFocus !== false && before && before !== el && before.isConnected) {
+    const back = restore && before.isConnected;
+    if (back) {
       (before as HTMLElement).focus?.({ preventScroll: true });
       if (beforeSel) restoreSnapshot(before, beforeSel);
     }
+    release?.(back ? deepActiveElement(doc) : null);
   }
   return result;
+}
+
+const KEY_EVENTS = ['keydown', 'keypress', 'keyup'] as const;
+
+/**
+ * While text goes in, focus sits in the page's editor only because the insertion put it there. Keys
+ * the person types in that moment (a fast reviewer's next `a`) are meant for where they were, the
+ * panel, not for the page's compose. Until the returned function is called, the person's own
+ * (trusted) key events aimed at the editor are stopped; the function hands the keydowns to `to`,
+ * where focus went back, in order (or drops them when focus could not go back).
+ */
+function holdKeystrokes(el: Element): (to: Element | null) => void {
+  const win = el.ownerDocument.defaultView;
+  if (!win) return () => {};
+  const held: KeyboardEvent[] = [];
+  const hold = (e: Event) => {
+    const t = e.composedPath()[0];
+    if (!e.isTrusted || !(t === el || (t && typeof t === 'object' && 'nodeType' in t && el.contains(t as Node)))) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    if (e.type === 'keydown') held.push(e as KeyboardEvent);
+  };
+  for (const type of KEY_EVENTS) win.addEventListener(type, hold, true);
+  return (to) => {
+    for (const type of KEY_EVENTS) win.removeEventListener(type, hold, true);
+    if (!to) return;
+    for (const k of held) {
+      const { key, code, location, repeat, ctrlKey, shiftKey, altKey, metaKey } = k;
+      const init = { key, code, location, repeat, ctrlKey, shiftKey, altKey, metaKey };
+      to.dispatchEvent(new KeyboardEvent('keydown', { ...init, bubbles: true, cancelable: true, composed: true }));
+    }
+  };
 }
 
 /** The text of `draft` that belongs in `part` (undefined when the draft has no such part). */
