@@ -180,8 +180,8 @@ function holdKeystrokes(el: Element): (to: Element | null) => void {
   if (!win) return () => {};
   const held: KeyboardEvent[] = [];
   const hold = (e: Event) => {
-    const t = e.composedPath()[0];
-    if (!e.isTrusted || !(t === el || (t && typeof t === 'object' && 'nodeType' in t && el.contains(t as Node)))) return;
+    const t = e.composedPath()[0] as Node | undefined; // keyboard events target elements (or the document)
+    if (!e.isTrusted || !t || !('nodeType' in t) || !el.contains(t)) return;
     e.preventDefault();
     e.stopImmediatePropagation();
     if (e.type === 'keydown') held.push(e as KeyboardEvent);
