@@ -4,9 +4,14 @@
  * For each database (SQLite always; PostgreSQL when BENCH_PG_URL / TEST_PG_URL or the local default
  * answers): ingest N drafts via POST /v1/drafts in batches of 100, then N decisions via
  * POST /v1/decisions in batches of 50 (one client, sequential requests, over real HTTP;
- * BENCH_CONCURRENCY=n keeps n requests in flight to measure capacity instead of latency), and the
- * same rows inserted by the plain driver (better-sqlite3 / pg) in transactions of the same size.
- * Prints throughput, the server/raw ratio, and p50/p99 latency per request.
+ * BENCH_CONCURRENCY=n keeps n requests in flight to measure capacity instead of latency).
+ *
+ * The raw side inserts the very rows the server stored: they are read back from the server's
+ * database after each phase and inserted again by the plain driver (better-sqlite3 / pg) into a
+ * fresh database with the same schema, in transactions of the same size, with nothing else in the
+ * timed loop. Twice: the draft / decision rows alone, and with the audit entry the server appends
+ * for each (every row the server adds). Prints throughput, the server/raw ratios, and p50/p99
+ * latency per request.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -102,7 +107,7 @@ async function launch(databaseUrl: string): Promise<{ url: string; close(): Prom
   };
 }
 
-async function runServer(databaseUrl: string, drafts: DraftIn[]): Promise<Figures & { ids: string[] }> {
+async function runServer(databaseUrl: string, drafts: DraftIn[]): Promise<Figures & { captured: Captured }> {
   // Tokens are made through the store directly (what `cli tokens create` does).
   const store = await openStore(databaseUrl);
   const pipe = (await createToken(store, { user: 'bench-pipe', role: 'pipeline', actor: 'bench' })).token;
@@ -165,6 +170,7 @@ async function runServer(databaseUrl: string, drafts: DraftIn[]): Promise<Figure
     });
     const ids = ingested.flat();
     const draftsPerSec = drafts.length / ((performance.now() - t0) / 1000);
+    const [storedDrafts, draftAudits] = await capture(databaseUrl, 'drafts', ids);
     const decisionLat: number[] = [];
     t0 = performance.now();
     await inFlight(Math.ceil(ids.length / DECISION_BATCH), async (b) => {
@@ -188,190 +194,191 @@ async function runServer(databaseUrl: string, drafts: DraftIn[]): Promise<Figure
       if (bad) throw new Error(`decision not applied: ${JSON.stringify(bad)}`);
     });
     const decisionsPerSec = ids.length / ((performance.now() - t0) / 1000);
-    return { draftsPerSec, decisionsPerSec, draftLat, decisionLat, ids };
+    const [decisions, decisionAudits] = await capture(databaseUrl, 'decisions', ids);
+    const captured = {
+      drafts: storedDrafts!,
+      draftAudits: draftAudits!,
+      decisions: decisions!,
+      decisionAudits: decisionAudits!,
+    };
+    return { draftsPerSec, decisionsPerSec, draftLat, decisionLat, captured };
   } finally {
     await server.close();
   }
 }
 
-/** The rows the server writes for a draft / decision, minus routing (what a plain insert would store). */
-function draftRow(d: DraftIn, i: number) {
-  const now = new Date().toISOString();
-  return [
-    randomUUID(),
-    d.externalId,
-    d.workflow,
-    d.kind,
-    JSON.stringify(d),
-    d.confidence,
-    'review',
-    'pending',
-    null,
-    'review',
-    '[]',
-    d.segment ?? null,
-    d.account.dealValue ?? null,
-    i + 1,
-    now,
-    now,
-  ];
-}
-const DRAFT_COLS =
-  'id, external_id, workflow, kind, input_json, confidence, route, status, assignee, queue, reasons_json, segment, deal_value, version, created_at, updated_at';
-const decisionRow = (draftId: string) => {
-  const now = new Date().toISOString();
-  return [randomUUID(), draftId, 'bench-rev', 'approve', 'applied', '[]', now, now];
-};
-const DECISION_COLS = 'id, draft_id, user_id, action, status, reasons_json, decided_at, received_at';
+type Row = Record<string, unknown>;
 
 /**
- * The audit entry the server appends with each applied approval (server/service/decide.ts): the AI
- * original and the final output, the reasons and the decision's detail. The second raw comparison
- * inserts a decision row *and* this entry, i.e. every row the server adds for a decision.
+ * The rows the server stored for the measured drafts and decisions, read back from its database:
+ * the raw side inserts exactly these (same columns, same values, same sizes). `draftAudits[i]` is
+ * the audit entry the server appended with `drafts[i]`, `decisionAudits[i]` the one with `decisions[i]`.
  */
-const AUDIT_COLS = 'at, actor, action, draft_id, workflow, original_json, final_json, reasons_json, detail_json';
-const auditRow = (decision: unknown[], d: DraftIn) => {
-  const content = JSON.stringify(d.content);
-  return [
-    new Date().toISOString(),
-    'bench-rev',
-    'decision.approve',
-    decision[1],
-    d.workflow,
-    content,
-    content,
-    '[]',
-    JSON.stringify({ decisionId: decision[0], status: 'approved', diff: null }),
-  ];
-};
+interface Captured {
+  drafts: Row[];
+  draftAudits: Row[];
+  decisions: Row[];
+  decisionAudits: Row[];
+}
+
+/** Pairs rows with their audit entries by draft id (each measured draft / decision has exactly one). */
+function paired(rows: Row[], audits: Row[], what: string): Row[] {
+  const byDraft = new Map(audits.map((a) => [a.draft_id, a]));
+  return rows.map((r) => {
+    const a = byDraft.get(r.draft_id ?? r.id);
+    if (!a) throw new Error(`no audit entry stored for ${what} ${String(r.id)}`);
+    const { id: _serial, ...rest } = a; // the audit log numbers its own entries
+    return rest;
+  });
+}
+
+/** Reads back what the server stored for the measured drafts (after ingest) or decisions (at the end). */
+async function capture(databaseUrl: string, part: 'drafts' | 'decisions', draftIds: string[]): Promise<Row[][]> {
+  const drafts = part === 'drafts';
+  const rowsSql = drafts
+    ? `select * from drafts where external_id like 'bench-%' order by created_version`
+    : `select d.* from decisions d join drafts r on r.id = d.draft_id where r.external_id like 'bench-%'`;
+  const auditSql = `select a.* from audit_log a join drafts r on r.id = a.draft_id where r.external_id like 'bench-%' and a.action ${drafts ? "like 'draft.%'" : "not like 'draft.%'"}`;
+  let rows: Row[];
+  let audits: Row[];
+  if (databaseUrl.startsWith('sqlite:')) {
+    const db = new BetterSqlite3(databaseUrl.slice('sqlite:'.length), { readonly: true });
+    rows = db.prepare(rowsSql).all() as Row[];
+    audits = db.prepare(auditSql).all() as Row[];
+    db.close();
+  } else {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    rows = (await client.query(rowsSql)).rows as Row[];
+    audits = (await client.query(auditSql)).rows as Row[];
+    await client.end();
+  }
+  if (!drafts) {
+    // In the order the server wrote them (the benchmark decides the drafts in the order it ingested them).
+    const order = new Map(draftIds.map((id, i) => [id, i]));
+    rows.sort((a, b) => order.get(a.draft_id as string)! - order.get(b.draft_id as string)!);
+  }
+  if (rows.length !== draftIds.length)
+    throw new Error(`expected ${draftIds.length} ${part}, the server stored ${rows.length}`);
+  return [rows, paired(rows, audits, part)];
+}
 
 interface Raw {
   draftsPerSec: number;
   decisionsPerSec: number;
-  /** Decision rows plus their audit entries, counted as decisions per second. */
-  decisionsWithAuditPerSec: number;
 }
 
-async function rawSqlite(path: string, drafts: DraftIn[]): Promise<Raw> {
+/** Inserts batches of rows with the plain driver; each batch is one transaction of one or more tables. */
+interface RawDriver {
+  insert(batch: Array<[table: string, rows: Row[]]>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Plain inserts of the captured rows into a fresh database with the server's schema: drafts in
+ * batches of 100, then decisions in batches of 50; with `withAudit`, each batch also carries the
+ * audit entries the server appended for those rows (every row the server adds).
+ */
+async function rawRun(driver: RawDriver, c: Captured, withAudit: boolean): Promise<Raw> {
+  const rate = async (rows: Row[], audits: Row[], table: string, size: number) => {
+    const t0 = performance.now();
+    for (let i = 0; i < rows.length; i += size) {
+      const batch: Array<[string, Row[]]> = [[table, rows.slice(i, i + size)]];
+      if (withAudit) batch.push(['audit_log', audits.slice(i, i + size)]);
+      await driver.insert(batch);
+    }
+    return rows.length / ((performance.now() - t0) / 1000);
+  };
+  try {
+    const draftsPerSec = await rate(c.drafts, c.draftAudits, 'drafts', DRAFT_BATCH);
+    const decisionsPerSec = await rate(c.decisions, c.decisionAudits, 'decisions', DECISION_BATCH);
+    return { draftsPerSec, decisionsPerSec };
+  } finally {
+    await driver.close();
+  }
+}
+
+/** better-sqlite3 with the server's pragmas: one prepared single-row INSERT per table, in a transaction. */
+async function sqliteDriver(path: string): Promise<RawDriver> {
   (await openStore(`sqlite:${path}`)).close(); // same schema as the server
   const db = new BetterSqlite3(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  const ins = db.prepare(
-    `insert into drafts (${DRAFT_COLS}) values (${DRAFT_COLS.split(',')
-      .map(() => '?')
-      .join(', ')})`,
-  );
-  const insD = db.prepare(
-    `insert into decisions (${DECISION_COLS}) values (${DECISION_COLS.split(',')
-      .map(() => '?')
-      .join(', ')})`,
-  );
-  const ids: string[] = [];
-  let t0 = performance.now();
-  for (let i = 0; i < drafts.length; i += DRAFT_BATCH) {
-    db.transaction(() => {
-      drafts.slice(i, i + DRAFT_BATCH).forEach((d, j) => {
-        const row = draftRow(d, i + j);
-        ids.push(row[0] as string);
-        ins.run(...row);
-      });
-    })();
-  }
-  const draftsPerSec = drafts.length / ((performance.now() - t0) / 1000);
-  t0 = performance.now();
-  for (let i = 0; i < ids.length; i += DECISION_BATCH)
-    db.transaction(() => {
-      for (const id of ids.slice(i, i + DECISION_BATCH)) insD.run(...decisionRow(id));
-    })();
-  const decisionsPerSec = ids.length / ((performance.now() - t0) / 1000);
-  // Again on fresh decision rows, each with its audit entry.
-  const insA = db.prepare(
-    `insert into audit_log (${AUDIT_COLS}) values (${AUDIT_COLS.split(',')
-      .map(() => '?')
-      .join(', ')})`,
-  );
-  t0 = performance.now();
-  for (let i = 0; i < ids.length; i += DECISION_BATCH)
-    db.transaction(() => {
-      ids.slice(i, i + DECISION_BATCH).forEach((id, j) => {
-        const row = decisionRow(id);
-        insD.run(...row);
-        insA.run(...auditRow(row, drafts[i + j]!));
-      });
-    })();
-  const decisionsWithAuditPerSec = ids.length / ((performance.now() - t0) / 1000);
-  db.close();
-  return { draftsPerSec, decisionsPerSec, decisionsWithAuditPerSec };
+  const statements = new Map<string, { stmt: BetterSqlite3.Statement; cols: string[] }>();
+  const prepared = (table: string, row: Row) => {
+    let s = statements.get(table);
+    if (!s) {
+      const cols = Object.keys(row);
+      s = {
+        stmt: db.prepare(`insert into ${table} (${cols.join(', ')}) values (${cols.map(() => '?').join(', ')})`),
+        cols,
+      };
+      statements.set(table, s);
+    }
+    return s;
+  };
+  return {
+    async insert(batch) {
+      db.transaction(() => {
+        for (const [table, rows] of batch) {
+          const { stmt, cols } = prepared(table, rows[0]!);
+          for (const r of rows) stmt.run(cols.map((k) => r[k]));
+        }
+      })();
+    },
+    async close() {
+      db.close();
+    },
+  };
 }
 
-async function rawPg(url: string, drafts: DraftIn[]): Promise<Raw> {
+/** pg: one multi-row INSERT per table and batch, in a transaction. */
+async function pgDriver(url: string): Promise<RawDriver> {
   (await openStore(url)).close();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const multi = (cols: string, rows: unknown[][]) => {
-    const n = cols.split(',').length;
-    const values = rows.map((_, r) => `(${Array.from({ length: n }, (_, c) => `$${r * n + c + 1}`).join(', ')})`);
-    return values.join(', ');
+  return {
+    async insert(batch) {
+      await client.query('begin');
+      for (const [table, rows] of batch) {
+        const cols = Object.keys(rows[0]!);
+        const values = rows.map((_, r) => `(${cols.map((_, k) => `$${r * cols.length + k + 1}`).join(', ')})`);
+        await client.query(
+          `insert into ${table} (${cols.join(', ')}) values ${values.join(', ')}`,
+          rows.flatMap((row) => cols.map((k) => row[k])),
+        );
+      }
+      await client.query('commit');
+    },
+    close: () => client.end(),
   };
-  const ids: string[] = [];
-  let t0 = performance.now();
-  for (let i = 0; i < drafts.length; i += DRAFT_BATCH) {
-    const rows = drafts.slice(i, i + DRAFT_BATCH).map((d, j) => draftRow(d, i + j));
-    for (const r of rows) ids.push(r[0] as string);
-    await client.query('begin');
-    await client.query(`insert into drafts (${DRAFT_COLS}) values ${multi(DRAFT_COLS, rows)}`, rows.flat());
-    await client.query('commit');
-  }
-  const draftsPerSec = drafts.length / ((performance.now() - t0) / 1000);
-  t0 = performance.now();
-  for (let i = 0; i < ids.length; i += DECISION_BATCH) {
-    const rows = ids.slice(i, i + DECISION_BATCH).map(decisionRow);
-    await client.query('begin');
-    await client.query(`insert into decisions (${DECISION_COLS}) values ${multi(DECISION_COLS, rows)}`, rows.flat());
-    await client.query('commit');
-  }
-  const decisionsPerSec = ids.length / ((performance.now() - t0) / 1000);
-  t0 = performance.now();
-  for (let i = 0; i < ids.length; i += DECISION_BATCH) {
-    const rows = ids.slice(i, i + DECISION_BATCH).map(decisionRow);
-    const audits = rows.map((r, j) => auditRow(r, drafts[i + j]!));
-    await client.query('begin');
-    await client.query(`insert into decisions (${DECISION_COLS}) values ${multi(DECISION_COLS, rows)}`, rows.flat());
-    await client.query(`insert into audit_log (${AUDIT_COLS}) values ${multi(AUDIT_COLS, audits)}`, audits.flat());
-    await client.query('commit');
-  }
-  const decisionsWithAuditPerSec = ids.length / ((performance.now() - t0) / 1000);
-  await client.end();
-  return { draftsPerSec, decisionsPerSec, decisionsWithAuditPerSec };
 }
 
-function report(name: string, s: Figures, raw: Raw) {
-  const ratio = (a: number, b: number) => `${f((a / b) * 100)}% of raw`;
+function report(name: string, s: Figures, entity: Raw, every: Raw) {
+  const ratio = (a: number, b: number) => `${f((a / b) * 100)}%`;
   console.log(
     `\n## ${name} (${N} drafts in batches of ${DRAFT_BATCH}, ${N} decisions in batches of ${DECISION_BATCH})`,
   );
   console.log(
-    `ingest   server ${f(s.draftsPerSec)} drafts/s   raw ${f(raw.draftsPerSec)} rows/s   → ${ratio(s.draftsPerSec, raw.draftsPerSec)}`,
+    `ingest   server ${f(s.draftsPerSec)} drafts/s   raw: draft rows ${f(entity.draftsPerSec)}/s → ${ratio(s.draftsPerSec, entity.draftsPerSec)} · draft rows + their audit entries ${f(every.draftsPerSec)}/s → ${ratio(s.draftsPerSec, every.draftsPerSec)}`,
   );
   console.log(
-    `decide   server ${f(s.decisionsPerSec)} decisions/s   raw ${f(raw.decisionsPerSec)} rows/s   → ${ratio(s.decisionsPerSec, raw.decisionsPerSec)}`,
-  );
-  console.log(
-    `decide   server ${f(s.decisionsPerSec)} decisions/s   raw decision + audit rows ${f(raw.decisionsWithAuditPerSec)}/s   → ${ratio(s.decisionsPerSec, raw.decisionsWithAuditPerSec)}`,
+    `decide   server ${f(s.decisionsPerSec)} decisions/s   raw: decision rows ${f(entity.decisionsPerSec)}/s → ${ratio(s.decisionsPerSec, entity.decisionsPerSec)} · decision rows + their audit entries ${f(every.decisionsPerSec)}/s → ${ratio(s.decisionsPerSec, every.decisionsPerSec)}`,
   );
   console.log(`POST /v1/drafts (100)      p50 ${f(pct(s.draftLat, 50))} ms   p99 ${f(pct(s.draftLat, 99))} ms`);
   console.log(`POST /v1/decisions (50)    p50 ${f(pct(s.decisionLat, 50))} ms   p99 ${f(pct(s.decisionLat, 99))} ms`);
 }
 
-async function pgDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
+/** Three fresh PostgreSQL databases (the server's and one for each raw run), or null when none answers. */
+async function pgDatabases(): Promise<{ urls: [string, string, string]; drop(): Promise<void> } | null> {
   const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
   try {
     await admin.connect();
   } catch {
     return null;
   }
-  const names = [`cs_bench_${randomBytes(4).toString('hex')}`, `cs_bench_raw_${randomBytes(4).toString('hex')}`];
+  const tag = randomBytes(4).toString('hex');
+  const names = [`cs_bench_${tag}`, `cs_bench_raw_${tag}`, `cs_bench_raw_all_${tag}`];
   for (const n of names) await admin.query(`create database ${n}`);
   await admin.end();
   const urlOf = (n: string) => {
@@ -380,7 +387,7 @@ async function pgDatabase(): Promise<{ url: string; drop(): Promise<void> } | nu
     return u.toString();
   };
   return {
-    url: `${urlOf(names[0]!)}#${urlOf(names[1]!)}`,
+    urls: names.map(urlOf) as [string, string, string],
     async drop() {
       const c = new pg.Client({ connectionString: PG_URL });
       await c.connect();
@@ -395,24 +402,29 @@ async function main() {
   console.log(
     `Countersign server benchmark · node ${process.version} · ${CONCURRENCY === 1 ? 'one client, sequential requests' : `${CONCURRENCY} requests in flight`} over HTTP · server ${process.env.BENCH_INPROCESS === '1' ? 'in this process' : 'in its own process'}`,
   );
+  console.log(
+    'raw = the rows the server stored, read back from its database and inserted again with the plain driver into a fresh database with the same schema',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'cs-bench-'));
   try {
     const server = await runServer(`sqlite:${join(dir, 'server.db')}`, drafts);
-    const raw = await rawSqlite(join(dir, 'raw.db'), drafts);
-    report('SQLite (better-sqlite3, WAL, synchronous=NORMAL)', server, raw);
+    const entity = await rawRun(await sqliteDriver(join(dir, 'raw.db')), server.captured, false);
+    const every = await rawRun(await sqliteDriver(join(dir, 'raw-all.db')), server.captured, true);
+    report('SQLite (better-sqlite3, WAL, synchronous=NORMAL)', server, entity, every);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const pgdb = await pgDatabase();
+  const pgdb = await pgDatabases();
   if (!pgdb) {
     console.log(`\n## PostgreSQL: not reachable at ${PG_URL.replace(/\/\/[^@]*@/, '//')}; skipped`);
     return;
   }
   try {
-    const [serverUrl, rawUrl] = pgdb.url.split('#') as [string, string];
+    const [serverUrl, rawUrl, rawAllUrl] = pgdb.urls;
     const server = await runServer(serverUrl, drafts);
-    const raw = await rawPg(rawUrl, drafts);
-    report('PostgreSQL (pg, one multi-row insert per batch for raw)', server, raw);
+    const entity = await rawRun(await pgDriver(rawUrl), server.captured, false);
+    const every = await rawRun(await pgDriver(rawAllUrl), server.captured, true);
+    report('PostgreSQL (pg, one multi-row insert per table and batch for raw)', server, entity, every);
   } finally {
     await pgdb.drop();
   }
