@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import type { Expression, ExpressionBuilder, Selectable, SqlBool } from 'kysely';
 import { autoAdjust, type PolicyView, proposeGraduation, stepBack } from '../../lib/policy/autonomy';
 import { canariesFor, lookalikeId, makeCanary } from '../../lib/policy/canary';
 import { hash32, mulberry32 } from '../../lib/policy/stats';
@@ -274,27 +274,6 @@ export async function evaluateWorkflow(deps: Deps, workflow: string, actor = 'go
 
 // ---- Canaries ------------------------------------------------------------------------------
 
-interface CanarySource {
-  id: string;
-  external_id: string;
-  workflow: string;
-  input_json: string;
-  confidence: number;
-  route: string;
-  assignee: string | null;
-  queue: string;
-  specialty: string | null;
-  reasons_json: string;
-  priority_rank: number;
-  priority_reason: string;
-  segment: string | null;
-  account_tier: string | null;
-  owner_id: string | null;
-  deal_value: number | null;
-  expires_at: string | null;
-  model_version: string | null;
-}
-
 const CANARY_SOURCE_COLUMNS = [
   'id',
   'external_id',
@@ -315,6 +294,9 @@ const CANARY_SOURCE_COLUMNS = [
   'expires_at',
   'model_version',
 ] as const;
+
+/** What a canary is copied from: the source draft's row, as stored. */
+type CanarySource = Pick<Selectable<Database['drafts']>, (typeof CANARY_SOURCE_COLUMNS)[number]>;
 
 /**
  * Inserts a known-bad copy of a real review draft into the same queue, looking like any other
@@ -414,11 +396,11 @@ export async function afterIngest(
   deps: Pick<Deps, 'random' | 'now'>,
 ): Promise<string[]> {
   if (draftIds.length === 0) return [];
-  const rows = (await trx
+  const rows = await trx
     .selectFrom('drafts')
     .select([...CANARY_SOURCE_COLUMNS, 'status', 'canary'])
     .where('id', 'in', draftIds)
-    .execute()) as (CanarySource & { status: string; canary: boolean })[];
+    .execute();
   const created: string[] = [];
   const rates = new Map<string, number>();
   // Real account names from the same batch make the most convincing wrong company.
@@ -736,7 +718,7 @@ export async function acceptProposal(
  */
 export async function plantCanaries(deps: Deps, workflow: string, count: number, actor: string): Promise<number> {
   const { store } = deps;
-  const sources = (await store.db
+  const sources = await store.db
     .selectFrom('drafts')
     .select(CANARY_SOURCE_COLUMNS)
     .where('workflow', '=', workflow)
@@ -745,7 +727,7 @@ export async function plantCanaries(deps: Deps, workflow: string, count: number,
     .where('status', '=', 'pending')
     .orderBy('created_at', 'desc')
     .limit(200)
-    .execute()) as CanarySource[];
+    .execute();
   if (sources.length === 0) return 0;
   const companies = [
     ...new Set(
