@@ -26,7 +26,7 @@ export interface RunningServer {
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? jsonLogger();
   const ownsStore = !opts.store;
-  const store = opts.store ?? (await openStore(opts.databaseUrl));
+  const store = opts.store ?? (await openStore(opts.databaseUrl, { backgroundCheckpoints: true }));
   const { port: _p, host: _h, databaseUrl: _d, store: _s, ...appOpts } = opts;
   const app = createApp({ ...appOpts, store, logger });
   const host = opts.host ?? '127.0.0.1';

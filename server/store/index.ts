@@ -10,6 +10,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import pg from 'pg';
+import { BACKSTOP_PAGES, type Checkpointer, startCheckpointer } from './checkpointer';
 import { preparedName } from './fast';
 import { type Dialect, migrate } from './migrations';
 import { BOOLEAN_COLUMNS, type Database } from './schema';
@@ -134,14 +135,26 @@ function parseUrl(databaseUrl: string | undefined): { dialect: Dialect; target: 
   throw new Error(`DATABASE_URL must be unset, sqlite:<path> or postgres://…; got "${url.split(':')[0]}:…"`);
 }
 
+export interface StoreOptions {
+  /**
+   * SQLite: run WAL checkpoints on a worker thread (store/checkpointer.ts) instead of inside the
+   * request connection's commits. For a long-running server; a one-shot command leaves it off.
+   */
+  backgroundCheckpoints?: boolean;
+}
+
+const warn = (msg: string, fields: Record<string, unknown>) =>
+  process.stderr.write(`${JSON.stringify({ level: 'warn', msg, ...fields })}\n`);
+
 /**
  * Opens the database named by `databaseUrl` (unset = SQLite `./data/countersign.db`,
  * `sqlite:<path>`, `postgres://…`) and brings its schema up to date.
  */
-export async function openStore(databaseUrl?: string): Promise<Store> {
+export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): Promise<Store> {
   const { dialect, target } = parseUrl(databaseUrl);
   let db: Kysely<Database>;
   let direct: SqliteDirect | undefined;
+  let checkpointer: Checkpointer | undefined;
   if (dialect === 'sqlite') {
     if (target !== ':memory:') mkdirSync(dirname(resolve(target)), { recursive: true });
     const raw = new BetterSqlite3(target);
@@ -152,6 +165,16 @@ export async function openStore(databaseUrl?: string): Promise<Store> {
     // Decisions read and rewrite drafts at random (uuid keys): a 64 MB page cache instead of 2 MB.
     raw.pragma('cache_size = -65536');
     raw.pragma('foreign_keys = ON');
+    if (opts.backgroundCheckpoints && target !== ':memory:') {
+      raw.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+      checkpointer = startCheckpointer(target, {
+        onError: (error) => {
+          // Back to checkpoints in the request connection; nothing is lost either way.
+          if (raw.open) raw.pragma('wal_autocheckpoint = 1000');
+          warn('background checkpoint failed; checkpointing in commits again', { error });
+        },
+      });
+    }
     const wrapped = wrapSqlite(raw);
     direct = wrapped.direct;
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: wrapped.database }) });
@@ -171,9 +194,7 @@ export async function openStore(databaseUrl?: string): Promise<Store> {
     // database) is reported as an 'error' event on the pool; without a listener Node ends the whole
     // process. pg has already discarded that client, and the next query opens a fresh one.
     pool.on('error', (err) => {
-      process.stderr.write(
-        `${JSON.stringify({ level: 'warn', msg: 'idle database connection closed', code: (err as { code?: string }).code ?? null })}\n`,
-      );
+      warn('idle database connection closed', { code: (err as { code?: string }).code ?? null });
     });
     // Two adjustments to how Kysely's queries reach pg, per pooled client:
     // - BEGIN_AND_LOCK is two statements (simple query protocol, no parameters): pg resolves it
@@ -196,6 +217,7 @@ export async function openStore(databaseUrl?: string): Promise<Store> {
   try {
     await migrate(db, dialect);
   } catch (e) {
+    await checkpointer?.stop();
     await db.destroy();
     throw e;
   }
@@ -244,6 +266,9 @@ export async function openStore(databaseUrl?: string): Promise<Store> {
     async close() {
       if (closed) return;
       closed = true;
+      // The checkpointer's connection first: the last connection to close checkpoints what is
+      // left and removes the WAL.
+      await checkpointer?.stop();
       await db.destroy();
     },
   };

@@ -1,0 +1,72 @@
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { appendAudit } from '../../server/audit';
+import { openStore, type Store } from '../../server/store';
+import { BACKSTOP_PAGES, startCheckpointer } from '../../server/store/checkpointer';
+
+/**
+ * SQLite checkpoints on the checkpointer thread (server/store/checkpointer.ts): the test copies
+ * only the main database file, without its `-wal`, and opens the copy. What a checkpoint has
+ * copied back is in it; what is only in the WAL is not.
+ */
+describe('SQLite WAL checkpoints on a worker thread', () => {
+  let dir: string;
+  let store: Store | undefined;
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const auditRowsInMainFile = (path: string) => {
+    const copy = join(dir, 'copy.db');
+    copyFileSync(path, copy);
+    const db = new BetterSqlite3(copy);
+    try {
+      // Before the first checkpoint not even the schema is in the main file.
+      if (!db.prepare("select 1 from sqlite_master where name = 'audit_log'").get()) return 0;
+      return (db.prepare("select count(*) as n from audit_log where action = 'checkpoint.test'").get() as { n: number })
+        .n;
+    } finally {
+      db.close();
+    }
+  };
+  const write = async (s: Store, n: number) => {
+    for (let i = 0; i < n; i++) await s.write((trx) => appendAudit(trx, { actor: 'test', action: 'checkpoint.test' }));
+  };
+
+  it('copies committed pages into the database file without a commit doing it, and stops on close', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cs-ckpt-'));
+    const path = join(dir, 'db.sqlite');
+    store = await openStore(`sqlite:${path}`, { backgroundCheckpoints: true });
+    await write(store, 20);
+    // Twenty small commits are far below any automatic checkpoint: only the thread copies them.
+    await expect.poll(() => auditRowsInMainFile(path), { timeout: 5000, interval: 100 }).toBe(20);
+    await store.close();
+    store = undefined;
+    // Closed cleanly: the last connection removed the WAL.
+    expect(existsSync(`${path}-wal`)).toBe(false);
+  });
+
+  it('without it (one-shot commands), small commits stay in the WAL until a commit checkpoints', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cs-ckpt-'));
+    const path = join(dir, 'db.sqlite');
+    store = await openStore(`sqlite:${path}`);
+    await write(store, 20);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(auditRowsInMainFile(path)).toBe(0);
+    expect(BACKSTOP_PAGES).toBeGreaterThan(1000);
+  });
+
+  it('reports a thread that cannot open the database (the store then checkpoints in commits again)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cs-ckpt-'));
+    const errors: string[] = [];
+    const c = startCheckpointer(join(dir, 'missing.db'), { onError: (e) => errors.push(e) });
+    await expect.poll(() => errors.length, { timeout: 5000 }).toBe(1);
+    expect(errors[0]).toMatch(/unable to open|does not exist/i);
+    await c.stop();
+  });
+});
