@@ -6,19 +6,22 @@
  * POST /v1/decisions in batches of 50 (one client, sequential requests, over real HTTP;
  * BENCH_CONCURRENCY=n keeps n requests in flight to measure capacity instead of latency).
  *
- * The raw side inserts the very rows the server stored: they are read back from the server's
- * database after each phase and inserted again by the plain driver (better-sqlite3 / pg) into a
- * fresh database with the same schema, in transactions of the same size, with nothing else in the
- * timed loop. Twice: the draft / decision rows alone, and with the audit entry the server appends
- * for each (every row the server adds). Prints throughput, the server/raw ratios, and p50/p99
- * latency per request.
+ * The raw side inserts the very rows the server stored: after each request the bench reads back,
+ * from the server's database, the rows stored for that batch, and inserts them again with the
+ * plain driver (better-sqlite3 / pg) into a fresh database with the same schema, one transaction
+ * per batch, timing only the insert. Twice: the draft / decision rows alone, and with the audit
+ * entry the server appended for each (every row the server adds). Server and raw batches alternate,
+ * so both are timed over the same stretch of time (this machine's speed swings by 2× from one
+ * second to the next); with requests in flight the raw inserts run after the phase instead.
+ * Sequential: the server's throughput is rows over the sum of its requests' times. Prints
+ * throughput, the server/raw ratios, and p50/p99 latency per request.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import type { Decision, DraftIn } from '../lib/schema';
@@ -57,13 +60,6 @@ const pct = (xs: number[], p: number) => {
 };
 const f = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
-interface Figures {
-  draftsPerSec: number;
-  decisionsPerSec: number;
-  draftLat: number[];
-  decisionLat: number[];
-}
-
 /**
  * The server under test: by default its own process (`npm run server`'s entry point), so the
  * benchmark client does not share its event loop; BENCH_INPROCESS=1 runs it in this process.
@@ -75,6 +71,10 @@ async function launch(databaseUrl: string): Promise<{ url: string; close(): Prom
   }
   // BENCH_CPU_PROF=<dir> writes a CPU profile of the server process there.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  // The server logs a JSON line per request, to a file as `npm run server >> server.log` would (a pipe
+  // back to this process would have the benchmark client reading every line).
+  const logPath = join(mkdtempSync(join(tmpdir(), 'cs-bench-log-')), 'server.log');
+  const log = openSync(logPath, 'a');
   const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(import.meta.dirname, 'main.ts')], {
     env: {
       ...process.env,
@@ -83,143 +83,48 @@ async function launch(databaseUrl: string): Promise<{ url: string; close(): Prom
       DATABASE_URL: databaseUrl,
       COUNTERSIGN_RATE_LIMIT: '1000000000',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', log, 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      try {
-        const msg = JSON.parse(line) as { msg?: string; url?: string };
-        if (msg.msg === 'listening' && msg.url) resolve(msg.url);
-      } catch {
-        // not a log line
+  closeSync(log);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+  });
+  const url = await (async () => {
+    for (;;) {
+      for (const line of readFileSync(logPath, 'utf8').split('\n')) {
+        try {
+          const msg = JSON.parse(line) as { msg?: string; url?: string };
+          if (msg.msg === 'listening' && msg.url) return msg.url;
+        } catch {
+          // not a log line (yet)
+        }
       }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+      if (exited !== undefined) throw new Error(`server exited with ${exited}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
   return {
     url,
     close: () =>
       new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
+        child.once('exit', () => {
+          rmSync(dirname(logPath), { recursive: true, force: true });
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };
 }
 
-async function runServer(databaseUrl: string, drafts: DraftIn[]): Promise<Figures & { captured: Captured }> {
-  // Tokens are made through the store directly (what `cli tokens create` does).
-  const store = await openStore(databaseUrl);
-  const pipe = (await createToken(store, { user: 'bench-pipe', role: 'pipeline', actor: 'bench' })).token;
-  const rev = (await createToken(store, { user: 'bench-rev', role: 'reviewer', actor: 'bench' })).token;
-  await store.close();
-  const server = await launch(databaseUrl);
-  try {
-    // Warm-up (not measured): a few requests of each kind so the JIT has compiled the hot paths.
-    for (let w = 0; w < 5; w++) {
-      const warm = drafts.slice(0, 20).map((d) => ({ ...d, externalId: `warm-${w}-${d.externalId}` }));
-      const wr = await fetch(`${server.url}/v1/drafts`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${pipe}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ drafts: warm }),
-      });
-      const { results } = (await wr.json()) as { results: Array<{ id: string }> };
-      await fetch(`${server.url}/v1/decisions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${rev}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          decisions: results.map((r) => ({
-            id: randomUUID(),
-            draftId: r.id,
-            action: 'approve',
-            decidedAt: new Date().toISOString(),
-          })),
-        }),
-      });
-    }
-    const post = async (path: string, token: string, body: unknown) => {
-      const t = performance.now();
-      const r = await fetch(server.url + path, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const json = (await r.json()) as { results: Array<{ id: string; status: string }> };
-      if (r.status !== 200) throw new Error(`${path} → ${r.status} ${JSON.stringify(json).slice(0, 300)}`);
-      return { json, ms: performance.now() - t };
-    };
-    // CONCURRENCY requests in flight (BENCH_CONCURRENCY, default 1: one client, sequential).
-    const inFlight = async <T>(count: number, each: (k: number) => Promise<T>): Promise<T[]> => {
-      const out: T[] = new Array(count);
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: Math.min(CONCURRENCY, count) }, async () => {
-          for (let k = next++; k < count; k = next++) out[k] = await each(k);
-        }),
-      );
-      return out;
-    };
-    const draftLat: number[] = [];
-    let t0 = performance.now();
-    const ingested = await inFlight(Math.ceil(drafts.length / DRAFT_BATCH), async (b) => {
-      const { json, ms } = await post('/v1/drafts', pipe, {
-        drafts: drafts.slice(b * DRAFT_BATCH, (b + 1) * DRAFT_BATCH),
-      });
-      draftLat.push(ms);
-      return json.results.map((r) => r.id);
-    });
-    const ids = ingested.flat();
-    const draftsPerSec = drafts.length / ((performance.now() - t0) / 1000);
-    const [storedDrafts, draftAudits] = await capture(databaseUrl, 'drafts', ids);
-    const decisionLat: number[] = [];
-    t0 = performance.now();
-    await inFlight(Math.ceil(ids.length / DECISION_BATCH), async (b) => {
-      const decisions: Decision[] = ids.slice(b * DECISION_BATCH, (b + 1) * DECISION_BATCH).map((draftId, j) => ({
-        id: randomUUID(),
-        draftId,
-        decidedAt: new Date().toISOString(),
-        ...(j % 5 === 0
-          ? { action: 'reject' as const, reasons: ['tone'] }
-          : j % 7 === 0
-            ? {
-                action: 'edit' as const,
-                reasons: ['too_long'],
-                content: { subject: 'Edited', body: 'Shorter.\nBest,\nSam' },
-              }
-            : { action: 'approve' as const }),
-      }));
-      const { json, ms } = await post('/v1/decisions', rev, { decisions });
-      decisionLat.push(ms);
-      const bad = json.results.find((r) => r.status !== 'applied');
-      if (bad) throw new Error(`decision not applied: ${JSON.stringify(bad)}`);
-    });
-    const decisionsPerSec = ids.length / ((performance.now() - t0) / 1000);
-    const [decisions, decisionAudits] = await capture(databaseUrl, 'decisions', ids);
-    const captured = {
-      drafts: storedDrafts!,
-      draftAudits: draftAudits!,
-      decisions: decisions!,
-      decisionAudits: decisionAudits!,
-    };
-    return { draftsPerSec, decisionsPerSec, draftLat, decisionLat, captured };
-  } finally {
-    await server.close();
-  }
+/** Reads back, from the server's own database, the rows it stored for a batch (the rows and, paired with them, their audit entries). */
+interface Reader {
+  drafts(ids: string[]): Promise<[rows: Row[], audits: Row[]]>;
+  decisions(draftIds: string[], decisionIds: string[]): Promise<[rows: Row[], audits: Row[]]>;
+  close(): Promise<void>;
 }
 
 type Row = Record<string, unknown>;
-
-/**
- * The rows the server stored for the measured drafts and decisions, read back from its database:
- * the raw side inserts exactly these (same columns, same values, same sizes). `draftAudits[i]` is
- * the audit entry the server appended with `drafts[i]`, `decisionAudits[i]` the one with `decisions[i]`.
- */
-interface Captured {
-  drafts: Row[];
-  draftAudits: Row[];
-  decisions: Row[];
-  decisionAudits: Row[];
-}
 
 /** Pairs rows with their audit entries by draft id (each measured draft / decision has exactly one). */
 function paired(rows: Row[], audits: Row[], what: string): Row[] {
@@ -232,40 +137,50 @@ function paired(rows: Row[], audits: Row[], what: string): Row[] {
   });
 }
 
-/** Reads back what the server stored for the measured drafts (after ingest) or decisions (at the end). */
-async function capture(databaseUrl: string, part: 'drafts' | 'decisions', draftIds: string[]): Promise<Row[][]> {
-  const drafts = part === 'drafts';
-  const rowsSql = drafts
-    ? `select * from drafts where external_id like 'bench-%' order by created_version`
-    : `select d.* from decisions d join drafts r on r.id = d.draft_id where r.external_id like 'bench-%'`;
-  const auditSql = `select a.* from audit_log a join drafts r on r.id = a.draft_id where r.external_id like 'bench-%' and a.action ${drafts ? "like 'draft.%'" : "not like 'draft.%'"}`;
-  let rows: Row[];
-  let audits: Row[];
-  if (databaseUrl.startsWith('sqlite:')) {
+async function openReader(databaseUrl: string): Promise<Reader> {
+  const list = (n: number, pg: boolean, from = 0) =>
+    Array.from({ length: n }, (_, i) => (pg ? `$${from + i + 1}` : '?')).join(', ');
+  const sqlFor = (pg: boolean, draftCount: number, decisionCount: number) => ({
+    drafts: `select * from drafts where id in (${list(draftCount, pg)}) order by created_version`,
+    draftAudits: `select * from audit_log where draft_id in (${list(draftCount, pg)}) and action like 'draft.%'`,
+    decisions: `select * from decisions where id in (${list(decisionCount, pg)})`,
+    decisionAudits: `select * from audit_log where draft_id in (${list(draftCount, pg)}) and action like 'decision.%'`,
+  });
+  let all: (sqlText: string, params: unknown[]) => Promise<Row[]>;
+  let close: () => Promise<void>;
+  const pgDb = !databaseUrl.startsWith('sqlite:');
+  if (!pgDb) {
     const db = new BetterSqlite3(databaseUrl.slice('sqlite:'.length), { readonly: true });
-    rows = db.prepare(rowsSql).all() as Row[];
-    audits = db.prepare(auditSql).all() as Row[];
-    db.close();
+    all = async (t, p) => db.prepare(t).all(...p) as Row[];
+    close = async () => {
+      db.close();
+    };
   } else {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
-    rows = (await client.query(rowsSql)).rows as Row[];
-    audits = (await client.query(auditSql)).rows as Row[];
-    await client.end();
+    all = async (t, p) => (await client.query(t, p)).rows as Row[];
+    close = () => client.end();
   }
-  if (!drafts) {
-    // In the order the server wrote them (the benchmark decides the drafts in the order it ingested them).
-    const order = new Map(draftIds.map((id, i) => [id, i]));
-    rows.sort((a, b) => order.get(a.draft_id as string)! - order.get(b.draft_id as string)!);
-  }
-  if (rows.length !== draftIds.length)
-    throw new Error(`expected ${draftIds.length} ${part}, the server stored ${rows.length}`);
-  return [rows, paired(rows, audits, part)];
-}
-
-interface Raw {
-  draftsPerSec: number;
-  decisionsPerSec: number;
+  return {
+    async drafts(ids) {
+      const q = sqlFor(pgDb, ids.length, 0);
+      const rows = await all(q.drafts, ids);
+      if (rows.length !== ids.length)
+        throw new Error(`expected ${ids.length} drafts, the server stored ${rows.length}`);
+      return [rows, paired(rows, await all(q.draftAudits, ids), 'draft')];
+    },
+    async decisions(draftIds, decisionIds) {
+      const q = sqlFor(pgDb, draftIds.length, decisionIds.length);
+      const order = new Map(decisionIds.map((id, i) => [id, i]));
+      const rows = (await all(q.decisions, decisionIds)).sort(
+        (a, b) => order.get(a.id as string)! - order.get(b.id as string)!,
+      );
+      if (rows.length !== decisionIds.length)
+        throw new Error(`expected ${decisionIds.length} decisions, the server stored ${rows.length}`);
+      return [rows, paired(rows, await all(q.decisionAudits, draftIds), 'decision')];
+    },
+    close,
+  };
 }
 
 /** Inserts batches of rows with the plain driver; each batch is one transaction of one or more tables. */
@@ -274,27 +189,205 @@ interface RawDriver {
   close(): Promise<void>;
 }
 
+/** The two raw databases: the draft / decision rows alone, and with the audit entries the server appended. */
+interface RawPair {
+  rows: RawDriver;
+  withAudit: RawDriver;
+}
+
+/** Seconds spent on raw inserts of one phase. */
+interface RawTime {
+  rows: number;
+  withAudit: number;
+}
+
 /**
- * Plain inserts of the captured rows into a fresh database with the server's schema: drafts in
- * batches of 100, then decisions in batches of 50; with `withAudit`, each batch also carries the
- * audit entries the server appended for those rows (every row the server adds).
+ * Inserts one captured batch raw into both databases, timing each insert alone (the capture, a
+ * read of the server's database, is not timed).
  */
-async function rawRun(driver: RawDriver, c: Captured, withAudit: boolean): Promise<Raw> {
-  const rate = async (rows: Row[], audits: Row[], table: string, size: number) => {
-    const t0 = performance.now();
-    for (let i = 0; i < rows.length; i += size) {
-      const batch: Array<[string, Row[]]> = [[table, rows.slice(i, i + size)]];
-      if (withAudit) batch.push(['audit_log', audits.slice(i, i + size)]);
-      await driver.insert(batch);
-    }
-    return rows.length / ((performance.now() - t0) / 1000);
-  };
+async function rawBatch(raw: RawPair, table: string, rows: Row[], audits: Row[], time: RawTime) {
+  let t = performance.now();
+  await raw.rows.insert([[table, rows]]);
+  time.rows += (performance.now() - t) / 1000;
+  t = performance.now();
+  await raw.withAudit.insert([
+    [table, rows],
+    ['audit_log', audits],
+  ]);
+  time.withAudit += (performance.now() - t) / 1000;
+}
+
+interface Phase {
+  /** Server throughput (rows per second). */
+  perSec: number;
+  /** Latency of each request (ms). */
+  lat: number[];
+  raw: { rowsPerSec: number; withAuditPerSec: number };
+}
+
+/**
+ * One benchmark on one database: ingest, then decisions, each batch followed by the raw inserts of
+ * the rows the server stored for it (sequential client), or all raw inserts after the phase (with
+ * requests in flight, where the raw side would compete with the server for the CPU).
+ */
+async function runServer(
+  databaseUrl: string,
+  drafts: DraftIn[],
+  raw: RawPair,
+): Promise<{ ingest: Phase; decide: Phase }> {
+  // Tokens are made through the store directly (what `cli tokens create` does).
+  const store = await openStore(databaseUrl);
+  const pipe = (await createToken(store, { user: 'bench-pipe', role: 'pipeline', actor: 'bench' })).token;
+  const rev = (await createToken(store, { user: 'bench-rev', role: 'reviewer', actor: 'bench' })).token;
+  await store.close();
+  const server = await launch(databaseUrl);
+  // The client does as little as it can inside the timed loops, so the figures are the server's:
+  // request bodies are serialised before the clock starts, and requests go over node:http with
+  // kept-alive connections (one per request in flight), answers read as one buffer.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const base = new URL(server.url);
+  const post = (path: string, token: string, body: string) =>
+    new Promise<{ json: { results: Array<{ id: string; status: string }> }; ms: number }>((resolve, reject) => {
+      const t = performance.now();
+      const req = http.request(
+        {
+          agent,
+          host: base.hostname,
+          port: base.port,
+          path,
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const ms = performance.now() - t;
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (res.statusCode !== 200) reject(new Error(`${path} → ${res.statusCode} ${text.slice(0, 300)}`));
+            else resolve({ json: JSON.parse(text), ms });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const reader = await openReader(databaseUrl);
   try {
-    const draftsPerSec = await rate(c.drafts, c.draftAudits, 'drafts', DRAFT_BATCH);
-    const decisionsPerSec = await rate(c.decisions, c.decisionAudits, 'decisions', DECISION_BATCH);
-    return { draftsPerSec, decisionsPerSec };
+    // Warm-up (not measured): a few requests of each kind so the JIT has compiled the hot paths.
+    for (let w = 0; w < 5; w++) {
+      const warm = drafts.slice(0, 20).map((d) => ({ ...d, externalId: `warm-${w}-${d.externalId}` }));
+      const { json } = await post('/v1/drafts', pipe, JSON.stringify({ drafts: warm }));
+      const decisions = json.results.map((r) => ({
+        id: randomUUID(),
+        draftId: r.id,
+        action: 'approve',
+        decidedAt: new Date().toISOString(),
+      }));
+      await post('/v1/decisions', rev, JSON.stringify({ decisions }));
+    }
+    // CONCURRENCY requests in flight (BENCH_CONCURRENCY, default 1: one client, sequential).
+    const inFlight = async <T>(count: number, each: (k: number) => Promise<T>): Promise<T[]> => {
+      const out: T[] = new Array(count);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(CONCURRENCY, count) }, async () => {
+          for (let k = next++; k < count; k = next++) out[k] = await each(k);
+        }),
+      );
+      return out;
+    };
+    const sequential = CONCURRENCY === 1;
+    /**
+     * Runs a phase: the requests, and the raw inserts of what the server stored for each batch.
+     * Sequential: throughput from the requests' own times (the raw inserts run between them);
+     * in flight: from the phase's elapsed time, raw inserts afterwards.
+     */
+    const phase = async (
+      bodies: string[],
+      path: string,
+      token: string,
+      table: string,
+      rowCount: number,
+      captureBatch: (k: number, ids: string[]) => Promise<[Row[], Row[]]>,
+    ): Promise<{ phase: Phase; ids: string[][] }> => {
+      const lat: number[] = [];
+      const time: RawTime = { rows: 0, withAudit: 0 };
+      const later: Array<[Row[], Row[]]> = [];
+      const t0 = performance.now();
+      const ids = await inFlight(bodies.length, async (k) => {
+        const { json, ms } = await post(path, token, bodies[k]!);
+        lat.push(ms);
+        // Every decision must apply (a conflict or rejection would be cheaper than the real work).
+        const bad = table === 'decisions' && json.results.find((r) => r.status !== 'applied');
+        if (bad) throw new Error(`decision not applied: ${JSON.stringify(bad)}`);
+        const batchIds = json.results.map((r) => r.id);
+        const [rows, audits] = await captureBatch(k, batchIds);
+        if (sequential) await rawBatch(raw, table, rows, audits, time);
+        else later.push([rows, audits]);
+        return batchIds;
+      });
+      const elapsed = (performance.now() - t0) / 1000;
+      for (const [rows, audits] of later) await rawBatch(raw, table, rows, audits, time);
+      const serverSeconds = sequential ? lat.reduce((a, b) => a + b, 0) / 1000 : elapsed;
+      return {
+        phase: {
+          perSec: rowCount / serverSeconds,
+          lat,
+          raw: { rowsPerSec: rowCount / time.rows, withAuditPerSec: rowCount / time.withAudit },
+        },
+        ids,
+      };
+    };
+
+    const draftBodies = Array.from({ length: Math.ceil(drafts.length / DRAFT_BATCH) }, (_, b) =>
+      JSON.stringify({ drafts: drafts.slice(b * DRAFT_BATCH, (b + 1) * DRAFT_BATCH) }),
+    );
+    const ingest = await phase(draftBodies, '/v1/drafts', pipe, 'drafts', drafts.length, (_k, ids) =>
+      reader.drafts(ids),
+    );
+    const draftIds = ingest.ids.flat();
+
+    const batches = Array.from({ length: Math.ceil(draftIds.length / DECISION_BATCH) }, (_, b) =>
+      draftIds.slice(b * DECISION_BATCH, (b + 1) * DECISION_BATCH).map(
+        (draftId, j): Decision => ({
+          id: randomUUID(),
+          draftId,
+          decidedAt: new Date().toISOString(),
+          ...(j % 5 === 0
+            ? { action: 'reject' as const, reasons: ['tone'] }
+            : j % 7 === 0
+              ? {
+                  action: 'edit' as const,
+                  reasons: ['too_long'],
+                  content: { subject: 'Edited', body: 'Shorter.\nBest,\nSam' },
+                }
+              : { action: 'approve' as const }),
+        }),
+      ),
+    );
+    const decide = await phase(
+      batches.map((decisions) => JSON.stringify({ decisions })),
+      '/v1/decisions',
+      rev,
+      'decisions',
+      draftIds.length,
+      (k, decisionIds) =>
+        reader.decisions(
+          batches[k]!.map((d) => d.draftId),
+          decisionIds,
+        ),
+    );
+    return { ingest: ingest.phase, decide: decide.phase };
   } finally {
-    await driver.close();
+    agent.destroy();
+    await reader.close();
+    await server.close();
   }
 }
 
@@ -354,19 +447,19 @@ async function pgDriver(url: string): Promise<RawDriver> {
   };
 }
 
-function report(name: string, s: Figures, entity: Raw, every: Raw) {
+function report(name: string, r: { ingest: Phase; decide: Phase }) {
   const ratio = (a: number, b: number) => `${f((a / b) * 100)}%`;
   console.log(
     `\n## ${name} (${N} drafts in batches of ${DRAFT_BATCH}, ${N} decisions in batches of ${DECISION_BATCH})`,
   );
-  console.log(
-    `ingest   server ${f(s.draftsPerSec)} drafts/s   raw: draft rows ${f(entity.draftsPerSec)}/s → ${ratio(s.draftsPerSec, entity.draftsPerSec)} · draft rows + their audit entries ${f(every.draftsPerSec)}/s → ${ratio(s.draftsPerSec, every.draftsPerSec)}`,
-  );
-  console.log(
-    `decide   server ${f(s.decisionsPerSec)} decisions/s   raw: decision rows ${f(entity.decisionsPerSec)}/s → ${ratio(s.decisionsPerSec, entity.decisionsPerSec)} · decision rows + their audit entries ${f(every.decisionsPerSec)}/s → ${ratio(s.decisionsPerSec, every.decisionsPerSec)}`,
-  );
-  console.log(`POST /v1/drafts (100)      p50 ${f(pct(s.draftLat, 50))} ms   p99 ${f(pct(s.draftLat, 99))} ms`);
-  console.log(`POST /v1/decisions (50)    p50 ${f(pct(s.decisionLat, 50))} ms   p99 ${f(pct(s.decisionLat, 99))} ms`);
+  const line = (what: string, p: Phase, unit: string, rows: string) =>
+    console.log(
+      `${what} server ${f(p.perSec)} ${unit}/s   raw: ${rows} rows ${f(p.raw.rowsPerSec)}/s → ${ratio(p.perSec, p.raw.rowsPerSec)} · ${rows} rows + their audit entries ${f(p.raw.withAuditPerSec)}/s → ${ratio(p.perSec, p.raw.withAuditPerSec)}`,
+    );
+  line('ingest  ', r.ingest, 'drafts', 'draft');
+  line('decide  ', r.decide, 'decisions', 'decision');
+  console.log(`POST /v1/drafts (100)      p50 ${f(pct(r.ingest.lat, 50))} ms   p99 ${f(pct(r.ingest.lat, 99))} ms`);
+  console.log(`POST /v1/decisions (50)    p50 ${f(pct(r.decide.lat, 50))} ms   p99 ${f(pct(r.decide.lat, 99))} ms`);
 }
 
 /** Three fresh PostgreSQL databases (the server's and one for each raw run), or null when none answers. */
@@ -407,10 +500,19 @@ async function main() {
   );
   const dir = mkdtempSync(join(tmpdir(), 'cs-bench-'));
   try {
-    const server = await runServer(`sqlite:${join(dir, 'server.db')}`, drafts);
-    const entity = await rawRun(await sqliteDriver(join(dir, 'raw.db')), server.captured, false);
-    const every = await rawRun(await sqliteDriver(join(dir, 'raw-all.db')), server.captured, true);
-    report('SQLite (better-sqlite3, WAL, synchronous=NORMAL)', server, entity, every);
+    const raw = {
+      rows: await sqliteDriver(join(dir, 'raw.db')),
+      withAudit: await sqliteDriver(join(dir, 'raw-all.db')),
+    };
+    try {
+      report(
+        'SQLite (better-sqlite3, WAL, synchronous=NORMAL)',
+        await runServer(`sqlite:${join(dir, 'server.db')}`, drafts, raw),
+      );
+    } finally {
+      await raw.rows.close();
+      await raw.withAudit.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -421,10 +523,16 @@ async function main() {
   }
   try {
     const [serverUrl, rawUrl, rawAllUrl] = pgdb.urls;
-    const server = await runServer(serverUrl, drafts);
-    const entity = await rawRun(await pgDriver(rawUrl), server.captured, false);
-    const every = await rawRun(await pgDriver(rawAllUrl), server.captured, true);
-    report('PostgreSQL (pg, one multi-row insert per table and batch for raw)', server, entity, every);
+    const raw = { rows: await pgDriver(rawUrl), withAudit: await pgDriver(rawAllUrl) };
+    try {
+      report(
+        'PostgreSQL (pg, one multi-row insert per table and batch for raw)',
+        await runServer(serverUrl, drafts, raw),
+      );
+    } finally {
+      await raw.rows.close();
+      await raw.withAudit.close();
+    }
   } finally {
     await pgdb.drop();
   }
