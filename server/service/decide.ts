@@ -15,6 +15,12 @@ import { type Column, columnArrays, insertRows, memo, params, pgUnnest, run } fr
 import type { AuthUser } from '../tokens';
 import { couldSee, type DraftRow, isOpen, parseJson, withQueue } from './views';
 
+/**
+ * What a decision reads of a draft: the columns it looks at and every column it may change, and
+ * `original_json`, the AI's content as JSON text (null when the stored draft cannot be read).
+ */
+type DecideRow = Pick<DraftRow, (typeof DECIDE_COLUMNS)[number]> & { original_json: string | null };
+
 interface Applied {
   status: DecisionResult['status'];
   error?: string;
@@ -48,6 +54,7 @@ export async function applyDecisions(store: Store, user: AuthUser, decisions: De
 
     const pending: Pending = { decisions: [], audits: [], outcomes: [], changed: new Map() };
     const out: DecisionResult[] = [];
+    // One time for the batch: received, decided, audited.
     const receivedAt = new Date().toISOString();
     for (const d of decisions) {
       const seen = prior.get(d.id);
@@ -61,7 +68,9 @@ export async function applyDecisions(store: Store, user: AuthUser, decisions: De
         continue;
       }
       const row = drafts.get(d.draftId);
-      const r = row ? decide(versions, user, d, row, pending) : { status: 'rejected' as const, error: 'unknown draft' };
+      const r = row
+        ? decide(versions, user, d, row, pending, receivedAt)
+        : { status: 'rejected' as const, error: 'unknown draft' };
       prior.set(d.id, { status: r.status, error: r.error ?? null });
       pending.decisions.push([
         d.id,
@@ -96,8 +105,7 @@ export async function applyDecisions(store: Store, user: AuthUser, decisions: De
     }
     if (pending.outcomes.length) await trx.insertInto('outcomes').values(pending.outcomes).execute();
     const changed = [...pending.changed.values()];
-    const at = new Date().toISOString();
-    const audits = pending.audits.map((e) => auditValues(e, at));
+    const audits = pending.audits.map((e) => auditValues(e, receivedAt));
     if (dialect === 'postgres') {
       await writePg(trx, changed, pending.decisions, audits, versions);
       return out;
@@ -121,16 +129,16 @@ async function readBatch(
   trx: Trx,
   decisionIds: string[],
   draftIds: string[],
-): Promise<{ prior: Map<string, Prior>; drafts: Map<string, DraftRow> }> {
+): Promise<{ prior: Map<string, Prior>; drafts: Map<string, DecideRow> }> {
   const prior = new Map<string, Prior>();
-  const drafts = new Map<string, DraftRow>();
+  const drafts = new Map<string, DecideRow>();
   if (store.dialect === 'postgres') {
-    for (const r of await run<DraftRow & { prior: boolean; error: string | null }>(trx, PG_READ, [
-      draftIds,
-      decisionIds,
-    ]))
+    for (const r of await run<PgReadRow>(trx, PG_READ, [draftIds, decisionIds]))
       if (r.prior) prior.set(r.id, { status: r.status, error: r.error });
-      else drafts.set(r.id, r);
+      else {
+        const { input_json, prior: _p, error: _e, ...row } = r;
+        drafts.set(r.id, { ...row, original_json: originalContentJson(input_json) });
+      }
     return { prior, drafts };
   }
   for (let i = 0; i < decisionIds.length; i += 500) {
@@ -145,11 +153,27 @@ async function readBatch(
     const chunk = draftIds.slice(i, i + 500);
     const text = memo(
       `sqlite:decide:${chunk.length}`,
-      () => `select ${DECIDE_SELECT} from drafts where id in (${params('sqlite', chunk.length)})`,
+      () =>
+        `select ${DECIDE_COLUMNS.join(', ')}, ${SQLITE_ORIGINAL} as original_json from drafts where id in (${params('sqlite', chunk.length)})`,
     );
-    for (const r of sqliteAll<DraftRow>(store, text, chunk)) drafts.set(r.id, r);
+    for (const r of sqliteAll<DecideRow>(store, text, chunk)) drafts.set(r.id, r);
   }
   return { prior, drafts };
+}
+
+type PgReadRow = Omit<DecideRow, 'original_json'> & { input_json: string; prior: boolean; error: string | null };
+
+/**
+ * SQLite: the AI's content as JSON text, extracted by SQLite from the stored input (no parse of the
+ * whole input in JavaScript); null when the stored input is not JSON or has no content object.
+ */
+const SQLITE_ORIGINAL = `case when json_valid(input_json) and json_type(input_json, '$.content') = 'object' then json_extract(input_json, '$.content') end`;
+
+/** The same in JavaScript (PostgreSQL: a bad stored row must fail its decision, not the statement). */
+function originalContentJson(inputJson: string): string | null {
+  const input = parseJson<Partial<DraftIn> | null>(inputJson, null);
+  const content = input && typeof input === 'object' ? input.content : undefined;
+  return content && typeof content === 'object' && !Array.isArray(content) ? JSON.stringify(content) : null;
 }
 
 function sqliteAll<R>(store: Store, text: string, values: unknown[]): R[] {
@@ -164,7 +188,7 @@ function sqliteAll<R>(store: Store, text: string, values: unknown[]): R[] {
  */
 async function writePg(
   trx: Trx,
-  changed: DraftRow[],
+  changed: DecideRow[],
   decisionRows: unknown[][],
   auditRows: unknown[][],
   versions: Versions,
@@ -181,7 +205,7 @@ async function writePg(
 
 interface Pending {
   /** Draft rows changed by the batch, in their final state (one write each, at the end). */
-  changed: Map<string, DraftRow>;
+  changed: Map<string, DecideRow>;
   /** Decision rows in `DECISION_COLUMNS` order. */
   decisions: unknown[][];
   audits: AuditInput[];
@@ -208,16 +232,8 @@ const CHANGING = [
   ['updated_at', 'text'],
 ] as const satisfies readonly (Column & [keyof DraftRow, string])[];
 
-/** What a decision reads of a draft: what it looks at, and every column it may change. */
-const DECIDE_SELECT = [
-  'id',
-  'workflow',
-  'kind',
-  'input_json',
-  'second_review',
-  'owner_id',
-  ...CHANGING.map(([c]) => c),
-].join(', ');
+/** The columns a decision reads of a draft (besides the content): what it looks at, and every column it may change. */
+const DECIDE_COLUMNS = ['id', 'workflow', 'kind', 'second_review', 'owner_id', ...CHANGING.map(([c]) => c)] as const;
 
 const DECISION_COLUMNS: readonly Column[] = [
   ['id', 'text'],
@@ -242,10 +258,11 @@ const DECISION_COLUMNS: readonly Column[] = [
  * probe: on a young table with stale statistics the planner preferred a scan of the whole table).
  */
 const PG_READ = (() => {
-  const cols = DECIDE_SELECT.split(', ');
+  const cols: string[] = [...DECIDE_COLUMNS, 'input_json'];
+  const select = cols.join(', ');
   const priorCols = cols.map((c) => (c === 'id' || c === 'status' ? `d.${c}` : `null as ${c}`)).join(', ');
   return `select false as prior, ${cols.map((c) => `x.${c}`).join(', ')}, null::text as error
-  from unnest($1::text[]) as k(id) cross join lateral (select ${DECIDE_SELECT} from drafts where drafts.id = k.id offset 0) x
+  from unnest($1::text[]) as k(id) cross join lateral (select ${select} from drafts where drafts.id = k.id offset 0) x
 union all
 select true, ${priorCols}, d.error
   from unnest($2::text[]) as k(id) cross join lateral (select id, status, error from decisions where decisions.id = k.id offset 0) d`;
@@ -271,18 +288,23 @@ function reject(error: string): Applied {
   return { status: 'rejected', error };
 }
 
-function decide(versions: Versions, user: AuthUser, d: Decision, row: DraftRow, pending: Pending): Applied {
+function decide(
+  versions: Versions,
+  user: AuthUser,
+  d: Decision,
+  row: DecideRow,
+  pending: Pending,
+  now: string,
+): Applied {
   if (!couldSee(user, row)) return reject('this draft is not visible to you');
   if (!isOpen(row))
     return { status: 'conflict', decidedBy: row.decided_by, draftStatus: row.status, error: `already ${row.status}` };
   // A stored row that no longer reads (older writer, hand edit) rejects this decision, never the batch.
-  const input = parseJson<Partial<DraftIn> | null>(row.input_json, null);
-  if (!input || typeof input.content !== 'object' || input.content === null)
-    return reject("this draft's stored data cannot be read; an admin has to repair it");
+  const originalJson = row.original_json;
+  if (originalJson === null) return reject("this draft's stored data cannot be read; an admin has to repair it");
   const kind = row.kind as DraftKind;
   const approvedBy = parseJson<string[]>(row.approved_by_json, []);
   const reasons = d.reasons ?? [];
-  const now = new Date().toISOString();
   const isAudit = row.status === 'auto_approved' && row.audit_pending;
 
   let content: Content | null = null;
@@ -296,25 +318,23 @@ function decide(versions: Versions, user: AuthUser, d: Decision, row: DraftRow, 
   if ((d.action === 'approve' || d.action === 'edit') && approvedBy.includes(user.id))
     return reject('the second approval must come from a different person');
 
-  const original = input.content as Content;
-  // Each content is serialised once, for the draft row, the decision and the audit entry.
-  const originalJson = JSON.stringify(original);
+  // The original content travels as the JSON text read from the database (draft row, decision and
+  // audit entry); it is parsed only to diff it against something else.
+  const original = () => JSON.parse(originalJson) as Content;
   const contentJson = content ? JSON.stringify(content) : null;
-  const base = { version: versions.next(), updated_at: now, prev_queue: row.queue, prev_assignee: row.assignee };
-  let update: Partial<DraftRow> & typeof base;
-  let final: Content | null = null;
+  const prevQueue = row.queue;
+  const prevAssignee = row.assignee;
   let finalJson: string | null = null;
   let diff: string | null = null;
 
   if (isAudit) {
     // An audit check of an auto-approved draft: it was already sent; the result becomes an outcome.
     if (d.action === 'escalate') return reject('an audit check cannot be escalated; reject it with reasons instead');
-    const correct = d.action === 'approve';
-    if (content) diff = diffContent(original, content);
-    update = { ...base, audit_pending: false };
+    if (content) diff = diffContent(original(), content);
+    row.audit_pending = false;
     pending.outcomes.push({
       draft_id: row.id,
-      correct,
+      correct: d.action === 'approve',
       source: 'audit',
       note: d.note ?? (reasons.length ? reasons.join(', ') : null),
       recorded_by: user.id,
@@ -323,39 +343,47 @@ function decide(versions: Versions, user: AuthUser, d: Decision, row: DraftRow, 
   } else if (d.action === 'approve' || d.action === 'edit') {
     // The final content: this edit's, else the first approver's (second review), else the original.
     const earlier = content ? null : parseJson<Content | null>(row.final_json, null);
-    final = content ?? earlier ?? original;
-    finalJson = content ? contentJson : earlier ? JSON.stringify(earlier) : originalJson;
-    diff = final === original ? null : diffContent(original, final);
+    if (content) {
+      finalJson = contentJson;
+      diff = diffContent(original(), content);
+    } else if (earlier) {
+      finalJson = JSON.stringify(earlier);
+      diff = diffContent(original(), earlier);
+    } else finalJson = originalJson;
     const needSecond = row.second_review && approvedBy.length === 0;
-    update = {
-      ...base,
-      status: needSecond ? 'awaiting_second' : 'approved',
-      approved_by_json: JSON.stringify([...approvedBy, user.id]),
-      final_json: finalJson,
-      ...(needSecond ? {} : { decided_by: user.id, decided_at: now }),
-    };
+    row.status = needSecond ? 'awaiting_second' : 'approved';
+    row.approved_by_json = JSON.stringify([...approvedBy, user.id]);
+    row.final_json = finalJson;
+    if (!needSecond) {
+      row.decided_by = user.id;
+      row.decided_at = now;
+    }
   } else if (d.action === 'reject') {
-    update = { ...base, status: 'rejected', final_json: null, decided_by: user.id, decided_at: now };
+    row.status = 'rejected';
+    row.final_json = null;
+    row.decided_by = user.id;
+    row.decided_at = now;
   } else {
     const target = escalationTarget(d.escalateTo, row, user);
     if ('error' in target) return reject(target.error);
     const note = d.note?.trim() ? d.note.trim() : null;
     const routeReasons = parseJson<string[]>(row.reasons_json, []);
     routeReasons.push(`escalated by ${user.id} to ${target.label}${note ? `: ${note}` : ''}`);
-    update = {
-      ...base,
-      status: 'escalated',
-      queue: target.queue,
-      assignee: target.assignee,
-      specialty: target.specialty ?? row.specialty,
-      escalation_note: note,
-      reasons_json: JSON.stringify(routeReasons),
-      queue_history_json: withQueue(row.queue_history_json, target.queue, target.assignee),
-    };
+    row.status = 'escalated';
+    row.queue = target.queue;
+    row.assignee = target.assignee;
+    row.specialty = target.specialty ?? row.specialty;
+    row.escalation_note = note;
+    row.reasons_json = JSON.stringify(routeReasons);
+    row.queue_history_json = withQueue(row.queue_history_json, target.queue, target.assignee);
   }
+  row.version = versions.next();
+  row.updated_at = now;
+  row.prev_queue = prevQueue;
+  row.prev_assignee = prevAssignee;
 
-  Object.assign(row, update);
   pending.changed.set(row.id, row);
+  const escalated = d.action === 'escalate' && !isAudit;
   pending.audits.push({
     actor: user.id,
     action: isAudit ? `audit.${d.action}` : `decision.${d.action}`,
@@ -366,10 +394,10 @@ function decide(versions: Versions, user: AuthUser, d: Decision, row: DraftRow, 
     reasons,
     detail: {
       decisionId: d.id,
-      status: update.status ?? row.status,
+      status: row.status,
       note: d.note,
       diff,
-      ...(update.queue ? { queue: update.queue, assignee: update.assignee } : {}),
+      ...(escalated ? { queue: row.queue, assignee: row.assignee } : {}),
     },
   });
   return { status: 'applied', content, contentJson, diff };
@@ -377,7 +405,7 @@ function decide(versions: Versions, user: AuthUser, d: Decision, row: DraftRow, 
 
 function escalationTarget(
   to: EscalateTo | undefined,
-  row: DraftRow,
+  row: Pick<DraftRow, 'owner_id' | 'specialty'>,
   user: AuthUser,
 ): { queue: string; assignee: string | null; label: string; specialty?: string } | { error: string } {
   // Default: the account owner when there is one (and it is not the caller), else the admins.

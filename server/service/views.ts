@@ -49,7 +49,10 @@ export function inQueueOf(user: AuthUser, row: DraftRow): boolean {
 }
 
 /** The caller could see this draft now or before its last change (used for remove/conflict/reads). */
-export function couldSee(user: AuthUser, row: DraftRow): boolean {
+export function couldSee(
+  user: AuthUser,
+  row: Pick<DraftRow, 'queue' | 'assignee' | 'prev_queue' | 'prev_assignee' | 'decided_by' | 'queue_history_json'>,
+): boolean {
   return (
     canSee(user, row.queue, row.assignee) ||
     canSee(user, row.prev_queue, row.prev_assignee) ||

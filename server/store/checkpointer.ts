@@ -79,6 +79,9 @@ export function startCheckpointer(
   worker.on('error', (e) => opts.onError?.(e.message));
   return {
     async stop() {
+      // Held until it has exited: an unref'd worker would let a process with nothing else to do
+      // end before the database below it is closed.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },

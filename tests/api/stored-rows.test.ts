@@ -98,12 +98,20 @@ describe.each(TEST_DBS)('stored rows that no longer parse on %s', (db) => {
     const one = await server.api(`/v1/drafts/${badJson!.id}`, { token: pipeline });
     expect(one.status).toBe(200);
     expect(((await one.json()) as { id: string; decisions: unknown[] }).id).toBe(badJson!.id);
-    // A decision on the unreadable row is rejected; the rest of the batch is applied.
-    const results = await postDecisions(server, reviewer, [decision(badJson!.id), decision(good!.id)]);
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'applied']);
+    // A decision on the unreadable row is rejected; the rest of the batch is applied. So is one on
+    // a row that is JSON but whose content is not an object.
+    const [noContent] = await postDrafts(server, pipeline, [draftIn()]);
+    await corrupt(noContent!.id, JSON.stringify({ externalId: 'y', content: 'just text' }));
+    const results = await postDecisions(server, reviewer, [
+      decision(badJson!.id),
+      decision(noContent!.id),
+      decision(good!.id),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'applied']);
+    expect(results[1]!.error).toMatch(/cannot be read/);
 
     // Logged once per broken row (however many reads), with the id and never the content.
-    const warned = logs.filter((l) => l.msg === 'stored draft does not parse');
+    const warned = logs.filter((l) => l.msg === 'stored draft does not parse' && l.draftId !== noContent!.id);
     expect(warned.map((l) => l.draftId).sort()).toEqual([badShape!.id, badJson!.id].sort());
     expect(warned.find((l) => l.draftId === badShape!.id)!.problem).toMatch(/confidence/);
     expect(JSON.stringify(logs)).not.toContain(secret);
