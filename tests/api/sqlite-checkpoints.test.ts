@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,5 +69,23 @@ describe('SQLite WAL checkpoints on a worker thread', () => {
     await expect.poll(() => errors.length, { timeout: 5000 }).toBe(1);
     expect(errors[0]).toMatch(/unable to open|does not exist/i);
     await c.stop();
+  });
+
+  it('a process with nothing else to do still closes its database before it ends', () => {
+    dir = mkdtempSync(join(tmpdir(), 'cs-ckpt-'));
+    const path = join(dir, 'db.sqlite');
+    const store = new URL('../../server/store/index.ts', import.meta.url).pathname;
+    const script = `
+      const { openStore } = await import(${JSON.stringify(store)});
+      const s = await openStore(${JSON.stringify(`sqlite:${path}`)}, { backgroundCheckpoints: true });
+      await s.write(async (trx) => { await trx.insertInto('audit_log').values({ at: 'now', actor: 't', action: 'checkpoint.test', reasons_json: '[]' }).execute(); });
+      await s.close();
+      console.log('closed');`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(out.trim()).toBe('closed');
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    expect(auditRowsInMainFile(path)).toBe(1);
   });
 });
