@@ -138,14 +138,7 @@ function paired(rows: Row[], audits: Row[], what: string): Row[] {
 }
 
 async function openReader(databaseUrl: string): Promise<Reader> {
-  const list = (n: number, pg: boolean, from = 0) =>
-    Array.from({ length: n }, (_, i) => (pg ? `$${from + i + 1}` : '?')).join(', ');
-  const sqlFor = (pg: boolean, draftCount: number, decisionCount: number) => ({
-    drafts: `select * from drafts where id in (${list(draftCount, pg)}) order by created_version`,
-    draftAudits: `select * from audit_log where draft_id in (${list(draftCount, pg)}) and action like 'draft.%'`,
-    decisions: `select * from decisions where id in (${list(decisionCount, pg)})`,
-    decisionAudits: `select * from audit_log where draft_id in (${list(draftCount, pg)}) and action like 'decision.%'`,
-  });
+  const list = (n: number, pg: boolean) => Array.from({ length: n }, (_, i) => (pg ? `$${i + 1}` : '?')).join(', ');
   let all: (sqlText: string, params: unknown[]) => Promise<Row[]>;
   let close: () => Promise<void>;
   const pgDb = !databaseUrl.startsWith('sqlite:');
@@ -161,23 +154,33 @@ async function openReader(databaseUrl: string): Promise<Reader> {
     all = async (t, p) => (await client.query(t, p)).rows as Row[];
     close = () => client.end();
   }
+  // The audit log is read forward from the last entry seen (it has no index by draft; a lookup by
+  // draft id would scan it whole for every batch).
+  let lastAudit = 0;
+  const newAudits = async (draftIds: string[], prefix: string) => {
+    const entries = await all(`select * from audit_log where id > ${pgDb ? '$1' : '?'} order by id`, [lastAudit]);
+    if (entries.length) lastAudit = Number(entries.at(-1)!.id);
+    const batch = new Set(draftIds);
+    return entries.filter((e) => batch.has(e.draft_id as string) && String(e.action).startsWith(prefix));
+  };
   return {
     async drafts(ids) {
-      const q = sqlFor(pgDb, ids.length, 0);
-      const rows = await all(q.drafts, ids);
+      const rows = await all(
+        `select * from drafts where id in (${list(ids.length, pgDb)}) order by created_version`,
+        ids,
+      );
       if (rows.length !== ids.length)
         throw new Error(`expected ${ids.length} drafts, the server stored ${rows.length}`);
-      return [rows, paired(rows, await all(q.draftAudits, ids), 'draft')];
+      return [rows, paired(rows, await newAudits(ids, 'draft.'), 'draft')];
     },
     async decisions(draftIds, decisionIds) {
-      const q = sqlFor(pgDb, draftIds.length, decisionIds.length);
       const order = new Map(decisionIds.map((id, i) => [id, i]));
-      const rows = (await all(q.decisions, decisionIds)).sort(
-        (a, b) => order.get(a.id as string)! - order.get(b.id as string)!,
-      );
+      const rows = (
+        await all(`select * from decisions where id in (${list(decisionIds.length, pgDb)})`, decisionIds)
+      ).sort((a, b) => order.get(a.id as string)! - order.get(b.id as string)!);
       if (rows.length !== decisionIds.length)
         throw new Error(`expected ${decisionIds.length} decisions, the server stored ${rows.length}`);
-      return [rows, paired(rows, await all(q.decisionAudits, draftIds), 'decision')];
+      return [rows, paired(rows, await newAudits(draftIds, 'decision.'), 'decision')];
     },
     close,
   };

@@ -67,6 +67,8 @@ export interface Store {
 export interface SqliteDirect {
   /** Runs `sql` once for each parameter list. */
   runEach(sql: string, rows: readonly (readonly unknown[])[]): void;
+  /** Runs `sql` once; its first row, if it returns rows. */
+  get<R>(sql: string, params?: readonly unknown[]): R | undefined;
   all<R>(sql: string, params: readonly unknown[]): R[];
 }
 
@@ -114,6 +116,14 @@ function wrapSqlite(raw: BetterSqlite3.Database): { database: SqliteDatabase; di
     runEach(query, rows) {
       const stmt = prepared(query);
       for (const row of rows) stmt.run(...toParams(row));
+    },
+    get<R>(query: string, params: readonly unknown[] = []) {
+      const stmt = prepared(query);
+      if (!stmt.reader) {
+        stmt.run(...toParams(params));
+        return undefined;
+      }
+      return fixRow(stmt.get(...toParams(params))) as R | undefined;
     },
     all: <R>(query: string, params: readonly unknown[]) =>
       prepared(query)
@@ -222,21 +232,24 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
     throw e;
   }
 
+  // SQLite: the transaction's own statements run directly on the connection (a prepared statement
+  // each, no query building, no promise per statement); Kysely's connection() still hands out the
+  // connection one transaction at a time.
+  const tx = (conn: Kysely<Database>, query: string, params: readonly unknown[] = []) =>
+    direct
+      ? Promise.resolve(direct.get<{ value: number }>(query, params))
+      : conn.executeQuery<{ value: number }>(CompiledQuery.raw(query, params as unknown[])).then((r) => r.rows[0]);
   const write = async <T>(fn: (trx: Kysely<Database>, versions: Versions) => Promise<T>): Promise<T> =>
     // One connection for the whole transaction. SQLite: Kysely's single connection behind its
     // mutex; BEGIN IMMEDIATE also guards against other processes. PostgreSQL: a pooled client.
     db
       .connection()
       .execute(async (conn) => {
-        if (dialect === 'sqlite') await conn.executeQuery(CompiledQuery.raw('begin immediate'));
+        if (dialect === 'sqlite') await tx(conn, 'begin immediate');
         try {
           // `value = value` takes the row lock (PostgreSQL) and reads the current value in one statement;
           // on PostgreSQL together with BEGIN, in one round trip (see BEGIN_AND_LOCK).
-          const row = (
-            await conn.executeQuery<{ value: number }>(
-              CompiledQuery.raw(dialect === 'postgres' ? BEGIN_AND_LOCK : LOCK),
-            )
-          ).rows[0];
+          const row = await tx(conn, dialect === 'postgres' ? BEGIN_AND_LOCK : LOCK);
           if (!row) throw new Error('the version counter row is missing');
           let stored = Number(row.value);
           let current = stored;
@@ -247,12 +260,14 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
               stored = current;
             },
           });
-          if (current !== stored) await conn.executeQuery(CompiledQuery.raw(SET_VERSION(dialect), [current]));
-          await conn.executeQuery(CompiledQuery.raw('commit'));
+          if (current !== stored) await tx(conn, SET_VERSION(dialect), [current]);
+          await tx(conn, 'commit');
           return result;
         } catch (e) {
           // The error that matters is `e`; a failed rollback (no transaction open) must not hide it.
-          await conn.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
+          await Promise.resolve()
+            .then(() => tx(conn, 'rollback'))
+            .catch(() => {});
           throw e;
         }
       });
