@@ -98,6 +98,20 @@ function wrapSqlite(raw: BetterSqlite3.Database): { database: SqliteDatabase; di
     cache.set(query, stmt);
     return stmt;
   };
+  // The hot reads (`direct.all`): better-sqlite3 hands back rows as arrays and the objects are
+  // built here, always with the same keys in the same order. Measured 28% faster for 50 drafts
+  // than its own row objects, which it builds property by property from C++.
+  const rawCache = new Map<string, { stmt: BetterSqlite3.Statement; names: string[]; booleans: boolean[] }>();
+  const rawPrepared = (query: string) => {
+    let entry = rawCache.get(query);
+    if (entry) return entry;
+    const stmt = raw.prepare(query).raw(true);
+    const names = stmt.columns().map((c) => c.name);
+    entry = { stmt, names, booleans: names.map((n) => BOOLEAN_COLUMNS.has(n)) };
+    if (rawCache.size >= 500) rawCache.delete(rawCache.keys().next().value!);
+    rawCache.set(query, entry);
+    return entry;
+  };
   const database: SqliteDatabase = {
     close: () => raw.close(),
     prepare(query: string): SqliteStatement {
@@ -125,10 +139,21 @@ function wrapSqlite(raw: BetterSqlite3.Database): { database: SqliteDatabase; di
       }
       return fixRow(stmt.get(...toParams(params))) as R | undefined;
     },
-    all: <R>(query: string, params: readonly unknown[]) =>
-      prepared(query)
-        .all(...toParams(params))
-        .map(fixRow) as R[],
+    all<R>(query: string, params: readonly unknown[]) {
+      const { stmt, names, booleans } = rawPrepared(query);
+      const rows = stmt.all(...toParams(params)) as unknown[][];
+      const out = new Array<R>(rows.length);
+      for (let r = 0; r < rows.length; r++) {
+        const values = rows[r]!;
+        const row: Record<string, unknown> = {};
+        for (let i = 0; i < names.length; i++) {
+          const v = values[i];
+          row[names[i]!] = booleans[i] && typeof v === 'number' ? v === 1 : v;
+        }
+        out[r] = row as R;
+      }
+      return out;
+    },
   };
   return { database, direct };
 }
