@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { jsonBody } from './body';
 import { type AppEnv, type Deps, newRouter, type RouteModule } from './context';
 import { ApiError, errorBody, sendError } from './errors';
 import { type Logger, silentLogger } from './log';
@@ -138,14 +138,6 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
     if (c.res.headers.get('Access-Control-Expose-Headers') === null) set(CORS_HEADERS);
   });
 
-  // Only requests with a body are measured (for a GET, asking for the body built a full web Request).
-  const limitBody = bodyLimit({
-    maxSize: deps.bodyLimitBytes,
-    onError: (c) =>
-      c.json(errorBody('payload_too_large', `Request body is larger than ${deps.bodyLimitBytes} bytes`), 413),
-  });
-  app.use('/v1/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
-
   // Bodies must be JSON: a form post or text body gets a clear 400 instead of validating `{}`.
   app.use('/v1/*', async (c, next) => {
     if (c.req.method === 'POST' || c.req.method === 'PUT') {
@@ -155,7 +147,6 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
     }
     await next();
   });
-
   // Auth on every /v1 route except health; then a per-token fixed-window rate limit.
   const windows = new Map<string, { count: number; resetAt: number }>();
   app.use('/v1/*', async (c, next) => {
@@ -183,6 +174,9 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
     }
     await next();
   });
+
+  // Then the body is read (and size-checked) once, for a known caller within their rate.
+  app.use('/v1/*', jsonBody(deps.bodyLimitBytes));
 
   for (const mod of [...ROUTES, ...(appDeps.extraRoutes ?? [])]) app.route('/', mod(deps));
 
