@@ -156,12 +156,27 @@ async function openReader(databaseUrl: string): Promise<Reader> {
   }
   // The audit log is read forward from the last entry seen (it has no index by draft; a lookup by
   // draft id would scan it whole for every batch).
+  // Entries read but not yet claimed by their batch (with requests in flight, a read can take in
+  // another batch's entries), by draft id and kind.
   let lastAudit = 0;
+  const unclaimed = new Map<string, Row>();
   const newAudits = async (draftIds: string[], prefix: string) => {
     const entries = await all(`select * from audit_log where id > ${pgDb ? '$1' : '?'} order by id`, [lastAudit]);
     if (entries.length) lastAudit = Number(entries.at(-1)!.id);
-    const batch = new Set(draftIds);
-    return entries.filter((e) => batch.has(e.draft_id as string) && String(e.action).startsWith(prefix));
+    for (const e of entries) {
+      const kind = String(e.action).split('.')[0];
+      unclaimed.set(`${kind}:${String(e.draft_id)}`, e);
+    }
+    const kind = prefix.split('.')[0];
+    const mine: Row[] = [];
+    for (const id of draftIds) {
+      const e = unclaimed.get(`${kind}:${id}`);
+      if (e) {
+        unclaimed.delete(`${kind}:${id}`);
+        mine.push(e);
+      }
+    }
+    return mine;
   };
   return {
     async drafts(ids) {
