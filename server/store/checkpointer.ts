@@ -13,10 +13,18 @@ import { Worker } from 'node:worker_threads';
  * Checkpointing every few hundred milliseconds also writes each page once however many commits
  * changed it in between.
  *
- * The request connection keeps its own automatic checkpoint as a backstop, at a threshold the WAL only
- * reaches if this thread stops keeping up (`BACKSTOP_PAGES`).
+ * Under steady writes the WAL only starts over when a checkpoint holds writers off briefly
+ * (`RESTART_PAGES`). The request connection keeps its own automatic checkpoint as a backstop, at a
+ * threshold the WAL only reaches if this thread stops keeping up (`BACKSTOP_PAGES`).
  */
 export const BACKSTOP_PAGES = 16_000;
+
+/**
+ * WAL size (pages) at which the thread makes the WAL start over (see the worker); a writer waits
+ * for that moment about once every 8,000 pages (32 MB with 4 kB pages), instead of for a whole
+ * checkpoint every 1,000.
+ */
+export const RESTART_PAGES = 8_000;
 
 /** The worker's source (CommonJS; no TypeScript loader needed on the worker thread). */
 const WORKER = `
@@ -26,6 +34,8 @@ const message = (e) => (e && e.message ? e.message : String(e));
 let db = null;
 try {
   db = new Database(workerData.path, { fileMustExist: true });
+  // Never waits for a lock: a busy checkpoint is tried again on the next tick.
+  db.pragma('busy_timeout = 0');
 } catch (e) {
   parentPort.postMessage({ error: message(e) });
   parentPort.close();
@@ -37,7 +47,17 @@ if (db) {
     try {
       // PASSIVE: copies what it can without waiting for or blocking anyone; the writer's next commit
       // restarts the WAL from its beginning once everything in it has been copied.
-      db.pragma('wal_checkpoint(PASSIVE)');
+      const [passive] = db.pragma('wal_checkpoint(PASSIVE)');
+      // Under steady writes a commit always lands while a checkpoint runs, so the WAL is never all
+      // copied and never restarts. Past restartPages, RESTART copies the few frames PASSIVE left
+      // while holding writers off for that moment (measured: a writer waits ~15 ms about every
+      // 55 batches of decisions, instead of 6-13 ms every 7 with checkpoints in its commits).
+      if (passive && passive.log >= workerData.restartPages) {
+        // Waits (up to 200 ms) for the writer of the moment to finish; still busy: next tick.
+        db.pragma('busy_timeout = 200');
+        db.pragma('wal_checkpoint(RESTART)');
+        db.pragma('busy_timeout = 0');
+      }
     } catch (e) {
       parentPort.postMessage({ error: message(e) });
     }
@@ -59,14 +79,21 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
+export interface CheckpointerOptions {
+  /** Time between checkpoints (default 200 ms). */
+  intervalMs?: number;
+  /** WAL size, in pages, past which the WAL is made to start over (default `RESTART_PAGES`). */
+  restartPages?: number;
+}
+
 export function startCheckpointer(
   path: string,
-  opts: { intervalMs?: number; onError?: (message: string) => void } = {},
+  opts: CheckpointerOptions & { onError?: (message: string) => void } = {},
 ): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER, {
     eval: true,
-    workerData: { path, driver, intervalMs: opts.intervalMs ?? 200 },
+    workerData: { path, driver, intervalMs: opts.intervalMs ?? 200, restartPages: opts.restartPages ?? RESTART_PAGES },
     // Not the parent's loader flags (tsx): the worker is plain CommonJS.
     execArgv: [],
   });

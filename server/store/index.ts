@@ -10,7 +10,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import pg from 'pg';
-import { BACKSTOP_PAGES, type Checkpointer, startCheckpointer } from './checkpointer';
+import { BACKSTOP_PAGES, type Checkpointer, type CheckpointerOptions, startCheckpointer } from './checkpointer';
 import { preparedName } from './fast';
 import { type Dialect, migrate } from './migrations';
 import { BOOLEAN_COLUMNS, type Database } from './schema';
@@ -175,7 +175,7 @@ export interface StoreOptions {
    * SQLite: run WAL checkpoints on a worker thread (store/checkpointer.ts) instead of inside the
    * request connection's commits. For a long-running server; a one-shot command leaves it off.
    */
-  backgroundCheckpoints?: boolean;
+  backgroundCheckpoints?: boolean | CheckpointerOptions;
 }
 
 const warn = (msg: string, fields: Record<string, unknown>) =>
@@ -203,6 +203,7 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
     if (opts.backgroundCheckpoints && target !== ':memory:') {
       raw.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
       checkpointer = startCheckpointer(target, {
+        ...(typeof opts.backgroundCheckpoints === 'object' ? opts.backgroundCheckpoints : {}),
         onError: (error) => {
           // Back to checkpoints in the request connection; nothing is lost either way.
           if (raw.open) raw.pragma('wal_autocheckpoint = 1000');

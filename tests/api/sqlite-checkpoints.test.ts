@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -87,5 +87,29 @@ describe('SQLite WAL checkpoints on a worker thread', () => {
     expect(out.trim()).toBe('closed');
     expect(existsSync(`${path}-wal`)).toBe(false);
     expect(auditRowsInMainFile(path)).toBe(1);
+  });
+
+  it('under steady writes the WAL starts over past its restart size instead of growing', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cs-ckpt-'));
+    const walAfterSteadyWrites = async (restartPages: number) => {
+      const path = join(dir, `steady-${restartPages}.db`);
+      const s = await openStore(`sqlite:${path}`, { backgroundCheckpoints: { intervalMs: 10, restartPages } });
+      try {
+        // ~1.5 s of commits a few pages each, in bursts with a moment between them, as requests
+        // come in. (Commits with no gap at all starve the restart; the backstop then bounds the WAL.)
+        const until = Date.now() + 1500;
+        while (Date.now() < until) {
+          await write(s, 10);
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        return statSync(`${path}-wal`).size;
+      } finally {
+        await s.close();
+      }
+    };
+    const bounded = await walAfterSteadyWrites(64);
+    const unbounded = await walAfterSteadyWrites(1_000_000);
+    // With restarts the file stays a fraction of what the same writes leave without them.
+    expect(bounded).toBeLessThan(unbounded / 3);
   });
 });
