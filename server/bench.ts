@@ -514,7 +514,7 @@ async function main() {
     `Countersign server benchmark · node ${process.version} · ${CONCURRENCY === 1 ? 'one client, sequential requests' : `${CONCURRENCY} requests in flight`} over HTTP · server ${process.env.BENCH_INPROCESS === '1' ? 'in this process' : 'in its own process'}`,
   );
   console.log(
-    'raw = the rows the server stored, read back from its database and inserted again with the plain driver into a fresh database with the same schema',
+    'raw = the rows the server stored for each batch, read back from its database and inserted again with the plain driver into a fresh database with the same schema, right after the request (sequential) or after the phase (in flight)',
   );
   const dir = mkdtempSync(join(tmpdir(), 'cs-bench-'));
   try {
