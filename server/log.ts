@@ -1,3 +1,5 @@
+import { writeSync } from 'node:fs';
+
 /** Structured JSON logs, one object a line. Callers never pass tokens or draft bodies. */
 export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -5,7 +7,33 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export function jsonLogger(write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Logger {
+/**
+ * Lines to stdout, written after the current turn of the event loop instead of at once: a
+ * request's log line is emitted before its response has gone out, and writing it then held the
+ * response back by a write call. Lines keep their order; whatever is pending at exit is written
+ * synchronously (an uncaught error or `process.exit` loses nothing; only a SIGKILL can).
+ */
+let pendingLines: string[] = [];
+const flushLines = () => {
+  if (!pendingLines.length) return;
+  const text = pendingLines.join('');
+  pendingLines = [];
+  process.stdout.write(text);
+};
+let exitHooked = false;
+function stdoutAfterTurn(line: string): void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', () => {
+      if (pendingLines.length) writeSync(1, pendingLines.join(''));
+      pendingLines = [];
+    });
+  }
+  if (!pendingLines.length) setImmediate(flushLines);
+  pendingLines.push(`${line}\n`);
+}
+
+export function jsonLogger(write: (line: string) => void = stdoutAfterTurn): Logger {
   const emit = (level: string, msg: string, fields?: Record<string, unknown>) =>
     write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
   return {
