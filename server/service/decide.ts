@@ -37,20 +37,43 @@ interface Applied {
  * counter's row lock, so "first decision settles, later ones conflict" holds on PostgreSQL too).
  * Every decision is recorded, whatever its result; the decision id is the idempotency key.
  *
- * The hot path of the server: its statements are fixed SQL text (store/fast.ts), two reads and, on
- * PostgreSQL, one statement for every write of the batch (drafts, decisions, audit, counter).
+ * The hot path of the server: its statements are fixed SQL text (store/fast.ts), one or two reads
+ * and, on PostgreSQL, one statement for every write of the batch (drafts, decisions, audit, counter).
+ *
+ * Optimistic about ids: a batch of new decisions (the usual case) does not look up earlier ones.
+ * If an id is already recorded (a client resending a batch whose answer it never got), inserting
+ * it fails on the primary key, the whole transaction rolls back, and the batch runs again with the
+ * lookup, which reports it as `duplicate` without applying anything twice.
  */
 export async function applyDecisions(store: Store, user: AuthUser, decisions: Decision[]): Promise<DecisionResult[]> {
+  try {
+    return await applyBatch(store, user, decisions, false);
+  } catch (e) {
+    if (!isDecisionIdTaken(e)) throw e;
+    return applyBatch(store, user, decisions, true);
+  }
+}
+
+/** A decision id that is already recorded (SQLite / PostgreSQL primary-key violation on `decisions`). */
+function isDecisionIdTaken(e: unknown): boolean {
+  const err = e as { code?: string; constraint?: string; message?: string };
+  if (err?.code === '23505') return err.constraint === 'decisions_pkey';
+  return err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' && /\bdecisions\.id\b/.test(err.message ?? '');
+}
+
+async function applyBatch(
+  store: Store,
+  user: AuthUser,
+  decisions: Decision[],
+  lookUpIds: boolean,
+): Promise<DecisionResult[]> {
   const { dialect } = store;
   return store.write(async (trx, versions) => {
-    // Read everything the batch needs in two queries; later decisions in the batch see the
-    // effects of earlier ones through `drafts` (updated in place) and `prior`.
-    const { prior, drafts } = await readBatch(
-      store,
-      trx,
-      [...new Set(decisions.map((d) => d.id))],
-      [...new Set(decisions.map((d) => d.draftId))],
-    );
+    // Read everything the batch needs at once; later decisions in the batch see the effects of
+    // earlier ones through `drafts` (updated in place) and `prior`.
+    const { prior, drafts } = await readBatch(store, trx, lookUpIds ? [...new Set(decisions.map((d) => d.id))] : [], [
+      ...new Set(decisions.map((d) => d.draftId)),
+    ]);
 
     const pending: Pending = { decisions: [], audits: [], outcomes: [], changed: new Map() };
     const out: DecisionResult[] = [];
@@ -123,7 +146,10 @@ export async function applyDecisions(store: Store, user: AuthUser, decisions: De
 
 type Prior = { status: string; error: string | null };
 
-/** The decisions already recorded under these ids, and the drafts decided (SQLite: two statements; PostgreSQL: one). */
+/**
+ * The decisions already recorded under `decisionIds` (none asked: none read), and the drafts
+ * decided (SQLite: a statement each; PostgreSQL: one for both).
+ */
 async function readBatch(
   store: Store,
   trx: Trx,
@@ -133,7 +159,10 @@ async function readBatch(
   const prior = new Map<string, Prior>();
   const drafts = new Map<string, DecideRow>();
   if (store.dialect === 'postgres') {
-    for (const r of await run<PgReadRow>(trx, PG_READ, [draftIds, decisionIds]))
+    const rows = decisionIds.length
+      ? await run<PgReadRow>(trx, PG_READ, [draftIds, decisionIds])
+      : await run<PgReadRow>(trx, PG_READ_DRAFTS, [draftIds]);
+    for (const r of rows)
       if (r.prior) prior.set(r.id, { status: r.status, error: r.error });
       else {
         const { input_json, prior: _p, error: _e, ...row } = r;
@@ -252,17 +281,20 @@ const DECISION_COLUMNS: readonly Column[] = [
 ];
 
 /**
- * PostgreSQL: both reads of a batch in one round trip, one result: the drafts (`prior` false) and,
- * in the same columns, the decisions already recorded under the batch's ids (`prior` true; id,
- * status and error). Each id is looked up on its own (LATERAL … OFFSET 0 keeps it a primary-key
- * probe: on a young table with stale statistics the planner preferred a scan of the whole table).
+ * PostgreSQL: the drafts of a batch (`prior` false); PG_READ adds, in the same columns and the same
+ * round trip, the decisions already recorded under the batch's ids (`prior` true; id, status and
+ * error). Each id is looked up on its own (LATERAL … OFFSET 0 keeps it a primary-key probe: on a
+ * young table with stale statistics the planner preferred a scan of the whole table).
  */
+const PG_READ_DRAFTS = (() => {
+  const cols: string[] = [...DECIDE_COLUMNS, 'input_json'];
+  return `select false as prior, ${cols.map((c) => `x.${c}`).join(', ')}, null::text as error
+  from unnest($1::text[]) as k(id) cross join lateral (select ${cols.join(', ')} from drafts where drafts.id = k.id offset 0) x`;
+})();
 const PG_READ = (() => {
   const cols: string[] = [...DECIDE_COLUMNS, 'input_json'];
-  const select = cols.join(', ');
   const priorCols = cols.map((c) => (c === 'id' || c === 'status' ? `d.${c}` : `null as ${c}`)).join(', ');
-  return `select false as prior, ${cols.map((c) => `x.${c}`).join(', ')}, null::text as error
-  from unnest($1::text[]) as k(id) cross join lateral (select ${select} from drafts where drafts.id = k.id offset 0) x
+  return `${PG_READ_DRAFTS}
 union all
 select true, ${priorCols}, d.error
   from unnest($2::text[]) as k(id) cross join lateral (select id, status, error from decisions where decisions.id = k.id offset 0) d`;

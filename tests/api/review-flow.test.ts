@@ -172,6 +172,20 @@ describe.each(TEST_DBS)('review flow on %s', (db) => {
     const first = decision(d1!.id);
     expect((await postDecisions(s, ann, [first]))[0]).toEqual({ id: first.id, status: 'applied' });
     expect((await postDecisions(s, ann, [first]))[0]).toEqual({ id: first.id, status: 'duplicate' });
+    // A resent decision in a batch with a new one: the new one is applied and recorded once (the
+    // server's first, optimistic pass over the batch is rolled back whole), the old one is a duplicate.
+    const [d4] = await postDrafts(s, pipe, [draftIn()]);
+    const fresh = decision(d4!.id);
+    expect((await postDecisions(s, ann, [fresh, first])).map((r) => r.status)).toEqual(['applied', 'duplicate']);
+    const rows = await s.store.db.selectFrom('decisions').select('id').where('draft_id', '=', d4!.id).execute();
+    expect(rows.map((r) => r.id)).toEqual([fresh.id]);
+    const entries = await s.store.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('draft_id', '=', d4!.id)
+      .where('action', 'like', 'decision.%')
+      .execute();
+    expect(entries.map((e) => e.action)).toEqual(['decision.approve']);
     const late = decision(d1!.id, { action: 'reject', reasons: ['tone'] });
     expect((await postDecisions(s, bob, [late]))[0]).toMatchObject({
       status: 'conflict',
