@@ -7,8 +7,8 @@ import { Worker } from 'node:worker_threads';
  * In WAL mode a commit only appends pages to the `-wal` file; now and then a checkpoint copies them
  * back into the database file and fsyncs both. By default the connection that commits runs the
  * checkpoint itself, inside its COMMIT, once the WAL passes 1,000 pages: with better-sqlite3 that is
- * the server's event loop, held for the copy and two fsyncs (6–13 ms here, every ninth batch of
- * decisions or so). The checkpointer runs them from its own connection on another thread instead,
+ * the server's event loop, held for the copy and two fsyncs (6–13 ms here, every seventh to ninth
+ * batch of decisions). The checkpointer runs them from its own connection on another thread instead,
  * every `intervalMs`; SQLite lets a checkpoint run alongside a writer, so requests never wait for one.
  * Checkpointing every few hundred milliseconds also writes each page once however many commits
  * changed it in between.
@@ -50,8 +50,8 @@ if (db) {
       const [passive] = db.pragma('wal_checkpoint(PASSIVE)');
       // Under steady writes a commit always lands while a checkpoint runs, so the WAL is never all
       // copied and never restarts. Past restartPages, RESTART copies the few frames PASSIVE left
-      // while holding writers off for that moment (measured: a writer waits ~15 ms about every
-      // 55 batches of decisions, instead of 6-13 ms every 7 with checkpoints in its commits).
+      // while holding writers off for that moment (by the page counts, about once every 55
+      // batches of decisions, instead of a whole checkpoint every 7 or so in the writer's commits).
       if (passive && passive.log >= workerData.restartPages) {
         // Waits (up to 200 ms) for the writer of the moment to finish; still busy: next tick.
         db.pragma('busy_timeout = 200');
