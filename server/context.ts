@@ -1,4 +1,4 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Role } from '../lib/schema';
 import { ApiError, errorBody, forbidden } from './errors';
@@ -73,3 +73,27 @@ export function requireRole(c: AppContext, roles: readonly Role[]): AuthUser {
 }
 
 export const bearerSecurity = [{ bearerAuth: [] }];
+
+/**
+ * A copy of a request schema that Hono's validator checks with a synchronous parse. zod 4 compiles
+ * an object schema's checks into one function but uses it only for synchronous parses, and Hono
+ * always parses asynchronously: half the time for the same result (a batch of 50 decisions: 0.17
+ * against 0.09 ms in isolation, 0.45 ms in the server). A schema with an asynchronous check (none in
+ * lib/schema has one) still gets the asynchronous parse. A copy, so the shared schema is untouched;
+ * the OpenAPI document is the same.
+ */
+export function validatedSynchronously<T extends z.ZodType>(schema: T): T {
+  const copy = schema.clone() as T;
+  const asynchronous = copy.safeParseAsync.bind(copy);
+  Object.defineProperty(copy, 'safeParseAsync', {
+    value: async (data: unknown, params?: Parameters<T['safeParse']>[1]) => {
+      try {
+        return copy.safeParse(data, params);
+      } catch (e) {
+        if (e instanceof z.core.$ZodAsyncError) return asynchronous(data, params);
+        throw e;
+      }
+    },
+  });
+  return copy;
+}

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { DecisionsIn, DecisionsOut, ErrorBody, REVIEWER_ROLES } from '../../lib/schema';
-import { bearerSecurity, newRouter, type RouteModule, requireRole } from '../context';
+import { bearerSecurity, newRouter, type RouteModule, requireRole, validatedSynchronously } from '../context';
 import { applyDecisions } from '../service/decide';
 
 const post = createRoute({
@@ -8,7 +8,9 @@ const post = createRoute({
   path: '/v1/decisions',
   summary: 'Record decisions (approve/edit/reject/escalate); idempotent on the decision id',
   security: bearerSecurity,
-  request: { body: { required: true, content: { 'application/json': { schema: DecisionsIn } } } },
+  request: {
+    body: { required: true, content: { 'application/json': { schema: validatedSynchronously(DecisionsIn) } } },
+  },
   responses: {
     200: {
       description: 'One result per decision: applied | duplicate | conflict | rejected',

@@ -10,7 +10,7 @@ import {
   LIMITS,
   REVIEWER_ROLES,
 } from '../../lib/schema';
-import { bearerSecurity, newRouter, type RouteModule, requireRole } from '../context';
+import { bearerSecurity, newRouter, type RouteModule, requireRole, validatedSynchronously } from '../context';
 import { ApiError, notFound } from '../errors';
 import { afterIngest } from '../service/governance';
 import { ingestDrafts } from '../service/ingest';
@@ -36,7 +36,7 @@ const postDrafts = createRoute({
   path: '/v1/drafts',
   summary: 'Submit drafts (pipeline, admin); idempotent on externalId',
   security: bearerSecurity,
-  request: { body: { required: true, content: { 'application/json': { schema: DraftsIn } } } },
+  request: { body: { required: true, content: { 'application/json': { schema: validatedSynchronously(DraftsIn) } } } },
   responses: {
     200: {
       description: 'Routing result per draft, in input order',
