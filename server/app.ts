@@ -139,7 +139,12 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
   });
 
   // Bodies must be JSON: a form post or text body gets a clear 400 instead of validating `{}`.
+  // No NUL character in the URL either (PostgreSQL cannot compare text with one: it was a 500).
   app.use('/v1/*', async (c, next) => {
+    if (c.req.url.includes('%00') || c.req.url.includes('\0')) {
+      const message = 'The URL may not contain the NUL character (%00)';
+      throw new ApiError(400, 'invalid_input', message, [{ code: 'invalid_string', path: ['url'], message }]);
+    }
     if (c.req.method === 'POST' || c.req.method === 'PUT') {
       const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (!/^application\/([\w.-]+\+)?json$/.test(type))

@@ -41,9 +41,37 @@ export function jsonBody(limitBytes: number): MiddlewareHandler<AppEnv> {
     } catch {
       throw new ApiError(400, 'invalid_json', 'Malformed JSON in request body');
     }
+    // PostgreSQL cannot store U+0000 in text (SQLite can): refused for both, as bad input, not
+    // a 500 halfway through a write. Only a body with the escape in it is walked.
+    const nul = text.includes('\\u0000') ? nulAt(value) : null;
+    if (nul) {
+      const message = 'Text may not contain the NUL character (\\u0000)';
+      throw new ApiError(400, 'invalid_input', `${nul.join('.') || '(root)'}: ${message}`, [
+        { code: 'invalid_string', path: nul, message },
+      ]);
+    }
     c.req.bodyCache.json = Promise.resolve(value);
     await next();
   };
+}
+
+/** Where the first string (or key) containing U+0000 is in a parsed JSON value, or null. */
+export function nulAt(value: unknown, path: Array<string | number> = []): Array<string | number> | null {
+  if (typeof value === 'string') return value.includes('\0') ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nulAt(value[i], [...path, i]);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\0')) return [...path, k];
+      const found = nulAt(v, [...path, k]);
+      if (found) return found;
+    }
+  return null;
 }
 
 /** The body as UTF-8 text, or null once it passes `limit` bytes (the rest is drained unread). */

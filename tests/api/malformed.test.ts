@@ -121,6 +121,19 @@ const CASES: Case[] = [
     { outcomes: [{ draftId: 'x', correct: 'yes', source: 'qa' }] },
     400,
   ],
+  // PostgreSQL cannot hold U+0000 in text: an edit with one was a 500 there. Refused on both.
+  ['NUL in draft content', 'POST', '/v1/drafts', d({ content: { subject: 's', body: 'a\u0000b' } }), 400],
+  [
+    'NUL in an edit',
+    'POST',
+    '/v1/decisions',
+    dec({ action: 'edit', reasons: ['tone'], content: { subject: 's', body: 'Hi\u0000there' } }),
+    400,
+    { role: 'reviewer' },
+  ],
+  ['NUL in a decision note', 'POST', '/v1/decisions', dec({ note: 'x\u0000' }), 400, { role: 'reviewer' }],
+  ['NUL in a query value', 'GET', '/v1/audit?draftId=a%00b', undefined, 400],
+  ['NUL in a path', 'GET', '/v1/drafts/a%00b', undefined, 400],
   ['unknown route', 'GET', '/v1/nope', undefined, 404],
   ['unknown draft', 'GET', '/v1/drafts/does-not-exist', undefined, 404],
 ];
