@@ -11,7 +11,7 @@ import {
 } from '../../lib/schema';
 import { AUDIT_COLUMNS, type AuditInput, auditValues } from '../audit';
 import type { Database, Store, Trx, Versions } from '../store';
-import { type Column, columnArrays, insertRows, memo, params, pgUnnest, run } from '../store/fast';
+import { type Column, insertRows, memo, params, pgJsonRows, pgRows, run } from '../store/fast';
 import type { AuthUser } from '../tokens';
 import { couldSee, type DraftRow, isOpen, parseJson, withQueue } from './views';
 
@@ -213,7 +213,8 @@ function sqliteAll<R>(store: Store, text: string, values: unknown[]): R[] {
 /**
  * PostgreSQL: every write of the batch in one statement (one round trip): the changed drafts
  * (only their changing columns), the decisions, the audit entries and the version counter. The
- * rows go as one array per column, so the statement text is the same for every batch.
+ * rows go as one jsonb parameter per table (store/fast.ts `pgRows`), so the statement text is the
+ * same for every batch.
  */
 async function writePg(
   trx: Trx,
@@ -223,12 +224,7 @@ async function writePg(
   versions: Versions,
 ): Promise<void> {
   const draftRows = changed.map((row) => [row.id, ...CHANGING.map(([c]) => row[c])]);
-  await run(trx, PG_WRITE, [
-    ...columnArrays(DRAFT_UPDATE.length, draftRows),
-    ...columnArrays(DECISION_COLUMNS.length, decisionRows),
-    ...columnArrays(AUDIT_COLUMNS.length, auditRows),
-    versions.current(),
-  ]);
+  await run(trx, PG_WRITE, [pgRows(draftRows), pgRows(decisionRows), pgRows(auditRows), versions.current()]);
   versions.stored();
 }
 
@@ -304,16 +300,12 @@ const SQLITE_UPDATE_DRAFT = `update drafts set ${CHANGING.map(([c]) => `${c} = ?
 
 const DRAFT_UPDATE: readonly Column[] = [['id', 'text'], ...CHANGING];
 const PG_WRITE = (() => {
-  const names = DRAFT_UPDATE.map(([c]) => c);
-  const arrays = DRAFT_UPDATE.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ');
   const set = CHANGING.map(([c]) => `${c} = s.${c}`).join(', ');
-  const decisionsFrom = DRAFT_UPDATE.length;
-  const auditFrom = decisionsFrom + DECISION_COLUMNS.length;
   const cols = (c: readonly Column[]) => c.map(([n]) => n).join(', ');
-  return `with changed as (update drafts set ${set} from unnest(${arrays}) as s(${names.join(', ')}) where drafts.id = s.id),
-decided as (insert into decisions (${cols(DECISION_COLUMNS)}) ${pgUnnest(DECISION_COLUMNS, decisionsFrom)}),
-audited as (insert into audit_log (${cols(AUDIT_COLUMNS)}) ${pgUnnest(AUDIT_COLUMNS, auditFrom)})
-update counters set value = $${auditFrom + AUDIT_COLUMNS.length + 1}::bigint where name = 'version'`;
+  return `with changed as (update drafts set ${set} from (${pgJsonRows(DRAFT_UPDATE, 1)}) as s where drafts.id = s.id),
+decided as (insert into decisions (${cols(DECISION_COLUMNS)}) ${pgJsonRows(DECISION_COLUMNS, 2)}),
+audited as (insert into audit_log (${cols(AUDIT_COLUMNS)}) ${pgJsonRows(AUDIT_COLUMNS, 3)})
+update counters set value = $4::bigint where name = 'version'`;
 })();
 
 function reject(error: string): Applied {

@@ -7,7 +7,7 @@ import type { Dialect } from './migrations';
  * every request (building + compiling a 100-row insert cost more than SQLite took to run it).
  * The text depends only on the dialect and, on SQLite, the row count, so the SQLite driver's
  * statement cache (store/index.ts) prepares each shape once. On PostgreSQL multi-row statements
- * pass one array per column (`unnest`), so their text is constant whatever the batch size.
+ * pass their rows as one jsonb parameter, so their text is constant whatever the batch size.
  */
 
 /** A column of a fast statement: its name and its PostgreSQL type (for the array parameter). */
@@ -45,29 +45,32 @@ export function memo(key: string, make: () => string): string {
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 /**
- * PostgreSQL: a `select` of the rows passed as one array per column, in array order.
- * `$from+1 … $from+n` are the column arrays.
+ * PostgreSQL: a `select` of the rows passed as one jsonb parameter `$param` (an array of rows, each
+ * an array of values in `columns` order; see `pgRows`), in order. Measured against one array
+ * parameter per column (`unnest`): 1.1 ms instead of 1.8 for 50 decision rows, most of the
+ * difference being pg escaping every element of every array in JavaScript.
  */
-export function pgUnnest(columns: readonly Column[], from = 0): string {
-  const names = columns.map(([c]) => c).join(', ');
-  const arrays = columns.map(([, t], i) => `$${from + i + 1}::${t}[]`).join(', ');
-  return `select ${names} from unnest(${arrays}) with ordinality as t(${names}, ord) order by ord`;
+export function pgJsonRows(columns: readonly Column[], param: number): string {
+  const values = columns.map(([c, t], i) => `(r.v->>${i})::${t} as ${c}`).join(', ');
+  return `select ${values} from jsonb_array_elements($${param}::jsonb) with ordinality as r(v, ord) order by ord`;
 }
 
-/** Column arrays (PostgreSQL parameters) from rows. */
-export function columnArrays(width: number, rows: readonly (readonly unknown[])[]): unknown[][] {
-  const arrays: unknown[][] = Array.from({ length: width }, () => new Array(rows.length));
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    for (let c = 0; c < width; c++) arrays[c]![r] = row[c];
-  }
-  return arrays;
+/** `\udxxx` (d800–dfff) preceded by an even number of backslashes, so the escape is real. */
+const LONE_SURROGATE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}/g;
+
+/**
+ * The jsonb parameter of `pgJsonRows`. A lone UTF-16 surrogate (JSON.stringify writes it as a
+ * `\udxxx` escape, which jsonb refuses) becomes U+FFFD, as pg's UTF-8 encoding does with text
+ * parameters. NUL characters never get here (refused with the request, server/body.ts).
+ */
+export function pgRows(rows: readonly (readonly unknown[])[]): string {
+  return JSON.stringify(rows).replace(LONE_SURROGATE_ESCAPE, '$1\\ufffd');
 }
 
 /**
  * Inserts `rows` (values in `columns` order). SQLite: one cached prepared single-row INSERT run
  * for each row, synchronously (measured faster than a multi-row VALUES of the same rows);
- * PostgreSQL: one statement for all rows (one round trip).
+ * PostgreSQL: one statement for all rows (one round trip, one jsonb parameter).
  */
 export async function insertRows(
   store: Pick<Store, 'dialect' | 'sqlite'>,
@@ -79,8 +82,8 @@ export async function insertRows(
   if (!rows.length) return;
   const names = columns.map(([c]) => c).join(', ');
   if (store.dialect === 'postgres') {
-    const text = memo(`pg:insert:${table}:${names}`, () => `insert into ${table} (${names}) ${pgUnnest(columns)}`);
-    await run(trx, text, columnArrays(columns.length, rows));
+    const text = memo(`pg:insert:${table}:${names}`, () => `insert into ${table} (${names}) ${pgJsonRows(columns, 1)}`);
+    await run(trx, text, [pgRows(rows)]);
     return;
   }
   const text = memo(
