@@ -81,7 +81,7 @@ describe('request bodies', () => {
     expect(JSON.parse(stored.input_json).account.name).toBe(name);
   });
 
-  it('outside Node’s server (app.request) the same limits apply through Hono’s own reader', async () => {
+  it('outside Node’s server (app.request) the body is read from the web Request with the same limit and checks', async () => {
     const app = createApp({ store: s.store, bodyLimitBytes: LIMIT });
     const post = (body: string) =>
       app.request('/v1/drafts', {
@@ -94,5 +94,8 @@ describe('request bodies', () => {
     expect((await over.json()).error.code).toBe('payload_too_large');
     const ok = await post(JSON.stringify({ drafts: [draftIn()] }));
     expect(ok.status).toBe(200);
+    const nul = await post(JSON.stringify({ drafts: [draftIn({ content: { subject: 's', body: 'a\u0000b' } })] }));
+    expect(nul.status).toBe(400);
+    expect((await nul.json()).error.code).toBe('invalid_input');
   });
 });
