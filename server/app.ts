@@ -152,6 +152,7 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
     }
     await next();
   });
+
   // Auth on every /v1 route except health; then a per-token fixed-window rate limit.
   const windows = new Map<string, { count: number; resetAt: number }>();
   app.use('/v1/*', async (c, next) => {

@@ -138,7 +138,8 @@ function paired(rows: Row[], audits: Row[], what: string): Row[] {
 }
 
 async function openReader(databaseUrl: string): Promise<Reader> {
-  const list = (n: number, pg: boolean) => Array.from({ length: n }, (_, i) => (pg ? `$${i + 1}` : '?')).join(', ');
+  const list = (n: number, numbered: boolean) =>
+    Array.from({ length: n }, (_, i) => (numbered ? `$${i + 1}` : '?')).join(', ');
   let all: (sqlText: string, params: unknown[]) => Promise<Row[]>;
   let close: () => Promise<void>;
   const pgDb = !databaseUrl.startsWith('sqlite:');

@@ -282,14 +282,11 @@ const DECISION_COLUMNS: readonly Column[] = [
  * error). Each id is looked up on its own (LATERAL … OFFSET 0 keeps it a primary-key probe: on a
  * young table with stale statistics the planner preferred a scan of the whole table).
  */
-const PG_READ_DRAFTS = (() => {
-  const cols: string[] = [...DECIDE_COLUMNS, 'input_json'];
-  return `select false as prior, ${cols.map((c) => `x.${c}`).join(', ')}, null::text as error
-  from unnest($1::text[]) as k(id) cross join lateral (select ${cols.join(', ')} from drafts where drafts.id = k.id offset 0) x`;
-})();
+const PG_DECIDE_COLUMNS: string[] = [...DECIDE_COLUMNS, 'input_json'];
+const PG_READ_DRAFTS = `select false as prior, ${PG_DECIDE_COLUMNS.map((c) => `x.${c}`).join(', ')}, null::text as error
+  from unnest($1::text[]) as k(id) cross join lateral (select ${PG_DECIDE_COLUMNS.join(', ')} from drafts where drafts.id = k.id offset 0) x`;
 const PG_READ = (() => {
-  const cols: string[] = [...DECIDE_COLUMNS, 'input_json'];
-  const priorCols = cols.map((c) => (c === 'id' || c === 'status' ? `d.${c}` : `null as ${c}`)).join(', ');
+  const priorCols = PG_DECIDE_COLUMNS.map((c) => (c === 'id' || c === 'status' ? `d.${c}` : `null as ${c}`)).join(', ');
   return `${PG_READ_DRAFTS}
 union all
 select true, ${priorCols}, d.error

@@ -10,7 +10,7 @@ import type { Dialect } from './migrations';
  * pass their rows as one jsonb parameter, so their text is constant whatever the batch size.
  */
 
-/** A column of a fast statement: its name and its PostgreSQL type (for the array parameter). */
+/** A column of a fast statement: its name and its PostgreSQL type (the cast from the jsonb parameter). */
 export type Column = readonly [name: string, pgType: 'text' | 'boolean' | 'bigint' | 'double precision'];
 
 /**
