@@ -20,6 +20,9 @@ export type { Database } from './schema';
 
 export const DEFAULT_SQLITE_PATH = './data/countersign.db';
 
+/** SQLite: how long a statement waits for a lock another connection holds before failing (SQLITE_BUSY). */
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
 /** Takes the version counter's row lock and reads its value (see `Store.write`). */
 const LOCK = "update counters set value = value where name = 'version' returning value";
 /**
@@ -65,6 +68,11 @@ export interface Store {
 }
 
 export interface SqliteDirect {
+  /**
+   * BEGIN IMMEDIATE without waiting: false when another connection holds the write lock (the
+   * caller waits off the event loop and tries again; see `Store.write`).
+   */
+  tryBegin(): boolean;
   /** Runs `sql` once for each parameter list. */
   runEach(sql: string, rows: readonly (readonly unknown[])[]): void;
   /** Runs `sql` once; its first row, if it returns rows. */
@@ -77,7 +85,10 @@ export type Trx = Kysely<Database>;
 
 // better-sqlite3 refuses to bind booleans and returns 0/1 for boolean columns; this wrapper makes
 // SQLite behave like PostgreSQL for both, so the rest of the code has one path.
-function wrapSqlite(raw: BetterSqlite3.Database): { database: SqliteDatabase; direct: SqliteDirect } {
+function wrapSqlite(
+  raw: BetterSqlite3.Database,
+  busyTimeoutMs: number,
+): { database: SqliteDatabase; direct: SqliteDirect } {
   const toParams = (params: ReadonlyArray<unknown>) =>
     params.map((p) => (p === true ? 1 : p === false ? 0 : p)) as unknown[];
   const fixRow = (row: unknown) => {
@@ -126,7 +137,24 @@ function wrapSqlite(raw: BetterSqlite3.Database): { database: SqliteDatabase; di
       };
     },
   };
+  // SQLite's own wait for a lock (busy_timeout) sleeps the thread: the event loop stops, and it
+  // polls in steps of 1, 2, 5, 10… ms. tryBegin() asks without waiting; `write` waits off the loop.
+  const noWait = raw.prepare('pragma busy_timeout = 0');
+  const wait = raw.prepare(`pragma busy_timeout = ${busyTimeoutMs}`);
+  const begin = raw.prepare('begin immediate');
   const direct: SqliteDirect = {
+    tryBegin() {
+      noWait.run();
+      try {
+        begin.run();
+        return true;
+      } catch (e) {
+        if ((e as { code?: string }).code === 'SQLITE_BUSY') return false;
+        throw e;
+      } finally {
+        wait.run();
+      }
+    },
     runEach(query, rows) {
       const stmt = prepared(query);
       for (const row of rows) stmt.run(...toParams(row));
@@ -176,6 +204,8 @@ export interface StoreOptions {
    * request connection's commits. For a long-running server; a one-shot command leaves it off.
    */
   backgroundCheckpoints?: boolean | CheckpointerOptions;
+  /** SQLite: how long a statement or a write transaction waits for another connection's lock (default 5 s). */
+  busyTimeoutMs?: number;
 }
 
 const warn = (msg: string, fields: Record<string, unknown>) =>
@@ -187,6 +217,7 @@ const warn = (msg: string, fields: Record<string, unknown>) =>
  */
 export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): Promise<Store> {
   const { dialect, target } = parseUrl(databaseUrl);
+  const busyTimeoutMs = Math.max(0, Math.trunc(opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
   let db: Kysely<Database>;
   let direct: SqliteDirect | undefined;
   let checkpointer: Checkpointer | undefined;
@@ -196,7 +227,7 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
     raw.pragma('journal_mode = WAL');
     // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits.
     raw.pragma('synchronous = NORMAL');
-    raw.pragma('busy_timeout = 5000');
+    raw.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // Decisions read and rewrite drafts at random (uuid keys): a 64 MB page cache instead of 2 MB.
     raw.pragma('cache_size = -65536');
     raw.pragma('foreign_keys = ON');
@@ -211,7 +242,7 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
         },
       });
     }
-    const wrapped = wrapSqlite(raw);
+    const wrapped = wrapSqlite(raw, busyTimeoutMs);
     direct = wrapped.direct;
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: wrapped.database }) });
   } else {
@@ -265,38 +296,65 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
     direct
       ? Promise.resolve(direct.get<{ value: number }>(query, params))
       : conn.executeQuery<{ value: number }>(CompiledQuery.raw(query, params as unknown[])).then((r) => r.rows[0]);
-  const write = async <T>(fn: (trx: Kysely<Database>, versions: Versions) => Promise<T>): Promise<T> =>
-    // One connection for the whole transaction. SQLite: Kysely's single connection behind its
-    // mutex; BEGIN IMMEDIATE also guards against other processes. PostgreSQL: a pooled client.
-    db
-      .connection()
-      .execute(async (conn) => {
-        if (dialect === 'sqlite') await tx(conn, 'begin immediate');
-        try {
-          // `value = value` takes the row lock (PostgreSQL) and reads the current value in one statement;
-          // on PostgreSQL together with BEGIN, in one round trip (see BEGIN_AND_LOCK).
-          const row = await tx(conn, dialect === 'postgres' ? BEGIN_AND_LOCK : LOCK);
-          if (!row) throw new Error('the version counter row is missing');
-          let stored = Number(row.value);
-          let current = stored;
-          const result = await fn(conn, {
-            next: () => ++current,
-            current: () => current,
-            stored: () => {
-              stored = current;
-            },
-          });
-          if (current !== stored) await tx(conn, SET_VERSION(dialect), [current]);
-          await tx(conn, 'commit');
-          return result;
-        } catch (e) {
-          // The error that matters is `e`; a failed rollback (no transaction open) must not hide it.
-          await Promise.resolve()
-            .then(() => tx(conn, 'rollback'))
-            .catch(() => {});
-          throw e;
-        }
+  // One transaction on `conn`: the version counter's lock first, then `fn`, then COMMIT (SQLite:
+  // BEGIN IMMEDIATE has already run).
+  const transaction = async <T>(
+    conn: Kysely<Database>,
+    fn: (trx: Kysely<Database>, versions: Versions) => Promise<T>,
+  ): Promise<T> => {
+    try {
+      // `value = value` takes the row lock (PostgreSQL) and reads the current value in one statement;
+      // on PostgreSQL together with BEGIN, in one round trip (see BEGIN_AND_LOCK).
+      const row = await tx(conn, dialect === 'postgres' ? BEGIN_AND_LOCK : LOCK);
+      if (!row) throw new Error('the version counter row is missing');
+      let stored = Number(row.value);
+      let current = stored;
+      const result = await fn(conn, {
+        next: () => ++current,
+        current: () => current,
+        stored: () => {
+          stored = current;
+        },
       });
+      if (current !== stored) await tx(conn, SET_VERSION(dialect), [current]);
+      await tx(conn, 'commit');
+      return result;
+    } catch (e) {
+      // The error that matters is `e`; a failed rollback (no transaction open) must not hide it.
+      await Promise.resolve()
+        .then(() => tx(conn, 'rollback'))
+        .catch(() => {});
+      throw e;
+    }
+  };
+  // SQLite: writes run one after another in the order they were asked for (they share one
+  // connection anyway); the one at the head waits for the database's write lock, which another
+  // connection may hold for a moment (the checkpointer restarting the WAL, the CLI creating a
+  // token). It hands the connection back while it waits, so reads go on, and tries again a
+  // millisecond later, for up to `busyTimeoutMs` like any other statement.
+  let queue: Promise<unknown> = Promise.resolve();
+  const sqliteWrite = async <T>(
+    sqlite: SqliteDirect,
+    fn: (trx: Kysely<Database>, versions: Versions) => Promise<T>,
+  ): Promise<T> => {
+    const deadline = performance.now() + busyTimeoutMs;
+    for (;;) {
+      const outcome = await db
+        .connection()
+        .execute(async (conn) => (sqlite.tryBegin() ? { result: await transaction(conn, fn) } : null));
+      if (outcome) return outcome.result;
+      if (performance.now() > deadline) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  };
+  const write = <T>(fn: (trx: Kysely<Database>, versions: Versions) => Promise<T>): Promise<T> => {
+    // PostgreSQL: a pooled client for the whole transaction; the counter's row lock serialises writers.
+    if (!direct) return db.connection().execute((conn) => transaction(conn, fn));
+    const sqlite = direct;
+    const result = queue.then(() => sqliteWrite(sqlite, fn));
+    queue = result.catch(() => {});
+    return result;
+  };
 
   let closed = false;
   return {
