@@ -26,6 +26,12 @@ export const BACKSTOP_PAGES = 16_000;
  */
 export const RESTART_PAGES = 8_000;
 
+/**
+ * A RESTART is tried once a checkpoint saw at most this many pages committed while it ran (about
+ * one batch of 50 decisions): what is left to copy while writers wait is then that little.
+ */
+const QUIET_PAGES = 128;
+
 /** The worker's source (CommonJS; no TypeScript loader needed on the worker thread). */
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -43,20 +49,29 @@ try {
 if (db) {
   let timer = null;
   let stopped = false;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const checkpoint = (mode) => db.pragma('wal_checkpoint(' + mode + ')')[0];
   const tick = () => {
     try {
       // PASSIVE: copies what it can without waiting for or blocking anyone; the writer's next commit
       // restarts the WAL from its beginning once everything in it has been copied.
-      const [passive] = db.pragma('wal_checkpoint(PASSIVE)');
+      let last = checkpoint('PASSIVE');
       // Under steady writes a commit always lands while a checkpoint runs, so the WAL is never all
-      // copied and never restarts. Past restartPages, RESTART copies the few frames PASSIVE left
-      // while holding writers off for that moment (by the page counts, about once every 55
-      // batches of decisions, instead of a whole checkpoint every 7 or so in the writer's commits).
-      if (passive && passive.log >= workerData.restartPages) {
-        // Waits (up to 200 ms) for the writer of the moment to finish; still busy: next tick.
-        db.pragma('busy_timeout = 200');
-        db.pragma('wal_checkpoint(RESTART)');
-        db.pragma('busy_timeout = 0');
+      // copied and never restarts. Past restartPages, RESTART holds writers off while it copies
+      // what is left and fsyncs, then starts the WAL over. Straight after a long checkpoint that
+      // was hundreds of frames (writers waited 20-30 ms); so PASSIVE again until one saw at most
+      // quietPages come in while it ran, then RESTART without waiting for the lock. Busy (a
+      // writer is in a transaction): it copies like PASSIVE, and is tried again a moment later.
+      if (last && last.log >= workerData.restartPages) {
+        let grew = Infinity;
+        for (let attempt = 0; attempt < 1000; attempt++) {
+          const mode = grew <= workerData.quietPages ? 'RESTART' : 'PASSIVE';
+          const next = checkpoint(mode);
+          if (!next || (mode === 'RESTART' && !next.busy)) break;
+          grew = next.log - last.log;
+          last = next;
+          if (mode === 'RESTART') Atomics.wait(pause, 0, 0, 0.2);
+        }
       }
     } catch (e) {
       parentPort.postMessage({ error: message(e) });
@@ -93,7 +108,13 @@ export function startCheckpointer(
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER, {
     eval: true,
-    workerData: { path, driver, intervalMs: opts.intervalMs ?? 200, restartPages: opts.restartPages ?? RESTART_PAGES },
+    workerData: {
+      path,
+      driver,
+      intervalMs: opts.intervalMs ?? 200,
+      restartPages: opts.restartPages ?? RESTART_PAGES,
+      quietPages: QUIET_PAGES,
+    },
     // Not the parent's loader flags (tsx): the worker is plain CommonJS.
     execArgv: [],
   });
