@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { appendAudit } from '../../server/audit';
-import { openStore, type Store } from '../../server/store';
+import { openStore, type Store, type StoreOptions } from '../../server/store';
 
 /**
  * A write while another connection holds SQLite's write lock (the checkpointer restarting the WAL,
@@ -23,6 +23,17 @@ describe('SQLite write transactions waiting for the write lock', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** A fresh store while another connection holds the database's write lock, and a way to let go of it. */
+  const lockedStore = async (opts: StoreOptions = {}) => {
+    dir = mkdtempSync(join(tmpdir(), 'cs-lock-'));
+    const path = join(dir, 'db.sqlite');
+    const s = await openStore(`sqlite:${path}`, opts);
+    store = s;
+    const holder = new BetterSqlite3(path);
+    other = holder;
+    holder.prepare('begin immediate').run();
+    return { s, release: () => holder.prepare('rollback').run() };
+  };
   const auditCount = (s: Store) =>
     s.db
       .selectFrom('audit_log')
@@ -32,15 +43,10 @@ describe('SQLite write transactions waiting for the write lock', () => {
       .then((r) => Number(r.n));
 
   it('waits off the event loop while another connection writes, with reads going on, then commits', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cs-lock-'));
-    const path = join(dir, 'db.sqlite');
-    store = await openStore(`sqlite:${path}`);
-    other = new BetterSqlite3(path);
-    other.prepare('begin immediate').run();
-
+    const { s, release } = await lockedStore();
     const started = performance.now();
     let committedAt = 0;
-    const writing = store
+    const writing = s
       .write((trx) => appendAudit(trx, { actor: 'test', action: 'lock.test' }))
       .then(() => {
         committedAt = performance.now();
@@ -52,29 +58,24 @@ describe('SQLite write transactions waiting for the write lock', () => {
       await new Promise((r) => setTimeout(r, 10));
       ticks.push(performance.now() - t);
     }
-    expect(await auditCount(store)).toBe(0);
+    expect(await auditCount(s)).toBe(0);
     expect(committedAt).toBe(0);
     // SQLite's own busy wait would have held the thread until the lock came free (or 5 s).
     expect(Math.max(...ticks)).toBeLessThan(100);
 
-    other.prepare('rollback').run();
+    release();
     await writing;
     expect(committedAt - started).toBeGreaterThanOrEqual(100);
-    expect(await auditCount(store)).toBe(1);
+    expect(await auditCount(s)).toBe(1);
   });
 
   it('several writes waiting at once all commit, in the order they were asked for', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cs-lock-'));
-    const path = join(dir, 'db.sqlite');
-    store = await openStore(`sqlite:${path}`);
-    other = new BetterSqlite3(path);
-    other.prepare('begin immediate').run();
-    const s = store;
+    const { s, release } = await lockedStore();
     const writes = Array.from({ length: 5 }, (_, i) =>
       s.write((trx) => appendAudit(trx, { actor: `writer-${i}`, action: 'lock.test' })),
     );
     await new Promise((r) => setTimeout(r, 50));
-    other.prepare('rollback').run();
+    release();
     await Promise.all(writes);
     const actors = await s.db
       .selectFrom('audit_log')
@@ -86,19 +87,15 @@ describe('SQLite write transactions waiting for the write lock', () => {
   });
 
   it('gives up after the busy timeout with SQLITE_BUSY, writes nothing, and the next write goes through', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cs-lock-'));
-    const path = join(dir, 'db.sqlite');
-    store = await openStore(`sqlite:${path}`, { busyTimeoutMs: 150 });
-    other = new BetterSqlite3(path);
-    other.prepare('begin immediate').run();
+    const { s, release } = await lockedStore({ busyTimeoutMs: 150 });
     const started = performance.now();
-    await expect(store.write((trx) => appendAudit(trx, { actor: 'test', action: 'lock.test' }))).rejects.toMatchObject({
+    await expect(s.write((trx) => appendAudit(trx, { actor: 'test', action: 'lock.test' }))).rejects.toMatchObject({
       code: 'SQLITE_BUSY',
     });
     expect(performance.now() - started).toBeGreaterThanOrEqual(150);
-    other.prepare('rollback').run();
-    expect(await auditCount(store)).toBe(0);
-    await store.write((trx) => appendAudit(trx, { actor: 'test', action: 'lock.test' }));
-    expect(await auditCount(store)).toBe(1);
+    release();
+    expect(await auditCount(s)).toBe(0);
+    await s.write((trx) => appendAudit(trx, { actor: 'test', action: 'lock.test' }));
+    expect(await auditCount(s)).toBe(1);
   });
 });
