@@ -149,7 +149,8 @@ function wrapSqlite(
         begin.run();
         return true;
       } catch (e) {
-        if ((e as { code?: string }).code === 'SQLITE_BUSY') return false;
+        // SQLITE_BUSY, or SQLITE_BUSY_RECOVERY while another process recovers the WAL: try again.
+        if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) return false;
         throw e;
       } finally {
         wait.run();
