@@ -229,6 +229,20 @@ export const MIGRATIONS: Migration[] = [
         .execute();
     },
   },
+  {
+    version: 7,
+    name: 'no deduplication in the drafts indexes by workflow',
+    // PostgreSQL: a decision's UPDATE of a draft is not HOT (version and status are indexed), so
+    // every index gets an entry for the new row version, with the same key as the old one in these
+    // two. Deduplication then kept merging those duplicates into posting lists: 0.45 ms of the
+    // 3.2 ms UPDATE of 50 drafts, measured alternating. Applies to entries from now on (no
+    // REINDEX, which would block writes on a large table). SQLite has no such option.
+    async up(db, dialect) {
+      if (dialect !== 'postgres') return;
+      for (const index of ['drafts_workflow_created', 'drafts_segment_created'])
+        await sql`alter index ${sql.ref(index)} set (deduplicate_items = off)`.execute(db);
+    },
+  },
 ];
 
 /** Arbitrary constant key for pg_advisory_xact_lock: serialises migrations across server instances. */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit } from '../../server/audit';
 import { newRouter, type RouteModule } from '../../server/context';
@@ -31,6 +32,17 @@ describe.each(TEST_DBS)('server lifecycle on %s', (db) => {
     await stores[0]!.write((trx) => appendAudit(trx, { actor: 't', action: 'test' }));
     await expect(stores[0]!.db.updateTable('audit_log').set({ actor: 'x' }).execute()).rejects.toThrow(/append-only/);
     await expect(stores[0]!.db.deleteFrom('audit_log').execute()).rejects.toThrow(/append-only/);
+    if (db === 'postgres') {
+      // Migration 7: no deduplication in the two drafts indexes a decision's row version repeats.
+      const { rows: indexes } = await sql<{ relname: string; reloptions: string[] | null }>`
+        select relname, reloptions from pg_class where relname like 'drafts\_%' and relkind = 'i' order by relname`.execute(
+        stores[0]!.db,
+      );
+      expect(indexes.filter((i) => i.reloptions?.includes('deduplicate_items=off')).map((i) => i.relname)).toEqual([
+        'drafts_segment_created',
+        'drafts_workflow_created',
+      ]);
+    }
     await Promise.all(stores.map((s) => s.close()));
   });
 
