@@ -176,12 +176,19 @@ const KEY_EVENTS = ['keydown', 'keypress', 'keyup'] as const;
  * where focus went back, in order (or drops them when focus could not go back).
  */
 function holdKeystrokes(el: Element): (to: Element | null) => void {
-  const win = el.ownerDocument.defaultView;
+  const doc = el.ownerDocument;
+  const win = doc.defaultView;
   if (!win) return () => {};
   const held: KeyboardEvent[] = [];
   const hold = (e: Event) => {
-    const t = e.composedPath()[0] as Node | undefined; // keyboard events target elements (or the document)
-    if (!e.isTrusted || !t || !('nodeType' in t) || !el.contains(t)) return;
+    if (!e.isTrusted) return;
+    // Aimed at the editor or anything inside it, shadow roots included (Lightning's native input
+    // is two shadow roots below the element the text goes into; `contains` stops at each root),
+    // or at no element: a technique that blurs the field to commit it (Lightning) leaves focus on
+    // the body until it goes back. A key aimed at another element the person chose passes.
+    const path = e.composedPath();
+    const t = path[0];
+    if (!path.includes(el) && t !== doc.body && t !== doc.documentElement && t !== doc) return;
     e.preventDefault();
     e.stopImmediatePropagation();
     if (e.type === 'keydown') held.push(e as KeyboardEvent);

@@ -185,6 +185,58 @@ describe('insertion edge cases', () => {
     }
   });
 
+  it('the same for a field inside shadow roots that the insertion blurs to commit it (Salesforce Lightning)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.setContent(`<button id="panel">panel</button><lightning-input id="field"></lightning-input>`);
+      await page.exposeBinding('__pressNow', () => void page.keyboard.press('j'));
+      await page.evaluate(() => {
+        const w = window as unknown as { __keys: string[]; __pressNow(): void };
+        w.__keys = [];
+        document.getElementById('panel')!.addEventListener('keydown', (e) => w.__keys.push(e.key));
+        // Like Lightning: the native input two shadow roots down, slow to take the text. The
+        // insertion blurs it (Lightning commits on blur), so the key arrives with focus on the
+        // body until it goes back to the panel: it was lost there (the Salesforce keyboard-only
+        // e2e, once in a full run).
+        customElements.define(
+          'lightning-input',
+          class extends HTMLElement {
+            constructor() {
+              super();
+              const primitive = document.createElement('lightning-primitive-input-simple');
+              const input = document.createElement('input');
+              primitive.attachShadow({ mode: 'open' }).append(input);
+              this.attachShadow({ mode: 'open' }).append(primitive);
+              input.addEventListener('input', () => {
+                w.__pressNow();
+                const until = performance.now() + 400;
+                while (performance.now() < until);
+              });
+            }
+          },
+        );
+      });
+      await page.focus('#panel');
+      const cs = await isolate(page);
+      const res = await cs.run<ApplyResult>(`return cs.apply.applyText(document.getElementById('field'), 'hello');`);
+      expect(res.ok).toBe(true);
+      await until(page, () => (window as unknown as { __keys: string[] }).__keys.length > 0);
+      expect(
+        await page.evaluate(() => ({
+          field: document
+            .getElementById('field')!
+            .shadowRoot!.querySelector('lightning-primitive-input-simple')!
+            .shadowRoot!.querySelector('input')!.value,
+          keys: (window as unknown as { __keys: string[] }).__keys,
+          focus: document.activeElement?.id,
+        })),
+      ).toEqual({ field: 'hello', keys: ['j'], focus: 'panel' });
+    } finally {
+      await context.close();
+    }
+  });
+
   it('an editor that ignores every technique is reported as not applied, with nothing inserted', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
