@@ -245,7 +245,22 @@ describe('the panel on each site', () => {
         await page.keyboard.press('a');
       }
       if (i < 9)
-        await waitFor(async () => (await panel.locator('article.cs-current').getAttribute('data-draft-id')) !== before);
+        await waitFor(
+          async () => (await panel.locator('article.cs-current').getAttribute('data-draft-id')) !== before,
+          {
+            message: `draft ${i + 1} of 10 (${i % 3 === 2 ? 'reject' : 'approve'}): the panel did not move on`,
+          },
+        ).catch(async (e: Error) => {
+          // Where the keys went: the focused element, through shadow roots.
+          const focus = await page.evaluate(() => {
+            let a: Element | null = document.activeElement;
+            while (a?.shadowRoot?.activeElement) a = a.shadowRoot.activeElement;
+            return a
+              ? `${a.tagName.toLowerCase()}${a.className ? `.${String(a.className).split(' ').join('.')}` : ''}`
+              : 'none';
+          });
+          throw new Error(`${e.message}; focus on ${focus}`);
+        });
     }
     await panel.getByText('No drafts waiting for you.').waitFor();
     const took = Date.now() - started;
