@@ -83,6 +83,19 @@ export interface SqliteDirect {
 /** A Kysely type-safe bundle of what callers hold while writing. */
 export type Trx = Kysely<Database>;
 
+/** `make(key)`, remembered for the last 500 keys (the oldest is dropped first). */
+function boundedCache<V>(make: (key: string) => V): (key: string) => V {
+  const cache = new Map<string, V>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value !== undefined) return value;
+    value = make(key);
+    if (cache.size >= 500) cache.delete(cache.keys().next().value!);
+    cache.set(key, value);
+    return value;
+  };
+}
+
 // better-sqlite3 refuses to bind booleans and returns 0/1 for boolean columns; this wrapper makes
 // SQLite behave like PostgreSQL for both, so the rest of the code has one path.
 function wrapSqlite(
@@ -100,29 +113,15 @@ function wrapSqlite(
   };
   // Kysely prepares every query anew; preparing is a large share of a small query's cost, so
   // statements are cached by their SQL text (bounded: `in (?, ?, …)` lists make many variants).
-  const cache = new Map<string, BetterSqlite3.Statement>();
-  const prepared = (query: string) => {
-    let stmt = cache.get(query);
-    if (stmt) return stmt;
-    stmt = raw.prepare(query);
-    if (cache.size >= 500) cache.delete(cache.keys().next().value!);
-    cache.set(query, stmt);
-    return stmt;
-  };
+  const prepared = boundedCache((query) => raw.prepare(query));
   // The hot reads (`direct.all`): better-sqlite3 hands back rows as arrays and the objects are
   // built here, always with the same keys in the same order. Measured 28% faster for 50 drafts
   // than its own row objects, which it builds property by property from C++.
-  const rawCache = new Map<string, { stmt: BetterSqlite3.Statement; names: string[]; booleans: boolean[] }>();
-  const rawPrepared = (query: string) => {
-    let entry = rawCache.get(query);
-    if (entry) return entry;
+  const rawPrepared = boundedCache((query) => {
     const stmt = raw.prepare(query).raw(true);
     const names = stmt.columns().map((c) => c.name);
-    entry = { stmt, names, booleans: names.map((n) => BOOLEAN_COLUMNS.has(n)) };
-    if (rawCache.size >= 500) rawCache.delete(rawCache.keys().next().value!);
-    rawCache.set(query, entry);
-    return entry;
-  };
+    return { stmt, names, booleans: names.map((n) => BOOLEAN_COLUMNS.has(n)) };
+  });
   const database: SqliteDatabase = {
     close: () => raw.close(),
     prepare(query: string): SqliteStatement {
