@@ -1,6 +1,6 @@
 import type { Alias } from 'vite';
 import { defineConfig } from 'wxt';
-import { SITE_MATCHES } from './lib/sites/matches';
+import { SITE_MATCHES } from './lib/page/sites/matches';
 
 /**
  * The review content script is injected into every Gmail, Outlook, HubSpot and Salesforce page, so

@@ -1,5 +1,5 @@
 import { defineBackground } from 'wxt/utils/define-background';
-import { startWorker } from '../lib/sync/worker';
+import { startWorker } from '../lib/worker/start';
 
 // Thin on purpose: the sync engine, message handlers and alarms live in lib/sync (issue 3).
 export default defineBackground(() => {

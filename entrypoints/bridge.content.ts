@@ -1,6 +1,6 @@
 import { defineContentScript } from 'wxt/utils/define-content-script';
-import { installMainWorldBridge } from '../lib/apply/bridge';
-import { SITE_MATCHES } from '../lib/sites/matches';
+import { installMainWorldBridge } from '../lib/page/apply/bridge';
+import { SITE_MATCHES } from '../lib/page/sites/matches';
 
 /**
  * Firefox only: a page-world helper that builds the synthetic `paste`/`beforeinput` events the

@@ -8,7 +8,7 @@
  * Run: `npm run build && npm run bench:extension` (COUNTERSIGN_EXTENSION_DIR to use another build).
  */
 import { randomUUID } from 'node:crypto';
-import type { SyncStatus } from '../lib/messaging';
+import type { SyncStatus } from '../lib/shared/schema/protocol';
 import { connectExtension, launchExtension, sendToWorker, waitFor } from '../tests/e2e/helpers/extension';
 import { emailDraft, startE2eServer } from '../tests/e2e/helpers/server';
 

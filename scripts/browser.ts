@@ -15,7 +15,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { DEMO_SDR_ID, DEMO_USERS } from '../lib/demo';
+import { DEMO_SDR_ID, DEMO_USERS } from '../server/demo';
 import { demoToken, tokenFileFor } from '../server/seed';
 import { buildExtension, EXTENSION_DIR, startDemo } from '../server/start';
 import { connectExtension, launchExtension } from '../tests/e2e/helpers/extension';

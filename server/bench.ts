@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import type { Decision, DraftIn } from '../lib/schema';
+import type { Decision, DraftIn } from '../lib/shared/schema';
 import { silentLogger } from './log';
 import { startServer } from './main';
 import { openStore } from './store';

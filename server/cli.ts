@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Role, Specialty } from '../lib/schema';
+import { Role, Specialty } from '../lib/shared/schema';
 import { draftCommands } from './cli/drafts';
 import { openStore, type Store } from './store';
 import { createToken, revokeToken } from './tokens';

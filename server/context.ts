@@ -1,6 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { Role } from '../lib/schema';
+import type { Role } from '../lib/shared/schema';
 import { ApiError, errorBody, forbidden } from './errors';
 import type { Logger } from './log';
 import type { Store } from './store';

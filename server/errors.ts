@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ErrorBody, ErrorCode } from '../lib/schema';
+import type { ErrorBody, ErrorCode } from '../lib/shared/schema';
 
 /** An error that becomes the contract's error body (`{"error": {code, message, issues?}}`). */
 export class ApiError extends Error {

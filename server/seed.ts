@@ -14,10 +14,10 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { DEMO_POLICIES, DEMO_USERS, DEMO_WORKFLOWS, type DemoUser, generateDrafts } from '../lib/demo';
-import { postDrafts, summarizeRoutes } from '../lib/demo/post';
-import { syntheticItems } from '../lib/policy/simulate';
-import type { DraftIn } from '../lib/schema';
+import { syntheticItems } from '../lib/shared/policy/simulate';
+import type { DraftIn } from '../lib/shared/schema';
+import { DEMO_POLICIES, DEMO_USERS, DEMO_WORKFLOWS, type DemoUser, generateDrafts } from './demo';
+import { postDrafts, summarizeRoutes } from './demo/post';
 import { writeHistory } from './service/governance';
 import type { Store } from './store';
 import { createToken, lookupToken, revokeToken } from './tokens';

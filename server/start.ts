@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DEMO_SDR_ID } from '../lib/demo';
+import { DEMO_SDR_ID } from './demo';
 import { jsonLogger } from './log';
 import { type RunningServer, startServer } from './main';
 import { SANDBOX_PAGES, sandboxDrafts, sandboxRoutes } from './sandbox';

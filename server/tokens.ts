@@ -1,5 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type Role, Role as RoleSchema, type Specialty, Specialty as SpecialtySchema, UserId } from '../lib/schema';
+import {
+  type Role,
+  Role as RoleSchema,
+  type Specialty,
+  Specialty as SpecialtySchema,
+  UserId,
+} from '../lib/shared/schema';
 import { appendAudit } from './audit';
 import type { Store } from './store';
 

@@ -1,5 +1,5 @@
 import { browser } from 'wxt/browser';
-import type { Role } from '../../lib/schema';
+import type { Role } from '../../lib/shared/schema';
 
 /** Opens the extension's governance dashboard (entrypoints/dashboard) in a new tab. */
 export async function openDashboard(): Promise<void> {

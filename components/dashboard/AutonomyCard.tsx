@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { AutonomyOut } from '../../lib/schema/governance';
+import type { AutonomyOut } from '../../lib/shared/schema/governance';
 import { num, pct } from './format';
 
 const LEVEL_TEXT = {

@@ -1,4 +1,4 @@
-import type { MetricSet } from '../../lib/schema/governance';
+import type { MetricSet } from '../../lib/shared/schema/governance';
 import { num, pct } from './format';
 
 /** The same rates split by a key (segment or model version), so a weak slice is not hidden by the average. */

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { browser } from 'wxt/browser';
 import { z } from 'zod';
-import { type ApiClient, storedClient } from '../../lib/api-client';
+import { serverClient } from '../../lib/client/api';
+import type { ApiClient } from '../../lib/shared/api-client';
 import {
   AutonomyOut,
   Calibration,
@@ -12,8 +13,7 @@ import {
   Recommendation,
   SimulationOut,
   type WorkflowSummary,
-} from '../../lib/schema/governance';
-import { getSettings } from '../../lib/settings';
+} from '../../lib/shared/schema/governance';
 import { AutonomyCard } from './AutonomyCard';
 import { BreakdownTable } from './BreakdownTable';
 import { pct } from './format';
@@ -44,7 +44,7 @@ function sinceFor(days: number): string | undefined {
 
 /** The governance dashboard (issue 6): for admins; reads the connection the options page stored. */
 export function DashboardApp() {
-  const [client, setClient] = useState<ApiClient | null>(null);
+  const [client, setClient] = useState<(ApiClient & { token: string }) | null>(null);
   const [fatal, setFatal] = useState<string | null>(null);
   const [workflows, setWorkflows] = useState<WorkflowSummary[]>([]);
   const [workflow, setWorkflow] = useState<string>('');
@@ -59,7 +59,7 @@ export function DashboardApp() {
   const mvId = useId();
 
   useEffect(() => {
-    storedClient()
+    serverClient()
       .then(async (c) => {
         setClient(c);
         const list = await c.get('/v1/governance/workflows', GovernanceWorkflows);
@@ -169,8 +169,7 @@ export function DashboardApp() {
     const url = new URL(`${client.baseUrl}/v1/export/feedback.jsonl`);
     url.searchParams.set('workflow', workflow);
     if (since) url.searchParams.set('since', since);
-    const token = (await getSettings())?.token ?? '';
-    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, credentials: 'omit' });
+    const res = await fetch(url, { headers: { authorization: `Bearer ${client.token}` }, credentials: 'omit' });
     const blob = await res.blob();
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);

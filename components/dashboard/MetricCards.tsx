@@ -1,4 +1,4 @@
-import type { MetricSet } from '../../lib/schema/governance';
+import type { MetricSet } from '../../lib/shared/schema/governance';
 import { duration, num, pct } from './format';
 
 const BAND_TEXT = {

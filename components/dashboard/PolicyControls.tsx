@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import type { EvaluateOut, WorkflowSummary } from '../../lib/schema/governance';
+import type { EvaluateOut, WorkflowSummary } from '../../lib/shared/schema/governance';
 
 export interface PolicyControlsProps {
   policy: WorkflowSummary;

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { Calibration } from '../../lib/schema/governance';
+import type { Calibration } from '../../lib/shared/schema/governance';
 import { type Frame, scales, ticks } from './chart';
 import { num, pct } from './format';
 

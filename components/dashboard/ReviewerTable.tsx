@@ -1,4 +1,4 @@
-import type { Agreement, ReviewerRow, VigilanceFlag } from '../../lib/schema/governance';
+import type { Agreement, ReviewerRow, VigilanceFlag } from '../../lib/shared/schema/governance';
 import { duration, num, pct } from './format';
 
 const FLAG_LABELS: Record<VigilanceFlag, string> = {

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import type { Recommendation, SimulationOut, ThresholdCurvePoint } from '../../lib/schema/governance';
+import type { Recommendation, SimulationOut, ThresholdCurvePoint } from '../../lib/shared/schema/governance';
 import { type Frame, path, scales, ticks } from './chart';
 import { num, pct } from './format';
 

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { DailyPoint } from '../../lib/schema/governance';
+import type { DailyPoint } from '../../lib/shared/schema/governance';
 import { type Frame, path, scales, ticks } from './chart';
 import { pct } from './format';
 

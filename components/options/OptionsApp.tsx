@@ -1,13 +1,13 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
-import { getSettings, onSettingsChanged, type Settings } from '../../lib/settings';
-import { connect, disconnect } from '../../lib/sync/connect';
-import { formatWhen, useSyncStatus } from '../../lib/sync/use-status';
+import { sendRequest } from '../../lib/client/messaging';
+import { formatWhen, useSyncStatus } from '../../lib/client/use-status';
+import type { Connection } from '../../lib/shared/schema/protocol';
 import { OpenDashboardButton } from '../common/OpenDashboardButton';
 import { SandboxSection } from './SandboxSection';
 
 /** Options page (issue 3 §2): Server URL + Access token → Connect → "Connected as <name>". */
 export function OptionsApp() {
-  const [settings, setSettings] = useState<Settings | null>(null);
+  const [settings, setSettings] = useState<Connection | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [url, setUrl] = useState('');
   const [token, setToken] = useState('');
@@ -18,23 +18,34 @@ export function OptionsApp() {
   const tokenId = useId();
   const errorId = useId();
 
+  // The stored connection, from the worker; read again when the status names another person
+  // (a connect or disconnect in another window).
+  const statusUser = status ? (status.user?.id ?? '') : null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `statusUser` is the trigger to read again.
   useEffect(() => {
-    void getSettings().then((s) => {
-      setSettings(s);
-      if (s) setUrl(s.serverUrl);
-      setLoaded(true);
-    });
-    return onSettingsChanged(setSettings);
-  }, []);
+    let live = true;
+    sendRequest('getConnection', {}).then(
+      (s) => {
+        if (!live) return;
+        setSettings(s);
+        if (s) setUrl((typed) => typed || s.serverUrl);
+        setLoaded(true);
+      },
+      () => live && setLoaded(true),
+    );
+    return () => {
+      live = false;
+    };
+  }, [statusUser]);
 
   async function onConnect(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      const result = await connect(url, token);
+      const result = await sendRequest('connect', { serverUrl: url, token });
       if (result.ok) {
-        setSettings(result.settings);
+        setSettings(result.connection);
         setToken('');
       } else {
         setError({ field: result.field, message: result.message });
@@ -47,7 +58,7 @@ export function OptionsApp() {
   }
 
   async function onDisconnect() {
-    await disconnect();
+    await sendRequest('disconnect', {});
     setSettings(null);
     setError(null);
   }

@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from 'react';
-import { disableSandbox, enableSandbox, hasSandboxPermission, SANDBOX_SITES, sandboxView } from '../../lib/sandbox';
+import { disableSandbox, enableSandbox, hasSandboxPermission } from '../../lib/client/sandbox';
+import { SANDBOX_SITES, sandboxView } from '../../lib/shared/sandbox';
 
 const SITE_LABELS: Record<string, string> = {
   gmail: 'Gmail',

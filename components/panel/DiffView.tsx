@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { diffWords } from '../../lib/panel/diff';
+import { diffWords } from '../../lib/page/panel/diff';
 
 /** Live word diff of the person's text against the AI's. */
 export function DiffView({ before, after, label }: { before: string; after: string; label: string }) {

@@ -10,9 +10,9 @@ import {
   secondReviewStatus,
   timeSensitivity,
   zoneOf,
-} from '../../lib/panel/format';
-import type { LocalStatus } from '../../lib/panel/types';
-import type { Draft, EscalateTo } from '../../lib/schema';
+} from '../../lib/page/panel/format';
+import type { LocalStatus } from '../../lib/page/panel/types';
+import type { Draft, EscalateTo } from '../../lib/shared/schema';
 import { DraftContentView } from './DraftContentView';
 import { EditForm, type EditResult } from './EditForm';
 import { EscalateForm } from './EscalateForm';

@@ -1,4 +1,4 @@
-import type { Draft } from '../../lib/schema';
+import type { Draft } from '../../lib/shared/schema';
 
 /** What the AI wrote, as text. */
 export function DraftContentView({ draft }: { draft: Draft }) {

@@ -1,6 +1,6 @@
 import { useId, useLayoutEffect, useRef, useState } from 'react';
-import { missingReason } from '../../lib/panel/decision';
-import type { Content, Draft } from '../../lib/schema';
+import { missingReason } from '../../lib/page/panel/decision';
+import type { Content, Draft } from '../../lib/shared/schema';
 import { DiffView } from './DiffView';
 import { ReasonPicker } from './ReasonPicker';
 

@@ -1,5 +1,5 @@
 import { useId, useLayoutEffect, useRef, useState } from 'react';
-import type { Draft, EscalateTo } from '../../lib/schema';
+import type { Draft, EscalateTo } from '../../lib/shared/schema';
 
 const OPTIONS: Array<{ value: string; label: string; to: EscalateTo }> = [
   { value: 'owner', label: 'Account owner', to: { kind: 'owner' } },

@@ -1,5 +1,5 @@
-import { safeHref } from '../../lib/panel/links';
-import type { Evidence } from '../../lib/schema';
+import { safeHref } from '../../lib/page/panel/links';
+import type { Evidence } from '../../lib/shared/schema';
 
 /** The evidence the model used; every field is text, links only http(s) (issue 4 item 7). */
 export function EvidenceList({ evidence }: { evidence: readonly Evidence[] }) {

@@ -1,5 +1,5 @@
 import { useLayoutEffect, useRef } from 'react';
-import { KEY_HELP } from '../../lib/panel/keyboard';
+import { KEY_HELP } from '../../lib/page/panel/keyboard';
 
 /** Keyboard help, inside the panel (a portal outside the shadow root would lose its styles). */
 export function HelpDialog({ onClose }: { onClose: () => void }) {

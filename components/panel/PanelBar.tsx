@@ -1,5 +1,5 @@
 import { useRef } from 'react';
-import type { PanelPlacement } from '../../lib/panel/types';
+import type { PanelPlacement } from '../../lib/page/panel/types';
 
 /**
  * Title bar: counts, help, side switch, collapse. Dragging it moves the panel (top offset and

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { REASON_CODES } from '../../lib/schema/decision';
+import { REASON_CODES } from '../../lib/shared/schema/decision';
 
 const CODES = Object.entries(REASON_CODES) as Array<[keyof typeof REASON_CODES, string]>;
 

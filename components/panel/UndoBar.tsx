@@ -1,4 +1,4 @@
-import type { PendingGroup } from '../../lib/panel/types';
+import type { PendingGroup } from '../../lib/page/panel/types';
 
 /** Shown while the newest decision can still be taken back, before it goes to the outbox. */
 export function UndoBar({

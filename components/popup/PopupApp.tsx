@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { browser } from 'wxt/browser';
-import { sendRequest } from '../../lib/messaging';
-import { formatWhen, useSyncStatus } from '../../lib/sync/use-status';
+import { sendRequest } from '../../lib/client/messaging';
+import { formatWhen, useSyncStatus } from '../../lib/client/use-status';
 import { OpenDashboardButton } from '../common/OpenDashboardButton';
 
 /** Toolbar popup (issue 3 §7): what waits, what is unsynced, last sync, the current problem, Sync now. */

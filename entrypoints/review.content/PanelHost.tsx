@@ -1,8 +1,8 @@
 import { useSyncExternalStore } from 'react';
 import { Panel } from '../../components/panel/Panel';
-import type { PanelStore } from '../../lib/panel/store';
-import type { ApplyOutcome } from '../../lib/panel/types';
-import type { Content, Draft } from '../../lib/schema';
+import type { PanelStore } from '../../lib/page/panel/store';
+import type { ApplyOutcome } from '../../lib/page/panel/types';
+import type { Content, Draft } from '../../lib/shared/schema';
 
 /** Binds the props-driven panel to the content script's store (the worker connection). */
 export function PanelHost({

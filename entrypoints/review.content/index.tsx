@@ -3,12 +3,12 @@ import { browser } from 'wxt/browser';
 import { createShadowRootUi } from 'wxt/utils/content-script-ui/shadow-root';
 import { defineContentScript } from 'wxt/utils/define-content-script';
 import { PANEL_CSS } from '../../components/panel/styles';
-import { trackSelection } from '../../lib/apply';
-import { sendRequest, subscribe } from '../../lib/messaging';
-import { copyToClipboard, pageApplier } from '../../lib/panel/in-page';
-import { createPanelStore, parsePlacement } from '../../lib/panel/store';
-import { contextKey, pickAdapter } from '../../lib/sites';
-import { SITE_MATCHES } from '../../lib/sites/matches';
+import { sendRequest, subscribe } from '../../lib/client/messaging';
+import { trackSelection } from '../../lib/page/apply';
+import { copyToClipboard, pageApplier } from '../../lib/page/panel/in-page';
+import { createPanelStore, parsePlacement } from '../../lib/page/panel/store';
+import { contextKey, pickAdapter } from '../../lib/page/sites';
+import { SITE_MATCHES } from '../../lib/page/sites/matches';
 import { PanelHost } from './PanelHost';
 
 export default defineContentScript({
@@ -36,19 +36,6 @@ export default defineContentScript({
     const store = createPanelStore({
       getDrafts: (context) => sendRequest('getDrafts', { context }, { signal }),
       saveDecision: (decision) => sendRequest('saveDecision', { decision }, { signal }),
-      escalate: (d) =>
-        sendRequest(
-          'escalate',
-          {
-            id: d.id,
-            draftId: d.draftId,
-            note: d.note,
-            escalateTo: d.escalateTo,
-            dwellMs: d.dwellMs,
-            decidedAt: d.decidedAt,
-          },
-          { signal },
-        ),
       subscribe: (listener, s) => subscribe(listener, s),
       loadPlacement: async () => parsePlacement((await browser.storage.local.get(placementKey))[placementKey]),
       savePlacement: (p) => browser.storage.local.set({ [placementKey]: p }),

@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { generateDrafts } from '../../lib/demo';
-import { PostError, postDrafts, summarizeRoutes } from '../../lib/demo/post';
-import { DraftIn } from '../../lib/schema';
+import { DraftIn } from '../../lib/shared/schema';
 import type { CliCommand } from '../cli';
+import { generateDrafts } from '../demo';
+import { PostError, postDrafts, summarizeRoutes } from '../demo/post';
 import { demoToken, tokenFileFor } from '../seed';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8787';

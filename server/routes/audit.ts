@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { AuditEntry, AuditOut, ErrorBody } from '../../lib/schema';
+import { AuditEntry, AuditOut, ErrorBody } from '../../lib/shared/schema';
 import { bearerSecurity, newRouter, type RouteModule, requireRole } from '../context';
 import { decodeCursor, encodeCursor, parseJson } from '../service/views';
 

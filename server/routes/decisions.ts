@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { DecisionsIn, DecisionsOut, ErrorBody, REVIEWER_ROLES } from '../../lib/schema';
+import { DecisionsIn, DecisionsOut, ErrorBody, REVIEWER_ROLES } from '../../lib/shared/schema';
 import { bearerSecurity, newRouter, type RouteModule, requireRole, validatedSynchronously } from '../context';
 import { applyDecisions } from '../service/decide';
 

@@ -9,7 +9,7 @@ import {
   IsoDateTime,
   LIMITS,
   REVIEWER_ROLES,
-} from '../../lib/schema';
+} from '../../lib/shared/schema';
 import { bearerSecurity, newRouter, type RouteModule, requireRole, validatedSynchronously } from '../context';
 import { ApiError, notFound } from '../errors';
 import { afterIngest } from '../service/governance';

@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { calibrationOf } from '../../lib/policy/calibration';
-import { computeMetrics } from '../../lib/policy/metrics';
-import { recommend } from '../../lib/policy/recommendation';
-import { simulate, thresholdCurve } from '../../lib/policy/simulate';
-import { ErrorBody } from '../../lib/schema';
+import { calibrationOf } from '../../lib/shared/policy/calibration';
+import { computeMetrics } from '../../lib/shared/policy/metrics';
+import { recommend } from '../../lib/shared/policy/recommendation';
+import { simulate, thresholdCurve } from '../../lib/shared/policy/simulate';
+import { ErrorBody } from '../../lib/shared/schema';
 import {
   AcceptBody,
   AutonomyOut,
@@ -20,7 +20,7 @@ import {
   RecommendationQuery,
   SimulationOut,
   SimulationQuery,
-} from '../../lib/schema/governance';
+} from '../../lib/shared/schema/governance';
 import { type AppContext, bearerSecurity, newRouter, type RouteModule, requireRole } from '../context';
 import { ApiError } from '../errors';
 import {

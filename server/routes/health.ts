@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { Health } from '../../lib/schema';
+import { Health } from '../../lib/shared/schema';
 import { newRouter, type RouteModule } from '../context';
 
 const health = createRoute({

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { ErrorBody, Me } from '../../lib/schema';
+import { ErrorBody, Me } from '../../lib/shared/schema';
 import { bearerSecurity, newRouter, type RouteModule } from '../context';
 
 const me = createRoute({

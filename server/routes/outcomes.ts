@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { ErrorBody, OutcomesIn, OutcomesOut } from '../../lib/schema';
+import { ErrorBody, OutcomesIn, OutcomesOut } from '../../lib/shared/schema';
 import { appendAudit } from '../audit';
 import { bearerSecurity, type Deps, newRouter, type RouteModule, requireRole } from '../context';
 import { evaluateWorkflow, loadPolicy } from '../service/governance';

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
-import { compareQueueItems } from '../../lib/policy/priority';
-import { type Draft, ErrorBody, QueueOut, REVIEWER_ROLES } from '../../lib/schema';
+import { compareQueueItems } from '../../lib/shared/policy/priority';
+import { type Draft, ErrorBody, QueueOut, REVIEWER_ROLES } from '../../lib/shared/schema';
 import { bearerSecurity, newRouter, type RouteModule, requireRole } from '../context';
 import { currentVersion } from '../service/sync';
 import {

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { ErrorBody, PullOut, PullQuery, REVIEWER_ROLES } from '../../lib/schema';
+import { ErrorBody, PullOut, PullQuery, REVIEWER_ROLES } from '../../lib/shared/schema';
 import { bearerSecurity, newRouter, type RouteModule, requireRole } from '../context';
 import { pullChanges } from '../service/sync';
 import { decodeCursor, encodeCursor, logMalformed } from '../service/views';

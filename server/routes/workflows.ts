@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ErrorBody, Role, WorkflowPolicy, WorkflowPolicyPatch } from '../../lib/schema';
+import { ErrorBody, Role, WorkflowPolicy, WorkflowPolicyPatch } from '../../lib/shared/schema';
 import { bearerSecurity, newRouter, type RouteModule, requireRole } from '../context';
 import { getPolicy, updatePolicy } from '../service/policy';
 

@@ -4,7 +4,7 @@
  * "for the record in front of you" as well as the rest of the queue. Plain standard accounts without
  * flags mostly, so they land in the SDRs' review queue (one pricing reply goes to the pricing specialist).
  */
-import type { DraftIn, Evidence } from '../../lib/schema';
+import type { DraftIn, Evidence } from '../../lib/shared/schema';
 
 const HOUR = 3_600_000;
 

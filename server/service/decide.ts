@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import { diffContent } from '../../lib/policy/diff';
+import { diffContent } from '../../lib/shared/policy/diff';
 import {
   type Content,
   contentSchemaFor,
@@ -8,7 +8,7 @@ import {
   type DraftIn,
   type DraftKind,
   type EscalateTo,
-} from '../../lib/schema';
+} from '../../lib/shared/schema';
 import { AUDIT_COLUMNS, type AuditInput, auditValues } from '../audit';
 import type { Database, Store, Trx, Versions } from '../store';
 import { type Column, insertRows, memo, params, pgJsonRows, pgRows, run } from '../store/fast';

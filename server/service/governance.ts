@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Expression, ExpressionBuilder, Selectable, SqlBool } from 'kysely';
-import { autoAdjust, type PolicyView, proposeGraduation, stepBack } from '../../lib/policy/autonomy';
-import { canariesFor, lookalikeId, makeCanary } from '../../lib/policy/canary';
-import { hash32, mulberry32 } from '../../lib/policy/stats';
-import { type Content, DraftIn } from '../../lib/schema';
+import { autoAdjust, type PolicyView, proposeGraduation, stepBack } from '../../lib/shared/policy/autonomy';
+import { canariesFor, lookalikeId, makeCanary } from '../../lib/shared/policy/canary';
+import { hash32, mulberry32 } from '../../lib/shared/policy/stats';
+import { type Content, DraftIn } from '../../lib/shared/schema';
 import type {
   AcceptBody,
   AutonomyOut,
@@ -11,8 +11,8 @@ import type {
   FeedbackLine,
   GovDecision,
   GovItem,
-} from '../../lib/schema/governance';
-import type { WorkflowPolicy } from '../../lib/schema/workflow';
+} from '../../lib/shared/schema/governance';
+import type { WorkflowPolicy } from '../../lib/shared/schema/workflow';
 import { appendAudit } from '../audit';
 import type { Deps } from '../context';
 import { ApiError } from '../errors';

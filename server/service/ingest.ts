@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
-import { REPEATED_FAILURES, routeDraft } from '../../lib/policy/routing';
-import type { DraftIn, DraftResult, RoutingResult, WorkflowPolicy } from '../../lib/schema';
+import { REPEATED_FAILURES, routeDraft } from '../../lib/shared/policy/routing';
+import type { DraftIn, DraftResult, RoutingResult, WorkflowPolicy } from '../../lib/shared/schema';
 import { type AuditInput, appendAuditMany } from '../audit';
 import type { Database, Dialect, Store, Trx, Versions } from '../store';
 import { type Column, insertRows, memo, params, run } from '../store/fast';

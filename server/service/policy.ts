@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY, WorkflowPolicy, type WorkflowPolicyPatch } from '../../lib/schema';
+import { DEFAULT_POLICY, WorkflowPolicy, type WorkflowPolicyPatch } from '../../lib/shared/schema';
 import { appendAudit } from '../audit';
 import { ApiError } from '../errors';
 import type { Trx } from '../store';

@@ -1,4 +1,4 @@
-import type { Change } from '../../lib/schema';
+import type { Change } from '../../lib/shared/schema';
 import type { Trx } from '../store';
 import type { AuthUser } from '../tokens';
 import { couldSee, inQueueOf, type OnMalformed, openWhere, rawDraft, tryRowToDraft, visibleWhere } from './views';

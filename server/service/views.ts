@@ -1,6 +1,6 @@
 import type { ExpressionBuilder, Selectable } from 'kysely';
-import { priorityReason } from '../../lib/policy/priority';
-import { Draft, DraftIn, OPEN_STATUSES, REVIEWER_ROLES } from '../../lib/schema';
+import { priorityReason } from '../../lib/shared/policy/priority';
+import { Draft, DraftIn, OPEN_STATUSES, REVIEWER_ROLES } from '../../lib/shared/schema';
 import { ApiError } from '../errors';
 import type { Logger } from '../log';
 import type { Database } from '../store';

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_USERS, generateDrafts } from '../../lib/demo';
 import { runCli } from '../../server/cli';
+import { DEMO_USERS, generateDrafts } from '../../server/demo';
 import { DEMO_DRAFT_COUNT, seedDemo } from '../../server/seed';
 import { revokeToken } from '../../server/tokens';
 import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';

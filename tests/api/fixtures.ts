@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import type { Decision, DraftIn, DraftResult } from '../../lib/schema';
+import type { Decision, DraftIn, DraftResult } from '../../lib/shared/schema';
 import type { TestServer } from '../helpers/server';
 
 let seq = 0;

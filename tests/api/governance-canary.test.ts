@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DraftIn } from '../../lib/schema';
-import { Metrics } from '../../lib/schema/governance';
+import type { DraftIn } from '../../lib/shared/schema';
+import { Metrics } from '../../lib/shared/schema/governance';
 import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
 
 const WF = 'outreach-flow';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDrafts } from '../../lib/demo';
-import { syntheticItems } from '../../lib/policy/simulate';
-import { mulberry32 } from '../../lib/policy/stats';
-import { Calibration, Metrics, Recommendation } from '../../lib/schema/governance';
+import { syntheticItems } from '../../lib/shared/policy/simulate';
+import { mulberry32 } from '../../lib/shared/policy/stats';
+import { Calibration, Metrics, Recommendation } from '../../lib/shared/schema/governance';
+import { generateDrafts } from '../../server/demo';
 import { writeHistory } from '../../server/service/governance';
 import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calibrationOf } from '../../lib/policy/calibration';
-import { recommend } from '../../lib/policy/recommendation';
-import { syntheticItems } from '../../lib/policy/simulate';
+import { calibrationOf } from '../../lib/shared/policy/calibration';
+import { recommend } from '../../lib/shared/policy/recommendation';
+import { syntheticItems } from '../../lib/shared/policy/simulate';
 import {
   AutonomyOut,
   Calibration,
@@ -11,7 +11,7 @@ import {
   Metrics,
   Recommendation,
   SimulationOut,
-} from '../../lib/schema/governance';
+} from '../../lib/shared/schema/governance';
 import { resolveDeps } from '../../server/app';
 import { evaluateAll, writeHistory } from '../../server/service/governance';
 import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';

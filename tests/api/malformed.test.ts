@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorBody } from '../../lib/schema';
+import { ErrorBody } from '../../lib/shared/schema';
 import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
 import { draftIn } from './fixtures';
 

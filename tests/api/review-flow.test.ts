@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditOut, Change, Draft, PullOut, QueueOut } from '../../lib/schema';
+import type { AuditOut, Change, Draft, PullOut, QueueOut } from '../../lib/shared/schema';
 import { revokeToken } from '../../server/tokens';
 import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
 import { decision, draftIn, json, postDecisions, postDrafts } from './fixtures';

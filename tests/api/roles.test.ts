@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Role, Role as RoleSchema } from '../../lib/schema';
+import { type Role, Role as RoleSchema } from '../../lib/shared/schema';
 import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
 import { decision, draftIn, postDrafts } from './fixtures';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Draft, PullOut } from '../../lib/schema';
+import { Draft, PullOut } from '../../lib/shared/schema';
 import { jsonLogger } from '../../server/log';
 import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
 import { decision, draftIn, json, postDecisions, postDrafts } from './fixtures';

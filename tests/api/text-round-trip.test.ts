@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditOut } from '../../lib/schema';
+import type { AuditOut } from '../../lib/shared/schema';
 import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
 import { decision, draftIn, json, postDecisions, postDrafts } from './fixtures';
 

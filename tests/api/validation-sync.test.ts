@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
-import { DecisionsIn } from '../../lib/schema';
+import { DecisionsIn } from '../../lib/shared/schema';
 import { validatedSynchronously } from '../../server/context';
 
 // Route bodies are checked with zod's synchronous parse (server/context.ts); what it accepts,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Role, Specialty } from '../../lib/schema';
+import type { Role, Specialty } from '../../lib/shared/schema';
 import { canSee } from '../../server/service/views';
 
 const u = (role: Role, id = 'me', specialties: Specialty[] = []) => ({ id, role, specialties });

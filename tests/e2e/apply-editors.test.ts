@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApplyDraftResult, ApplyResult } from '../../lib/apply';
+import type { ApplyDraftResult, ApplyResult } from '../../lib/page/apply';
 import { type Isolated, isolate, launch, makeDraft, openFixture, until } from './adapters-harness';
 
 let browser: Browser;

@@ -6,8 +6,8 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApplyDraftResult } from '../../lib/apply';
-import type { PageContext } from '../../lib/sites';
+import type { ApplyDraftResult } from '../../lib/page/apply';
+import type { PageContext } from '../../lib/page/sites';
 import { launch, makeDraft, openFixture } from './adapters-harness';
 
 interface ComposeState {

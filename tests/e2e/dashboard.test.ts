@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recommend } from '../../lib/policy/recommendation';
-import { syntheticItems } from '../../lib/policy/simulate';
-import type { GovItem } from '../../lib/schema/governance';
+import { recommend } from '../../lib/shared/policy/recommendation';
+import { syntheticItems } from '../../lib/shared/policy/simulate';
+import type { GovItem } from '../../lib/shared/schema/governance';
 import { writeHistory } from '../../server/service/governance';
 import { connectExtension, type LaunchedExtension, launchExtension, waitFor } from './helpers/extension';
 import { type E2eServer, startE2eServer } from './helpers/server';

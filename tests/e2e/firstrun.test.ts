@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SDR_ID } from '../../lib/demo';
+import { DEMO_SDR_ID } from '../../server/demo';
 import type { RunningServer } from '../../server/main';
 import { SANDBOX_PAGES } from '../../server/sandbox';
 import type { SeedResult } from '../../server/seed';

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDrafts } from '../../lib/demo';
+import { generateDrafts } from '../../server/demo';
 import { freshDatabase, TEST_PG_URL } from '../helpers/server';
 
 // COUNTERSIGN_README: check another file (used to try a README draft before it lands).

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SyncStatus } from '../../lib/messaging';
+import type { SyncStatus } from '../../lib/shared/schema/protocol';
 import {
   badgeText,
   connectExtension,

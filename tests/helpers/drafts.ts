@@ -1,4 +1,4 @@
-import { Draft } from '../../lib/schema';
+import { Draft } from '../../lib/shared/schema';
 
 /**
  * A draft as the server returns it, with neutral defaults (no target, account Acme) and overrides,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { Role, Specialty } from '../../lib/schema';
+import type { Role, Specialty } from '../../lib/shared/schema';
 import { jsonLogger, silentLogger } from '../../server/log';
 import { type StartOptions, startServer } from '../../server/main';
 import type { Store } from '../../server/store';

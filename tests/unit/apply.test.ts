@@ -6,10 +6,10 @@
  * exercised in real Chromium in tests/e2e/apply-*.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyDraft, applyText, editorKind, textForPart, trackSelection } from '../../lib/apply';
-import { findNativeField } from '../../lib/apply/detect';
-import { Draft } from '../../lib/schema';
-import type { SiteAdapter } from '../../lib/sites/types';
+import { applyDraft, applyText, editorKind, textForPart, trackSelection } from '../../lib/page/apply';
+import { findNativeField } from '../../lib/page/apply/detect';
+import type { SiteAdapter } from '../../lib/page/sites/types';
+import { Draft } from '../../lib/shared/schema';
 
 function h(tag: string, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElement {
   const el = document.createElement(tag);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from '../../lib/api-client';
-import { BACKOFF_CAP_MS, backoffDelay } from '../../lib/sync/backoff';
+import { parseRetryAfter } from '../../lib/shared/api-client';
+import { BACKOFF_CAP_MS, backoffDelay } from '../../lib/worker/backoff';
 
 describe('backoffDelay (full jitter)', () => {
   it('is uniform between 0 and base · 2^failures', () => {

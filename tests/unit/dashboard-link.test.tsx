@@ -3,10 +3,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { OptionsApp } from '../../components/options/OptionsApp';
 import { PopupApp } from '../../components/popup/PopupApp';
-import type { SyncStatus } from '../../lib/messaging';
-import type { Role } from '../../lib/schema';
-import { clearSettings, saveSettings } from '../../lib/settings';
+import type { Role } from '../../lib/shared/schema';
+import type { SyncStatus } from '../../lib/shared/schema/protocol';
+import { clearSettings, saveSettings } from '../../lib/worker/settings';
 import { type Mounted, mount } from './panel-helpers';
+import { workerForPages } from './worker-for-pages';
 
 // "Open dashboard" in the popup and on the options page, for admins only (the role is known after Connect).
 
@@ -32,9 +33,9 @@ function status(role: Role): SyncStatus {
   };
 }
 
-/** The worker's getStatus reply, without a worker. */
+/** The worker's real handlers, reporting status `s`. */
 function workerSays(s: SyncStatus) {
-  vi.spyOn(fakeBrowser.runtime, 'sendMessage').mockImplementation((async () => ({ ok: true, data: s })) as never);
+  workerForPages(() => s);
 }
 
 function button(name: string): HTMLButtonElement | undefined {

@@ -10,8 +10,8 @@ import {
   resetDb,
   saveDecisionLocally,
   withDb,
-} from '../../lib/db';
-import { makeDecision, makeDraft } from '../../lib/db/testing';
+} from '../../lib/worker/db';
+import { makeDecision, makeDraft } from '../../lib/worker/db/testing';
 
 describe('schema upgrades', () => {
   it('v1 → v2: opens a v1 database with data and keeps every draft and decision', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { priorityReason, sortQueue } from '../../lib/shared/policy/priority';
 import {
   applyPull,
   applyPushResults,
@@ -14,9 +15,8 @@ import {
   pruneOutbox,
   saveDecisionLocally,
   useAccount,
-} from '../../lib/db';
-import { makeDecision, makeDraft } from '../../lib/db/testing';
-import { priorityReason, sortQueue } from '../../lib/policy/priority';
+} from '../../lib/worker/db';
+import { makeDecision, makeDraft } from '../../lib/worker/db/testing';
 
 const ACCOUNT = 'http://srv|ana';
 let db: CountersignDb;

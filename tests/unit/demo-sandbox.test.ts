@@ -1,15 +1,11 @@
 import { beforeEach, describe, expect, it, type vi } from 'vitest';
 import { browser } from 'wxt/browser';
-import {
-  disableSandbox,
-  enableSandbox,
-  pageUrl,
-  SANDBOX_MATCHES,
-  SANDBOX_SCRIPT_ID,
-  sandboxView,
-  syncSandboxRegistration,
-} from '../../lib/sandbox';
+import { disableSandbox, enableSandbox } from '../../lib/client/sandbox';
+import { pageUrl } from '../../lib/page/sites/page-url';
+import { SANDBOX_MATCHES, SANDBOX_SCRIPT_ID, sandboxView } from '../../lib/shared/sandbox';
+import { syncSandboxRegistration } from '../../lib/worker/sandbox';
 import { installSandboxBrowser, type SandboxBrowserState } from './sandbox-browser';
+import { connectedStatus, workerForPages } from './worker-for-pages';
 
 describe('sandboxView', () => {
   it.each([
@@ -60,6 +56,8 @@ describe('enable / disable sandbox pages', () => {
 
   beforeEach(() => {
     sb = installSandboxBrowser();
+    // The options page asks the permission; the worker's real handler registers the script.
+    workerForPages(() => connectedStatus(null));
   });
 
   it('asks for the loopback permission, then runs the review script on the sandbox paths only', async () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { checkEmailQuality } from '../../lib/shared/policy/quality';
+import { DraftIn } from '../../lib/shared/schema';
 import {
   COMPETITORS,
   DEMO_MIX,
@@ -6,9 +8,7 @@ import {
   generateDemoDrafts,
   generateDrafts,
   type QualityDefect,
-} from '../../lib/demo';
-import { checkEmailQuality } from '../../lib/policy/quality';
-import { DraftIn } from '../../lib/schema';
+} from '../../server/demo';
 import { sandboxDrafts } from '../../server/sandbox/drafts';
 
 const NOW = '2026-11-21T12:00:00.000Z';

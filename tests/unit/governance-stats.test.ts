@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { calibrate, calibrationOf, correctness } from '../../lib/policy/calibration';
-import { measuredFalseAutoRate, recommend } from '../../lib/policy/recommendation';
-import { simulate, syntheticItems, thresholdCurve } from '../../lib/policy/simulate';
+import { calibrate, calibrationOf, correctness } from '../../lib/shared/policy/calibration';
+import { measuredFalseAutoRate, recommend } from '../../lib/shared/policy/recommendation';
+import { simulate, syntheticItems, thresholdCurve } from '../../lib/shared/policy/simulate';
 import {
   binomialCdf,
   clopperPearsonUpper,
@@ -10,8 +10,8 @@ import {
   mulberry32,
   quantile,
   wilson,
-} from '../../lib/policy/stats';
-import type { GovItem } from '../../lib/schema/governance';
+} from '../../lib/shared/policy/stats';
+import type { GovItem } from '../../lib/shared/schema/governance';
 
 describe('stats', () => {
   it('Wilson interval matches published values', () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { autoAdjust, proposeGraduation, stepBack } from '../../lib/policy/autonomy';
-import { CANARY_KINDS, canariesFor, lookalikeId, makeCanary } from '../../lib/policy/canary';
-import { computeMetrics, metricSet, overrideBand } from '../../lib/policy/metrics';
-import { syntheticItems } from '../../lib/policy/simulate';
-import { mulberry32 } from '../../lib/policy/stats';
-import { minReadMs, reviewerAgreement, reviewerTable } from '../../lib/policy/vigilance';
-import type { DraftIn } from '../../lib/schema';
-import type { GovDecision, GovItem } from '../../lib/schema/governance';
+import { autoAdjust, proposeGraduation, stepBack } from '../../lib/shared/policy/autonomy';
+import { CANARY_KINDS, canariesFor, lookalikeId, makeCanary } from '../../lib/shared/policy/canary';
+import { computeMetrics, metricSet, overrideBand } from '../../lib/shared/policy/metrics';
+import { syntheticItems } from '../../lib/shared/policy/simulate';
+import { mulberry32 } from '../../lib/shared/policy/stats';
+import { minReadMs, reviewerAgreement, reviewerTable } from '../../lib/shared/policy/vigilance';
+import type { DraftIn } from '../../lib/shared/schema';
+import type { GovDecision, GovItem } from '../../lib/shared/schema/governance';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 let seq = 0;

@@ -1,17 +1,13 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { makeDecision, makeDraft } from '../../lib/db/testing';
-import {
-  dispatchRequest,
-  type Handlers,
-  isWorkerAsleepError,
-  MessagingError,
-  type SyncStatus,
-  sendRequest,
-} from '../../lib/messaging';
-import { splitForContext } from '../../lib/sync/match';
+import { isWorkerAsleepError, sendRequest } from '../../lib/client/messaging';
+import { splitForContext } from '../../lib/shared/match';
+import { MessagingError, type SyncStatus } from '../../lib/shared/schema/protocol';
+import { makeDecision, makeDraft } from '../../lib/worker/db/testing';
+import { dispatchRequest, type Handlers } from '../../lib/worker/messaging';
 
 const EXT = 'our-extension-id';
+const SELF = { id: EXT, pagesUrl: `chrome-extension://${EXT}/` };
 const status: SyncStatus = {
   connected: true,
   user: { id: 'ana', name: 'Ana', role: 'reviewer' },
@@ -29,10 +25,14 @@ function handlers(over: Partial<Handlers> = {}): Handlers {
   return {
     getDrafts: async () => ({ matching: [], matchingTotal: 0, others: [], othersTotal: 0, status }),
     saveDecision: async () => ({ saved: true, decisionId: 'x' }),
-    escalate: async () => ({ saved: true, decisionId: 'x' }),
     getStatus: async () => status,
     syncNow: async () => status,
     dismissProblem: async () => status,
+    getConnection: async () => null,
+    connect: async () => ({ ok: false, field: null, message: 'not in this test' }),
+    disconnect: async () => ({ disconnected: true }),
+    getApiAccess: async () => ({ serverUrl: 'http://srv.test', token: 'tok' }),
+    syncSandbox: async () => ({ on: false }),
     ...over,
   };
 }
@@ -44,7 +44,7 @@ describe('dispatchRequest', () => {
     const reply = await dispatchRequest(
       { countersign: 1, type: 'saveDecision', payload: { decision } },
       { id: EXT, tab: { id: 3 } },
-      EXT,
+      SELF,
       handlers({ saveDecision }),
     );
     expect(reply).toMatchObject({ ok: true, data: { saved: true } });
@@ -57,12 +57,27 @@ describe('dispatchRequest', () => {
       const reply = await dispatchRequest(
         { countersign: 1, type: 'saveDecision', payload: { decision: makeDecision('d1') } },
         sender,
-        EXT,
+        SELF,
         handlers({ saveDecision }),
       );
       expect(reply).toMatchObject({ ok: false, error: { code: 'forbidden_sender' } });
     }
     expect(saveDecision).not.toHaveBeenCalled();
+  });
+
+  it('answers connection and token requests only to the extension’s own pages', async () => {
+    const getApiAccess = vi.fn(handlers().getApiAccess);
+    const ask = (sender: { id: string; url?: string }) =>
+      dispatchRequest({ countersign: 1, type: 'getApiAccess', payload: {} }, sender, SELF, handlers({ getApiAccess }));
+    // A content script: this extension's id, but a web page's URL.
+    for (const url of ['https://mail.google.com/mail/u/0/', undefined, 'chrome-extension://other-id/dashboard.html']) {
+      expect(await ask({ id: EXT, url })).toMatchObject({ ok: false, error: { code: 'forbidden_sender' } });
+    }
+    expect(getApiAccess).not.toHaveBeenCalled();
+    expect(await ask({ id: EXT, url: `chrome-extension://${EXT}/dashboard.html` })).toMatchObject({
+      ok: true,
+      data: { serverUrl: 'http://srv.test', token: 'tok' },
+    });
   });
 
   it('rejects malformed payloads without calling the handler', async () => {
@@ -75,22 +90,22 @@ describe('dispatchRequest', () => {
       { countersign: 1, type: 'dropDatabase', payload: {} },
     ];
     for (const msg of bad) {
-      const reply = await dispatchRequest(msg, { id: EXT }, EXT, handlers({ saveDecision }));
+      const reply = await dispatchRequest(msg, { id: EXT }, SELF, handlers({ saveDecision }));
       expect(reply).toMatchObject({ ok: false, error: { code: 'invalid_message' } });
     }
     expect(saveDecision).not.toHaveBeenCalled();
   });
 
   it('ignores messages of other protocols (leaves them unanswered)', async () => {
-    expect(await dispatchRequest({ type: 'saveDecision' }, { id: EXT }, EXT, handlers())).toBeUndefined();
-    expect(await dispatchRequest('hello', { id: EXT }, EXT, handlers())).toBeUndefined();
+    expect(await dispatchRequest({ type: 'saveDecision' }, { id: EXT }, SELF, handlers())).toBeUndefined();
+    expect(await dispatchRequest('hello', { id: EXT }, SELF, handlers())).toBeUndefined();
   });
 
   it('reports handler errors with their code, and checks its own replies', async () => {
     const reply = await dispatchRequest(
       { countersign: 1, type: 'getStatus', payload: {} },
       { id: EXT },
-      EXT,
+      SELF,
       handlers({
         getStatus: async () => {
           throw new MessagingError('not_connected', 'Not connected');
@@ -101,7 +116,7 @@ describe('dispatchRequest', () => {
     const broken = await dispatchRequest(
       { countersign: 1, type: 'getStatus', payload: {} },
       { id: EXT },
-      EXT,
+      SELF,
       handlers({ getStatus: async () => ({ ...status, waiting: 'many' }) as unknown as SyncStatus }),
     );
     expect(broken).toMatchObject({ ok: false, error: { code: 'internal' } });

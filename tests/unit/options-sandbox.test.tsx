@@ -3,10 +3,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { browser } from 'wxt/browser';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { OptionsApp } from '../../components/options/OptionsApp';
-import { SANDBOX_MATCHES, SANDBOX_SCRIPT_ID } from '../../lib/sandbox';
-import { clearSettings, saveSettings } from '../../lib/settings';
+import { SANDBOX_MATCHES, SANDBOX_SCRIPT_ID } from '../../lib/shared/sandbox';
+import { clearSettings, saveSettings } from '../../lib/worker/settings';
 import { type Mounted, mount } from './panel-helpers';
 import { installSandboxBrowser, type SandboxBrowserState } from './sandbox-browser';
+import { connectedStatus, workerForPages } from './worker-for-pages';
 
 // "Enable sandbox pages" on the options page (issue 5 §2).
 // An automated test cannot answer the browser's permission prompt: `permissions.request` below is a
@@ -20,11 +21,8 @@ let sb: SandboxBrowserState;
 beforeEach(() => {
   fakeBrowser.reset();
   sb = installSandboxBrowser();
-  // No worker here: the page's status requests get a plain "not connected" answer.
-  vi.spyOn(fakeBrowser.runtime, 'sendMessage').mockImplementation((async () => ({
-    ok: false,
-    error: { code: 'not_connected', message: 'Not connected' },
-  })) as never);
+  // The worker's real handlers answer the page (connection, sandbox registration).
+  workerForPages(() => connectedStatus(null));
 });
 afterEach(async () => {
   mounted?.unmount();

@@ -1,7 +1,7 @@
 import { act, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
-import type { Timers } from '../../lib/panel/undo';
-import type { Draft } from '../../lib/schema';
+import type { Timers } from '../../lib/page/panel/undo';
+import type { Draft } from '../../lib/shared/schema';
 
 // React's act() warns unless the environment says it is a test.
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { batchMembers, buildRows, groupHeaders } from '../../lib/panel/batch';
-import { makeDecision, missingReason } from '../../lib/panel/decision';
-import { diffWords } from '../../lib/panel/diff';
-import { DwellTracker } from '../../lib/panel/dwell';
-import { money, percent, timeSensitivity, zoneOf } from '../../lib/panel/format';
-import { commandFor } from '../../lib/panel/keyboard';
-import { safeHref } from '../../lib/panel/links';
-import { destination, placementsFor } from '../../lib/panel/place';
-import { rankDrafts } from '../../lib/panel/ranking';
-import { UndoQueue } from '../../lib/panel/undo';
-import { Decision } from '../../lib/schema';
-import type { PageContext } from '../../lib/sites/types';
+import { batchMembers, buildRows, groupHeaders } from '../../lib/page/panel/batch';
+import { makeDecision, missingReason } from '../../lib/page/panel/decision';
+import { diffWords } from '../../lib/page/panel/diff';
+import { DwellTracker } from '../../lib/page/panel/dwell';
+import { money, percent, timeSensitivity, zoneOf } from '../../lib/page/panel/format';
+import { commandFor } from '../../lib/page/panel/keyboard';
+import { safeHref } from '../../lib/page/panel/links';
+import { destination, placementsFor } from '../../lib/page/panel/place';
+import { rankDrafts } from '../../lib/page/panel/ranking';
+import { UndoQueue } from '../../lib/page/panel/undo';
+import type { PageContext } from '../../lib/page/sites/types';
+import { Decision } from '../../lib/shared/schema';
 import { fakeTimers, makeDraft } from './panel-helpers';
 
 const ctx = (over: Partial<PageContext> = {}): PageContext => ({

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { DraftsView, SyncStatus } from '../../lib/messaging';
-import { makeDecision } from '../../lib/panel/decision';
-import { createPanelStore, type PanelDeps, parsePlacement, statusLine } from '../../lib/panel/store';
-import type { PageContext } from '../../lib/sites/types';
+import { makeDecision } from '../../lib/page/panel/decision';
+import { createPanelStore, type PanelDeps, parsePlacement, statusLine } from '../../lib/page/panel/store';
+import type { PageContext } from '../../lib/page/sites/types';
+import type { DraftsView, SyncStatus } from '../../lib/shared/schema/protocol';
 import { makeDraft } from './panel-helpers';
 
 const status = (over: Partial<SyncStatus> = {}): SyncStatus => ({
@@ -32,7 +32,6 @@ function deps(over: Partial<PanelDeps> = {}) {
   const d: PanelDeps = {
     getDrafts: vi.fn(async () => view),
     saveDecision: vi.fn(async () => ({})),
-    escalate: vi.fn(async () => ({})),
     subscribe: vi.fn(),
     loadPlacement: vi.fn(async () => ({ side: 'left' as const, top: 120, collapsed: true })),
     savePlacement: vi.fn(async () => {}),
@@ -63,8 +62,8 @@ describe('panel store', () => {
     expect(d.subscribe).toHaveBeenCalled();
   });
 
-  it('sends escalations as escalate and the rest as saveDecision; retries what the worker did not take', async () => {
-    let fail = true;
+  it('sends every decision (escalations too) as saveDecision; retries what the worker did not take', async () => {
+    let fail = false;
     const { d, mine } = deps({
       saveDecision: vi.fn(async () => {
         if (fail) throw new Error('Receiving end does not exist');
@@ -73,8 +72,10 @@ describe('panel store', () => {
     });
     const store = createPanelStore(d);
     await store.start(ctx);
-    await store.commit(makeDecision(mine, { action: 'escalate', escalateTo: { kind: 'owner' } }, 5));
-    expect(d.escalate).toHaveBeenCalledTimes(1);
+    const escalation = makeDecision(mine, { action: 'escalate', escalateTo: { kind: 'owner' } }, 5);
+    await store.commit(escalation);
+    expect(d.saveDecision).toHaveBeenCalledWith(escalation);
+    fail = true;
     const approve = makeDecision(mine, { action: 'approve' }, 5);
     await store.commit(approve);
     expect(store.unsent()).toEqual([approve]);

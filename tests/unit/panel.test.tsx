@@ -1,9 +1,9 @@
 import { act } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Panel, type PanelProps } from '../../components/panel/Panel';
-import type { PanelItem } from '../../lib/panel/types';
-import { Decision, type Draft } from '../../lib/schema';
-import type { PageContext } from '../../lib/sites/types';
+import type { PanelItem } from '../../lib/page/panel/types';
+import type { PageContext } from '../../lib/page/sites/types';
+import { Decision, type Draft } from '../../lib/shared/schema';
 import {
   articles,
   button,

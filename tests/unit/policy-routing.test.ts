@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { detectSpecialties } from '../../lib/policy/detect';
-import { diffContent, diffLines } from '../../lib/policy/diff';
-import { compareQueueItems, type PriorityItem, priorityReason, sortQueue } from '../../lib/policy/priority';
-import { checkEmailQuality } from '../../lib/policy/quality';
-import { type RoutingPolicy, routeDraft } from '../../lib/policy/routing';
-import { DEFAULT_POLICY, type DraftIn, type Level } from '../../lib/schema';
+import { detectSpecialties } from '../../lib/shared/policy/detect';
+import { diffContent, diffLines } from '../../lib/shared/policy/diff';
+import { compareQueueItems, type PriorityItem, priorityReason, sortQueue } from '../../lib/shared/policy/priority';
+import { checkEmailQuality } from '../../lib/shared/policy/quality';
+import { type RoutingPolicy, routeDraft } from '../../lib/shared/policy/routing';
+import { DEFAULT_POLICY, type DraftIn, type Level } from '../../lib/shared/schema';
 
 const base: RoutingPolicy = { ...DEFAULT_POLICY };
 const never = () => 0.99;

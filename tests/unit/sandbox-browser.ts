@@ -1,6 +1,6 @@
 import { expect, vi } from 'vitest';
 import { browser } from 'wxt/browser';
-import { SANDBOX_ORIGINS } from '../../lib/sandbox';
+import { SANDBOX_ORIGINS } from '../../lib/shared/sandbox';
 
 /** What the stand-in browser below holds; tests read and set it. */
 export interface SandboxBrowserState {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import * as schema from '../../lib/schema';
-import { DraftIn } from '../../lib/schema';
-import * as governance from '../../lib/schema/governance';
+import * as schema from '../../lib/shared/schema';
+import { DraftIn } from '../../lib/shared/schema';
+import * as governance from '../../lib/shared/schema/governance';
 
 const base = {
   externalId: 'x-1',

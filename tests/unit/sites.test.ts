@@ -4,12 +4,21 @@
  * fixture pages with the real editor libraries in real Chromium in tests/e2e/apply-*.test.ts.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { contextScore, generic, gmail, hubspot, outlook, pickAdapter, salesforce, watchContext } from '../../lib/sites';
-import { emailsInText, emailsInTree, isShown, nameFromChip } from '../../lib/sites/dom';
-import { ownAddress } from '../../lib/sites/gmail';
-import { parseHubspotPath } from '../../lib/sites/hubspot';
-import { parseSalesforceUrl, sameSalesforceId } from '../../lib/sites/salesforce';
-import type { PageContext } from '../../lib/sites/types';
+import {
+  contextScore,
+  generic,
+  gmail,
+  hubspot,
+  outlook,
+  pickAdapter,
+  salesforce,
+  watchContext,
+} from '../../lib/page/sites';
+import { emailsInText, emailsInTree, isShown, nameFromChip } from '../../lib/page/sites/dom';
+import { ownAddress } from '../../lib/page/sites/gmail';
+import { parseHubspotPath } from '../../lib/page/sites/hubspot';
+import { parseSalesforceUrl, sameSalesforceId } from '../../lib/page/sites/salesforce';
+import type { PageContext } from '../../lib/page/sites/types';
 import { neutralDraft } from '../helpers/drafts';
 
 type Child = Node | string | null | false | Child[];

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { getSettings, normaliseServerUrl, onSettingsChanged, type Settings } from '../../lib/settings';
-import { connect, disconnect } from '../../lib/sync/connect';
+import { connect, disconnect } from '../../lib/worker/connect';
+import { getSettings, normaliseServerUrl, onSettingsChanged, type Settings } from '../../lib/worker/settings';
 
 const me = { id: 'ana', name: 'Ana Lima', role: 'reviewer', specialties: [] };
 

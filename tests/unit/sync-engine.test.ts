@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApiClient } from '../../lib/api-client';
-import { CountersignDb, countUnsynced, getMeta, listAttention, saveDecisionLocally } from '../../lib/db';
-import { makeDecision, makeDraft } from '../../lib/db/testing';
-import type { Decision } from '../../lib/schema';
-import type { Settings } from '../../lib/settings';
-import { accountKey } from '../../lib/settings';
-import { createSyncEngine, type SyncEngineDeps } from '../../lib/sync/engine';
+import { createApiClient } from '../../lib/shared/api-client';
+import type { Decision } from '../../lib/shared/schema';
+import { CountersignDb, countUnsynced, getMeta, listAttention, saveDecisionLocally } from '../../lib/worker/db';
+import { makeDecision, makeDraft } from '../../lib/worker/db/testing';
+import { createSyncEngine, type SyncEngineDeps } from '../../lib/worker/engine';
+import type { Settings } from '../../lib/worker/settings';
+import { accountKey } from '../../lib/worker/settings';
 
 const settings: Settings = {
   serverUrl: 'http://srv.test',

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { applyPull, CountersignDb, useAccount } from '../../lib/db';
-import { makeDecision, makeDraft } from '../../lib/db/testing';
-import type { SyncStatus } from '../../lib/messaging';
-import { accountKey, type Settings } from '../../lib/settings';
-import type { SyncEngine, SyncReason } from '../../lib/sync/engine';
-import { createHandlers } from '../../lib/sync/handlers';
+import type { SyncStatus } from '../../lib/shared/schema/protocol';
+import { applyPull, CountersignDb, useAccount } from '../../lib/worker/db';
+import { makeDecision, makeDraft } from '../../lib/worker/db/testing';
+import type { SyncEngine, SyncReason } from '../../lib/worker/engine';
+import { createHandlers } from '../../lib/worker/handlers';
+import { accountKey, type Settings } from '../../lib/worker/settings';
 
 const settings: Settings = {
   serverUrl: 'http://srv.test',
@@ -79,15 +79,18 @@ describe('worker handlers', () => {
     expect(await db.outbox.count()).toBe(0);
   });
 
-  it('escalate saves an escalate decision with its note and target', async () => {
+  it('saveDecision keeps an escalation with its note and target', async () => {
     const id = crypto.randomUUID();
-    await handlers().escalate(
+    await handlers().saveDecision(
       {
-        id,
-        draftId: 'd2',
-        note: 'pricing question',
-        escalateTo: { kind: 'owner' },
-        decidedAt: new Date().toISOString(),
+        decision: {
+          id,
+          draftId: 'd2',
+          action: 'escalate',
+          note: 'pricing question',
+          escalateTo: { kind: 'owner' },
+          decidedAt: new Date().toISOString(),
+        },
       },
       sender,
     );

@@ -1,4 +1,4 @@
-import type { DraftIn, DraftsOut, Role } from '../../../lib/schema';
+import type { DraftIn, DraftsOut, Role } from '../../../lib/shared/schema';
 import { silentLogger } from '../../../server/log';
 import { type RunningServer, startServer } from '../../../server/main';
 import { createToken } from '../../../server/tokens';

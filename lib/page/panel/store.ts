@@ -1,0 +1,174 @@
+import type { Decision } from '../../shared/schema';
+import type { DraftsView, QueueItem, SyncStatus, WorkerEvent } from '../../shared/schema/protocol';
+import type { PageContext } from '../sites/types';
+import type { PanelItem, PanelPlacement } from './types';
+import { DEFAULT_PLACEMENT } from './types';
+
+/** What the content script gives the store: the worker protocol and placement storage. */
+export interface PanelDeps {
+  getDrafts(context: PageContext | null): Promise<DraftsView>;
+  saveDecision(decision: Decision): Promise<unknown>;
+  /** Calls back on every worker `changed` event, and with null after a reconnect. */
+  subscribe(listener: (e: WorkerEvent | null) => void, signal: AbortSignal): void;
+  loadPlacement(): Promise<PanelPlacement | null>;
+  savePlacement(p: PanelPlacement): Promise<void>;
+  signal: AbortSignal;
+  /** Delay between retries of decisions the worker did not take (ms). */
+  retryMs?: number;
+}
+
+export interface PanelState {
+  items: PanelItem[];
+  context: PageContext | null;
+  total: number;
+  loading: boolean;
+  status: { text: string; problem?: boolean } | null;
+  placement: PanelPlacement;
+}
+
+/**
+ * The content script's state for the panel: the drafts the worker shows for the page context,
+ * sync status, placement. Decisions reach the worker only after the panel's undo window (the
+ * panel calls `commit`); a decision the worker could not take yet is kept and sent again (the
+ * worker is idempotent on the decision id), so a sleeping worker never loses one.
+ */
+export function createPanelStore(deps: PanelDeps) {
+  let state: PanelState = {
+    items: [],
+    context: null,
+    total: 0,
+    loading: true,
+    status: null,
+    placement: DEFAULT_PLACEMENT,
+  };
+  const listeners = new Set<() => void>();
+  const set = (patch: Partial<PanelState>) => {
+    state = { ...state, ...patch };
+    for (const fn of listeners) fn();
+  };
+  let unsent: Decision[] = [];
+  let fetchSeq = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  deps.signal.addEventListener('abort', () => clearTimeout(retryTimer), { once: true });
+
+  const refresh = async () => {
+    const seq = ++fetchSeq;
+    try {
+      const view = await deps.getDrafts(state.context);
+      if (seq !== fetchSeq || deps.signal.aborted) return; // a newer context's answer wins
+      const items = [...view.matching.map((q) => toItem(q, true)), ...view.others.map((q) => toItem(q, false))];
+      set({
+        items,
+        total: (view.matchingTotal ?? view.matching.length) + view.othersTotal,
+        loading: false,
+        status: statusLine(view.status, unsent.length),
+      });
+    } catch (err) {
+      if (seq !== fetchSeq) return;
+      set({ loading: false, status: { text: `Cannot reach the extension: ${errText(err)}`, problem: true } });
+    }
+  };
+
+  const send = async (d: Decision) => {
+    await deps.saveDecision(d);
+  };
+
+  const flushUnsent = async () => {
+    const batch = unsent;
+    unsent = [];
+    for (const d of batch) {
+      try {
+        await send(d);
+      } catch {
+        unsent.push(d);
+      }
+    }
+    if (unsent.length) scheduleRetry();
+  };
+
+  const scheduleRetry = () => {
+    clearTimeout(retryTimer);
+    if (deps.signal.aborted) return;
+    retryTimer = setTimeout(() => void flushUnsent().then(refresh), deps.retryMs ?? 5_000);
+  };
+
+  return {
+    get: () => state,
+    subscribe(fn: () => void) {
+      listeners.add(fn);
+      return () => {
+        listeners.delete(fn);
+      };
+    },
+    /** Reads the stored placement (before mounting, so the panel appears where it was left). */
+    async loadPlacement() {
+      const placement = await deps.loadPlacement().catch(() => null);
+      if (placement) set({ placement: { ...DEFAULT_PLACEMENT, ...placement } });
+    },
+    /** Starts listening to the worker and fetches the drafts for the page. */
+    async start(initial: PageContext | null) {
+      set({ context: initial });
+      deps.subscribe(() => void refresh(), deps.signal);
+      await refresh();
+    },
+    setContext(ctx: PageContext) {
+      set({ context: ctx });
+      void refresh();
+    },
+    setPlacement(p: PanelPlacement) {
+      set({ placement: p });
+      void deps.savePlacement(p).catch(() => {});
+    },
+    /** A decision whose undo window has passed: into the worker's outbox. */
+    async commit(decision: Decision) {
+      try {
+        await send(decision);
+      } catch (err) {
+        unsent.push(decision);
+        set({ status: { text: `Decision not saved yet, retrying: ${errText(err)}`, problem: true } });
+        scheduleRetry();
+      }
+    },
+    refresh,
+    /** Decisions waiting to reach the worker (tests, and a last flush on page hide). */
+    unsent: () => [...unsent],
+  };
+}
+
+export type PanelStore = ReturnType<typeof createPanelStore>;
+
+/** A stored placement, checked field by field (storage may hold anything an older version wrote). */
+export function parsePlacement(raw: unknown): PanelPlacement | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const r = raw as Record<string, unknown>;
+  return {
+    side: r.side === 'left' ? 'left' : 'right',
+    top: typeof r.top === 'number' && Number.isFinite(r.top) ? Math.max(0, Math.round(r.top)) : DEFAULT_PLACEMENT.top,
+    collapsed: r.collapsed === true,
+  };
+}
+
+function toItem(q: QueueItem, matching: boolean): PanelItem {
+  return {
+    draft: q.draft,
+    matching,
+    local: q.local
+      ? { action: q.local.action, sync: q.local.sync, decidedBy: q.local.decidedBy, error: q.local.error }
+      : null,
+  };
+}
+
+/** The status line under the panel title: connection, problems, decisions not yet synced. */
+export function statusLine(s: SyncStatus, unsent = 0): PanelState['status'] {
+  if (!s.connected)
+    return { text: 'Not connected: open Countersign’s options to connect to your server.', problem: true };
+  if (s.paused) return { text: 'Access token refused: connect again in Countersign’s options.', problem: true };
+  if (s.problem) return { text: s.problem.message, problem: true };
+  const waiting = s.unsynced + unsent;
+  if (waiting > 0) return { text: `${waiting} decision${waiting === 1 ? '' : 's'} waiting to sync` };
+  return null;
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,51 @@
+import type { Content, Decision, DecisionAction, Draft } from '../../shared/schema';
+
+/** What this browser already knows about the person's own decision on a draft (from the worker). */
+export interface LocalStatus {
+  action: DecisionAction;
+  sync: 'pending' | 'done' | 'conflict' | 'rejected';
+  decidedBy?: string | null;
+  error?: string;
+}
+
+/** One draft as the panel receives it. */
+export interface PanelItem {
+  draft: Draft;
+  local?: LocalStatus | null;
+  /** The worker matched it to the page context (its `matching` list). */
+  matching?: boolean;
+}
+
+/** What happened when approved content was offered to the page. */
+export interface ApplyOutcome {
+  /** The text is now in the page's editor/fields. */
+  placed: boolean;
+  /** Where it was put, or where it will go ("Gmail compose to ana@acme.com", "HubSpot contact 42"). */
+  where: string;
+  /** Takes the text back out of the page when the decision is undone (only if nobody changed it since). */
+  revert?: () => void;
+}
+
+/** A decision (or a batch) waiting out its undo window. */
+export interface PendingGroup {
+  key: string;
+  /** What the undo bar says, e.g. "Approved: Email to Ana". */
+  label: string;
+  entries: Array<{ decision: Decision; draft: Draft }>;
+  apply?: ApplyOutcome;
+  /** Approved content is being put into the page (the editors answer asynchronously). */
+  applying?: boolean;
+  /** Text offered for Copy when it could not be placed on the page. */
+  copy?: string;
+  content?: Content;
+}
+
+/** Where the panel sits and whether it is folded to a tab; kept in extension storage. */
+export interface PanelPlacement {
+  side: 'left' | 'right';
+  /** Distance from the top of the viewport, px. */
+  top: number;
+  collapsed: boolean;
+}
+
+export const DEFAULT_PLACEMENT: PanelPlacement = { side: 'right', top: 80, collapsed: false };

@@ -1,0 +1,225 @@
+/**
+ * The message protocol between the extension's contexts (its data shapes; the two halves that
+ * speak it are lib/worker/messaging.ts and lib/client/messaging.ts). The service worker owns
+ * IndexedDB and the server token; content scripts and extension pages reach them only through
+ * these requests and events. See docs/architecture.md.
+ *
+ * Requests (runtime.sendMessage, envelope `{ countersign: 1, type, payload }`), answered with
+ * `{ ok: true, data } | { ok: false, error: { code, message } }`:
+ *
+ *   type            payload                                   data
+ *   getDrafts       { context: PageContext | null }           DraftsView  { matching, matchingTotal, others, othersTotal, status }
+ *                   drafts matching the page (best match first), then the rest of my queue
+ *   saveDecision    { decision: Decision }                    { saved: true, decisionId } — sent AFTER the panel's undo
+ *                   window (escalations too); the worker answers only once the outbox row is committed,
+ *                   then pushes. Idempotent on decision.id, so a retried send never makes a second decision.
+ *   getStatus       {}                                        SyncStatus
+ *   syncNow         {}                                        SyncStatus (after the attempt)
+ *   dismissProblem  { key }                                   SyncStatus (removes one "needs attention" item)
+ *   getConnection   {}                                        Connection | null (server URL and user, no token)
+ *   connect         { serverUrl, token }                      ConnectResult       ┐
+ *   disconnect      {}                                        { disconnected }    │ extension pages only
+ *   getApiAccess    {}                                        { serverUrl, token }│ (PAGES_ONLY)
+ *   syncSandbox     {}                                        { on }              ┘
+ *
+ * Events (a long-lived runtime Port named `countersign:events`, one per tab/page):
+ *   client → worker  { type: 'hello', reason: 'open' | 'reconnect' }   'open' = panel/popup opened → sync
+ *   worker → client  { type: 'changed', draftIds?, status }             refetch with getDrafts
+ *
+ * Conflicts and problems: each QueueItem has `local` (my decision here: pending | done | conflict
+ * with `decidedBy` | rejected with `error`); `SyncStatus.attention` is the "needs attention" list
+ * (conflict, rejected, malformed_draft) and `SyncStatus.problem` the current sync problem (offline,
+ * unauthorized = paused until the person connects again, …). Error codes in replies:
+ * invalid_message, forbidden_sender, not_connected, worker_unavailable (client side), internal.
+ *
+ * Every payload is parsed with zod on receipt on both sides.
+ */
+
+import { z } from 'zod';
+import { Decision, DecisionAction } from './decision';
+import { Draft, Site } from './draft';
+import { Me, Role } from './user';
+
+/**
+ * What is in front of the person right now, as read from the page by a site adapter
+ * (lib/page/sites). The panel sends it with `getDrafts` so the drafts for this record or thread come first.
+ */
+export const PageContext = z.object({
+  site: Site,
+  /** Prospect email addresses visible in the current thread, compose window or record (lower-case). */
+  emails: z.array(z.string().max(320)).max(200),
+  /** People's names visible in the context (the prospect's, not the user's). */
+  names: z.array(z.string().max(200)).max(200),
+  company: z.string().max(200).optional(),
+  recordType: z.string().max(100).optional(),
+  recordId: z.string().max(200).optional(),
+  threadId: z.string().max(200).optional(),
+  /** A compose window (or an editable record form) is open and can receive text. */
+  editable: z.boolean(),
+});
+export type PageContext = z.infer<typeof PageContext>;
+
+/**
+ * Where a decision made in this browser stands: saved here and not yet acknowledged (`pending`),
+ * applied or duplicate on the server (`done`), settled by someone else first (`conflict`), or refused
+ * (`rejected`). The outbox rows (lib/worker/db) and the panel's queue items use this one enum.
+ */
+export const SyncState = z.enum(['pending', 'done', 'conflict', 'rejected']);
+export type SyncState = z.infer<typeof SyncState>;
+
+/** What happened to this person's decision on a draft, as far as this browser knows. */
+export const LocalDecision = z.object({
+  decisionId: z.string(),
+  action: DecisionAction,
+  decidedAt: z.string(),
+  sync: SyncState,
+  /** For conflict: who settled the draft instead. */
+  decidedBy: z.string().nullable().optional(),
+  /** For rejected: the server's message. */
+  error: z.string().optional(),
+});
+export type LocalDecision = z.infer<typeof LocalDecision>;
+
+export const QueueItem = z.object({
+  draft: Draft,
+  local: LocalDecision.nullable(),
+});
+export type QueueItem = z.infer<typeof QueueItem>;
+
+/** An item of the "needs attention" list (popup, panel). */
+export const AttentionItem = z.object({
+  key: z.string(),
+  kind: z.enum(['conflict', 'rejected', 'malformed_draft']),
+  draftId: z.string().nullable(),
+  decisionId: z.string().nullable(),
+  message: z.string(),
+  decidedBy: z.string().nullable().optional(),
+  at: z.string(),
+});
+export type AttentionItem = z.infer<typeof AttentionItem>;
+
+export const Problem = z.object({
+  code: z.enum(['not_connected', 'unauthorized', 'offline', 'server_error', 'invalid_response', 'storage']),
+  message: z.string(),
+});
+export type Problem = z.infer<typeof Problem>;
+
+export const SyncStatus = z.object({
+  connected: z.boolean(),
+  /** Who is connected (never the token). */
+  user: z.object({ id: z.string(), name: z.string(), role: Role }).nullable(),
+  /** Sync stopped until the person connects again (401). */
+  paused: z.boolean(),
+  syncing: z.boolean(),
+  /** Drafts waiting for me (the toolbar badge). */
+  waiting: z.number().int(),
+  /** Decisions saved here and not yet acknowledged by the server. */
+  unsynced: z.number().int(),
+  lastSyncAt: z.string().nullable(),
+  nextRetryAt: z.string().nullable(),
+  problem: Problem.nullable(),
+  attention: z.array(AttentionItem),
+});
+export type SyncStatus = z.infer<typeof SyncStatus>;
+
+export const DraftsView = z.object({
+  /**
+   * Drafts whose target matches the page context, best match first (waiting and locally decided),
+   * at most `MATCHING_LIMIT` (a company-wide match on a big account can be thousands).
+   */
+  matching: z.array(QueueItem),
+  matchingTotal: z.number().int().optional(),
+  /** The rest of my waiting queue, server priority order, at most `OTHERS_LIMIT`. */
+  others: z.array(QueueItem),
+  othersTotal: z.number().int(),
+  status: SyncStatus,
+});
+export type DraftsView = z.infer<typeof DraftsView>;
+
+export const OTHERS_LIMIT = 100;
+export const MATCHING_LIMIT = 50;
+
+/** Sent as soon as the outbox row is committed; the status follows as a `changed` event. */
+export const Saved = z.object({ saved: z.literal(true), decisionId: z.string() });
+
+/** The stored connection as extension pages see it (never the token). */
+export const Connection = z.object({ serverUrl: z.string(), user: Me, connectedAt: z.string() });
+export type Connection = z.infer<typeof Connection>;
+
+/** The options page's Connect: the connection, or which field to fix and why. */
+export const ConnectResult = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), connection: Connection }),
+  z.object({ ok: z.literal(false), field: z.enum(['url', 'token']).nullable(), message: z.string() }),
+]);
+export type ConnectResult = z.infer<typeof ConnectResult>;
+
+/** What the dashboard needs to call the server itself (extension pages only). */
+export const ApiAccess = z.object({ serverUrl: z.string(), token: z.string() });
+export type ApiAccess = z.infer<typeof ApiAccess>;
+
+// ---------- the request table ----------
+
+export const Requests = {
+  getDrafts: { payload: z.object({ context: PageContext.nullable() }), reply: DraftsView },
+  saveDecision: { payload: z.object({ decision: Decision }), reply: Saved },
+  getStatus: { payload: z.object({}), reply: SyncStatus },
+  syncNow: { payload: z.object({}), reply: SyncStatus },
+  dismissProblem: { payload: z.object({ key: z.string().max(500) }), reply: SyncStatus },
+  getConnection: { payload: z.object({}), reply: Connection.nullable() },
+  connect: {
+    payload: z.object({ serverUrl: z.string().max(2_000), token: z.string().max(1_000) }),
+    reply: ConnectResult,
+  },
+  disconnect: { payload: z.object({}), reply: z.object({ disconnected: z.literal(true) }) },
+  getApiAccess: { payload: z.object({}), reply: ApiAccess },
+  syncSandbox: { payload: z.object({}), reply: z.object({ on: z.boolean() }) },
+} as const;
+
+/**
+ * Requests only the extension's own pages (options, popup, dashboard) may make: a content script runs
+ * inside a third-party page and never handles the connection or the token.
+ */
+export const PAGES_ONLY: ReadonlySet<RequestType> = new Set(['connect', 'disconnect', 'getApiAccess', 'syncSandbox']);
+
+export type RequestType = keyof typeof Requests;
+export type RequestPayload<T extends RequestType> = z.input<(typeof Requests)[T]['payload']>;
+export type ParsedPayload<T extends RequestType> = z.output<(typeof Requests)[T]['payload']>;
+export type RequestReply<T extends RequestType> = z.output<(typeof Requests)[T]['reply']>;
+
+export const Envelope = z.object({
+  countersign: z.literal(1),
+  type: z.enum(Object.keys(Requests) as [RequestType, ...RequestType[]]),
+  payload: z.unknown(),
+});
+
+export const ReplyError = z.object({ code: z.string(), message: z.string() });
+export const ReplyEnvelope = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), data: z.unknown() }),
+  z.object({ ok: z.literal(false), error: ReplyError }),
+]);
+export type Reply = z.infer<typeof ReplyEnvelope>;
+
+/** A failed request: `code` is `invalid_message`, `forbidden_sender`, `worker_unavailable`, or a handler's code. */
+export class MessagingError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MessagingError';
+  }
+}
+
+// ---------- events ----------
+
+export const EVENTS_PORT = 'countersign:events';
+
+export const ClientEvent = z.object({ type: z.literal('hello'), reason: z.enum(['open', 'reconnect']) });
+export type ClientEvent = z.infer<typeof ClientEvent>;
+
+export const WorkerEvent = z.object({
+  type: z.literal('changed'),
+  draftIds: z.array(z.string()).optional(),
+  status: SyncStatus,
+});
+export type WorkerEvent = z.infer<typeof WorkerEvent>;

@@ -1,0 +1,95 @@
+import { splitForContext } from '../shared/match';
+import type { Decision } from '../shared/schema';
+import type { QueueItem } from '../shared/schema/protocol';
+import { MATCHING_LIMIT, MessagingError, OTHERS_LIMIT } from '../shared/schema/protocol';
+import { connect as connectToServer, disconnect as forgetConnection } from './connect';
+import {
+  type CountersignDb,
+  dismissAttention,
+  fullItem,
+  listQueueHeads,
+  type QueueHead,
+  saveDecisionLocally,
+} from './db';
+import type { SyncEngine } from './engine';
+import type { Handlers } from './messaging';
+import { syncSandboxRegistration } from './sandbox';
+import { accountKey, type Settings } from './settings';
+
+export interface HandlerDeps {
+  engine: SyncEngine;
+  withDb: <T>(fn: (db: CountersignDb) => Promise<T>) => Promise<T>;
+  getSettings: () => Promise<Settings | null>;
+  /** A decision was committed: tell every tab now (issue 3 §8: tabs agree within a second). */
+  onSaved: (draftIds: string[]) => void;
+  /** Injected in tests; default to the real connect/disconnect (lib/worker/connect.ts) and sandbox registration. */
+  connect?: typeof connectToServer;
+  disconnect?: typeof forgetConnection;
+  syncSandbox?: () => Promise<boolean>;
+}
+
+/** The worker's answers to the typed requests of lib/messaging.ts. */
+export function createHandlers(deps: HandlerDeps): Handlers {
+  async function save(decision: Decision) {
+    const settings = await deps.getSettings();
+    if (!settings) throw new MessagingError('not_connected', 'Not connected to a Countersign server');
+    const { created } = await deps.withDb((db) => saveDecisionLocally(db, decision, accountKey(settings)));
+    // The reply below goes out only after the commit above; the push runs on its own.
+    if (created) {
+      deps.onSaved([decision.draftId]);
+      deps.engine.syncSoon('write');
+    }
+    return { saved: true as const, decisionId: decision.id };
+  }
+
+  return {
+    async getDrafts({ context }) {
+      const now = Date.now();
+      // Highest priority first (the server's comparator): `others` in queue order, `matching` ties too.
+      const heads = await deps.withDb((db) => listQueueHeads(db, now));
+      const view = splitForContext(heads, context, OTHERS_LIMIT, MATCHING_LIMIT);
+      // Only what is returned is parsed in full.
+      const full = (xs: QueueHead[]) => xs.map((h) => fullItem(h, now)).filter((i): i is QueueItem => i !== null);
+      return {
+        matching: full(view.matching),
+        matchingTotal: view.matchingTotal,
+        others: full(view.others),
+        othersTotal: view.othersTotal,
+        status: await deps.engine.status(),
+      };
+    },
+    saveDecision: ({ decision }) => save(decision),
+    getStatus: () => deps.engine.status(),
+    async syncNow() {
+      await deps.engine.sync('manual');
+      return deps.engine.status();
+    },
+    async dismissProblem({ key }) {
+      await deps.withDb((db) => dismissAttention(db, key));
+      deps.onSaved([]);
+      return deps.engine.status();
+    },
+    async getConnection() {
+      const s = await deps.getSettings();
+      return s ? { serverUrl: s.serverUrl, user: s.user, connectedAt: s.connectedAt } : null;
+    },
+    async connect({ serverUrl, token }) {
+      const result = await (deps.connect ?? connectToServer)(serverUrl, token);
+      if (!result.ok) return result;
+      const { serverUrl: url, user, connectedAt } = result.settings;
+      return { ok: true as const, connection: { serverUrl: url, user, connectedAt } };
+    },
+    async disconnect() {
+      await (deps.disconnect ?? forgetConnection)();
+      return { disconnected: true as const };
+    },
+    async getApiAccess() {
+      const s = await deps.getSettings();
+      if (!s) throw new MessagingError('not_connected', 'Not connected: open the options page and connect to a server');
+      return { serverUrl: s.serverUrl, token: s.token };
+    },
+    async syncSandbox() {
+      return { on: await (deps.syncSandbox ?? syncSandboxRegistration)() };
+    },
+  };
+}
