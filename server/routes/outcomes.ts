@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ErrorBody, OutcomesIn, OutcomesOut } from '../../lib/shared/schema';
 import { appendAudit } from '../audit';
-import { bearerSecurity, type Deps, newRouter, type RouteModule, requireRole } from '../context';
-import { evaluateWorkflow, loadPolicy } from '../service/governance';
+import { bearerSecurity, newRouter, type RouteModule, requireRole } from '../context';
+import { backgroundEvaluator } from '../service/governance/evaluate';
 
 const post = createRoute({
   method: 'post',
@@ -17,50 +17,6 @@ const post = createRoute({
     403: { description: 'Role may not', content: { 'application/json': { schema: ErrorBody } } },
   },
 });
-
-/**
- * Runs governance's evaluation (step back on a quality dip, opted-in threshold adjustment) for the
- * given workflows in the background, so new outcomes act at once instead of at the next timer tick.
- * One evaluation per workflow at a time: a request arriving meanwhile asks for one more run after
- * it (which sees every outcome committed by then), so bursts of outcomes cost at most two runs and
- * two evaluations never race to step the same workflow back twice. Errors are logged, never thrown.
- */
-export function backgroundEvaluator(deps: Deps): (workflows: Iterable<string>) => void {
-  const pending = new Map<string, { again: boolean }>();
-  const run = async (workflow: string) => {
-    try {
-      const policy = await loadPolicy(deps.store, workflow);
-      // The timer's rule: nothing to step back from, and no opted-in adjustment.
-      if (policy.level === 'review_all' && !policy.autoAdjust) return;
-      const r = await evaluateWorkflow(deps, workflow);
-      if (r.applied.length)
-        deps.logger.info('governance applied', { workflow, applied: r.applied, trigger: 'outcomes' });
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      // A store closed under a late evaluation (server shutting down) is not worth an error line.
-      if (!/destroyed|closed|terminat/i.test(message))
-        deps.logger.error('governance evaluation after outcomes failed', { workflow, error: message });
-    }
-  };
-  return (workflows) => {
-    for (const workflow of workflows) {
-      const running = pending.get(workflow);
-      if (running) {
-        running.again = true;
-        continue;
-      }
-      const entry = { again: false };
-      pending.set(workflow, entry);
-      void (async () => {
-        do {
-          entry.again = false;
-          await run(workflow);
-        } while (entry.again);
-        pending.delete(workflow);
-      })();
-    }
-  };
-}
 
 export const outcomeRoutes: RouteModule = (deps) => {
   const { store } = deps;

@@ -1,0 +1,196 @@
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import type { PolicyView } from '../../../lib/shared/policy/autonomy';
+import type { DraftIn } from '../../../lib/shared/schema';
+import type { GovDecision, GovItem } from '../../../lib/shared/schema/governance';
+import type { WorkflowPolicy } from '../../../lib/shared/schema/workflow';
+import type { Database, Store, Trx } from '../../store';
+import { getPolicy } from '../policy';
+
+// Governance's data: drafts with their decisions and outcomes as the plain `GovItem`s the pure
+// functions in lib/shared/policy read, and the policy as they see it.
+
+/** Parsed stored JSON, or null for none or for text that does not parse. */
+export function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function countWords(text: string): number {
+  const m = text.match(/\S+/g);
+  return m ? m.length : 0;
+}
+
+/** Words a reviewer has to read: subject and body, note text, or field values. */
+export function contentWords(content: unknown): number {
+  if (!content || typeof content !== 'object') return 0;
+  const c = content as Record<string, unknown>;
+  if (typeof c.body === 'string') return countWords(`${typeof c.subject === 'string' ? c.subject : ''} ${c.body}`);
+  if (typeof c.text === 'string') return countWords(c.text);
+  if (Array.isArray(c.fields))
+    return c.fields.reduce(
+      (n: number, f: unknown) =>
+        n + (f && typeof f === 'object' && 'value' in f ? countWords(String((f as { value: unknown }).value)) : 0),
+      0,
+    );
+  return 0;
+}
+
+/** Stable stringify (sorted keys), so "edited but unchanged" is recognised whatever the key order. */
+export function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v as object)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
+const ESCALATION_FLAGS = new Set(['pricing', 'legal', 'competitor']);
+
+export interface LoadFilter {
+  workflow?: string;
+  since?: string;
+  modelVersion?: string;
+}
+
+/** The filter on the drafts table, for the drafts query and the two joined to it. */
+function draftMatches(eb: ExpressionBuilder<Database, 'drafts'>, f: LoadFilter) {
+  const conds: Expression<SqlBool>[] = [];
+  if (f.workflow) conds.push(eb('drafts.workflow', '=', f.workflow));
+  if (f.since) conds.push(eb('drafts.created_at', '>=', f.since));
+  if (f.modelVersion) conds.push(eb('drafts.model_version', '=', f.modelVersion));
+  return eb.and(conds);
+}
+
+/**
+ * Drafts with their applied decisions and outcomes, as governance's plain `GovItem`s. Three
+ * queries over the same filter (no IN lists), so it scales with the window, not the table.
+ */
+export async function loadItems(store: Store, f: LoadFilter): Promise<GovItem[]> {
+  const { db } = store;
+  const dq = db
+    .selectFrom('drafts')
+    .where((eb) => draftMatches(eb, f))
+    .select([
+      'id',
+      'workflow',
+      'confidence',
+      'route',
+      'status',
+      'created_at',
+      'decided_at',
+      'segment',
+      'model_version',
+      'canary',
+      'input_json',
+      'account_tier',
+    ]);
+  const drafts = await dq.orderBy('created_at').execute();
+
+  const cq = db
+    .selectFrom('decisions')
+    .innerJoin('drafts', 'drafts.id', 'decisions.draft_id')
+    .where((eb) => draftMatches(eb, f))
+    .select([
+      'decisions.draft_id as draftId',
+      'decisions.user_id as userId',
+      'decisions.action as action',
+      'decisions.dwell_ms as dwellMs',
+      'decisions.decided_at as decidedAt',
+      'decisions.content_json as contentJson',
+      'decisions.reasons_json as reasonsJson',
+    ])
+    .where('decisions.status', '=', 'applied');
+  const decisions = await cq.orderBy('decisions.decided_at').execute();
+
+  const oq = db
+    .selectFrom('outcomes')
+    .innerJoin('drafts', 'drafts.id', 'outcomes.draft_id')
+    .where((eb) => draftMatches(eb, f))
+    .select([
+      'outcomes.draft_id as draftId',
+      'outcomes.correct as correct',
+      'outcomes.source as source',
+      'outcomes.created_at as at',
+    ]);
+  const outcomes = await oq.orderBy('outcomes.id').execute();
+
+  const byId = new Map<string, GovItem & { content: string }>();
+  for (const d of drafts) {
+    const input = (parseJson(d.input_json) ?? {}) as Partial<DraftIn>;
+    const flags = input.flags ?? [];
+    byId.set(d.id, {
+      id: d.id,
+      workflow: d.workflow,
+      confidence: Number(d.confidence),
+      route: d.route === 'auto' || d.route === 'manual' ? d.route : 'review',
+      status: d.status,
+      createdAt: d.created_at,
+      settledAt: d.decided_at,
+      segment: d.segment,
+      modelVersion: d.model_version,
+      canary: !!d.canary,
+      ruleEscalated:
+        (d.account_tier ?? input.account?.tier) === 'named' ||
+        flags.some((x) => ESCALATION_FLAGS.has(x)) ||
+        input.inbound === true,
+      words: contentWords(input.content),
+      decisions: [],
+      outcomes: [],
+      content: stable(input.content ?? null),
+    });
+  }
+  for (const d of decisions) {
+    const item = byId.get(d.draftId);
+    if (!item) continue;
+    const action = d.action as GovDecision['action'];
+    const dec: GovDecision = {
+      userId: d.userId,
+      action,
+      dwellMs: d.dwellMs === null ? null : Number(d.dwellMs),
+      decidedAt: d.decidedAt,
+      reasons: (parseJson(d.reasonsJson) as string[] | null) ?? [],
+    };
+    if (action === 'edit') dec.changed = stable(parseJson(d.contentJson)) !== item.content;
+    item.decisions.push(dec);
+  }
+  for (const o of outcomes) {
+    const item = byId.get(o.draftId);
+    if (!item) continue;
+    item.outcomes.push({ correct: !!o.correct, source: o.source as 'audit' | 'customer' | 'qa', at: o.at });
+  }
+  return [...byId.values()].map(({ content: _c, ...it }) => it);
+}
+
+/** The workflow's policy (the server's own reader, so governance and routing never disagree). */
+export function loadPolicy(store: Store | { db: Trx }, workflow: string): Promise<WorkflowPolicy> {
+  return getPolicy(store.db, workflow);
+}
+
+/** When the workflow's autonomy level last changed through governance (step back or graduation). */
+export async function levelChangedAt(store: Store, workflow: string): Promise<string | null> {
+  const row = await store.db
+    .selectFrom('audit_log')
+    .select('at')
+    .where('workflow', '=', workflow)
+    .where('action', 'in', ['workflow.step_back', 'workflow.graduated'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.at ?? null;
+}
+
+/** A policy as lib/shared/policy/autonomy reads it. */
+export const view = (p: WorkflowPolicy): PolicyView => ({
+  workflow: p.workflow,
+  level: p.level,
+  autoThreshold: p.autoThreshold,
+  reviewThreshold: p.reviewThreshold,
+  falseAutoTarget: p.falseAutoTarget,
+});
