@@ -1,18 +1,13 @@
 import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { browser } from 'wxt/browser';
-import { z } from 'zod';
 import { serverClient } from '../../lib/client/api';
 import type { ApiClient } from '../../lib/shared/api-client';
-import {
+import type {
   AutonomyOut,
   Calibration,
-  CanaryOut,
-  EvaluateOut,
-  GovernanceWorkflows,
   Metrics,
   Recommendation,
-  SimulationOut,
-  type WorkflowSummary,
+  WorkflowSummary,
 } from '../../lib/shared/schema/governance';
 import { AutonomyCard } from './AutonomyCard';
 import { BreakdownTable } from './BreakdownTable';
@@ -62,7 +57,7 @@ export function DashboardApp() {
     serverClient()
       .then(async (c) => {
         setClient(c);
-        const list = await c.get('/v1/governance/workflows', GovernanceWorkflows);
+        const list = await c.call('governanceWorkflows');
         setWorkflows(list.workflows);
         const params = new URLSearchParams(location.search);
         const wanted = params.get('workflow');
@@ -80,16 +75,12 @@ export function DashboardApp() {
     let live = true;
     setLoading(true);
     const since = sinceFor(days);
-    const wf = encodeURIComponent(workflow);
+    const params = { workflow };
     Promise.all([
-      client.get('/v1/metrics', Metrics, { query: { workflow, since } }),
-      client.get(`/v1/workflows/${wf}/calibration`, Calibration, {
-        query: { since, modelVersion: modelVersion || undefined },
-      }),
-      client.get(`/v1/workflows/${wf}/recommendation`, Recommendation, {
-        query: { since, target: policy?.falseAutoTarget },
-      }),
-      client.get(`/v1/workflows/${wf}/autonomy`, AutonomyOut),
+      client.call('metrics', { query: { workflow, since } }),
+      client.call('calibration', { params, query: { since, modelVersion: modelVersion || undefined } }),
+      client.call('recommendation', { params, query: { since, target: policy?.falseAutoTarget } }),
+      client.call('autonomy', { params }),
     ])
       .then(([metrics, calibration, recommendation, autonomy]) => {
         if (!live) return;
@@ -106,7 +97,8 @@ export function DashboardApp() {
   const simulate = useCallback(
     (auto: number, review: number) => {
       if (!client) return Promise.reject(new Error('Not connected'));
-      return client.get(`/v1/workflows/${encodeURIComponent(workflow)}/simulate`, SimulationOut, {
+      return client.call('simulate', {
+        params: { workflow },
         query: { autoThreshold: auto, reviewThreshold: review, since: sinceFor(days) },
       });
     },
@@ -115,7 +107,7 @@ export function DashboardApp() {
 
   const refreshWorkflows = useCallback(async () => {
     if (!client) return;
-    const list = await client.get('/v1/governance/workflows', GovernanceWorkflows);
+    const list = await client.call('governanceWorkflows');
     setWorkflows(list.workflows);
     setReload((n) => n + 1);
   }, [client]);
@@ -124,11 +116,7 @@ export function DashboardApp() {
     () =>
       client && workflow
         ? async (autoThreshold: number, reviewThreshold: number) => {
-            await client.put(
-              `/v1/workflows/${encodeURIComponent(workflow)}`,
-              { autoThreshold, reviewThreshold },
-              z.unknown(),
-            );
+            await client.call('putWorkflow', { params: { workflow }, body: { autoThreshold, reviewThreshold } });
             await refreshWorkflows();
           }
         : undefined,
@@ -137,38 +125,31 @@ export function DashboardApp() {
 
   async function savePolicy(patch: { canaryRate?: number; autoAdjust?: boolean }) {
     if (!client) return;
-    await client.put(`/v1/workflows/${encodeURIComponent(workflow)}`, patch, z.unknown());
+    await client.call('putWorkflow', { params: { workflow }, body: patch });
     await refreshWorkflows();
   }
 
   async function evaluate() {
     if (!client) throw new Error('Not connected');
-    const r = await client.post(`/v1/workflows/${encodeURIComponent(workflow)}/evaluate`, {}, EvaluateOut);
+    const r = await client.call('evaluate', { params: { workflow } });
     await refreshWorkflows();
     return r;
   }
 
   async function plantCanaries(count: number) {
     if (!client) throw new Error('Not connected');
-    return (await client.post(`/v1/workflows/${encodeURIComponent(workflow)}/canaries`, { count }, CanaryOut)).created;
+    return (await client.call('plantCanaries', { params: { workflow }, body: { count } })).created;
   }
 
   async function accept() {
     if (!client || !data?.autonomy.proposal) return;
-    await client.post(
-      `/v1/workflows/${encodeURIComponent(workflow)}/autonomy/accept`,
-      { to: data.autonomy.proposal.to },
-      AutonomyOut,
-    );
+    await client.call('acceptAutonomy', { params: { workflow }, body: { to: data.autonomy.proposal.to } });
     await refreshWorkflows();
   }
 
   async function download() {
     if (!client) return;
-    const since = sinceFor(days);
-    const url = new URL(`${client.baseUrl}/v1/export/feedback.jsonl`);
-    url.searchParams.set('workflow', workflow);
-    if (since) url.searchParams.set('since', since);
+    const url = client.url('exportFeedback', { query: { workflow, since: sinceFor(days) } });
     const res = await fetch(url, { headers: { authorization: `Bearer ${client.token}` }, credentials: 'omit' });
     const blob = await res.blob();
     const a = document.createElement('a');

@@ -1,10 +1,12 @@
 import type { z } from 'zod';
+import { type ApiRoute, type RouteName, type Routes, routes } from './api/routes';
 import { ErrorBody } from './schema';
 
 /**
  * Typed fetch client for the review server, used by the worker's sync engine and Connect, and by the
- * dashboard (lib/client/api.ts). Every response body is parsed with a lib/schema schema; every request
- * has a timeout well under the MV3 worker's 30 s fetch limit (toolchain.md).
+ * dashboard (lib/client/api.ts). Routes are called by name from the shared route table
+ * (api/routes.ts); every answer is parsed with the route's schema; every request has a timeout well
+ * under the MV3 worker's 30 s fetch limit (toolchain.md).
  */
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -73,57 +75,91 @@ export interface ApiClientOptions {
   fetch?: typeof fetch;
 }
 
-export interface RequestOptions {
-  query?: Record<string, string | number | undefined>;
+type Input<S> = S extends z.ZodType ? z.input<S> : never;
+/** Query values as they go into the URL (each is turned into a string). */
+type QueryValues<Q> = { [K in keyof Q]: Q[K] & (string | number | boolean | undefined) };
+/** A part of a call's input: required when the route has it and it has a required field. */
+type Part<K extends string, T> = [T] extends [never]
+  ? { [P in K]?: never }
+  : Partial<T> extends T
+    ? { [P in K]?: T }
+    : { [P in K]: T };
+
+/** What a call sends: path params, query and body as the route's schemas take them. */
+export type CallInput<N extends RouteName> = Part<
+  'params',
+  { [K in keyof Input<Routes[N]['params' & keyof Routes[N]]>]: string }
+> &
+  Part<'query', QueryValues<Input<Routes[N]['query' & keyof Routes[N]]>>> &
+  Part<'body', Input<Routes[N]['body' & keyof Routes[N]]>> & {
+    signal?: AbortSignal;
+    timeoutMs?: number;
+  };
+
+/** Routes with a JSON answer (the feedback export is JSON lines: see `url`). */
+export type JsonRouteName = { [N in RouteName]: Routes[N] extends { response: z.ZodType } ? N : never }[RouteName];
+export type CallOutput<N extends JsonRouteName> = z.output<Routes[N]['response']>;
+
+/** The input argument, optional when the route needs nothing. */
+type InputArg<N extends RouteName, T = CallInput<N>> = Partial<T> extends T ? [input?: T] : [input: T];
+
+export interface ApiClient {
+  readonly baseUrl: string;
+  /** Calls a route of the table by name; resolves to its answer, parsed with the route's schema. */
+  call<N extends JsonRouteName>(name: N, ...input: InputArg<N>): Promise<CallOutput<N>>;
+  /** The absolute URL of a route with its params and query (for a download the page fetches itself). */
+  url<N extends RouteName>(name: N, ...input: InputArg<N, Pick<CallInput<N>, 'params' | 'query'>>): string;
+}
+
+/** A call's input, whatever the route (the names' types above check it at the call site). */
+interface AnyInput {
+  params?: Record<string, string>;
+  query?: object;
   body?: unknown;
   signal?: AbortSignal;
   timeoutMs?: number;
 }
 
-export interface ApiClient {
-  readonly baseUrl: string;
-  request<S extends z.ZodType>(method: string, path: string, schema: S, opts?: RequestOptions): Promise<z.output<S>>;
-  get<S extends z.ZodType>(path: string, schema: S, opts?: Omit<RequestOptions, 'body'>): Promise<z.output<S>>;
-  post<S extends z.ZodType>(
-    path: string,
-    body: unknown,
-    schema: S,
-    opts?: Omit<RequestOptions, 'body'>,
-  ): Promise<z.output<S>>;
-  put<S extends z.ZodType>(
-    path: string,
-    body: unknown,
-    schema: S,
-    opts?: Omit<RequestOptions, 'body'>,
-  ): Promise<z.output<S>>;
+/** `route.path` with its `{name}` parameters filled in, URL-encoded. */
+export function fillPath(route: ApiRoute, params: Record<string, string> = {}): string {
+  return route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new TypeError(`${route.path}: missing path parameter "${name}"`);
+    return encodeURIComponent(value);
+  });
 }
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
 
-  async function request<S extends z.ZodType>(
-    method: string,
-    path: string,
-    schema: S,
-    opts: RequestOptions = {},
-  ): Promise<z.output<S>> {
-    const url = new URL(baseUrl + (path.startsWith('/') ? path : `/${path}`));
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+  function urlOf(route: ApiRoute, input: AnyInput): URL {
+    const url = new URL(baseUrl + fillPath(route, input.params));
+    for (const [k, v] of Object.entries(input.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
 
-    const timeoutMs = opts.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  async function call<N extends JsonRouteName>(name: N, ...args: InputArg<N>): Promise<CallOutput<N>> {
+    const route: ApiRoute = routes[name];
+    const input: AnyInput = args[0] ?? {};
+    const method = route.method.toUpperCase();
+    const url = urlOf(route, input);
+    // The server takes JSON bodies only, on every POST and PUT (a route without one gets `{}`).
+    const body = method === 'GET' ? undefined : (input.body ?? {});
+
+    const timeoutMs = input.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const signal = input.signal ? AbortSignal.any([input.signal, timeout]) : timeout;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined) headers['content-type'] = 'application/json';
 
     let res: Response;
     try {
       res = await doFetch(url.toString(), {
         method,
         headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        body: body === undefined ? undefined : JSON.stringify(body),
         signal,
         // Bearer auth only: never send or store cookies for the server (contract: "Cross-origin use").
         credentials: 'omit',
@@ -131,7 +167,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       });
     } catch (err) {
       if (timeout.aborted) throw new ApiError('timeout', `No answer from ${url.origin} within ${timeoutMs / 1000} s`);
-      if (opts.signal?.aborted) throw err;
+      if (input.signal?.aborted) throw err;
       throw new ApiError('network', `Could not reach the server at ${url.origin}`, { cause: err });
     }
 
@@ -150,31 +186,29 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     }
 
     if (!res.ok) {
-      const body = ErrorBody.safeParse(json);
-      const message = body.success
-        ? body.data.error.message
+      const error = ErrorBody.safeParse(json);
+      const message = error.success
+        ? error.data.error.message
         : `The server answered ${res.status} ${res.statusText}`.trim();
       throw new ApiError('http', message, {
         status: res.status,
-        code: body.success ? body.data.error.code : undefined,
+        code: error.success ? error.data.error.code : undefined,
         retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
       });
     }
-    const parsed = schema.safeParse(json);
+    const parsed = (route.response as z.ZodType).safeParse(json);
     if (!parsed.success) {
       throw new ApiError('invalid_response', `Unexpected answer from the server for ${method} ${url.pathname}`, {
         status: res.status,
         cause: parsed.error,
       });
     }
-    return parsed.data;
+    return parsed.data as CallOutput<N>;
   }
 
   return {
     baseUrl,
-    request,
-    get: (path, schema, opts) => request('GET', path, schema, opts),
-    post: (path, body, schema, opts) => request('POST', path, schema, { ...opts, body }),
-    put: (path, body, schema, opts) => request('PUT', path, schema, { ...opts, body }),
+    call,
+    url: (name, ...args) => urlOf(routes[name], args[0] ?? {}).toString(),
   };
 }

@@ -1,5 +1,4 @@
 import { ApiError, createApiClient } from '../shared/api-client';
-import { Me } from '../shared/schema';
 import { clearSettings, normaliseServerUrl, type Settings, saveSettings } from './settings';
 
 export type ConnectResult =
@@ -29,7 +28,7 @@ export async function connect(
 
   const client = createApiClient({ baseUrl: serverUrl, token, fetch: opts.fetch, timeoutMs: opts.timeoutMs ?? 10_000 });
   try {
-    const user = await client.get('/v1/me', Me);
+    const user = await client.call('me');
     const settings: Settings = { serverUrl, token, user, connectedAt: new Date().toISOString() };
     await saveSettings(settings);
     return { ok: true, settings };

@@ -1,5 +1,5 @@
 import { type ApiClient, ApiError } from '../shared/api-client';
-import { DecisionsOut, PullOut } from '../shared/schema';
+import type { DecisionsOut } from '../shared/schema';
 import type { Problem, SyncStatus } from '../shared/schema/protocol';
 import { backoffDelay } from './backoff';
 import {
@@ -168,7 +168,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     const ids = new Set(rows.map((r) => r.id));
     let out: DecisionsOut;
     try {
-      out = await client.post('/v1/decisions', { decisions: rows.map((r) => r.decision) }, DecisionsOut);
+      out = await client.call('decisions', { body: { decisions: rows.map((r) => r.decision) } });
     } catch (err) {
       if (err instanceof ApiError && err.kind === 'http' && (err.status === 400 || err.status === 413)) {
         // The server refused the whole batch. Halve it until the one it refuses is alone, so one bad
@@ -199,8 +199,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   }
 
   async function pull(client: ApiClient, deadline: number): Promise<void> {
-    const fetchPage = (since: string | undefined) =>
-      client.get('/v1/sync/pull', PullOut, { query: { since, limit: pullLimit } });
+    const fetchPage = (since: string | undefined) => client.call('pull', { query: { since, limit: pullLimit } });
     let next = fetchPage(await deps.withDb((db) => getMeta(db, 'cursor')));
     for (;;) {
       const page = await next;

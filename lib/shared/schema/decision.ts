@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IsoDateTime, LIMITS } from './common';
-import { Content } from './draft';
+import { Content, Draft } from './draft';
 import { UserId } from './user';
 
 export const DecisionAction = z.enum(['approve', 'edit', 'reject', 'escalate']);
@@ -80,3 +80,7 @@ export const DecisionRecord = z.object({
   diff: z.string().nullable(),
 });
 export type DecisionRecord = z.infer<typeof DecisionRecord>;
+
+/** A draft with its decisions, oldest first (`GET /v1/drafts/{id}`). */
+export const DraftWithDecisions = z.intersection(Draft, z.object({ decisions: z.array(DecisionRecord) }));
+export type DraftWithDecisions = z.infer<typeof DraftWithDecisions>;

@@ -211,3 +211,19 @@ export type Draft = z.infer<typeof Draft>;
 
 export const QueueOut = z.object({ items: z.array(Draft), cursor: z.string() });
 export type QueueOut = z.infer<typeof QueueOut>;
+
+/** `GET /v1/drafts` query: the pipeline collects results in change order. */
+export const DraftsQuery = z.object({
+  status: z.string().max(300).optional().describe('comma-separated statuses, e.g. approved,rejected,auto_approved'),
+  since: z
+    .string()
+    .max(100)
+    .optional()
+    .describe('a cursor from a previous response, or an ISO-8601 time (updated at or after)'),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  workflow: z.string().max(100).optional(),
+});
+
+/** `GET /v1/drafts` answer: drafts changed since the cursor, and whether more follow. */
+export const DraftsPage = z.object({ drafts: z.array(Draft), cursor: z.string(), hasMore: z.boolean() });
+export type DraftsPage = z.infer<typeof DraftsPage>;

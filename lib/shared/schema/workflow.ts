@@ -1,5 +1,12 @@
 import { z } from 'zod';
 
+/** A workflow's name as it appears in a path (`/v1/workflows/{workflow}`). */
+export const WorkflowName = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits and . _ - only');
+
 export const Level = z.enum(['review_all', 'review_exceptions', 'audit', 'autonomous']);
 export type Level = z.infer<typeof Level>;
 

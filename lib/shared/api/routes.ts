@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import {
+  AcceptBody,
+  AuditOut,
+  AuditQuery,
+  AutonomyOut,
+  Calibration,
+  CalibrationQuery,
+  CanaryBody,
+  CanaryOut,
+  DecisionsIn,
+  DecisionsOut,
+  DraftsIn,
+  DraftsOut,
+  DraftsPage,
+  DraftsQuery,
+  DraftWithDecisions,
+  EvaluateOut,
+  ExportQuery,
+  FeedbackLine,
+  GovernanceWorkflows,
+  Health,
+  LIMITS,
+  Me,
+  Metrics,
+  MetricsQuery,
+  OutcomesIn,
+  OutcomesOut,
+  PullOut,
+  PullQuery,
+  QueueOut,
+  Recommendation,
+  RecommendationQuery,
+  SimulationOut,
+  SimulationQuery,
+  WorkflowName,
+  WorkflowPolicy,
+  WorkflowPolicyPatch,
+} from '../schema';
+
+/**
+ * One route of the review server's API (docs/contract.md): the server builds its OpenAPI routes
+ * from these (server/routes/*), the extension's API client calls them by name (api-client.ts).
+ */
+export interface ApiRoute {
+  readonly method: 'get' | 'post' | 'put';
+  /** Path template; `{name}` is a path parameter, filled in URL-encoded from `params`. */
+  readonly path: string;
+  readonly params?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  /** The JSON request body. POST and PUT always carry one (`{}` when the route takes none). */
+  readonly body?: z.ZodType;
+  /** The JSON body of the 200 answer. */
+  readonly response?: z.ZodType;
+  /** Instead of `response`: the answer is JSON lines (application/x-ndjson), each one of these. */
+  readonly lines?: z.ZodType;
+}
+
+const DraftParams = z.object({ id: z.string().min(1).max(LIMITS.id) });
+const WorkflowParams = z.object({ workflow: WorkflowName });
+
+/** Every route of the API, by name. Roles and errors: docs/contract.md and `GET /openapi.json`. */
+export const routes = {
+  health: { method: 'get', path: '/v1/health', response: Health },
+  me: { method: 'get', path: '/v1/me', response: Me },
+
+  postDrafts: { method: 'post', path: '/v1/drafts', body: DraftsIn, response: DraftsOut },
+  listDrafts: { method: 'get', path: '/v1/drafts', query: DraftsQuery, response: DraftsPage },
+  getDraft: { method: 'get', path: '/v1/drafts/{id}', params: DraftParams, response: DraftWithDecisions },
+
+  getWorkflow: { method: 'get', path: '/v1/workflows/{workflow}', params: WorkflowParams, response: WorkflowPolicy },
+  putWorkflow: {
+    method: 'put',
+    path: '/v1/workflows/{workflow}',
+    params: WorkflowParams,
+    body: WorkflowPolicyPatch,
+    response: WorkflowPolicy,
+  },
+
+  queue: { method: 'get', path: '/v1/queue', response: QueueOut },
+  pull: { method: 'get', path: '/v1/sync/pull', query: PullQuery, response: PullOut },
+  decisions: { method: 'post', path: '/v1/decisions', body: DecisionsIn, response: DecisionsOut },
+  outcomes: { method: 'post', path: '/v1/outcomes', body: OutcomesIn, response: OutcomesOut },
+  audit: { method: 'get', path: '/v1/audit', query: AuditQuery, response: AuditOut },
+
+  // Governance (admin).
+  calibration: {
+    method: 'get',
+    path: '/v1/workflows/{workflow}/calibration',
+    params: WorkflowParams,
+    query: CalibrationQuery,
+    response: Calibration,
+  },
+  recommendation: {
+    method: 'get',
+    path: '/v1/workflows/{workflow}/recommendation',
+    params: WorkflowParams,
+    query: RecommendationQuery,
+    response: Recommendation,
+  },
+  simulate: {
+    method: 'get',
+    path: '/v1/workflows/{workflow}/simulate',
+    params: WorkflowParams,
+    query: SimulationQuery,
+    response: SimulationOut,
+  },
+  autonomy: { method: 'get', path: '/v1/workflows/{workflow}/autonomy', params: WorkflowParams, response: AutonomyOut },
+  acceptAutonomy: {
+    method: 'post',
+    path: '/v1/workflows/{workflow}/autonomy/accept',
+    params: WorkflowParams,
+    body: AcceptBody,
+    response: AutonomyOut,
+  },
+  evaluate: {
+    method: 'post',
+    path: '/v1/workflows/{workflow}/evaluate',
+    params: WorkflowParams,
+    response: EvaluateOut,
+  },
+  plantCanaries: {
+    method: 'post',
+    path: '/v1/workflows/{workflow}/canaries',
+    params: WorkflowParams,
+    body: CanaryBody,
+    response: CanaryOut,
+  },
+  metrics: { method: 'get', path: '/v1/metrics', query: MetricsQuery, response: Metrics },
+  governanceWorkflows: { method: 'get', path: '/v1/governance/workflows', response: GovernanceWorkflows },
+  exportFeedback: { method: 'get', path: '/v1/export/feedback.jsonl', query: ExportQuery, lines: FeedbackLine },
+} as const satisfies Record<string, ApiRoute>;
+
+export type Routes = typeof routes;
+export type RouteName = keyof Routes;
