@@ -24,11 +24,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
+import { routes } from '../lib/shared/api/routes';
 import type { Decision, DraftIn } from '../lib/shared/schema';
-import { silentLogger } from './log';
-import { startServer } from './main';
-import { openStore } from './store';
-import { createToken } from './tokens';
+import { silentLogger } from '../server/log';
+import { startServer } from '../server/main';
+import { openStore } from '../server/store';
+import { createToken } from '../server/tokens';
 
 const N = Number(process.env.BENCH_N ?? 10_000);
 const DRAFT_BATCH = 100;
@@ -75,7 +76,7 @@ async function launch(databaseUrl: string): Promise<{ url: string; close(): Prom
   // back to this process would have the benchmark client reading every line).
   const logPath = join(mkdtempSync(join(tmpdir(), 'cs-bench-log-')), 'server.log');
   const log = openSync(logPath, 'a');
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(import.meta.dirname, 'main.ts')], {
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(import.meta.dirname, '../server/main.ts')], {
     env: {
       ...process.env,
       PORT: '0',
@@ -301,14 +302,14 @@ async function runServer(
     // Warm-up (not measured): a few requests of each kind so the JIT has compiled the hot paths.
     for (let w = 0; w < 5; w++) {
       const warm = drafts.slice(0, 20).map((d) => ({ ...d, externalId: `warm-${w}-${d.externalId}` }));
-      const { json } = await post('/v1/drafts', pipe, JSON.stringify({ drafts: warm }));
+      const { json } = await post(routes.postDrafts.path, pipe, JSON.stringify({ drafts: warm }));
       const decisions = json.results.map((r) => ({
         id: randomUUID(),
         draftId: r.id,
         action: 'approve',
         decidedAt: new Date().toISOString(),
       }));
-      await post('/v1/decisions', rev, JSON.stringify({ decisions }));
+      await post(routes.decisions.path, rev, JSON.stringify({ decisions }));
     }
     // CONCURRENCY requests in flight (BENCH_CONCURRENCY, default 1: one client, sequential).
     const inFlight = async <T>(count: number, each: (k: number) => Promise<T>): Promise<T[]> => {
@@ -367,7 +368,7 @@ async function runServer(
     const draftBodies = Array.from({ length: Math.ceil(drafts.length / DRAFT_BATCH) }, (_, b) =>
       JSON.stringify({ drafts: drafts.slice(b * DRAFT_BATCH, (b + 1) * DRAFT_BATCH) }),
     );
-    const ingest = await phase(draftBodies, '/v1/drafts', pipe, 'drafts', drafts.length, (_k, ids) =>
+    const ingest = await phase(draftBodies, routes.postDrafts.path, pipe, 'drafts', drafts.length, (_k, ids) =>
       reader.drafts(ids),
     );
     const draftIds = ingest.ids.flat();
@@ -392,7 +393,7 @@ async function runServer(
     );
     const decide = await phase(
       batches.map((decisions) => JSON.stringify({ decisions })),
-      '/v1/decisions',
+      routes.decisions.path,
       rev,
       'decisions',
       draftIds.length,
