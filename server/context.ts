@@ -31,8 +31,17 @@ export type AppEnv = {
 
 export type AppContext = Context<AppEnv>;
 
-/** A resource's sub-app: built from the deps, mounted at `/` by createApp. */
+/** A sub-app built from the deps (`extraRoutes` ones are mounted at `/`). */
 export type RouteModule = (deps: Deps) => OpenAPIHono<AppEnv>;
+
+/**
+ * A resource of the API: its sub-app and the prefix createApp mounts it at. The sub-app's routes
+ * are relative to the prefix (server/routes/openapi.ts builds them from the shared route table).
+ */
+export interface Resource {
+  prefix: string;
+  routes: RouteModule;
+}
 
 const TARGET_NAMES: Record<string, string> = {
   json: 'Invalid request body',

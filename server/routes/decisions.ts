@@ -1,33 +1,26 @@
-import { createRoute } from '@hono/zod-openapi';
-import { DecisionsIn, DecisionsOut, ErrorBody, REVIEWER_ROLES } from '../../lib/shared/schema';
-import { bearerSecurity, newRouter, type RouteModule, requireRole, validatedSynchronously } from '../context';
+import { routes } from '../../lib/shared/api/routes';
+import { type DecisionsOut, REVIEWER_ROLES } from '../../lib/shared/schema';
+import { newRouter, type Resource, requireRole } from '../context';
 import { applyDecisions } from '../service/decide';
+import { ERRORS, openApiRoute } from './openapi';
 
-const post = createRoute({
-  method: 'post',
-  path: '/v1/decisions',
+const PREFIX = '/v1/decisions';
+
+const post = openApiRoute(PREFIX, routes.decisions, {
   summary: 'Record decisions (approve/edit/reject/escalate); idempotent on the decision id',
-  security: bearerSecurity,
-  request: {
-    body: { required: true, content: { 'application/json': { schema: validatedSynchronously(DecisionsIn) } } },
-  },
-  responses: {
-    200: {
-      description: 'One result per decision: applied | duplicate | conflict | rejected',
-      content: { 'application/json': { schema: DecisionsOut } },
-    },
-    400: { description: 'Invalid input', content: { 'application/json': { schema: ErrorBody } } },
-    401: { description: 'No or unknown token', content: { 'application/json': { schema: ErrorBody } } },
-    403: { description: 'Role may not', content: { 'application/json': { schema: ErrorBody } } },
-  },
+  ok: 'One result per decision: applied | duplicate | conflict | rejected',
+  errors: ERRORS,
 });
 
-export const decisionRoutes: RouteModule = ({ store }) =>
-  newRouter().openapi(post, async (c) => {
-    const user = requireRole(c, REVIEWER_ROLES);
-    const { decisions } = c.req.valid('json');
-    // Built field by field from the schema's own type in applyDecisions (no stored data passes
-    // through unchecked), so the answer is not parsed again on the way out.
-    const results = await applyDecisions(store, user, decisions);
-    return c.json({ results } satisfies DecisionsOut, 200);
-  });
+export const decisionRoutes: Resource = {
+  prefix: PREFIX,
+  routes: ({ store }) =>
+    newRouter().openapi(post, async (c) => {
+      const user = requireRole(c, REVIEWER_ROLES);
+      const { decisions } = c.req.valid('json');
+      // Built field by field from the schema's own type in applyDecisions (no stored data passes
+      // through unchecked), so the answer is not parsed again on the way out.
+      const results = await applyDecisions(store, user, decisions);
+      return c.json({ results } satisfies DecisionsOut, 200);
+    }),
+};

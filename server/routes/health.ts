@@ -1,12 +1,17 @@
-import { createRoute } from '@hono/zod-openapi';
-import { Health } from '../../lib/shared/schema';
-import { newRouter, type RouteModule } from '../context';
+import { routes } from '../../lib/shared/api/routes';
+import { newRouter, type Resource } from '../context';
+import { openApiRoute } from './openapi';
 
-const health = createRoute({
-  method: 'get',
-  path: '/v1/health',
+const PREFIX = '/v1/health';
+
+const health = openApiRoute(PREFIX, routes.health, {
   summary: 'Liveness check (no token needed)',
-  responses: { 200: { description: 'The server is up', content: { 'application/json': { schema: Health } } } },
+  ok: 'The server is up',
+  errors: {},
+  public: true,
 });
 
-export const healthRoutes: RouteModule = () => newRouter().openapi(health, (c) => c.json({ ok: true as const }, 200));
+export const healthRoutes: Resource = {
+  prefix: PREFIX,
+  routes: () => newRouter().openapi(health, (c) => c.json({ ok: true as const }, 200)),
+};

@@ -1,20 +1,21 @@
-import { createRoute } from '@hono/zod-openapi';
-import { ErrorBody, Me } from '../../lib/shared/schema';
-import { bearerSecurity, newRouter, type RouteModule } from '../context';
+import { routes } from '../../lib/shared/api/routes';
+import { Me } from '../../lib/shared/schema';
+import { newRouter, type Resource } from '../context';
+import { openApiRoute } from './openapi';
 
-const me = createRoute({
-  method: 'get',
-  path: '/v1/me',
+const PREFIX = '/v1/me';
+
+const me = openApiRoute(PREFIX, routes.me, {
   summary: 'Who the token belongs to',
-  security: bearerSecurity,
-  responses: {
-    200: { description: 'The caller', content: { 'application/json': { schema: Me } } },
-    401: { description: 'No or unknown token', content: { 'application/json': { schema: ErrorBody } } },
-  },
+  ok: 'The caller',
+  errors: { 401: 'No or unknown token' },
 });
 
-export const meRoutes: RouteModule = () =>
-  newRouter().openapi(me, (c) => {
-    const u = c.get('user');
-    return c.json(Me.parse({ id: u.id, name: u.name, role: u.role, specialties: u.specialties }), 200);
-  });
+export const meRoutes: Resource = {
+  prefix: PREFIX,
+  routes: () =>
+    newRouter().openapi(me, (c) => {
+      const u = c.get('user');
+      return c.json(Me.parse({ id: u.id, name: u.name, role: u.role, specialties: u.specialties }), 200);
+    }),
+};

@@ -61,7 +61,7 @@ const LONE_SURROGATE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}
 /**
  * The jsonb parameter of `pgJsonRows`. A lone UTF-16 surrogate (JSON.stringify writes it as a
  * `\udxxx` escape, which jsonb refuses) becomes U+FFFD, as pg's UTF-8 encoding does with text
- * parameters. NUL characters never get here (refused with the request, server/body.ts).
+ * parameters. NUL characters never get here (refused with the request, server/middleware/body.ts).
  */
 export function pgRows(rows: readonly (readonly unknown[])[]): string {
   return JSON.stringify(rows).replace(LONE_SURROGATE_ESCAPE, '$1\\ufffd');

@@ -4,7 +4,7 @@ import { createApp } from '../../server/app';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { draftIn } from './fixtures';
 
-// Request bodies are read once, straight from Node's request (server/body.ts); the limit holds
+// Request bodies are read once, straight from Node's request (server/middleware/body.ts); the limit holds
 // whether the size is declared or streamed, and the error bodies are the contract's.
 
 const LIMIT = 20_000;

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { AppEnv } from './context';
-import { ApiError, errorBody } from './errors';
+import type { AppEnv } from '../context';
+import { ApiError, errorBody } from '../errors';
 
 /**
  * JSON request bodies (POST, PUT; the Content-Type has been checked), read and size-checked once,

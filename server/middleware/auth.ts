@@ -1,0 +1,56 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../context';
+import { ApiError } from '../errors';
+import type { Store } from '../store';
+import { lookupToken } from '../tokens';
+
+const BEARER = /^Bearer\s+(\S{1,512})$/i;
+
+/**
+ * Bearer-token auth: sets `user` for the routes, or refuses with 401 (no token, unknown or revoked
+ * token). Paths in `publicPaths` (the health check) pass without a token.
+ */
+export function authenticate(store: Store, opts: { publicPaths?: readonly string[] } = {}): MiddlewareHandler<AppEnv> {
+  const open = new Set(opts.publicPaths ?? []);
+  return async (c, next) => {
+    if (open.has(c.req.path)) return next();
+    const m = BEARER.exec((c.req.header('authorization') ?? '').trim());
+    if (!m) throw new ApiError(401, 'unauthorized', 'Missing access token (Authorization: Bearer <token>)');
+    const user = await lookupToken(store, m[1]!);
+    if (!user) throw new ApiError(401, 'unauthorized', 'Unknown or revoked access token');
+    c.set('user', user);
+    await next();
+  };
+}
+
+/**
+ * A fixed window per token, in memory: `limit` requests per `windowMs`, then 429 with Retry-After
+ * until the window ends. Requests without a user (public paths) are not counted. Runs after
+ * `authenticate`.
+ */
+export function rateLimit(
+  { limit, windowMs }: { limit: number; windowMs: number },
+  now: () => number = Date.now,
+): MiddlewareHandler<AppEnv> {
+  const windows = new Map<string, { count: number; resetAt: number }>();
+  return async (c, next) => {
+    const user = c.get('user');
+    if (!user) return next();
+    const t = now();
+    let w = windows.get(user.tokenId);
+    if (!w || w.resetAt <= t) {
+      w = { count: 0, resetAt: t + windowMs };
+      windows.set(user.tokenId, w);
+      // Drop expired windows now and then so the map does not grow with old tokens.
+      if (windows.size > 10_000) for (const [k, v] of windows) if (v.resetAt <= t) windows.delete(k);
+    }
+    w.count++;
+    if (w.count > limit) {
+      const retry = Math.max(1, Math.ceil((w.resetAt - t) / 1000));
+      throw new ApiError(429, 'rate_limited', `Too many requests; retry in ${retry} s`, undefined, {
+        'Retry-After': String(retry),
+      });
+    }
+    await next();
+  };
+}
