@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Decision, DraftIn, DraftResult } from '../../lib/shared/schema';
-import type { TestServer } from '../helpers/server';
+import type { TestApi } from '../helpers/server';
 
 let seq = 0;
 
@@ -26,13 +26,13 @@ export function decision(draftId: string, over: Partial<Decision> = {}): Decisio
   return { id: randomUUID(), draftId, action: 'approve', decidedAt: new Date().toISOString(), ...over };
 }
 
-export async function postDrafts(s: TestServer, token: string, drafts: DraftIn[]): Promise<DraftResult[]> {
+export async function postDrafts(s: TestApi, token: string, drafts: DraftIn[]): Promise<DraftResult[]> {
   const r = await s.api('/v1/drafts', { token, body: { drafts } });
   expect(r.status).toBe(200);
   return ((await r.json()) as { results: DraftResult[] }).results;
 }
 
-export async function postDecisions(s: TestServer, token: string, decisions: Decision[]) {
+export async function postDecisions(s: TestApi, token: string, decisions: Decision[]) {
   const r = await s.api('/v1/decisions', { token, body: { decisions } });
   expect(r.status).toBe(200);
   return ((await r.json()) as { results: Array<{ id: string; status: string; error?: string; decidedBy?: string }> })

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DraftIn } from '../../lib/shared/schema';
 import { Metrics } from '../../lib/shared/schema/governance';
-import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
+import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
 
 const WF = 'outreach-flow';
 
@@ -25,13 +25,13 @@ function draft(i: number): DraftIn {
 }
 
 describe.each(TEST_DBS)('canaries through the real review flow on %s', (db) => {
-  let server: TestServer;
+  let server: TestApi;
   let admin: string;
   let pipeline: string;
   let reviewer: string;
 
   beforeAll(async () => {
-    server = await startTestServer(db);
+    server = await startTestApp(db);
     admin = await server.token('admin', { user: 'cf-admin' });
     pipeline = await server.token('pipeline', { user: 'cf-pipeline' });
     reviewer = await server.token('reviewer', { user: 'cf-rev' });

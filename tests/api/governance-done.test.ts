@@ -4,7 +4,7 @@ import { mulberry32 } from '../../lib/shared/policy/stats';
 import { Calibration, Metrics, Recommendation } from '../../lib/shared/schema/governance';
 import { generateDrafts } from '../../server/demo';
 import { writeHistory } from '../../server/service/governance';
-import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
+import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
 
 // The "done when": with the simulator's drafts plus simulated reviewer decisions and
 // outcomes, the server shows calibration and a recommendation that, once applied, keeps the
@@ -17,12 +17,12 @@ const TARGET = 0.02;
 const truth = (c: number) => Math.min(0.999, 0.03 + 0.975 * c);
 
 describe.each(TEST_DBS)('governance end to end on %s', (db) => {
-  let server: TestServer;
+  let server: TestApi;
   let admin: string;
   let pipeline: string;
 
   beforeAll(async () => {
-    server = await startTestServer(db);
+    server = await startTestApp(db);
     admin = await server.token('admin', { user: 'done-admin' });
     pipeline = await server.token('pipeline', { user: 'done-pipeline' });
   });

@@ -14,7 +14,7 @@ import {
 } from '../../lib/shared/schema/governance';
 import { resolveDeps } from '../../server/app';
 import { evaluateAll, writeHistory } from '../../server/service/governance';
-import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
+import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
 
 const WF = 'outbound-email';
 const DAY = 86_400_000;
@@ -45,13 +45,13 @@ function history(): GovItem[] {
 }
 
 describe.each(TEST_DBS)('governance API on %s', (db) => {
-  let server: TestServer;
+  let server: TestApi;
   let admin: string;
   let reviewer: string;
   const items = history();
 
   beforeAll(async () => {
-    server = await startTestServer(db);
+    server = await startTestApp(db);
     admin = await server.token('admin', { user: 'gov-admin' });
     reviewer = await server.token('reviewer', { user: 'gov-reviewer' });
     await writeHistory(server.store, items);

@@ -2,20 +2,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveDeps } from '../../server/app';
 import { jsonLogger } from '../../server/log';
 import { evaluateWorkflow } from '../../server/service/governance';
-import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
+import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
 import { draftIn, json, postDrafts } from './fixtures';
 
 // Outcomes feed governance at once: a quality dip steps the workflow back right after the outcomes
 // arrive, not at the background evaluator's next tick (10 minutes by default).
 
 describe.each(TEST_DBS)('outcomes trigger governance evaluation on %s', (db) => {
-  let server: TestServer;
+  let server: TestApi;
   let admin: string;
   let pipeline: string;
   const logs: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
-    server = await startTestServer(db, { logger: jsonLogger((l) => logs.push(JSON.parse(l))) });
+    server = await startTestApp(db, { logger: jsonLogger((l) => logs.push(JSON.parse(l))) });
     admin = await server.token('admin');
     pipeline = await server.token('pipeline');
   });
@@ -106,10 +106,10 @@ describe.each(TEST_DBS)('outcomes trigger governance evaluation on %s', (db) => 
 });
 
 describe.each(TEST_DBS)('concurrent governance evaluations on %s', (db) => {
-  let server: TestServer;
+  let server: TestApi;
 
   beforeAll(async () => {
-    server = await startTestServer(db);
+    server = await startTestApp(db);
   });
   afterAll(async () => {
     await server?.close();

@@ -1,14 +1,14 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestServer, TEST_DBS, TEST_PG_URL, type TestServer } from '../helpers/server';
+import { startTestApp, TEST_DBS, TEST_PG_URL, type TestApi } from '../helpers/server';
 
 // PostgreSQL only: the database ends the server's idle pooled connections, as a restart or an
 // administrator would. The pool reports that as an 'error' event, which used to end the process.
 const onPg = TEST_DBS.includes('postgres');
-let s: TestServer;
+let s: TestApi;
 
 beforeAll(async () => {
-  if (onPg) s = await startTestServer('postgres');
+  if (onPg) s = await startTestApp('postgres');
 });
 afterAll(() => s?.close());
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditOut, Change, Draft, PullOut, QueueOut } from '../../lib/shared/schema';
 import { revokeToken } from '../../server/tokens';
-import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
+import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
 import { decision, draftIn, json, postDecisions, postDrafts } from './fixtures';
 
 describe.each(TEST_DBS)('review flow on %s', (db) => {
-  let s: TestServer;
+  let s: TestApi;
   let pipe: string;
   let admin: string;
   let ann: string;
@@ -16,7 +16,7 @@ describe.each(TEST_DBS)('review flow on %s', (db) => {
   let rnd = 0.99;
 
   beforeAll(async () => {
-    s = await startTestServer(db, { random: () => rnd });
+    s = await startTestApp(db, { random: () => rnd });
     pipe = await s.token('pipeline', { user: 'pipe' });
     admin = await s.token('admin', { user: 'root', name: 'Root' });
     ann = await s.token('reviewer', { user: 'ann', name: 'Ann' });

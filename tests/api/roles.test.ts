@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Role, Role as RoleSchema } from '../../lib/shared/schema';
-import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
+import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
 import { decision, draftIn, postDrafts } from './fixtures';
 
 const ALL = RoleSchema.options;
@@ -57,11 +57,11 @@ const ROUTES: RouteCase[] = [
 ];
 
 describe.each(TEST_DBS)('role matrix on %s', (db) => {
-  let s: TestServer;
+  let s: TestApi;
   const tokens = {} as Record<Role, string>;
   let draftId = '';
   beforeAll(async () => {
-    s = await startTestServer(db);
+    s = await startTestApp(db);
     for (const role of ALL) tokens[role] = await s.token(role, role === 'specialist' ? { specialty: 'pricing' } : {});
     // A draft in the general review queue: visible to every reviewer role.
     draftId = (await postDrafts(s, tokens.pipeline, [draftIn()]))[0]!.id;

@@ -1,20 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Draft, PullOut } from '../../lib/shared/schema';
 import { jsonLogger } from '../../server/log';
-import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
+import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
 import { decision, draftIn, json, postDecisions, postDrafts } from './fixtures';
 
 // A draft row that no longer parses with the output schema (written by an older version, edited
 // by hand) must not fail anyone's sync: pull hands it over raw, lists skip it, all with a log line.
 
 describe.each(TEST_DBS)('stored rows that no longer parse on %s', (db) => {
-  let server: TestServer;
+  let server: TestApi;
   let pipeline: string;
   let reviewer: string;
   const logs: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
-    server = await startTestServer(db, { logger: jsonLogger((l) => logs.push(JSON.parse(l))) });
+    server = await startTestApp(db, { logger: jsonLogger((l) => logs.push(JSON.parse(l))) });
     pipeline = await server.token('pipeline');
     reviewer = await server.token('reviewer');
   });

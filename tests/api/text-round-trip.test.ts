@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditOut } from '../../lib/shared/schema';
-import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
+import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
 import { decision, draftIn, json, postDecisions, postDrafts } from './fixtures';
 
 // Text goes to the database in batches (PostgreSQL: one jsonb parameter per table, store/fast.ts);
@@ -10,12 +10,12 @@ import { decision, draftIn, json, postDecisions, postDrafts } from './fixtures';
 const AWKWARD = 'She said "hi" \\ then \\\\u0000 and \\ud800 as text, 😀 Zoë 日本 \'quote\' {"json": [1]}';
 
 describe.each(TEST_DBS)('text round trip on %s', (db) => {
-  let s: TestServer;
+  let s: TestApi;
   let pipe: string;
   let ann: string;
   let admin: string;
   beforeAll(async () => {
-    s = await startTestServer(db);
+    s = await startTestApp(db);
     pipe = await s.token('pipeline');
     ann = await s.token('reviewer', { user: 'ann' });
     admin = await s.token('admin');

@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/store';
 import { createToken, revokeToken, TOKEN_CACHE_MS } from '../../server/tokens';
-import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
+import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
 
 // Token → person lookups are cached for a moment (every request needs one). A revocation or a
 // role change must still take effect: at once when made through the server's store, within
 // TOKEN_CACHE_MS when made by another process (the CLI) against the same database.
 
 describe.each(TEST_DBS)('token lookup cache on %s', (db) => {
-  let server: TestServer;
+  let server: TestApi;
 
   beforeAll(async () => {
-    server = await startTestServer(db);
+    server = await startTestApp(db);
   });
   afterAll(async () => {
     await server?.close();

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Role, Specialty } from '../../lib/shared/schema';
+import { type AppDeps, createApp } from '../../server/app';
 import { jsonLogger, silentLogger } from '../../server/log';
 import { type StartOptions, startServer } from '../../server/main';
-import type { Store } from '../../server/store';
+import { openStore, type Store } from '../../server/store';
 import { createToken } from '../../server/tokens';
 
 export type TestDb = 'sqlite' | 'postgres';
@@ -20,20 +21,31 @@ export interface TokenOptions {
   specialty?: Specialty | Specialty[];
 }
 
-export interface TestServer {
-  url: string;
+/** The API over a fresh database, in process (`startTestApp`) or on a real socket (`startTestServer`). */
+export interface TestApi {
   store: Store;
   db: TestDb;
   /** The server's DATABASE_URL (a fresh database of its own). */
   databaseUrl: string;
   /** Creates a user (if new) with `role` and returns a fresh bearer token for it. */
   token(role: Role, opts?: TokenOptions): Promise<string>;
-  /** fetch against the server with a JSON body and bearer token. */
-  api(
-    path: string,
-    init?: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> },
-  ): Promise<Response>;
+  /** A request to the API with a JSON body and bearer token. */
+  api(path: string, init?: ApiInit): Promise<Response>;
+  /** Stops the server (if any), closes the store and deletes the database. */
   close(): Promise<void>;
+}
+
+/** A real server on a free port, for tests of what happens on the socket. */
+export interface TestServer extends TestApi {
+  url: string;
+}
+
+export interface ApiInit {
+  method?: string;
+  token?: string;
+  /** Sent as JSON (a string as it is), with `content-type: application/json` unless given. */
+  body?: unknown;
+  headers?: Record<string, string>;
 }
 
 let counter = 0;
@@ -68,10 +80,34 @@ export async function freshDatabase(db: TestDb): Promise<{ url: string; drop(): 
   };
 }
 
+/** `fetch`'s arguments for `api(path, init)`: the bearer token and JSON body as headers and text. */
+function requestInit(init: ApiInit): RequestInit {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  let body: string | undefined;
+  if (init.body !== undefined) {
+    body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  return { method: init.method ?? (body ? 'POST' : 'GET'), headers, body };
+}
+
+/** A token maker for the store: creates the user (a fresh one unless named) with the role. */
+function tokenMaker(store: Store): TestApi['token'] {
+  return async (role, o = {}) => {
+    const user = o.user ?? `${role}-${++counter}`;
+    return (await createToken(store, { user, role, name: o.name, specialty: o.specialty, actor: 'test' })).token;
+  };
+}
+
+// TEST_LOG=1 prints the server's JSON logs (errors included) while debugging a test.
+const testLogger = () => (process.env.TEST_LOG ? jsonLogger() : silentLogger);
+
 /**
  * Starts a real server (HTTP on a free port) on a fresh temp SQLite file or a fresh PostgreSQL
  * database; `close()` stops it and deletes the database. The rate limit is raised so tests are
- * not throttled unless they ask for a limit.
+ * not throttled unless they ask for a limit. For tests of the socket: Node request bodies,
+ * streaming, connections, headers on the wire. Anything else: `startTestApp`.
  */
 export async function startTestServer(
   db: TestDb = 'sqlite',
@@ -81,8 +117,7 @@ export async function startTestServer(
   const running = await startServer({
     port: 0,
     host: '127.0.0.1',
-    // TEST_LOG=1 prints the server's JSON logs (errors included) while debugging a test.
-    logger: process.env.TEST_LOG ? jsonLogger() : silentLogger,
+    logger: testLogger(),
     rateLimit: { limit: 1_000_000 },
     ...opts,
     databaseUrl: fresh.url,
@@ -92,23 +127,34 @@ export async function startTestServer(
     store: running.store,
     db,
     databaseUrl: fresh.url,
-    async token(role, o = {}) {
-      const user = o.user ?? `${role}-${++counter}`;
-      return (await createToken(running.store, { user, role, name: o.name, specialty: o.specialty, actor: 'test' }))
-        .token;
-    },
-    api(path, init = {}) {
-      const headers: Record<string, string> = { ...init.headers };
-      if (init.token) headers.authorization = `Bearer ${init.token}`;
-      let body: string | undefined;
-      if (init.body !== undefined) {
-        body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
-        headers['content-type'] ??= 'application/json';
-      }
-      return fetch(running.url + path, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body });
-    },
+    token: tokenMaker(running.store),
+    api: (path, init = {}) => fetch(running.url + path, requestInit(init)),
     async close() {
       await running.close();
+      await fresh.drop();
+    },
+  };
+}
+
+/**
+ * The same API as `startTestServer` (same app, store and defaults) without a port: requests go
+ * straight to `createApp(...).request()`, as HTTP semantics without a socket. TEST_SOCKET=1 runs
+ * them on a real server instead.
+ */
+export async function startTestApp(db: TestDb = 'sqlite', opts: Omit<AppDeps, 'store'> = {}): Promise<TestApi> {
+  if (process.env.TEST_SOCKET === '1') return startTestServer(db, opts);
+  const fresh = await freshDatabase(db);
+  // As the server opens it (server/main.ts).
+  const store = await openStore(fresh.url, { backgroundCheckpoints: true });
+  const app = createApp({ logger: testLogger(), rateLimit: { limit: 1_000_000 }, ...opts, store });
+  return {
+    store,
+    db,
+    databaseUrl: fresh.url,
+    token: tokenMaker(store),
+    api: async (path, init = {}) => app.request(path, requestInit(init)),
+    async close() {
+      await store.close();
       await fresh.drop();
     },
   };
