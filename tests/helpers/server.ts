@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { type ApiClient, createApiClient } from '../../lib/shared/api-client';
 import type { Role, Specialty } from '../../lib/shared/schema';
 import { type AppDeps, createApp } from '../../server/app';
 import { jsonLogger, silentLogger } from '../../server/log';
@@ -31,6 +32,8 @@ export interface TestApi {
   token(role: Role, opts?: TokenOptions): Promise<string>;
   /** A request to the API with a JSON body and bearer token. */
   api(path: string, init?: ApiInit): Promise<Response>;
+  /** The extension's API client (lib/shared/api-client.ts) on this API, with the token. */
+  client(token?: string): ApiClient;
   /** Stops the server (if any), closes the store and deletes the database. */
   close(): Promise<void>;
 }
@@ -129,6 +132,7 @@ export async function startTestServer(
     databaseUrl: fresh.url,
     token: tokenMaker(running.store),
     api: (path, init = {}) => fetch(running.url + path, requestInit(init)),
+    client: (token) => createApiClient({ baseUrl: running.url, token }),
     async close() {
       await running.close();
       await fresh.drop();
@@ -153,6 +157,13 @@ export async function startTestApp(db: TestDb = 'sqlite', opts: Omit<AppDeps, 's
     databaseUrl: fresh.url,
     token: tokenMaker(store),
     api: async (path, init = {}) => app.request(path, requestInit(init)),
+    // The client's absolute URLs go to the app as they are (no host is looked at).
+    client: (token) =>
+      createApiClient({
+        baseUrl: 'http://app.test',
+        token,
+        fetch: async (input, init) => app.request(String(input), init),
+      }),
     async close() {
       await store.close();
       await fresh.drop();

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RouteName, routes } from '../../lib/shared/api/routes';
+import { type ApiClient, ApiError } from '../../lib/shared/api-client';
+import { FeedbackLine } from '../../lib/shared/schema';
+import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
+import { draftIn } from './fixtures';
+
+// The shared route table, the extension's API client and the server agree: every route of the
+// table, called by name, reaches its route on the server and the answer parses with the table's
+// schema. The test fails when a route is added to the table and not called here.
+
+describe.each(TEST_DBS)('API client by route name on %s', (db) => {
+  let s: TestApi;
+  let pipe: string;
+  let ann: string;
+  let admin: string;
+  const used = new Set<RouteName>();
+  const WF = 'client.wf-1';
+
+  /** The client with the token, remembering which routes were called. */
+  function as(token?: string): ApiClient {
+    const client = s.client(token);
+    return {
+      baseUrl: client.baseUrl,
+      call: ((name: RouteName, ...input: never[]) => {
+        used.add(name);
+        return (client.call as (n: RouteName, ...i: never[]) => unknown)(name, ...input);
+      }) as ApiClient['call'],
+      url: ((name: RouteName, ...input: never[]) => {
+        used.add(name);
+        return (client.url as (n: RouteName, ...i: never[]) => string)(name, ...input);
+      }) as ApiClient['url'],
+    };
+  }
+
+  async function refused(p: Promise<unknown>): Promise<ApiError> {
+    const err = await p.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ApiError);
+    return err as ApiError;
+  }
+
+  beforeAll(async () => {
+    s = await startTestApp(db);
+    pipe = await s.token('pipeline');
+    ann = await s.token('reviewer', { user: 'ann-client' });
+    admin = await s.token('admin');
+  });
+  afterAll(() => s?.close());
+
+  it('calls the review routes', async () => {
+    expect(await as().call('health')).toEqual({ ok: true });
+    expect(await as(ann).call('me')).toMatchObject({ id: 'ann-client', role: 'reviewer' });
+
+    const drafts = [1, 2, 3].map(() => draftIn({ workflow: WF }));
+    const posted = await as(pipe).call('postDrafts', { body: { drafts } });
+    expect(posted.results.map((r) => r.route)).toEqual(['review', 'review', 'review']);
+    const id = posted.results[0]!.id;
+
+    const queue = await as(ann).call('queue');
+    expect(queue.items.map((d) => d.id)).toEqual(expect.arrayContaining(posted.results.map((r) => r.id)));
+    const page = await as(ann).call('pull', { query: { limit: 2 } });
+    expect(page.changes).toHaveLength(2);
+    expect(page.hasMore).toBe(true);
+
+    const decided = await as(ann).call('decisions', {
+      body: {
+        decisions: [{ id: crypto.randomUUID(), draftId: id, action: 'approve', decidedAt: new Date().toISOString() }],
+      },
+    });
+    expect(decided.results[0]).toMatchObject({ status: 'applied' });
+    const draft = await as(pipe).call('getDraft', { params: { id } });
+    expect(draft).toMatchObject({ id, status: 'approved' });
+    expect(draft.decisions).toHaveLength(1);
+    const listed = await as(pipe).call('listDrafts', { query: { status: 'approved', workflow: WF } });
+    expect(listed.drafts.map((d) => d.id)).toEqual([id]);
+
+    // A path parameter is encoded: slashes and a query in an id stay inside the one segment.
+    const missing = await refused(as(pipe).call('getDraft', { params: { id: 'no/such?draft' } }));
+    expect(missing).toMatchObject({ kind: 'http', status: 404, code: 'not_found', message: 'No such draft' });
+
+    const outcomes = await as(pipe).call('outcomes', {
+      body: { outcomes: [{ draftId: id, correct: true, source: 'qa' }] },
+    });
+    expect(outcomes.results).toEqual([{ draftId: id, status: 'recorded' }]);
+    const audit = await as(admin).call('audit', { query: { draftId: id } });
+    expect(audit.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['decision.approve', 'outcome.record']));
+  });
+
+  it('calls the policy and governance routes', async () => {
+    const params = { workflow: WF };
+    expect(await as(ann).call('getWorkflow', { params })).toMatchObject({ workflow: WF, level: 'review_all' });
+    expect(await as(admin).call('putWorkflow', { params, body: { canaryRate: 0.5 } })).toMatchObject({
+      workflow: WF,
+      canaryRate: 0.5,
+    });
+    expect((await as(admin).call('calibration', { params })).bins).toHaveLength(10);
+    expect(await as(admin).call('recommendation', { params, query: { target: 0.05 } })).toMatchObject({ target: 0.05 });
+    const sim = await as(admin).call('simulate', { params, query: { autoThreshold: 0.9, reviewThreshold: 0.5 } });
+    expect(sim.curve.length).toBeGreaterThan(0);
+    expect(await as(admin).call('autonomy', { params })).toMatchObject({ workflow: WF, proposal: null });
+    expect(await as(admin).call('evaluate', { params })).toMatchObject({ workflow: WF, applied: [] });
+    expect((await as(admin).call('plantCanaries', { params, body: { count: 1 } })).created).toBeGreaterThanOrEqual(0);
+    const stale = await refused(as(admin).call('acceptAutonomy', { params, body: { to: 'autonomous' } }));
+    expect(stale).toMatchObject({ status: 409, code: 'conflict' });
+    expect((await as(admin).call('metrics', { query: { workflow: WF } })).byWorkflow).toHaveProperty([WF]);
+    const listed = await as(admin).call('governanceWorkflows');
+    expect(listed.workflows.map((w) => w.workflow)).toContain(WF);
+
+    // JSON lines: the client gives the URL, each line parses as the table's `lines` schema.
+    const url = new URL(as(admin).url('exportFeedback', { query: { workflow: WF } }));
+    expect(url.pathname + url.search).toBe(`/v1/export/feedback.jsonl?workflow=${WF}`);
+    const res = await s.api(url.pathname + url.search, { token: admin });
+    const lines = (await res.text()).trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(FeedbackLine.parse(JSON.parse(lines[0]!))).toMatchObject({ workflow: WF, action: 'approve' });
+  });
+
+  it('called every route of the table', () => {
+    expect([...used].sort()).toEqual(Object.keys(routes).sort());
+  });
+});
