@@ -85,11 +85,11 @@ type Part<K extends string, T> = [T] extends [never]
     ? { [P in K]?: T }
     : { [P in K]: T };
 
+/** Path parameters as strings (each is URL-encoded into the path). */
+type ParamValues<P> = [P] extends [never] ? never : { [K in keyof P]: string };
+
 /** What a call sends: path params, query and body as the route's schemas take them. */
-export type CallInput<N extends RouteName> = Part<
-  'params',
-  { [K in keyof Input<Routes[N]['params' & keyof Routes[N]]>]: string }
-> &
+export type CallInput<N extends RouteName> = Part<'params', ParamValues<Input<Routes[N]['params' & keyof Routes[N]]>>> &
   Part<'query', QueryValues<Input<Routes[N]['query' & keyof Routes[N]]>>> &
   Part<'body', Input<Routes[N]['body' & keyof Routes[N]]>> & {
     signal?: AbortSignal;
@@ -121,7 +121,7 @@ interface AnyInput {
 }
 
 /** `route.path` with its `{name}` parameters filled in, URL-encoded. */
-export function fillPath(route: ApiRoute, params: Record<string, string> = {}): string {
+function fillPath(route: ApiRoute, params: Record<string, string> = {}): string {
   return route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = params[name];
     if (value === undefined) throw new TypeError(`${route.path}: missing path parameter "${name}"`);
