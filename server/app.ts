@@ -22,7 +22,6 @@ import { startEvaluator } from './service/governance/evaluate';
 import type { Store } from './store';
 
 export type { AppEnv, Deps, Resource, RouteModule } from './context';
-export { isAllowedOrigin } from './middleware/cors';
 
 export interface AppDeps {
   store: Store;
