@@ -13,8 +13,8 @@
  */
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
+import type { FixtureSite } from '../server/demo/pages/index';
 import { bundle, type Isolated, launch, openFixture } from '../tests/e2e/adapters-harness';
-import type { FixtureSite } from '../tests/fixtures/index';
 
 const PHASE_S = Number(process.argv[2] ?? 3);
 

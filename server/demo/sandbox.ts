@@ -1,16 +1,17 @@
 /**
  * The sandbox (issue 5): the fixture pages the site adapters are tested against, served by the review
  * server at `/sandbox/<site>/<the real app's path>`, so a person can try the panel without a CRM account.
- * What a page is made of comes from the adapters' shared route map (tests/fixtures/index.ts), the
+ * What a page is made of comes from the adapters' shared route map (./pages/index.ts), the
  * same one Playwright uses to serve them at the real sites' URLs.
  *
  * Mounted by `npm start` only (through `extraRoutes`), not by `npm run server`: a production review
  * server has no business serving imitation Gmail pages.
  */
-import { FIXTURE_SITES, FIXTURE_URLS, type FixtureSite, fixtureResponse } from '../../tests/fixtures';
-import { newRouter, type RouteModule } from '../context';
 
-export { sandboxDrafts } from './drafts';
+import { newRouter, type RouteModule } from '../context';
+import { FIXTURE_SITES, FIXTURE_URLS, type FixtureSite, fixtureResponse } from './pages';
+
+export { sandboxDrafts } from './sandbox-drafts';
 
 const TITLES: Record<FixtureSite, string> = {
   gmail: 'Gmail',
