@@ -1,6 +1,8 @@
 import type { Alias } from 'vite';
 import { defineConfig } from 'wxt';
-import { SITE_MATCHES } from './lib/page/sites/matches';
+// The site registry's descriptors are data: the manifest's host permissions come from them (one of
+// the registry's three importers outside the content script; see lib/page/sites/index.ts).
+import { SITE_MATCHES } from './lib/page/sites';
 
 /**
  * The review content script is injected into every Gmail, Outlook, HubSpot and Salesforce page, so

@@ -1,6 +1,6 @@
 import { defineContentScript } from 'wxt/utils/define-content-script';
 import { installMainWorldBridge } from '../lib/page/apply/bridge';
-import { SITE_MATCHES } from '../lib/page/sites/matches';
+import { SITE_MATCHES } from '../lib/page/sites';
 
 /**
  * Firefox only: a page-world helper that builds the synthetic `paste`/`beforeinput` events the

@@ -1,13 +1,9 @@
 import { useEffect, useId, useState } from 'react';
 import { disableSandbox, enableSandbox, hasSandboxPermission } from '../../lib/client/sandbox';
-import { SANDBOX_SITES, sandboxView } from '../../lib/shared/sandbox';
-
-const SITE_LABELS: Record<string, string> = {
-  gmail: 'Gmail',
-  outlook: 'Outlook',
-  hubspot: 'HubSpot',
-  salesforce: 'Salesforce',
-};
+// The site registry's descriptors are data (names, sandbox pages): an extension page may import them,
+// the one exception to "pages import lib/shared and lib/client" (see lib/page/sites/index.ts).
+import { SITES } from '../../lib/page/sites';
+import { sandboxView } from '../../lib/shared/sandbox';
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -17,9 +13,9 @@ function describe(err: unknown): string {
 function sandboxLinks(serverUrl: string | null): { key: string; label: string; href: string }[] {
   if (!serverUrl) return [];
   const origin = new URL(serverUrl).origin;
-  return Object.keys(SANDBOX_SITES)
-    .map((key) => ({ key, label: SITE_LABELS[key] ?? key, href: `${origin}/sandbox/${key}` }))
-    .filter((l) => sandboxView(new URL(l.href)) !== null);
+  return SITES.map((s) => ({ key: s.id, label: s.name, href: `${origin}/sandbox/${s.id}` })).filter(
+    (l) => sandboxView(new URL(l.href), SITES) !== null,
+  );
 }
 
 /**

@@ -7,8 +7,7 @@ import { sendRequest, subscribe } from '../../lib/client/messaging';
 import { trackSelection } from '../../lib/page/apply';
 import { copyToClipboard, pageApplier } from '../../lib/page/panel/in-page';
 import { createPanelStore, parsePlacement } from '../../lib/page/panel/store';
-import { contextKey, pickAdapter } from '../../lib/page/sites';
-import { SITE_MATCHES } from '../../lib/page/sites/matches';
+import { contextKey, pickAdapter, SITE_MATCHES } from '../../lib/page/sites';
 import { PanelHost } from './PanelHost';
 
 export default defineContentScript({
