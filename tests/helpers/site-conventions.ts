@@ -41,7 +41,7 @@ function files(root: string, dir: string, pattern: RegExp): Array<{ name: string
     .map((name) => ({ name, text: readFileSync(join(abs, name), 'utf8') }));
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Every file in lib/page/sites/ that defines a site (`defineSite({ id, name, … })`). */
 export function siteFiles(root: string): SiteFile[] {
@@ -98,11 +98,11 @@ export function siteConventionProblems(root: string): string[] {
     for (const f of ['index.html', 'app.js'])
       if (!existsSync(join(root, 'server/demo/pages', s.id, f)))
         problems.push(`${at}: no fixture page server/demo/pages/${s.id}/${f}`);
-    if (!new RegExp(`\\bsite:\\s*'${escape(s.id)}'`).test(drafts))
+    if (!new RegExp(`\\bsite:\\s*'${escapeRe(s.id)}'`).test(drafts))
       problems.push(`${at}: no sandbox drafts (site: '${s.id}') in server/demo/sandbox-drafts.ts`);
-    if (!rows.some((r) => new RegExp(`^${escape(s.name)}\\b`).test(r)))
+    if (!rows.some((r) => new RegExp(`^${escapeRe(s.name)}\\b`).test(r)))
       problems.push(`${at}: no row for ${s.name} in the README's "Supported sites" table`);
-    const opens = new RegExp(`\\b(?:openFixture|routeFixture)\\([^)]*['"]${escape(s.id)}['"]`);
+    const opens = new RegExp(`\\b(?:openFixture|routeFixture)\\([^)]*['"]${escapeRe(s.id)}['"]`);
     if (!e2e.some((f) => opens.test(f.text))) problems.push(`${at}: no e2e test in tests/e2e/ opens its fixture`);
     const calls = s.adapter ? new RegExp(`\\b${s.adapter}\\.(?:readContext|findTargets)\\(`) : null;
     if (!calls || !unit.some((f) => calls.test(f.text)))
