@@ -41,7 +41,7 @@ export default defineConfig({
     name: 'Countersign',
     description: 'Review AI-written sales drafts where you work: approve, edit or reject, applied in place.',
     // `scripting`: "Enable sandbox pages" registers the review script on the loopback sandbox at run
-    // time (lib/sandbox.ts), only after the person grants the optional loopback host permission.
+    // time (lib/worker/sandbox.ts), only after the person grants the optional loopback host permission.
     permissions: ['storage', 'alarms', 'unlimitedStorage', 'scripting'],
     // Only the supported sites (never <all_urls>). The review server is reached through CORS, so it
     // needs no host permission.

@@ -21,7 +21,7 @@ function sandboxLinks(serverUrl: string | null): { key: string; label: string; h
 /**
  * "Enable sandbox pages" (issue 5 §2). The shipped manifest never matches localhost: turning this on
  * asks for the optional loopback host permission and registers the review script on the sandbox
- * paths (lib/sandbox.ts); turning it off unregisters it and gives the permission back. The checkbox
+ * paths (lib/client/sandbox.ts, lib/worker/sandbox.ts); turning it off unregisters it and gives the permission back. The checkbox
  * shows the browser's actual state (the person can also revoke the permission in its settings).
  */
 export function SandboxSection({ serverUrl }: { serverUrl: string | null }) {
