@@ -1,6 +1,6 @@
 import type { Alias } from 'vite';
 import { defineConfig } from 'wxt';
-// The site registry's descriptors are data: the manifest's host permissions come from them (one of
+// The site registry's descriptors are data: the manifest's site lists come from them here (one of
 // the registry's three importers outside the content script; see lib/page/sites/index.ts).
 import { SITE_MATCHES } from './lib/page/sites';
 
@@ -30,6 +30,15 @@ export default defineConfig({
   imports: false,
   modules: ['@wxt-dev/module-react', '@wxt-dev/webextension-polyfill'],
   hooks: {
+    // The content scripts run on the supported sites only: a content script that names no `matches`
+    // gets the site registry's, set here at build time. Importing the registry in the entrypoint
+    // instead would bundle every adapter into the Firefox bridge, which must stay tiny (it runs in
+    // the page's own world; tests/e2e/firefox-build.test.ts).
+    'entrypoints:resolved': (_wxt, entrypoints) => {
+      for (const e of entrypoints) {
+        if (e.type === 'content-script' && !e.options.matches?.length) e.options.matches = SITE_MATCHES;
+      }
+    },
     'vite:build:extendConfig': (entrypoints, config) => {
       if (process.env.COUNTERSIGN_CONTENT_RENDERER === 'react') return;
       if (!entrypoints.some((e) => e.type === 'content-script')) return;

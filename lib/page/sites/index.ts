@@ -1,8 +1,8 @@
 /**
  * The site registry: every supported site's adapter, listed once. Everything else that names sites
- * is derived from their descriptors (`SITES`): the manifest's match patterns (wxt.config.ts and the
- * content scripts), the panel's site names, the options page's sandbox links, the sandbox and the
- * e2e fixture URLs (server/demo).
+ * is derived from their descriptors (`SITES`): the manifest's host permissions and content-script
+ * matches (both set in wxt.config.ts), the panel's site names, the options page's sandbox links, the
+ * sandbox pages and the e2e fixture URLs (server/demo).
  *
  * The descriptors are data, so wxt.config.ts, the options page and the demo server import this
  * module although it is content-script code: the one exception to the import rules. For that, this
