@@ -1,6 +1,8 @@
 import type { Alias } from 'vite';
 import { defineConfig } from 'wxt';
-import { SITE_MATCHES } from './lib/page/sites/matches';
+// The site registry's descriptors are data: the manifest's site lists come from them here (one of
+// the registry's three importers outside the content script; see lib/page/sites/index.ts).
+import { SITE_MATCHES } from './lib/page/sites';
 
 /**
  * The review content script is injected into every Gmail, Outlook, HubSpot and Salesforce page, so
@@ -28,6 +30,15 @@ export default defineConfig({
   imports: false,
   modules: ['@wxt-dev/module-react', '@wxt-dev/webextension-polyfill'],
   hooks: {
+    // The content scripts run on the supported sites only: a content script that names no `matches`
+    // gets the site registry's, set here at build time. Importing the registry in the entrypoint
+    // instead would bundle every adapter into the Firefox bridge, which must stay tiny (it runs in
+    // the page's own world; tests/e2e/firefox-build.test.ts).
+    'entrypoints:resolved': (_wxt, entrypoints) => {
+      for (const e of entrypoints) {
+        if (e.type === 'content-script' && !e.options.matches?.length) e.options.matches = SITE_MATCHES;
+      }
+    },
     'vite:build:extendConfig': (entrypoints, config) => {
       if (process.env.COUNTERSIGN_CONTENT_RENDERER === 'react') return;
       if (!entrypoints.some((e) => e.type === 'content-script')) return;
@@ -39,7 +50,7 @@ export default defineConfig({
     name: 'Countersign',
     description: 'Review AI-written sales drafts where you work: approve, edit or reject, applied in place.',
     // `scripting`: "Enable sandbox pages" registers the review script on the loopback sandbox at run
-    // time (lib/sandbox.ts), only after the person grants the optional loopback host permission.
+    // time (lib/worker/sandbox.ts), only after the person grants the optional loopback host permission.
     permissions: ['storage', 'alarms', 'unlimitedStorage', 'scripting'],
     // Only the supported sites (never <all_urls>). The review server is reached through CORS, so it
     // needs no host permission.

@@ -1,6 +1,5 @@
 import { defineContentScript } from 'wxt/utils/define-content-script';
 import { installMainWorldBridge } from '../lib/page/apply/bridge';
-import { SITE_MATCHES } from '../lib/page/sites/matches';
 
 /**
  * Firefox only: a page-world helper that builds the synthetic `paste`/`beforeinput` events the
@@ -10,7 +9,7 @@ import { SITE_MATCHES } from '../lib/page/sites/matches';
  * It holds no extension API and no data: it answers requests from the review script (lib/apply/bridge.ts).
  */
 export default defineContentScript({
-  matches: SITE_MATCHES,
+  // `matches`: the supported sites, from the site registry (set in wxt.config.ts).
   include: ['firefox'],
   world: 'MAIN',
   runAt: 'document_start',

@@ -13,13 +13,13 @@
  */
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
+import { FIXTURE_SITES, type FixtureSite } from '../server/demo/pages/index';
 import { bundle, type Isolated, launch, openFixture } from '../tests/e2e/adapters-harness';
-import type { FixtureSite } from '../tests/fixtures/index';
 
 const PHASE_S = Number(process.argv[2] ?? 3);
 
-/** Where each page's own churn happens (the app containers an adapter must watch). */
-const CHURN_ROOT: Record<FixtureSite, string> = {
+/** Where each page's own churn happens (the app containers an adapter must watch); else the body. */
+const CHURN_ROOT: Partial<Record<FixtureSite, string>> = {
   gmail: '[role=main]',
   outlook: '#reading-pane',
   hubspot: '[data-test-id="middle-pane"]',
@@ -79,7 +79,7 @@ async function main() {
   console.log(`phases of ${PHASE_S} s, alternating observers off/on, 2 rounds\n`);
   const browser = await launch();
   try {
-    for (const site of ['gmail', 'outlook', 'hubspot', 'salesforce'] as FixtureSite[]) {
+    for (const site of FIXTURE_SITES) {
       const { context, page, cs } = await openFixture(browser, site);
       await cs.cdp.send('Performance.enable', { timeDomain: 'timeTicks' });
       // A realistic state: a compose / an edit form open.
@@ -112,7 +112,7 @@ async function main() {
       const latency = await cs.run<number | null>(
         `const e = cs.events[0]; cs.ctrl.abort(); return e ? e.at - ${t0} : null;`,
       );
-      await startChurn(page, CHURN_ROOT[site]);
+      await startChurn(page, CHURN_ROOT[site] ?? 'body');
       // Our own time: the watcher with readContext timed (same code path as adapter.watch).
       await cs.run(`
         cs.ourMs = 0; cs.flushes = 0; cs.changes = 0;

@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { FIXTURE_SITES, type FixtureSite, routeFixture } from '../server/demo/pages';
 import { CHROMIUM, connectExtension, EXTENSION_DIR, launchExtension, waitFor } from '../tests/e2e/helpers/extension';
 import { emailDraft, startE2eServer } from '../tests/e2e/helpers/server';
-import { FIXTURE_SITES, type FixtureSite, routeFixture } from '../tests/fixtures';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const REACT_DOM = process.env.COUNTERSIGN_CONTENT_RENDERER === 'react';

@@ -16,10 +16,10 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { DEMO_SDR_ID, DEMO_USERS } from '../server/demo';
-import { demoToken, tokenFileFor } from '../server/seed';
+import { FIXTURE_SITES, type FixtureSite, routeFixture } from '../server/demo/pages';
+import { demoToken, tokenFileFor } from '../server/demo/seed';
 import { buildExtension, EXTENSION_DIR, startDemo } from '../server/start';
 import { connectExtension, launchExtension } from '../tests/e2e/helpers/extension';
-import { FIXTURE_SITES, type FixtureSite, routeFixture } from '../tests/fixtures';
 
 const PANEL_TIMEOUT_MS = 20_000;
 

@@ -12,10 +12,10 @@ import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEMO_SDR_ID } from './demo';
+import { SANDBOX_PAGES, sandboxDrafts, sandboxRoutes } from './demo/sandbox';
+import { type SeedResult, seedDemo, tokenFileFor } from './demo/seed';
 import { jsonLogger } from './log';
 import { type RunningServer, startServer } from './main';
-import { SANDBOX_PAGES, sandboxDrafts, sandboxRoutes } from './sandbox';
-import { type SeedResult, seedDemo, tokenFileFor } from './seed';
 
 export const EXTENSION_DIR = '.output/chrome-mv3';
 

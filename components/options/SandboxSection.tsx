@@ -1,13 +1,9 @@
 import { useEffect, useId, useState } from 'react';
 import { disableSandbox, enableSandbox, hasSandboxPermission } from '../../lib/client/sandbox';
-import { SANDBOX_SITES, sandboxView } from '../../lib/shared/sandbox';
-
-const SITE_LABELS: Record<string, string> = {
-  gmail: 'Gmail',
-  outlook: 'Outlook',
-  hubspot: 'HubSpot',
-  salesforce: 'Salesforce',
-};
+// The site registry's descriptors are data (names, sandbox pages): an extension page may import them,
+// the one exception to "pages import lib/shared and lib/client" (see lib/page/sites/index.ts).
+import { SITES } from '../../lib/page/sites';
+import { sandboxView } from '../../lib/shared/sandbox';
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -17,15 +13,15 @@ function describe(err: unknown): string {
 function sandboxLinks(serverUrl: string | null): { key: string; label: string; href: string }[] {
   if (!serverUrl) return [];
   const origin = new URL(serverUrl).origin;
-  return Object.keys(SANDBOX_SITES)
-    .map((key) => ({ key, label: SITE_LABELS[key] ?? key, href: `${origin}/sandbox/${key}` }))
-    .filter((l) => sandboxView(new URL(l.href)) !== null);
+  return SITES.map((s) => ({ key: s.id, label: s.name, href: `${origin}/sandbox/${s.id}` })).filter(
+    (l) => sandboxView(new URL(l.href), SITES) !== null,
+  );
 }
 
 /**
  * "Enable sandbox pages" (issue 5 §2). The shipped manifest never matches localhost: turning this on
  * asks for the optional loopback host permission and registers the review script on the sandbox
- * paths (lib/sandbox.ts); turning it off unregisters it and gives the permission back. The checkbox
+ * paths (lib/client/sandbox.ts, lib/worker/sandbox.ts); turning it off unregisters it and gives the permission back. The checkbox
  * shows the browser's actual state (the person can also revoke the permission in its settings).
  */
 export function SandboxSection({ serverUrl }: { serverUrl: string | null }) {

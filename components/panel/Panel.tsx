@@ -98,12 +98,11 @@ export function Panel(props: PanelProps) {
 
   const localById = useMemo(() => new Map(items.map((i) => [i.draft.id, i.local ?? null])), [items]);
   const ranked = useMemo(() => {
+    // Ranked with the worker's own scorer (lib/shared/match.ts), against the context shown now.
     const open = items.filter((i) => !hidden.has(i.draft.id) && !isSettled(i));
-    const known = new Set(open.filter((i) => i.matching).map((i) => i.draft.id));
     return rankDrafts(
       open.map((i) => i.draft),
       context,
-      known,
     );
   }, [items, hidden, context]);
   const rows = useMemo(() => buildRows(ranked), [ranked]);

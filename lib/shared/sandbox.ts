@@ -1,4 +1,4 @@
-import type { Site } from './schema';
+import type { SiteDescriptor } from './sites';
 
 /**
  * The sandbox: the practice pages `npm start` serves under `/sandbox/<site>/` on a loopback server
@@ -15,24 +15,20 @@ export const SANDBOX_MATCHES = ['http://127.0.0.1/sandbox/*', 'http://localhost/
 
 export const SANDBOX_SCRIPT_ID = 'countersign-sandbox';
 
-/** The real site each sandbox page imitates, and the origin its paths belong to. */
-export const SANDBOX_SITES: Readonly<Record<string, { site: Site; origin: string }>> = {
-  gmail: { site: 'gmail', origin: 'https://mail.google.com' },
-  outlook: { site: 'outlook', origin: 'https://outlook.office.com' },
-  hubspot: { site: 'hubspot', origin: 'https://app.hubspot.com' },
-  salesforce: { site: 'salesforce', origin: 'https://countersign-dev.lightning.force.com' },
-};
-
 /**
  * For a sandbox page (`http://127.0.0.1:<port>/sandbox/<site>/<real path>`), the site it imitates and
  * the real URL it stands for (`https://app.hubspot.com/<real path>`), so an adapter can read the
  * page as if it were on the real host; `null` for any other page. Only loopback hosts count: a
- * public page at /sandbox/gmail is not Gmail.
+ * public page at /sandbox/gmail is not Gmail. `sites` says which sites have a sandbox page and where
+ * each points (the registry's descriptors, lib/page/sites; lib/shared does not import them).
  */
-export function sandboxView(url: URL): { site: Site; url: URL } | null {
+export function sandboxView(
+  url: URL,
+  sites: readonly SiteDescriptor[],
+): { site: SiteDescriptor['id']; url: URL } | null {
   if (url.protocol !== 'http:' || (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost')) return null;
   const m = /^\/sandbox\/([a-z]+)(\/.*)?$/.exec(url.pathname);
-  const entry = m ? SANDBOX_SITES[m[1]!] : undefined;
-  if (!m || !entry) return null;
-  return { site: entry.site, url: new URL(`${m[2] ?? '/'}${url.search}${url.hash}`, entry.origin) };
+  const site = m ? sites.find((s) => s.id === m[1]) : undefined;
+  if (!m || !site) return null;
+  return { site: site.id, url: new URL(`${m[2] ?? '/'}${url.search}${url.hash}`, site.sandbox.origin) };
 }

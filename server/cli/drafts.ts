@@ -10,7 +10,7 @@ import { DraftIn } from '../../lib/shared/schema';
 import type { CliCommand } from '../cli';
 import { generateDrafts } from '../demo';
 import { PostError, postDrafts, summarizeRoutes } from '../demo/post';
-import { demoToken, tokenFileFor } from '../seed';
+import { demoToken, tokenFileFor } from '../demo/seed';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8787';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../server/cli';
 import { DEMO_USERS, generateDrafts } from '../../server/demo';
-import { DEMO_DRAFT_COUNT, seedDemo } from '../../server/seed';
+import { DEMO_DRAFT_COUNT, seedDemo } from '../../server/demo/seed';
 import { revokeToken } from '../../server/tokens';
 import { startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
 

@@ -6,12 +6,12 @@
  * script runs: its own JS globals, the page's DOM, the page's Trusted Types header not binding it.
  * The page's own state (React, Draft.js, Quill, the Lightning fixture) is read from the main world
  * with `page.evaluate`. The pages are the fixtures, served at the real site URLs with
- * `context.route` (tests/fixtures/index.ts). Plain Chromium, no extension: the panel engineer's
+ * `context.route` (server/demo/pages/index.ts). Plain Chromium, no extension: the panel engineer's
  * e2e tests cover the built extension.
  */
 import { build } from 'esbuild';
 import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
-import { type FixtureSite, routeFixture } from '../fixtures/index';
+import { type FixtureSite, routeFixture } from '../../server/demo/pages/index';
 
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'];
 
@@ -25,8 +25,8 @@ export async function launch(): Promise<Browser> {
 
 /** What the bundle installs as `globalThis.__cs` in the isolated world. */
 const ENTRY = `
-import * as sites from './lib/sites/index';
-import * as apply from './lib/apply/index';
+import * as sites from './lib/page/sites/index';
+import * as apply from './lib/page/apply/index';
 const ctrl = new AbortController();
 const cs = {
   sites, apply, ctrl,

@@ -23,19 +23,21 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const FIXTURES = join(process.cwd(), 'tests', 'fixtures');
+const EDITORS = join(process.cwd(), 'tests', 'fixtures', 'editors');
+/** The demo pages' workspace (server/demo/pages/package.json) holds React 18, Lexical and Slate. */
+const PAGES_MODULES = join(process.cwd(), 'server', 'demo', 'pages', 'node_modules');
 /** The element each editor makes editable (what an adapter would hand to applyText). */
 const EDITABLE = { lexical: '#editor', slate: '[data-slate-editor="true"]' } as const;
 
 /** A page running one real editor (tests/fixtures/editors/<name>.js), with the lib in an isolated world. */
 async function openEditor(name: keyof typeof EDITABLE): Promise<{ context: BrowserContext; page: Page; cs: Isolated }> {
   const out = await build({
-    entryPoints: [join(FIXTURES, 'editors', `${name}.js`)],
+    entryPoints: [join(EDITORS, `${name}.js`)],
     bundle: true,
     format: 'iife',
     write: false,
-    // One React for slate-react and the page: the fixtures' React 18, not the extension's React 19.
-    alias: { react: join(FIXTURES, 'node_modules', 'react'), 'react-dom': join(FIXTURES, 'node_modules', 'react-dom') },
+    // One React for slate-react and the page: the demo pages' React 18, not the extension's React 19.
+    alias: { react: join(PAGES_MODULES, 'react'), 'react-dom': join(PAGES_MODULES, 'react-dom') },
     define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'silent',
   });

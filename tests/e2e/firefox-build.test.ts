@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyResult } from '../../lib/page/apply';
-import { SITE_MATCHES } from '../../lib/page/sites/matches';
+import { SITE_MATCHES } from '../../lib/page/sites';
 import { buildExtension } from '../../server/start';
 import { launch, openFixture } from './adapters-harness';
 import { EXTENSION_DIR } from './helpers/extension';

@@ -11,11 +11,11 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SDR_ID } from '../../server/demo';
+import { FIXTURE_SITES, routeFixture } from '../../server/demo/pages';
+import { SANDBOX_PAGES } from '../../server/demo/sandbox';
+import type { SeedResult } from '../../server/demo/seed';
 import type { RunningServer } from '../../server/main';
-import { SANDBOX_PAGES } from '../../server/sandbox';
-import type { SeedResult } from '../../server/seed';
 import { startDemo } from '../../server/start';
-import { FIXTURE_SITES, routeFixture } from '../fixtures';
 import { connectExtension, launchExtension } from './helpers/extension';
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@
 import type { Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DraftIn } from '../../lib/shared/schema';
-import { type FixtureSite, routeFixture } from '../fixtures';
+import { type FixtureSite, routeFixture } from '../../server/demo/pages';
 import { connectExtension, type LaunchedExtension, launchExtension, waitFor } from './helpers/extension';
 import { type E2eServer, emailDraft, startE2eServer } from './helpers/server';
 

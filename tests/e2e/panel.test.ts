@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import type { Locator } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DraftIn } from '../../lib/shared/schema';
-import { routeFixture } from '../fixtures';
+import { routeFixture } from '../../server/demo/pages';
 import { connectExtension, type LaunchedExtension, launchExtension, waitFor } from './helpers/extension';
 import { type E2eServer, emailDraft, startE2eServer } from './helpers/server';
 

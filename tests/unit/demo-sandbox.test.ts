@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, type vi } from 'vitest';
 import { browser } from 'wxt/browser';
 import { disableSandbox, enableSandbox } from '../../lib/client/sandbox';
+import { hubspot, SITES } from '../../lib/page/sites';
 import { pageUrl } from '../../lib/page/sites/page-url';
 import { SANDBOX_MATCHES, SANDBOX_SCRIPT_ID, sandboxView } from '../../lib/shared/sandbox';
 import { syncSandboxRegistration } from '../../lib/worker/sandbox';
@@ -22,7 +23,7 @@ describe('sandboxView', () => {
     ],
     ['http://127.0.0.1:8787/sandbox/outlook', 'outlook', 'https://outlook.office.com/'],
   ])('%s is %s at %s', (url, site, real) => {
-    const v = sandboxView(new URL(url));
+    const v = sandboxView(new URL(url), SITES);
     expect(v?.site).toBe(site);
     expect(v?.url.href).toBe(real);
   });
@@ -34,20 +35,20 @@ describe('sandboxView', () => {
     'http://127.0.0.1:8787/sandbox/pipedrive/',
     'http://127.0.0.1:8787/v1/health',
   ])('%s is not a sandbox page', (url) => {
-    expect(sandboxView(new URL(url))).toBeNull();
+    expect(sandboxView(new URL(url), SITES)).toBeNull();
   });
 });
 
 describe('pageUrl', () => {
   it('is the real URL on a sandbox page and the page URL elsewhere', () => {
     const doc = (href: string) => ({ defaultView: { location: { href } } }) as unknown as Document;
-    expect(pageUrl(doc('http://127.0.0.1:8787/sandbox/hubspot/contacts/1/record/0-1/2'))?.href).toBe(
+    expect(
+      pageUrl(doc('http://127.0.0.1:8787/sandbox/hubspot/contacts/1/record/0-1/2'), hubspot.descriptor)?.href,
+    ).toBe('https://app.hubspot.com/contacts/1/record/0-1/2');
+    expect(pageUrl(doc('https://app.hubspot.com/contacts/1/record/0-1/2'), hubspot.descriptor)?.href).toBe(
       'https://app.hubspot.com/contacts/1/record/0-1/2',
     );
-    expect(pageUrl(doc('https://app.hubspot.com/contacts/1/record/0-1/2'))?.href).toBe(
-      'https://app.hubspot.com/contacts/1/record/0-1/2',
-    );
-    expect(pageUrl({ defaultView: null } as unknown as Document)).toBeNull();
+    expect(pageUrl({ defaultView: null } as unknown as Document, hubspot.descriptor)).toBeNull();
   });
 });
 

@@ -9,7 +9,7 @@ import {
   generateDrafts,
   type QualityDefect,
 } from '../../server/demo';
-import { sandboxDrafts } from '../../server/sandbox/drafts';
+import { sandboxDrafts } from '../../server/demo/sandbox-drafts';
 
 const NOW = '2026-11-21T12:00:00.000Z';
 

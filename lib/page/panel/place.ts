@@ -1,4 +1,6 @@
 import type { Content, Draft } from '../../shared/schema';
+import { siteName } from '../../shared/sites';
+import { SITES } from '../sites';
 import type { InsertionTarget } from '../sites/types';
 
 /** One piece of text and the element it goes into. */
@@ -37,7 +39,7 @@ function partText(kind: Draft['kind'], content: Content, part: InsertionTarget['
 /** Where a draft will go when its target is not on the page, in words. */
 export function destination(draft: Draft): string {
   const t = draft.target;
-  const site = t.site && t.site !== 'other' ? SITE_NAME[t.site] : '';
+  const site = t.site ? siteName(SITES, t.site) : '';
   if (draft.kind === 'email') {
     const to = ('to' in draft.content && draft.content.to) || t.email || t.name || draft.account.name;
     return `${site ? `${site} ` : ''}email to ${to}${t.threadId ? ' (reply in thread)' : ''}`;
@@ -46,11 +48,3 @@ export function destination(draft: Draft): string {
   const who = t.name ?? t.company ?? draft.account.name;
   return `${site ? `${site} ` : ''}${record} of ${who}`;
 }
-
-const SITE_NAME: Record<string, string> = {
-  gmail: 'Gmail',
-  outlook: 'Outlook',
-  hubspot: 'HubSpot',
-  salesforce: 'Salesforce',
-  pipedrive: 'Pipedrive',
-};

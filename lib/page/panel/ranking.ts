@@ -1,39 +1,34 @@
+import { isForPage, pageMatch } from '../../shared/match';
 import type { Draft } from '../../shared/schema';
-import { contextScore } from '../sites/match';
 import type { PageContext } from '../sites/types';
-
-// The adapters' scoring (lib/sites/match.ts: 3 same record/thread, 2 same addressee, 1 same company)
-// is the one definition of "for this page"; the worker uses the same one for `matching`.
-// A shared company alone orders a draft higher but does not put it "on this page".
-const ON_PAGE_SCORE = 2;
 
 export interface RankedDraft {
   draft: Draft;
-  /** The draft is for the record, thread or prospect in front of the person. */
+  /**
+   * The draft is for the record, thread or prospect in front of the person (same record or thread,
+   * or an addressee on the page). A shared company alone orders a draft higher but does not put it
+   * "on this page".
+   */
   forContext: boolean;
+  /** `pageMatch`'s score (0 = unrelated to the page). */
   score: number;
 }
 
 /**
  * Puts the drafts for the page context first (best match first), then the rest of the queue
  * in the order the worker gave them (the server's priority order). Stable for equal scores.
+ * The scorer is the worker's own (lib/shared/match.ts), so the cards "for this page" are the
+ * drafts the worker matched above `related`, in the same order.
  */
-export function rankDrafts(
-  drafts: readonly Draft[],
-  ctx: PageContext | null,
-  /** Ids the worker already matched to this page (its `matching` list). */
-  known: ReadonlySet<string> = new Set(),
-): RankedDraft[] {
+export function rankDrafts(drafts: readonly Draft[], ctx: PageContext | null): RankedDraft[] {
   const ranked = drafts.map((draft, i) => {
-    const score = ctx ? contextScore(draft, ctx) : 0;
-    return { draft, i, score: known.has(draft.id) ? Math.max(score, ON_PAGE_SCORE) : score };
+    const m = ctx ? pageMatch(draft, ctx) : null;
+    return { draft, i, score: m?.score ?? 0, forContext: m ? isForPage(m) : false };
   });
   ranked.sort((a, b) => {
-    const aOn = a.score >= ON_PAGE_SCORE ? 1 : 0;
-    const bOn = b.score >= ON_PAGE_SCORE ? 1 : 0;
-    if (aOn !== bOn) return bOn - aOn;
+    if (a.forContext !== b.forContext) return a.forContext ? -1 : 1;
     if (a.score !== b.score) return b.score - a.score;
     return a.i - b.i;
   });
-  return ranked.map(({ draft, score }) => ({ draft, score, forContext: score >= ON_PAGE_SCORE }));
+  return ranked.map(({ draft, score, forContext }) => ({ draft, score, forContext }));
 }

@@ -1,9 +1,10 @@
 import type { Content, Decision, DecisionAction, Draft } from '../../shared/schema';
+import type { SyncState } from '../../shared/schema/protocol';
 
 /** What this browser already knows about the person's own decision on a draft (from the worker). */
 export interface LocalStatus {
   action: DecisionAction;
-  sync: 'pending' | 'done' | 'conflict' | 'rejected';
+  sync: SyncState;
   decidedBy?: string | null;
   error?: string;
 }
@@ -12,7 +13,7 @@ export interface LocalStatus {
 export interface PanelItem {
   draft: Draft;
   local?: LocalStatus | null;
-  /** The worker matched it to the page context (its `matching` list). */
+  /** The worker matched it to the page context (its `matching` list; the panel ranks with the same scorer). */
   matching?: boolean;
 }
 

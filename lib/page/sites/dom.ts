@@ -1,3 +1,5 @@
+import { emailsInText } from '../../shared/match';
+
 /**
  * Small DOM helpers shared by the adapters. Every lookup tolerates "not found": selectors break
  * (sites.md), so the adapters list fallbacks and these helpers try them in order.
@@ -62,12 +64,8 @@ export function isShown(el: Element): boolean {
   return true;
 }
 
-const EMAIL_RE = /[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
-
-/** Every email address in a string, lower-cased. */
-export function emailsInText(text: string): string[] {
-  return [...text.matchAll(EMAIL_RE)].map((m) => m[0].toLowerCase());
-}
+// One definition of "the addresses in a text" and "a draft's addressees", shared with the page matcher.
+export { draftEmails, emailsInText } from '../../shared/match';
 
 /**
  * Every address written in `root`'s text, node by node: `textContent` of a whole pane glues
@@ -119,10 +117,4 @@ export function text(el: Element | null | undefined): string {
 /** An attribute value safe to put inside `[attr="…"]`; property/field API names are word characters. */
 export function attrValue(v: string): string | null {
   return /^[A-Za-z0-9_.:-]+$/.test(v) ? v : null;
-}
-
-/** Emails a draft is addressed to: `target.email` and any in `content.to`. */
-export function draftEmails(draft: { target: { email?: string }; kind: string; content: unknown }): string[] {
-  const to = draft.kind === 'email' ? ((draft.content as { to?: string }).to ?? '') : '';
-  return cleanEmails([draft.target.email, ...emailsInText(to)]);
 }

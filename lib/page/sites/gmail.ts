@@ -1,4 +1,5 @@
 import type { Draft } from '../../shared/schema';
+import { defineSite } from '../../shared/sites';
 import {
   all,
   cleanEmails,
@@ -12,7 +13,14 @@ import {
   text,
 } from './dom';
 import { watchContext } from './observe';
-import type { InsertionTarget, PageContext, SiteAdapter } from './types';
+import type { InsertionTarget, PageContext, SupportedSiteAdapter } from './types';
+
+export const GMAIL_SITE = defineSite({
+  id: 'gmail',
+  name: 'Gmail',
+  matches: ['https://mail.google.com/*'],
+  sandbox: { origin: 'https://mail.google.com', path: '/mail/u/0/#inbox' },
+});
 
 /**
  * Gmail selectors as named data, newest first, each dated.
@@ -151,8 +159,9 @@ function findTargets(doc: Document, draft: Draft): InsertionTarget[] | null {
   return targets;
 }
 
-export const gmail: SiteAdapter = {
-  id: 'gmail',
+export const gmail: SupportedSiteAdapter<typeof GMAIL_SITE> = {
+  id: GMAIL_SITE.id,
+  descriptor: GMAIL_SITE,
   matches: (location) => GMAIL_HOSTS.has(location.hostname),
   readContext,
   watch(doc, signal, onChange) {

@@ -1,4 +1,5 @@
 import type { Draft } from '../../shared/schema';
+import { defineSite } from '../../shared/sites';
 import {
   all,
   attrValue,
@@ -13,7 +14,14 @@ import {
 } from './dom';
 import { watchContext } from './observe';
 import { pageUrl } from './page-url';
-import type { InsertionTarget, PageContext, SiteAdapter } from './types';
+import type { InsertionTarget, PageContext, SupportedSiteAdapter } from './types';
+
+export const HUBSPOT_SITE = defineSite({
+  id: 'hubspot',
+  name: 'HubSpot',
+  matches: ['https://app.hubspot.com/*', 'https://app-eu1.hubspot.com/*'],
+  sandbox: { origin: 'https://app.hubspot.com', path: '/contacts/12345678/record/0-1/501' },
+});
 
 /**
  * HubSpot selectors, newest first, dated.
@@ -79,7 +87,7 @@ function visibleSidebars(doc: Document): Element[] {
 }
 
 function readContext(doc: Document): PageContext {
-  const rec = parseHubspotPath(pageUrl(doc)?.pathname ?? '');
+  const rec = parseHubspotPath(pageUrl(doc, HUBSPOT_SITE)?.pathname ?? '');
   const panes = visibleSidebars(doc);
   // Addresses in the visible sidebars: property inputs' values (edit mode) and their texts (view mode).
   // Not the middle pane: its activity timeline also shows the person's own and colleagues' addresses.
@@ -159,8 +167,9 @@ function findTargets(doc: Document, draft: Draft): InsertionTarget[] | null {
   return targets;
 }
 
-export const hubspot: SiteAdapter = {
-  id: 'hubspot',
+export const hubspot: SupportedSiteAdapter<typeof HUBSPOT_SITE> = {
+  id: HUBSPOT_SITE.id,
+  descriptor: HUBSPOT_SITE,
   matches: (location) => HUBSPOT_HOST.test(location.hostname),
   readContext,
   watch(doc, signal, onChange) {

@@ -1,4 +1,5 @@
 import type { Draft } from '../../shared/schema';
+import { defineSite } from '../../shared/sites';
 import {
   all,
   cleanEmails,
@@ -13,7 +14,14 @@ import {
 } from './dom';
 import { watchContext } from './observe';
 import { pageUrl } from './page-url';
-import type { InsertionTarget, PageContext, SiteAdapter } from './types';
+import type { InsertionTarget, PageContext, SupportedSiteAdapter } from './types';
+
+export const OUTLOOK_SITE = defineSite({
+  id: 'outlook',
+  name: 'Outlook',
+  matches: ['https://outlook.office.com/*', 'https://outlook.office365.com/*', 'https://outlook.live.com/*'],
+  sandbox: { origin: 'https://outlook.office.com', path: '/mail/inbox' },
+});
 
 /**
  * Outlook on the web selectors, newest first, dated (sites.md; Briskine, Mailvelope). No localised labels.
@@ -77,7 +85,7 @@ function threadId(doc: Document): string | undefined {
   const sel = first(doc, OUTLOOK_SELECTORS.selectedConversation)?.getAttribute('data-convid');
   if (sel) return sel;
   // Deep links: /mail/inbox/id/<ConversationId>
-  const m = /\/id\/([^/?#]+)/.exec(pageUrl(doc)?.pathname ?? '');
+  const m = /\/id\/([^/?#]+)/.exec(pageUrl(doc, OUTLOOK_SITE)?.pathname ?? '');
   return m?.[1] ? decodeURIComponent(m[1]) : undefined;
 }
 
@@ -114,8 +122,9 @@ function findTargets(doc: Document, draft: Draft): InsertionTarget[] | null {
   return targets;
 }
 
-export const outlook: SiteAdapter = {
-  id: 'outlook',
+export const outlook: SupportedSiteAdapter<typeof OUTLOOK_SITE> = {
+  id: OUTLOOK_SITE.id,
+  descriptor: OUTLOOK_SITE,
   matches(location, doc) {
     if (OUTLOOK_HOSTS.has(location.hostname)) return true;
     return location.protocol === 'https:' && first(doc, OUTLOOK_SELECTORS.marker) !== null;

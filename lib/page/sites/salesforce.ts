@@ -1,8 +1,20 @@
 import type { Draft } from '../../shared/schema';
+import { defineSite } from '../../shared/sites';
 import { all, attrValue, cleanEmails, cleanNames, draftEmails, emailsInText, first, isShown, text } from './dom';
 import { watchContext } from './observe';
 import { pageUrl } from './page-url';
-import type { InsertionTarget, PageContext, SiteAdapter } from './types';
+import type { InsertionTarget, PageContext, SupportedSiteAdapter } from './types';
+
+export const SALESFORCE_SITE = defineSite({
+  id: 'salesforce',
+  name: 'Salesforce',
+  matches: ['https://*.lightning.force.com/*', 'https://*.my.salesforce.com/*'],
+  // A made-up org: the sandbox page needs one host that the match patterns cover.
+  sandbox: {
+    origin: 'https://countersign-dev.lightning.force.com',
+    path: '/lightning/r/Contact/003Hs00004AnaLoAAA/view',
+  },
+});
 
 /**
  * Salesforce Lightning selectors, newest first, dated (sites.md; Salesforce Inspector Reloaded, PixieBrix).
@@ -77,7 +89,7 @@ export function activeRecordRoot(doc: Document): Element | null {
 
 function readContext(doc: Document): PageContext {
   // On a sandbox page, the real URL it stands for.
-  const url = pageUrl(doc);
+  const url = pageUrl(doc, SALESFORCE_SITE);
   const rec = url ? parseSalesforceUrl(url) : null;
   const root = activeRecordRoot(doc);
   const ctx: PageContext = { site: 'salesforce', emails: [], names: [], editable: false };
@@ -134,8 +146,9 @@ function findTargets(doc: Document, draft: Draft): InsertionTarget[] | null {
   return targets.length ? targets : null;
 }
 
-export const salesforce: SiteAdapter = {
-  id: 'salesforce',
+export const salesforce: SupportedSiteAdapter<typeof SALESFORCE_SITE> = {
+  id: SALESFORCE_SITE.id,
+  descriptor: SALESFORCE_SITE,
   matches: (location) => SALESFORCE_HOST.test(location.hostname),
   readContext,
   watch(doc, signal, onChange) {

@@ -1,5 +1,6 @@
 import type { Draft, Site } from '../../shared/schema';
 import type { PageContext } from '../../shared/schema/protocol';
+import type { SiteDescriptor } from '../../shared/sites';
 
 export type { PageContext } from '../../shared/schema/protocol';
 
@@ -15,6 +16,8 @@ export interface InsertionTarget {
 /** One adapter per site, all with this shape; shared code never asks which site it is on. */
 export interface SiteAdapter {
   id: Site;
+  /** The site as data (name, match patterns, sandbox); only `generic` has none. */
+  descriptor?: SiteDescriptor;
   /** Whether this adapter handles the page (by host, or by markers for custom domains). */
   matches(location: URL, doc: Document): boolean;
   readContext(doc: Document): PageContext;
@@ -30,4 +33,10 @@ export interface SiteAdapter {
    * that belongs to someone else's compose window or another record.
    */
   findTargets(doc: Document, draft: Draft): InsertionTarget[] | null;
+}
+
+/** An adapter for a supported site: one file in lib/page/sites/, listed in the registry (index.ts). */
+export interface SupportedSiteAdapter<D extends SiteDescriptor = SiteDescriptor> extends SiteAdapter {
+  id: D['id'];
+  descriptor: D;
 }

@@ -1,3 +1,4 @@
+import { OPEN_STATUSES } from '../schema/draft';
 import type { DailyPoint, GovItem, MetricSet, Metrics, OverrideBand } from '../schema/governance';
 import { humanVerdict, latestOutcome } from './calibration';
 import { quantile, rate, wilson } from './stats';
@@ -6,7 +7,7 @@ import { reviewerAgreement, reviewerTable } from './vigilance';
 /** Healthy override band (edits + rejects among reviewed drafts): below it review may be theatre, above it the model adds little. */
 export const OVERRIDE_BAND = { low: 0.05, high: 0.2 } as const;
 
-const OPEN = new Set(['pending', 'awaiting_second', 'escalated']);
+const OPEN = new Set<string>(OPEN_STATUSES);
 const DAY_MS = 86_400_000;
 
 export function overrideBand(r: number | null): OverrideBand {

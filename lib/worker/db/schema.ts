@@ -91,6 +91,8 @@ export function defineVersion1(db: Dexie) {
   });
 }
 
+// The open statuses as of version 2, spelled out rather than OPEN_STATUSES: an upgrade step must go
+// on meaning what it meant when it shipped.
 const OPEN = new Set(['pending', 'awaiting_second', 'escalated']);
 
 export function defineVersion2(db: Dexie) {

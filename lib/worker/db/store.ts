@@ -247,6 +247,9 @@ export const DraftHead = z.object({
   id: z.string(),
   status: DraftStatus,
   createdAt: z.string(),
+  // Matching reads an email draft's `to` as well (lib/shared/match.ts); `content` is not parsed here.
+  kind: z.string().optional(),
+  content: z.unknown(),
   target: Target,
   account: z.object({
     name: z.string(),

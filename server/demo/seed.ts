@@ -14,13 +14,13 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { syntheticItems } from '../lib/shared/policy/simulate';
-import type { DraftIn } from '../lib/shared/schema';
-import { DEMO_POLICIES, DEMO_USERS, DEMO_WORKFLOWS, type DemoUser, generateDrafts } from './demo';
-import { postDrafts, summarizeRoutes } from './demo/post';
-import { writeHistory } from './service/governance';
-import type { Store } from './store';
-import { createToken, lookupToken, revokeToken } from './tokens';
+import { syntheticItems } from '../../lib/shared/policy/simulate';
+import type { DraftIn } from '../../lib/shared/schema';
+import { writeHistory } from '../service/governance';
+import type { Store } from '../store';
+import { createToken, lookupToken, revokeToken } from '../tokens';
+import { DEMO_POLICIES, DEMO_USERS, DEMO_WORKFLOWS, type DemoUser, generateDrafts } from './index';
+import { postDrafts, summarizeRoutes } from './post';
 
 export const DEFAULT_TOKEN_FILE = './data/demo-tokens.json';
 

@@ -1,23 +1,19 @@
 /**
  * The sandbox (issue 5): the fixture pages the site adapters are tested against, served by the review
  * server at `/sandbox/<site>/<the real app's path>`, so a person can try the panel without a CRM account.
- * What a page is made of comes from the adapters' shared route map (tests/fixtures/index.ts), the
- * same one Playwright uses to serve them at the real sites' URLs.
+ * What a page is made of comes from the pages' route map (./pages/index.ts), the same one
+ * Playwright uses to serve them at the real sites' URLs; which sites, their names and real URLs
+ * come from the site registry's descriptors (lib/page/sites: data, imported here by exception).
  *
  * Mounted by `npm start` only (through `extraRoutes`), not by `npm run server`: a production review
  * server has no business serving imitation Gmail pages.
  */
-import { FIXTURE_SITES, FIXTURE_URLS, type FixtureSite, fixtureResponse } from '../../tests/fixtures';
+
+import { SITES } from '../../lib/page/sites';
 import { newRouter, type RouteModule } from '../context';
+import { FIXTURE_SITES, FIXTURE_URLS, type FixtureSite, fixtureResponse } from './pages';
 
-export { sandboxDrafts } from './drafts';
-
-const TITLES: Record<FixtureSite, string> = {
-  gmail: 'Gmail',
-  outlook: 'Outlook',
-  hubspot: 'HubSpot',
-  salesforce: 'Salesforce',
-};
+export { sandboxDrafts } from './sandbox-drafts';
 
 export interface SandboxPage {
   site: FixtureSite;
@@ -28,10 +24,14 @@ export interface SandboxPage {
   realUrl: string;
 }
 
-/** One page per site, at the path of the record the fixture opens first. */
+/**
+ * One page per supported site (the registry's descriptors: name, and the real URL the page starts
+ * at), at the path of the record the fixture opens first.
+ */
 export const SANDBOX_PAGES: readonly SandboxPage[] = FIXTURE_SITES.map((site) => {
   const real = new URL(FIXTURE_URLS[site].url);
-  return { site, title: TITLES[site], path: `/sandbox/${site}${real.pathname}${real.hash}`, realUrl: real.href };
+  const title = SITES.find((s) => s.id === site)!.name;
+  return { site, title, path: `/sandbox/${site}${real.pathname}${real.hash}`, realUrl: real.href };
 });
 
 function indexPage(): string {

@@ -1,5 +1,5 @@
 /**
- * Demo drafts for the people and records on the sandbox pages (tests/fixtures/<site>/app.js: Ana Lopez
+ * Demo drafts for the people and records on the sandbox pages (server/demo/pages/<site>/app.js: Ana Lopez
  * at Acme, Ben Okafor at Globex, Carol Diaz at Initech), so the panel on each sandbox page has drafts
  * "for the record in front of you" as well as the rest of the queue. Plain standard accounts without
  * flags mostly, so they land in the SDRs' review queue (one pricing reply goes to the pricing specialist).
