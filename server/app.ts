@@ -109,7 +109,7 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
     info: {
       title: 'Countersign review server',
       version: '1.0.0',
-      description: 'Human review of AI-written sales drafts. See docs/contract.md.',
+      description: 'Human review of AI-written sales drafts. See docs/contract.md in the repository.',
     },
   });
 

@@ -1,6 +1,6 @@
 /**
  * The panel's stylesheet, injected into its shadow root. Every size is in px: `rem` would follow the
- * host page's root font size (toolchain.md), and WXT's `:host { all: initial }` keeps the page's
+ * host page's root font size (docs/toolchain.md), and WXT's `:host { all: initial }` keeps the page's
  * inherited styles out. The z-index puts the panel above Salesforce Lightning's modals (≥ 9000).
  * Colours keep at least 4.5:1 contrast on their backgrounds (axe).
  */

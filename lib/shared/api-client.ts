@@ -6,7 +6,7 @@ import { ErrorBody } from './schema';
  * Typed fetch client for the review server, used by the worker's sync engine and Connect, and by the
  * dashboard (lib/client/api.ts). Routes are called by name from the shared route table
  * (api/routes.ts); every answer is parsed with the route's schema; every request has a timeout well
- * under the MV3 worker's 30 s fetch limit (toolchain.md).
+ * under the MV3 worker's 30 s fetch limit (docs/toolchain.md).
  */
 
 export const DEFAULT_TIMEOUT_MS = 15_000;

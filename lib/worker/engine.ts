@@ -33,7 +33,7 @@ export const LOCK_NAME = 'countersign-sync';
 export const WRITE_COALESCE_MS = 150;
 
 export interface SyncEngineDeps {
-  /** Runs a function with the database, reopening it after DatabaseClosedError (lib/db withDb). */
+  /** Runs a function with the database, reopening it after DatabaseClosedError (lib/worker/db withDb). */
   withDb: <T>(fn: (db: CountersignDb) => Promise<T>) => Promise<T>;
   getSettings: () => Promise<Settings | null>;
   makeClient: (settings: Settings) => ApiClient;

@@ -28,7 +28,7 @@ export interface HandlerDeps {
   syncSandbox?: () => Promise<boolean>;
 }
 
-/** The worker's answers to the typed requests of lib/messaging.ts. */
+/** The worker's answers to the typed requests of lib/shared/schema/protocol.ts. */
 export function createHandlers(deps: HandlerDeps): Handlers {
   async function save(decision: Decision) {
     const settings = await deps.getSettings();

@@ -8,7 +8,7 @@ import { syncSandboxRegistration } from './sandbox';
 import { getSettings, onSettingsChanged } from './settings';
 
 export const SYNC_ALARM = 'countersign-sync';
-/** chrome.alarms' minimum period (toolchain.md). */
+/** chrome.alarms' minimum period (docs/toolchain.md). */
 const ALARM_PERIOD_MIN = 0.5;
 
 /**
@@ -81,13 +81,13 @@ export function startWorker(): void {
   browser.runtime.onStartup.addListener(() => run('startup'));
   browser.runtime.onInstalled.addListener(() => run('startup'));
 
-  // Re-created at every worker start (toolchain.md): alarms can be lost on update or restart.
+  // Re-created at every worker start (docs/toolchain.md): alarms can be lost on update or restart.
   void browser.alarms.create(SYNC_ALARM, { periodInMinutes: ALARM_PERIOD_MIN, delayInMinutes: ALARM_PERIOD_MIN });
   // A worker start means something woke us: push whatever a previous instance left pending.
   run('startup');
   changed([]);
 
-  // "Enable sandbox pages" (lib/sandbox.ts): bring the run-time registration in line with the
+  // "Enable sandbox pages" (lib/worker/sandbox.ts): bring the run-time registration in line with the
   // permission at every start (the person may have revoked it in the browser's settings). Not on
   // permissions.onAdded: the options page registers right after the grant, and two registrations
   // racing fail on the duplicate script id.

@@ -1,6 +1,6 @@
 /**
  * The Firefox build (`npm run build:firefox`, MV3): it ships the main-world bridge the insertion
- * techniques need there (lib/apply/bridge.ts), and the Chromium build does not. Firefox itself is not
+ * techniques need there (lib/page/apply/bridge.ts), and the Chromium build does not. Firefox itself is not
  * on this machine, so the shipped bridge script is run in Chromium's main world — which is what a
  * `world: 'MAIN'` content script is — with the insertion code in an isolated world, on the HubSpot
  * fixture's real Draft.js.

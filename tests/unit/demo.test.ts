@@ -97,7 +97,7 @@ describe('demo draft generator', () => {
     expect(failing).toBeLessThan(0.25);
   });
 
-  it("fails exactly the server's quality rule each defect is meant to break (lib/policy/quality)", () => {
+  it("fails exactly the server's quality rule each defect is meant to break (lib/shared/policy/quality)", () => {
     const rule: Record<QualityDefect, string> = {
       long_first_line: 'first_line_length',
       missing_company: 'company_missing',

@@ -39,7 +39,7 @@ describe('DraftIn', () => {
   });
 });
 
-describe('lib/schema index', () => {
+describe('lib/shared/schema index', () => {
   it('re-exports every governance schema unchanged (no name is shadowed by another module)', () => {
     const all = schema as Record<string, unknown>;
     const exported = Object.entries(governance);

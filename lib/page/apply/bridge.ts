@@ -1,5 +1,5 @@
 /**
- * Main-world bridge for synthetic editing events (sites.md: on Firefox, `paste`/`beforeinput` events
+ * Main-world bridge for synthetic editing events (docs/sites.md: on Firefox, `paste`/`beforeinput` events
  * built in a content script's isolated world reach the page without their clipboardData/dataTransfer).
  * When a main-world script has called `installMainWorldBridge` (a WXT content script with
  * `world: 'MAIN'`), the insertion techniques ask it to build and dispatch those events in the page's

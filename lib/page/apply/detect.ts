@@ -1,6 +1,6 @@
 /**
  * What kind of editor an element is. The insertion technique is chosen from this, never from the
- * site (sites.md, "Putting text into editors"): the same Draft.js behaves the same on every page.
+ * site (docs/sites.md, "Putting text into editors"): the same Draft.js behaves the same on every page.
  */
 export type EditorKind =
   | 'lightning'

@@ -8,7 +8,7 @@ export type SavedSelection =
 /**
  * Remembers the person's last selection in each editable element on the page. Clicking the panel
  * moves focus out of the editor; without this the caret position is lost before Approve runs
- * (sites.md: "remember the editor's last selection (selectionchange/focusin) and restore it").
+ * (docs/sites.md: "remember the editor's last selection (selectionchange/focusin) and restore it").
  */
 export interface SelectionMemory {
   /** The last editable element that had focus outside the panel (null if none, or it left the page). */

@@ -3,7 +3,7 @@ import { editingHost, findNativeField, isTextField } from './detect';
 import type { SelectionMemory } from './selection';
 
 /**
- * Insertion techniques, one per kind of editor (sites.md, "Putting text into editors").
+ * Insertion techniques, one per kind of editor (docs/sites.md, "Putting text into editors").
  * None of them builds markup from the draft: Gmail enforces Trusted Types, and HTML built by a
  * content script would still run handlers in the page. Text goes in as text only.
  */

@@ -2,7 +2,7 @@ import { emailsInText } from '../../shared/match';
 
 /**
  * Small DOM helpers shared by the adapters. Every lookup tolerates "not found": selectors break
- * (sites.md), so the adapters list fallbacks and these helpers try them in order.
+ * (docs/sites.md), so the adapters list fallbacks and these helpers try them in order.
  */
 
 export type Root = Document | Element | ShadowRoot;

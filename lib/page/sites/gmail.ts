@@ -26,7 +26,7 @@ export const GMAIL_SITE = defineSite({
  * Gmail selectors as named data, newest first, each dated.
  * Dates say when a selector was recorded here from docs/sites.md (gathered from public extensions),
  * not a check against the live site: the fixtures imitate those facts.
- * (sites.md; InboxSDK, gmail.js, Mailvelope). Never the localised `aria-label`.
+ * (docs/sites.md; InboxSDK, gmail.js, Mailvelope). Never the localised `aria-label`.
  */
 export const GMAIL_SELECTORS = {
   /** 2026-11 (gmail.js, InboxSDK): the open thread's subject heading carries the ids. */
@@ -57,7 +57,7 @@ export const GMAIL_SELECTORS = {
 
 const GMAIL_HOSTS = new Set(['mail.google.com']);
 
-/** The person's own address, from "Inbox (3) - me@x.com - Gmail" (sites.md). */
+/** The person's own address, from "Inbox (3) - me@x.com - Gmail" (docs/sites.md). */
 export function ownAddress(doc: Document): string | undefined {
   return emailsInText(doc.title).at(-1);
 }

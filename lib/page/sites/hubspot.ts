@@ -28,7 +28,7 @@ export const HUBSPOT_SITE = defineSite({
  * Dates say when a selector was recorded here from docs/sites.md (gathered from public extensions),
  * not a check against the live site: the fixtures imitate those facts.
  * Class names are random (styled-components): only
- * `data-test-id` / `data-selenium-test` hooks and the URL are used (sites.md).
+ * `data-test-id` / `data-selenium-test` hooks and the URL are used (docs/sites.md).
  */
 export const HUBSPOT_SELECTORS = {
   /** 2026-11: record page panes. */
@@ -59,7 +59,7 @@ export const HUBSPOT_SELECTORS = {
 
 const HUBSPOT_HOST = /^app(?:-[a-z0-9]+)?\.hubspot\.com$/;
 
-/** Object type ids in record URLs (sites.md). */
+/** Object type ids in record URLs (docs/sites.md). */
 export const HUBSPOT_OBJECT_TYPES: Record<string, string> = {
   '0-1': 'contact',
   '0-2': 'company',

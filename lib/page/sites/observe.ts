@@ -25,7 +25,7 @@ export function contextKey(ctx: PageContext): string {
 }
 
 /**
- * The one page watcher the adapters share (sites.md, "Watching the page"): a MutationObserver that
+ * The one page watcher the adapters share (docs/sites.md, "Watching the page"): a MutationObserver that
  * only signals, a debounce with a maximum wait, the Navigation API for in-app navigation (WXT's
  * `wxt:locationchange` is a 1 s poll and misses UI that keeps the URL), and no interval polling.
  * The context is re-read at most once per debounce window and `onChange` fires only when it differs.

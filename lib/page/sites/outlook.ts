@@ -24,7 +24,7 @@ export const OUTLOOK_SITE = defineSite({
 });
 
 /**
- * Outlook on the web selectors, newest first, dated (sites.md; Briskine, Mailvelope). No localised labels.
+ * Outlook on the web selectors, newest first, dated (docs/sites.md; Briskine, Mailvelope). No localised labels.
  * Dates say when a selector was recorded here from docs/sites.md (gathered from public extensions),
  * not a check against the live site: the fixtures imitate those facts.
  */

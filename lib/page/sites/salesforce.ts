@@ -17,7 +17,7 @@ export const SALESFORCE_SITE = defineSite({
 });
 
 /**
- * Salesforce Lightning selectors, newest first, dated (sites.md; Salesforce Inspector Reloaded, PixieBrix).
+ * Salesforce Lightning selectors, newest first, dated (docs/sites.md; Salesforce Inspector Reloaded, PixieBrix).
  * Dates say when a selector was recorded here from docs/sites.md (gathered from public extensions),
  * not a check against the live site: the fixtures imitate those facts.
  */
@@ -61,7 +61,7 @@ export const SALESFORCE_SELECTORS = {
 
 const SALESFORCE_HOST = /\.(?:lightning\.force\.com|my\.salesforce\.com)$/;
 
-/** Key prefixes of the standard objects (sites.md). */
+/** Key prefixes of the standard objects (docs/sites.md). */
 export const SALESFORCE_PREFIXES: Record<string, string> = {
   '003': 'Contact',
   '00Q': 'Lead',
@@ -122,7 +122,7 @@ function draftIsForRecord(draft: Draft, ctx: PageContext): boolean {
 }
 
 function findTargets(doc: Document, draft: Draft): InsertionTarget[] | null {
-  // Email drafts: the composer is CKEditor in nested third-party iframes; we do not inject there (sites.md).
+  // Email drafts: the composer is CKEditor in nested third-party iframes; we do not inject there (docs/sites.md).
   if (draft.kind !== 'crm_update') return null;
   const ctx = readContext(doc);
   if (!draftIsForRecord(draft, ctx)) return null;

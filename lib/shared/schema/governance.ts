@@ -4,7 +4,7 @@ import { Level, Rate } from './workflow';
 
 // Governance (issue 6): the plain-data inputs the policy functions read, and the wire shapes of
 // the governance endpoints. Inputs are what the server assembles from drafts, decisions and
-// outcomes; keeping them flat lets lib/policy stay free of any storage code.
+// outcomes; keeping them flat lets lib/shared/policy stay free of any storage code.
 
 /** One person's decision on a draft, as governance needs it. */
 export const GovDecision = z.object({

@@ -27,7 +27,7 @@ function isClosedError(err: unknown): boolean {
 }
 
 /**
- * Runs `fn` with the database, reopening it once after a `DatabaseClosedError` (toolchain.md:
+ * Runs `fn` with the database, reopening it once after a `DatabaseClosedError` (docs/toolchain.md:
  * after a worker wake, or when another context upgraded the schema, Dexie's handle can be closed).
  */
 export async function withDb<T>(fn: (db: CountersignDb) => Promise<T>, name = DB_NAME): Promise<T> {

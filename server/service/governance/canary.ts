@@ -170,7 +170,7 @@ export async function afterIngest(
 
 /**
  * Plants up to `count` canaries in a workflow's review queue, each made from a pending draft with
- * a known defect (lib/policy/canary). Returns how many were created (0 when nothing is pending).
+ * a known defect (lib/shared/policy/canary). Returns how many were created (0 when nothing is pending).
  */
 export async function plantCanaries(deps: Deps, workflow: string, count: number, actor: string): Promise<number> {
   const { store } = deps;

@@ -5,7 +5,7 @@ import { type BrowserContext, chromium, type Page, type Route, type Worker } fro
 
 /**
  * Shared e2e infrastructure (issue 3): real Chromium with the production build of the extension.
- * See ../../../../shared/docs/toolchain.md for the flags and why each is there.
+ * See docs/toolchain.md for the flags and why each is there.
  */
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -135,7 +135,7 @@ export async function connectExtension(
 
 /**
  * Sends a typed request to the worker from an extension page, exactly as the panel does through
- * lib/messaging.ts (same envelope; the worker checks sender and payload).
+ * lib/shared/schema/protocol.ts (same envelope; the worker checks sender and payload).
  */
 export async function sendToWorker<T = unknown>(page: Page, type: string, payload: unknown): Promise<T> {
   return page.evaluate(
@@ -164,7 +164,7 @@ export async function sendToWorker<T = unknown>(page: Page, type: string, payloa
 
 /**
  * Serves a fixture at a real site URL (e.g. `https://mail.google.com/mail/u/0/`), so the shipped
- * manifest's match patterns are what gets tested (toolchain.md).
+ * manifest's match patterns are what gets tested (docs/toolchain.md).
  */
 export async function routeFixture(
   context: BrowserContext,
