@@ -10,11 +10,13 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import pg from 'pg';
+import { type ChangeFeed, type LocalChangeFeed, localChangeFeed, pgChangeFeed } from './changes';
 import { BACKSTOP_PAGES, type Checkpointer, type CheckpointerOptions, startCheckpointer } from './checkpointer';
 import { preparedName } from './fast';
 import { type Dialect, migrate } from './migrations';
 import { BOOLEAN_COLUMNS, type Database } from './schema';
 
+export type { ChangeFeed } from './changes';
 export type { Dialect } from './migrations';
 export type { Database } from './schema';
 
@@ -64,6 +66,11 @@ export interface Store {
    * whatever transaction is open.
    */
   readonly sqlite?: SqliteDirect;
+  /**
+   * Committed changes as they happen, from this and every other process on the same database
+   * (store/changes.ts). Opened on first use: a store that never asks holds no extra connection.
+   */
+  readonly changes: ChangeFeed;
   close(): Promise<void>;
 }
 
@@ -289,6 +296,21 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
     throw e;
   }
 
+  // The change feed, opened on first use (see `Store.changes`). PostgreSQL's comes from NOTIFY; on
+  // SQLite the transactions below report their commits to it.
+  let feed: ChangeFeed | undefined;
+  let localFeed: LocalChangeFeed | undefined;
+  const readVersion = async () =>
+    Number(
+      (await db.selectFrom('counters').select('value').where('name', '=', 'version').executeTakeFirst())?.value ?? 0,
+    );
+  const changes = (): ChangeFeed => {
+    if (feed) return feed;
+    if (dialect === 'postgres') feed = pgChangeFeed(target);
+    else feed = localFeed = localChangeFeed(readVersion);
+    return feed;
+  };
+
   // SQLite: the transaction's own statements run directly on the connection (a prepared statement
   // each, no query building, no promise per statement); Kysely's connection() still hands out the
   // connection one transaction at a time.
@@ -318,6 +340,7 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
       });
       if (current !== stored) await tx(conn, SET_VERSION(dialect), [current]);
       await tx(conn, 'commit');
+      if (current !== Number(row.value)) localFeed?.committed(current);
       return result;
     } catch (e) {
       // The error that matters is `e`; a failed rollback (no transaction open) must not hide it.
@@ -362,9 +385,13 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
     db,
     write,
     ...(direct ? { sqlite: direct } : {}),
+    get changes() {
+      return changes();
+    },
     async close() {
       if (closed) return;
       closed = true;
+      await feed?.close();
       // The checkpointer's connection first: the last connection to close checkpoints what is
       // left and removes the WAL.
       await checkpointer?.stop();

@@ -243,6 +243,27 @@ export const MIGRATIONS: Migration[] = [
         await sql`alter index ${sql.ref(index)} set (deduplicate_items = off)`.execute(db);
     },
   },
+  {
+    version: 8,
+    name: 'change notifications',
+    // PostgreSQL: every commit that advances the version counter notifies the change feed's
+    // channel (store/changes.ts), from any writer (server instances, the CLI). NOTIFY is delivered
+    // at commit, in commit order; a rolled-back transaction notifies nobody. SQLite has no NOTIFY:
+    // the store reports its own commits.
+    async up(db, dialect) {
+      if (dialect !== 'postgres') return;
+      await sql`
+        create function countersign_notify_change() returns trigger language plpgsql as $$
+        begin
+          perform pg_notify('countersign_changes', new.value::text);
+          return null;
+        end $$`.execute(db);
+      await sql`
+        create trigger counters_notify_change after update on counters
+        for each row when (new.name = 'version' and new.value <> old.value)
+        execute function countersign_notify_change()`.execute(db);
+    },
+  },
 ];
 
 /** Arbitrary constant key for pg_advisory_xact_lock: serialises migrations across server instances. */
