@@ -215,9 +215,8 @@ describe.each(TEST_DBS)('authority to decide on %s', (db) => {
             tok(by),
             chunk.map((x) => x.d),
           );
-          res.forEach((r, j) =>
-            expect(r, `${chunk[j]!.c.route} / ${chunk[j]!.c.state}`).toMatchObject({ status: 'applied' }),
-          );
+          for (const [j, r] of res.entries())
+            expect(r, `${chunk[j]!.c.route} / ${chunk[j]!.c.state}`).toMatchObject({ status: 'applied' });
         }
     }
     for (const c of cases) c.place = STATES[c.state]!.place ?? c.place;
