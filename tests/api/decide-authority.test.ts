@@ -323,3 +323,39 @@ describe.each(TEST_DBS)('authority to decide on %s', (db) => {
     expect((await postDecisions(s, tok('rev'), [d]))[0]).toMatchObject({ status: 'rejected' });
   });
 });
+
+describe.each(TEST_DBS)('friction fields on %s', (db) => {
+  let s: TestApi;
+  afterAll(() => s?.close());
+
+  it('batchApprovable is false for named accounts, specialists, second reviews and the manual route', async () => {
+    s = await startTestApp(db);
+    const pipe = await s.token('pipeline');
+    const adm = await s.token('admin');
+    const cases: Array<[string, Record<string, unknown>, boolean, boolean]> = [
+      ['review', { confidence: 0.85 }, true, true],
+      ['manual', { confidence: 0.4 }, false, false],
+      ['named', { account: { name: 'Acme', tier: 'named', ownerId: 'own' } }, false, true],
+      ['specialist', { flags: ['pricing'] }, false, true],
+      ['second review', { account: { name: 'Acme', tier: 'named', dealValue: 500_000 } }, false, true],
+    ];
+    const results = await postDrafts(
+      s,
+      pipe,
+      cases.map(([, over]) => draftIn(over)),
+    );
+    for (const [i, [name, , batch, oneClick]] of cases.entries()) {
+      const d = await json(s.api(`/v1/drafts/${results[i]!.id}`, { token: adm }));
+      expect({ name, batchApprovable: d.batchApprovable, oneClickApprove: d.oneClickApprove }).toEqual({
+        name,
+        batchApprovable: batch,
+        oneClickApprove: oneClick,
+      });
+    }
+    const queue = await json<{ items: Array<{ id: string; batchApprovable?: boolean }> }>(
+      s.api('/v1/queue', { token: adm }),
+    );
+    expect(queue.items.find((x) => x.id === results[0]!.id)?.batchApprovable).toBe(true);
+    expect(queue.items.find((x) => x.id === results[1]!.id)?.batchApprovable).toBe(false);
+  });
+});

@@ -188,6 +188,13 @@ const draftOutExtra = {
   decidedAt: IsoDateTime.nullable().optional(),
   /** Added: the note left by whoever escalated it. */
   escalationNote: z.string().nullable().optional(),
+  /**
+   * Added (issue 13, friction): a batch approval may cover it (never for a named account, a
+   * specialist, a second review or the manual route; lib/shared/policy/friction.ts).
+   */
+  batchApprovable: z.boolean().optional(),
+  /** Added (issue 13, friction): a plain Approve applies; false for a `manual` draft nobody has written yet. */
+  oneClickApprove: z.boolean().optional(),
 };
 
 // Output objects are not strict: a newer server may add fields, an older extension keeps working.
