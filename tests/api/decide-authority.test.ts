@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Decision, DraftIn, Role, Specialty } from '../../lib/shared/schema';
+import type { Decision, DraftIn, DraftResult, Role, Specialty } from '../../lib/shared/schema';
 import { MANUAL_NEEDS_CONTENT } from '../../server/service/decide';
 import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
 import { decision, draftIn, json, postDecisions, postDrafts } from './fixtures';
@@ -178,7 +178,7 @@ describe.each(TEST_DBS)('authority to decide on %s', (db) => {
         for (const person of PEOPLE)
           for (const action of ACTIONS)
             plan.push({ route, state, person, action, input: draftIn(ROUTES[route]!.over) });
-    const results = [];
+    const results: DraftResult[] = [];
     for (let i = 0; i < plan.length; i += 400)
       results.push(
         ...(await postDrafts(
@@ -236,7 +236,7 @@ describe.each(TEST_DBS)('authority to decide on %s', (db) => {
           token: tok(person.id),
           body: { decisions: chunk.map((c) => matrixDecision(c.draftId, c.action)) },
         });
-        const statuses =
+        const statuses: Array<{ status: string; error?: string }> =
           r.status === 200
             ? (await json<{ results: Array<{ status: string; error?: string }> }>(r)).results
             : chunk.map(() => ({ status: `http ${r.status}` }));
