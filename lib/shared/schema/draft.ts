@@ -160,6 +160,11 @@ export type RoutingResult = z.infer<typeof RoutingResult>;
 export const DraftResult = RoutingResult.extend({
   id: z.string(),
   externalId: z.string(),
+  /**
+   * Added (contract v1.1): this `externalId` was posted before with other content, confidence or
+   * routing inputs; nothing changed, the result is the original one.
+   */
+  conflict: z.boolean().optional(),
 });
 export type DraftResult = z.infer<typeof DraftResult>;
 
