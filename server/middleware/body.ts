@@ -36,6 +36,12 @@ export function jsonBody(limitBytes: number): MiddlewareHandler<AppEnv> {
     if (text === null) throw new ApiError(413, 'payload_too_large', tooLargeMessage);
     // Like fetch's `text()`, a leading byte order mark is not part of the text.
     const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    // Nesting is checked on the text, before parsing: JSON.parse takes time more than linear in the
+    // depth (100,000 levels: 0.15 s; 4 million, what fits in 8 MB: 10 s of a blocked event loop).
+    if (nestedDeeperThan(json, MAX_DEPTH)) {
+      const message = `JSON nested deeper than ${MAX_DEPTH} levels`;
+      throw new ApiError(400, 'invalid_input', message, [{ code: 'too_deep', path: [], message }]);
+    }
     let value: unknown;
     try {
       value = JSON.parse(json);
@@ -62,22 +68,86 @@ export function jsonBody(limitBytes: number): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Where the first string (or key) containing U+0000 is in a parsed JSON value, or null. */
-export function nulAt(value: unknown, path: Array<string | number> = []): Array<string | number> | null {
-  if (typeof value === 'string') return value.includes('\0') ? path : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = nulAt(value[i], [...path, i]);
-      if (found) return found;
+/** Deepest accepted nesting of arrays and objects in a request body; deeper is a 400. */
+export const MAX_DEPTH = 64;
+
+/**
+ * Whether the JSON text nests arrays/objects deeper than `limit`, looking only at the structure
+ * (brackets inside strings do not count). One pass, stopping at the first level too deep; string
+ * contents are skipped with `indexOf` (native), escapes walked only in strings that have them.
+ * Text that is not JSON gives an answer of no consequence: JSON.parse refuses it next.
+ */
+export function nestedDeeperThan(text: string, limit: number): boolean {
+  const n = text.length;
+  let depth = 0;
+  let i = 0;
+  // The next backslash at or after the current string (n: none left); found once, not per string.
+  let backslash = text.indexOf('\\');
+  if (backslash < 0) backslash = n;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      let end = text.indexOf('"', i + 1);
+      if (end < 0) return false;
+      if (backslash < i) {
+        backslash = text.indexOf('\\', i);
+        if (backslash < 0) backslash = n;
+      }
+      if (backslash < end) {
+        // Escapes in this string: walk it from the first one.
+        end = backslash;
+        while (end < n) {
+          const d = text.charCodeAt(end);
+          if (d === 92 /* \ */) end += 2;
+          else if (d === 34) break;
+          else end++;
+        }
+        if (end >= n) return false;
+        backslash = text.indexOf('\\', end);
+        if (backslash < 0) backslash = n;
+      }
+      i = end + 1;
+      continue;
     }
-    return null;
+    if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > limit) return true;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
+    i++;
   }
-  if (value && typeof value === 'object')
-    for (const [k, v] of Object.entries(value)) {
-      if (k.includes('\0')) return [...path, k];
-      const found = nulAt(v, [...path, k]);
-      if (found) return found;
+  return false;
+}
+
+/**
+ * Where the first string (or key) containing U+0000 is in a parsed JSON value, or null. Iterative
+ * (an explicit stack, depth-first, in document order), so no nesting can overflow the call stack;
+ * the path is built only for the value found.
+ */
+export function nulAt(value: unknown): Array<string | number> | null {
+  interface Item {
+    v: unknown;
+    key: string | number | null;
+    parent: Item | null;
+  }
+  const pathOf = (item: Item, last?: string) => {
+    const path: Array<string | number> = last === undefined ? [] : [last];
+    for (let it: Item | null = item; it && it.key !== null; it = it.parent) path.push(it.key);
+    return path.reverse();
+  };
+  const stack: Item[] = [{ v: value, key: null, parent: null }];
+  while (stack.length) {
+    const item = stack.pop()!;
+    const v = item.v;
+    if (typeof v === 'string') {
+      if (v.includes('\0')) return pathOf(item);
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], key: i, parent: item });
+    } else if (v && typeof v === 'object') {
+      const keys = Object.keys(v);
+      for (const k of keys) if (k.includes('\0')) return pathOf(item, k);
+      for (let i = keys.length - 1; i >= 0; i--)
+        stack.push({ v: (v as Record<string, unknown>)[keys[i]!], key: keys[i]!, parent: item });
     }
+  }
   return null;
 }
 

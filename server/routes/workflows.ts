@@ -1,5 +1,5 @@
 import { routes } from '../../lib/shared/api/routes';
-import { Role } from '../../lib/shared/schema';
+import { policyFor, Role } from '../../lib/shared/schema';
 import { newRouter, type Resource, requireRole } from '../context';
 import { getPolicy, updatePolicy } from '../service/policy';
 import { ERRORS, openApiRoute } from './openapi';
@@ -25,8 +25,10 @@ export const workflowRoutes: Resource = {
     newRouter()
       .openapi(get, async (c) => {
         // Every role may read a policy: the pipeline and the panel show thresholds.
-        requireRole(c, Role.options);
-        return c.json(await getPolicy(store.db, c.req.valid('param').workflow), 200);
+        // Everyone but an admin reads it without the vigilance settings (canaryRate): a reviewer
+        // must not learn whether test drafts are planted in their queue (contract v1.1).
+        const user = requireRole(c, Role.options);
+        return c.json(policyFor(user.role, await getPolicy(store.db, c.req.valid('param').workflow)), 200);
       })
       .openapi(put, async (c) => {
         const user = requireRole(c, ['admin']);

@@ -13,7 +13,7 @@ import { AUDIT_COLUMNS, type AuditInput, auditValues } from '../audit';
 import type { Database, Store, Trx, Versions } from '../store';
 import { type Column, insertRows, memo, params, pgJsonRows, pgRows, run } from '../store/fast';
 import type { AuthUser } from '../tokens';
-import { couldSee, type DraftRow, isOpen, parseJson, withQueue } from './views';
+import { canSee, couldSee, type DraftRow, isOpen, parseJson, withQueue } from './views';
 
 /**
  * What a decision reads of a draft: the columns it looks at and every column it may change, and
@@ -91,9 +91,13 @@ async function applyBatch(
         continue;
       }
       const row = drafts.get(d.draftId);
-      const r = row
-        ? decide(versions, user, d, row, pending, receivedAt)
-        : { status: 'rejected' as const, error: 'unknown draft' };
+      if (!row) {
+        // A draft that does not exist: rejected and not stored (nothing to record it against; an
+        // id typed by hand or a draft id from another server must not fill the decisions table).
+        out.push({ id: d.id, status: 'rejected', error: 'unknown draft' });
+        continue;
+      }
+      const r = decide(versions, user, d, row, pending, receivedAt);
       prior.set(d.id, { status: r.status, error: r.error ?? null });
       pending.decisions.push([
         d.id,
@@ -106,11 +110,12 @@ async function applyBatch(
         JSON.stringify(d.reasons ?? []),
         d.note ?? null,
         d.dwellMs ?? null,
-        d.decidedAt,
+        // The client's clock, kept as information, in UTC; windows and exports use `receivedAt`.
+        new Date(d.decidedAt).toISOString(),
         receivedAt,
         r.diff ?? null,
       ]);
-      if (r.status !== 'applied' && row)
+      if (r.status !== 'applied')
         pending.audits.push({
           actor: user.id,
           action: `decision.${r.status}`,
@@ -258,7 +263,15 @@ const CHANGING = [
 ] as const satisfies readonly (Column & [keyof DraftRow, string])[];
 
 /** The columns a decision reads of a draft (besides the content): what it looks at, and every column it may change. */
-const DECIDE_COLUMNS = ['id', 'workflow', 'kind', 'second_review', 'owner_id', ...CHANGING.map(([c]) => c)] as const;
+const DECIDE_COLUMNS = [
+  'id',
+  'workflow',
+  'kind',
+  'route',
+  'second_review',
+  'owner_id',
+  ...CHANGING.map(([c]) => c),
+] as const;
 
 const DECISION_COLUMNS: readonly Column[] = [
   ['id', 'text'],
@@ -305,6 +318,33 @@ audited as (insert into audit_log (${cols(AUDIT_COLUMNS)}) ${pgJsonRows(AUDIT_CO
 update counters set value = $4::bigint where name = 'version'`;
 })();
 
+/** The error of a plain approve of a draft routed `manual` (contract v1.1, high-risk friction). */
+export const MANUAL_NEEDS_CONTENT =
+  'this draft was routed manual (below its review threshold): it has no one-click approve; write it from the draft and send the content (Edit, then Save and approve)';
+
+/**
+ * Why `user` may not decide this open draft now, or null when they may: the draft must be in one of
+ * their queues as it is now (`canSee` on the current queue and assignee, not on its history), and
+ * they must not have approved it already (two-person rule: the second decision is someone else's).
+ */
+export function mayDecideNow(
+  user: AuthUser,
+  row: Pick<DraftRow, 'queue' | 'assignee'>,
+  approvedBy: readonly string[],
+): string | null {
+  if (!canSee(user, row.queue, row.assignee)) {
+    const where =
+      row.assignee !== null
+        ? `assigned to ${row.assignee}`
+        : row.queue.startsWith('specialist:')
+          ? `with a ${row.queue.slice('specialist:'.length)} specialist`
+          : `in the ${row.queue} queue`;
+    return `this draft is no longer yours to decide: it is now ${where}`;
+  }
+  if (approvedBy.includes(user.id)) return 'the second approval must come from a different person';
+  return null;
+}
+
 function reject(error: string): Applied {
   return { status: 'rejected', error };
 }
@@ -317,27 +357,37 @@ function decide(
   pending: Pending,
   now: string,
 ): Applied {
+  // Reads (and this answer) keep the history-based visibility: someone who could see the draft
+  // learns that it was settled (`conflict`) or moved on; someone who never could learns nothing.
   if (!couldSee(user, row)) return reject('this draft is not visible to you');
   if (!isOpen(row))
     return { status: 'conflict', decidedBy: row.decided_by, draftStatus: row.status, error: `already ${row.status}` };
+  const approvedBy = parseJson<string[]>(row.approved_by_json, []);
+  // Authority to decide is current: the draft's queue and assignee as they are now (an escalation
+  // moves it away from everyone who could decide it before, the escalator included), and the
+  // two-person rule (whoever approved it once decides nothing more on it).
+  const authority = mayDecideNow(user, row, approvedBy);
+  if (authority) return reject(authority);
   // A stored row that no longer reads (older writer, hand edit) rejects this decision, never the batch.
   const originalJson = row.original_json;
   if (originalJson === null) return reject("this draft's stored data cannot be read; an admin has to repair it");
   const kind = row.kind as DraftKind;
-  const approvedBy = parseJson<string[]>(row.approved_by_json, []);
   const reasons = d.reasons ?? [];
   const isAudit = row.status === 'auto_approved' && row.audit_pending;
+  // High-risk friction: a draft routed `manual` is written by a person from the draft. A plain
+  // approve of it (no content) is refused until someone has written it; "Save and approve" (an
+  // edit, or an approve carrying the written content) is how it is approved.
+  const writesIt = !isAudit && row.route === 'manual' && approvedBy.length === 0;
+  if (writesIt && d.action === 'approve' && !d.content) return reject(MANUAL_NEEDS_CONTENT);
 
   let content: Content | null = null;
-  if (d.action === 'edit') {
+  if (d.action === 'edit' || (writesIt && d.action === 'approve')) {
     const parsed = contentSchemaFor(kind).safeParse(d.content);
-    if (!d.content || !parsed.success) return reject(`edit needs content shaped like a ${kind} draft's content`);
-    if (!reasons.length) return reject('edit needs at least one reason code');
+    if (!d.content || !parsed.success) return reject(`${d.action} needs content shaped like a ${kind} draft's content`);
+    if (d.action === 'edit' && !reasons.length) return reject('edit needs at least one reason code');
     content = parsed.data;
   }
   if (d.action === 'reject' && !reasons.length) return reject('reject needs at least one reason code');
-  if ((d.action === 'approve' || d.action === 'edit') && approvedBy.includes(user.id))
-    return reject('the second approval must come from a different person');
 
   // The original content travels as the JSON text read from the database (draft row, decision and
   // audit entry); it is parsed only to diff it against something else.

@@ -5,6 +5,7 @@ import type { DraftIn, DraftResult, RoutingResult, WorkflowPolicy } from '../../
 import { type AuditInput, appendAuditMany } from '../audit';
 import type { Database, Dialect, Store, Trx, Versions } from '../store';
 import { type Column, insertRows, memo, params, run } from '../store/fast';
+import { stable } from './governance/load';
 import { getPolicy } from './policy';
 import { parseJson } from './views';
 
@@ -50,7 +51,8 @@ const DRAFT_COLUMNS = [
 ] as const satisfies readonly (Column & [keyof DraftInsert, string])[];
 
 type KnownRow = Parameters<typeof resultFromRow>[0];
-const KNOWN_SELECT = 'id, external_id, route, status, assignee, queue, reasons_json, second_review, specialty, audit';
+const KNOWN_SELECT =
+  'id, external_id, route, status, assignee, queue, reasons_json, second_review, specialty, audit, input_json';
 
 /** The drafts already stored under these external ids (idempotency). */
 async function readByExternalIds(trx: Trx, dialect: Dialect, ids: string[]): Promise<KnownRow[]> {
@@ -75,6 +77,7 @@ async function readByExternalIds(trx: Trx, dialect: Dialect, ids: string[]): Pro
 }
 
 function resultFromRow(row: {
+  input_json?: string;
   id: string;
   external_id: string;
   route: string;
@@ -148,8 +151,13 @@ export async function ingestDrafts(
 ): Promise<DraftResult[]> {
   return store.write(async (trx, versions) => {
     const known = new Map<string, DraftResult>();
-    for (const r of await readByExternalIds(trx, store.dialect, [...new Set(drafts.map((d) => d.externalId))]))
+    // What was posted under each known external id, in a canonical form (sorted keys): a re-post
+    // that differs is reported as a conflict (contract v1.1), identical ones stay idempotent.
+    const postedAs = new Map<string, string | null>();
+    for (const r of await readByExternalIds(trx, store.dialect, [...new Set(drafts.map((d) => d.externalId))])) {
       known.set(r.external_id, resultFromRow(r));
+      postedAs.set(r.external_id, canonicalInput(r.input_json ?? null));
+    }
 
     const policies = new Map<string, WorkflowPolicy>();
     const histories = new Map<string, number[]>();
@@ -161,7 +169,8 @@ export async function ingestDrafts(
     for (const d of drafts) {
       const seen = known.get(d.externalId);
       if (seen) {
-        results.push(seen);
+        const before = postedAs.get(d.externalId);
+        results.push(before !== undefined && before !== stable(d) ? { ...seen, conflict: true } : seen);
         continue;
       }
       let policy = policies.get(d.workflow);
@@ -229,6 +238,7 @@ export async function ingestDrafts(
       });
       const result: DraftResult = { id, externalId: d.externalId, ...routed };
       known.set(d.externalId, result);
+      postedAs.set(d.externalId, stable(d));
       results.push(result);
     }
     await insertRows(
@@ -244,4 +254,14 @@ export async function ingestDrafts(
     if (afterInsert && hooked.length) await afterInsert(trx, versions, hooked);
     return results;
   });
+}
+
+/** A stored input in the canonical form of `stable` (null when it does not parse: any re-post then differs). */
+function canonicalInput(inputJson: string | null): string | null {
+  if (inputJson === null) return null;
+  try {
+    return stable(JSON.parse(inputJson));
+  } catch {
+    return null;
+  }
 }

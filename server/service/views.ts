@@ -1,4 +1,5 @@
 import type { ExpressionBuilder, Selectable } from 'kysely';
+import { batchApprovable, oneClickApprove } from '../../lib/shared/policy/friction';
 import { priorityReason } from '../../lib/shared/policy/priority';
 import { Draft, DraftIn, OPEN_STATUSES, REVIEWER_ROLES } from '../../lib/shared/schema';
 import { ApiError } from '../errors';
@@ -119,6 +120,22 @@ export function priorityItem(row: DraftRow) {
   };
 }
 
+/** The friction fields of a draft (lib/shared/policy/friction.ts), from its row. */
+export function frictionFields(
+  row: Pick<DraftRow, 'route' | 'second_review' | 'account_tier' | 'queue' | 'specialty' | 'approved_by_json'>,
+) {
+  const approvedBy = parseJson<string[]>(row.approved_by_json, []);
+  const input = {
+    route: row.route,
+    secondReview: row.second_review,
+    accountTier: row.account_tier,
+    queue: row.queue,
+    specialty: row.specialty,
+    approvedBy,
+  };
+  return { batchApprovable: batchApprovable(input), oneClickApprove: oneClickApprove(input) };
+}
+
 /** Called with a stored row that no longer parses (see `tryRowToDraft`). */
 export type OnMalformed = (row: DraftRow, error: unknown) => void;
 
@@ -159,6 +176,7 @@ export function rawDraft(row: DraftRow, now = Date.now()): Record<string, unknow
     decidedBy: row.decided_by,
     decidedAt: row.decided_at,
     escalationNote: row.escalation_note,
+    ...frictionFields(row),
   };
 }
 
@@ -209,6 +227,7 @@ export function rowToDraft(row: DraftRow, now = Date.now()): Draft {
     decidedBy: row.decided_by,
     decidedAt: row.decided_at,
     escalationNote: row.escalation_note,
+    ...frictionFields(row),
   });
 }
 

@@ -36,6 +36,7 @@ import {
   WorkflowName,
   WorkflowPolicy,
   WorkflowPolicyPatch,
+  WorkflowPolicyView,
 } from '../schema';
 
 /**
@@ -68,7 +69,12 @@ export const routes = {
   listDrafts: { method: 'get', path: '/v1/drafts', query: DraftsQuery, response: DraftsPage },
   getDraft: { method: 'get', path: '/v1/drafts/{id}', params: DraftParams, response: DraftWithDecisions },
 
-  getWorkflow: { method: 'get', path: '/v1/workflows/{workflow}', params: WorkflowParams, response: WorkflowPolicy },
+  getWorkflow: {
+    method: 'get',
+    path: '/v1/workflows/{workflow}',
+    params: WorkflowParams,
+    response: WorkflowPolicyView,
+  },
   putWorkflow: {
     method: 'put',
     path: '/v1/workflows/{workflow}',

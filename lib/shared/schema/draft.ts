@@ -160,6 +160,11 @@ export type RoutingResult = z.infer<typeof RoutingResult>;
 export const DraftResult = RoutingResult.extend({
   id: z.string(),
   externalId: z.string(),
+  /**
+   * Added (contract v1.1): this `externalId` was posted before with other content, confidence or
+   * routing inputs; nothing changed, the result is the original one.
+   */
+  conflict: z.boolean().optional(),
 });
 export type DraftResult = z.infer<typeof DraftResult>;
 
@@ -188,6 +193,13 @@ const draftOutExtra = {
   decidedAt: IsoDateTime.nullable().optional(),
   /** Added: the note left by whoever escalated it. */
   escalationNote: z.string().nullable().optional(),
+  /**
+   * Added (issue 13, friction): a batch approval may cover it (never for a named account, a
+   * specialist, a second review or the manual route; lib/shared/policy/friction.ts).
+   */
+  batchApprovable: z.boolean().optional(),
+  /** Added (issue 13, friction): a plain Approve applies; false for a `manual` draft nobody has written yet. */
+  oneClickApprove: z.boolean().optional(),
 };
 
 // Output objects are not strict: a newer server may add fields, an older extension keeps working.

@@ -304,7 +304,10 @@ export const FeedbackLine = z.object({
   kind: z.string(),
   action: DecisionAction,
   userId: z.string(),
+  /** The client's time of the decision, in UTC (information; windows use `receivedAt`). */
   decidedAt: z.string(),
+  /** Added (issue 13): when the server received it; `since` and the order use this. */
+  receivedAt: z.string().optional(),
   original: z.unknown(),
   final: z.unknown().nullable(),
   diff: z.string().nullable(),

@@ -31,6 +31,25 @@ export const WorkflowPolicy = z.object({
 });
 export type WorkflowPolicy = z.infer<typeof WorkflowPolicy>;
 
+/**
+ * The vigilance settings of a policy: only admins read them (contract v1.1, "Who may see the
+ * vigilance settings"); a reviewer must not learn whether test drafts are planted in their queue.
+ * A new vigilance setting goes in this list.
+ */
+export const VIGILANCE_SETTINGS = ['canaryRate'] as const satisfies readonly (keyof WorkflowPolicy)[];
+
+/** `GET /v1/workflows/{workflow}`: the policy; for anyone but an admin without the vigilance settings. */
+export const WorkflowPolicyView = WorkflowPolicy.partial({ canaryRate: true });
+export type WorkflowPolicyView = z.infer<typeof WorkflowPolicyView>;
+
+/** The policy as `viewer` may read it: admins all of it, everyone else without `VIGILANCE_SETTINGS`. */
+export function policyFor(viewerRole: string, policy: WorkflowPolicy): WorkflowPolicyView {
+  if (viewerRole === 'admin') return policy;
+  const view: Partial<WorkflowPolicy> = { ...policy };
+  for (const k of VIGILANCE_SETTINGS) delete view[k];
+  return view as WorkflowPolicyView;
+}
+
 export const DEFAULT_POLICY: Omit<WorkflowPolicy, 'workflow' | 'updatedAt'> = {
   level: 'review_all',
   autoThreshold: 0.98,

@@ -17,6 +17,7 @@ export async function exportFeedback(store: Store, q: { workflow?: string; since
       'decisions.user_id as userId',
       'decisions.action as action',
       'decisions.decided_at as decidedAt',
+      'decisions.received_at as receivedAt',
       'decisions.content_json as contentJson',
       'decisions.reasons_json as reasonsJson',
       'decisions.note as note',
@@ -31,8 +32,10 @@ export async function exportFeedback(store: Store, q: { workflow?: string; since
     .where('decisions.status', '=', 'applied')
     .where('drafts.canary', '=', false);
   if (q.workflow) query = query.where('drafts.workflow', '=', q.workflow);
-  if (q.since) query = query.where('decisions.decided_at', '>=', q.since);
-  const rows = await query.orderBy('decisions.decided_at').orderBy('decisions.id').execute();
+  // Windows use the server's receive time: a client clock that is wrong (or a decision that waited
+  // offline) must not move a decision in or out of a window; `decidedAt` stays as information.
+  if (q.since) query = query.where('decisions.received_at', '>=', q.since);
+  const rows = await query.orderBy('decisions.received_at').orderBy('decisions.id').execute();
   const ids = [...new Set(rows.map((r) => r.draftId))];
   const outcomes = new Map<string, { correct: boolean; source: string }>();
   for (let i = 0; i < ids.length; i += 500) {
@@ -60,6 +63,7 @@ export async function exportFeedback(store: Store, q: { workflow?: string; since
       action,
       userId: r.userId,
       decidedAt: r.decidedAt,
+      receivedAt: r.receivedAt,
       original: input.content ?? null,
       final,
       diff: r.diff,

@@ -102,12 +102,13 @@ export async function loadItems(store: Store, f: LoadFilter): Promise<GovItem[]>
       'decisions.user_id as userId',
       'decisions.action as action',
       'decisions.dwell_ms as dwellMs',
-      'decisions.decided_at as decidedAt',
+      // The server's receive time (the client's decidedAt is information only; its clock may be off).
+      'decisions.received_at as decidedAt',
       'decisions.content_json as contentJson',
       'decisions.reasons_json as reasonsJson',
     ])
     .where('decisions.status', '=', 'applied');
-  const decisions = await cq.orderBy('decisions.decided_at').execute();
+  const decisions = await cq.orderBy('decisions.received_at').execute();
 
   const oq = db
     .selectFrom('outcomes')
