@@ -6,10 +6,12 @@ import { describeTarget, KIND_LABEL } from '../../lib/page/panel/format';
 import { commandFor } from '../../lib/page/panel/keyboard';
 import { destination } from '../../lib/page/panel/place';
 import { rankDrafts } from '../../lib/page/panel/ranking';
+import { byPerson } from '../../lib/page/panel/trust';
 import type { ApplyOutcome, PanelItem, PanelPlacement, PendingGroup } from '../../lib/page/panel/types';
 import { DEFAULT_PLACEMENT } from '../../lib/page/panel/types';
 import { type Timers, UNDO_MS, UndoQueue } from '../../lib/page/panel/undo';
 import type { PageContext } from '../../lib/page/sites/types';
+import { batchExclusions, needsWriting } from '../../lib/shared/policy/friction';
 import type { Content, Decision, Draft } from '../../lib/shared/schema';
 import { BatchHeader } from './BatchHeader';
 import { type CardMode, DraftCard } from './DraftCard';
@@ -275,7 +277,14 @@ export function Panel(props: PanelProps) {
 
   const approve = (id: string) => {
     const d = byId.get(id);
-    if (d) decide([d], { action: 'approve' }, `Approved: ${draftLabel(d)}`);
+    if (!d) return;
+    if (needsWriting(d)) {
+      // No one-click approval of a manual draft: the person writes it (Edit, then Save and approve).
+      setNotice('This draft is routed manual: write it from the draft, then Save and approve.');
+      onMode(id, 'edit');
+      return;
+    }
+    decide([d], { action: 'approve' }, `Approved: ${draftLabel(d)}`);
   };
 
   const doUndo = () => {
@@ -322,6 +331,8 @@ export function Panel(props: PanelProps) {
 
   // ---- keyboard (only while focus is inside the panel: the page keeps its own shortcuts) ----
   const onKeyDown = (e: React.KeyboardEvent) => {
+    // Keys a page script dispatches into the panel do nothing (lib/page/panel/trust.ts).
+    if (!byPerson(e)) return;
     const cmd = commandFor({ key: e.key, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey, target: e.target });
     if (!cmd) return;
     if (cmd === 'close') {
@@ -355,12 +366,16 @@ export function Panel(props: PanelProps) {
   const renderRow = (index: number) => {
     const row = rows[index]!;
     if (row.type === 'group') {
-      const members = batchMembers(row.ids, excluded).filter((id) => byId.has(id));
+      const present = row.ids.filter((id) => byId.has(id));
+      // High-risk drafts are never batch-decided (lib/shared/policy/friction.ts), whatever the checkboxes say.
+      const held = present.filter((id) => batchExclusions(byId.get(id)!).length > 0);
+      const members = batchMembers(present, new Set([...excluded, ...held]));
       return (
         <BatchHeader
           segment={row.segment}
           total={row.ids.length}
           included={members.length}
+          held={held.length}
           onApproveAll={() => {
             const ds = members.map((id) => byId.get(id)!);
             decide(ds, { action: 'approve' }, `Approved ${ds.length} drafts of “${row.segment}”`);
