@@ -63,6 +63,18 @@ export interface SyncEngine {
   settingsChanged(next: Settings | null): Promise<void>;
 }
 
+/**
+ * The server refused the decisions themselves: only the contract's own error body says so
+ * (`invalid_input` with 400, `payload_too_large` with 413). Any other 400 or 413 — a proxy's HTML
+ * page, a captive portal, a load balancer — says nothing about the decisions: back off and retry.
+ */
+export function refusesTheDecisions(err: unknown): err is ApiError {
+  if (!(err instanceof ApiError) || err.kind !== 'http') return false;
+  return (
+    (err.status === 400 && err.code === 'invalid_input') || (err.status === 413 && err.code === 'payload_too_large')
+  );
+}
+
 const PROBLEM_UNAUTHORIZED: Problem = {
   code: 'unauthorized',
   message: 'Sync is paused: the server did not accept the access token. Open the options page and connect again.',
@@ -170,7 +182,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     try {
       out = await client.call('decisions', { body: { decisions: rows.map((r) => r.decision) } });
     } catch (err) {
-      if (err instanceof ApiError && err.kind === 'http' && (err.status === 400 || err.status === 413)) {
+      if (refusesTheDecisions(err)) {
         // The server refused the whole batch. Halve it until the one it refuses is alone, so one bad
         // decision goes to "needs attention" instead of blocking every decision behind it.
         if (rows.length > 1) {
@@ -200,10 +212,15 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
 
   async function pull(client: ApiClient, deadline: number): Promise<void> {
     const fetchPage = (since: string | undefined) => client.call('pull', { query: { since, limit: pullLimit } });
-    let next = fetchPage(await deps.withDb((db) => getMeta(db, 'cursor')));
+    let since = await deps.withDb((db) => getMeta(db, 'cursor'));
+    let next = fetchPage(since);
     for (;;) {
       const page = await next;
-      const more = page.hasMore && page.changes.length > 0;
+      // A page may hold no change this person can see (the server skipped invisible ones) and still
+      // advance the cursor: keep going while there is more and the cursor moves (a cursor that does
+      // not move would only fetch the same page again).
+      const more = page.hasMore && page.cursor !== since;
+      since = page.cursor;
       const inTime = Date.now() <= deadline;
       if (more && inTime) {
         // Fetch the next page while this one is written: the network and IndexedDB overlap.
