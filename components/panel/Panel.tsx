@@ -25,6 +25,13 @@ export interface PanelProps {
   context: PageContext | null;
   /** Called for each decision once its undo window has passed: hand it to the worker's outbox. */
   onCommit: (decision: Decision, draft: Draft) => void;
+  /**
+   * Called for each decision the moment it is made: the worker holds it until `sendAfter` (the end
+   * of the undo window, with a margin), so a tab closed or crashed meanwhile loses nothing.
+   */
+  onHold?: (decision: Decision, draft: Draft, sendAfter: Date) => void;
+  /** Undo: take a held decision back; resolves false when it had already gone out. */
+  onTakeBack?: (decisionId: string) => Promise<boolean> | boolean;
   /** Puts approved content on the page when the draft's target is there. */
   onApply?: (draft: Draft, content: Content) => ApplyOutcome | Promise<ApplyOutcome>;
   onCopy?: (text: string) => void | Promise<void>;
@@ -45,12 +52,16 @@ export interface PanelProps {
 
 type Mode = { id: string; mode: CardMode } | null;
 
+/** How much longer than the undo window the worker holds a decision (see `onHold`). */
+export const HOLD_MARGIN_MS = 5_000;
+
 /** The review panel: the page's drafts first, then the queue; decide, undo, batch, keyboard. */
 export function Panel(props: PanelProps) {
   const { items, context, onCommit, onApply } = props;
   const placement = props.placement ?? DEFAULT_PLACEMENT;
   const onCommitRef = useRef(onCommit);
   onCommitRef.current = onCommit;
+  const undoMs = props.undoMs ?? UNDO_MS;
 
   // Drafts decided here whose undo window has passed; they stay hidden until the worker's view
   // lists them as decided (or no longer lists them).
@@ -270,6 +281,10 @@ export function Panel(props: PanelProps) {
     setMode(null);
     setNotice(null);
     undo.push(group.key, group);
+    // Held by the worker from now on; the margin lets the panel's own commit (at the end of the
+    // window) or its Undo arrive first while the page lives.
+    const sendAfter = new Date(Date.now() + undoMs + HOLD_MARGIN_MS);
+    for (const e of entries) props.onHold?.(e.decision, e.draft, sendAfter);
     setCurrentId(next);
   };
 
@@ -294,7 +309,16 @@ export function Panel(props: PanelProps) {
       return;
     }
     g.apply?.revert?.();
-    for (const e of g.entries) dwell.restore(e.draft.id, e.decision.dwellMs ?? 0);
+    for (const e of g.entries) {
+      dwell.restore(e.draft.id, e.decision.dwellMs ?? 0);
+      const back = props.onTakeBack?.(e.decision.id);
+      if (back instanceof Promise) {
+        void back.then(
+          (ok) => ok || setNotice(`Too late to undo: ${g.label} had already been sent.`),
+          () => setNotice(`Could not undo: ${g.label}. The extension did not answer.`),
+        );
+      } else if (back === false) setNotice(`Too late to undo: ${g.label} had already been sent.`);
+    }
     const first = g.entries[0]!.draft.id;
     setNotice(`Undone: ${g.label}`);
     // The card comes back; put the person on it again.
