@@ -11,7 +11,9 @@ import {
   timeSensitivity,
   zoneOf,
 } from '../../lib/page/panel/format';
+import { byPerson, ignoreChange, toggledByPerson } from '../../lib/page/panel/trust';
 import type { LocalStatus } from '../../lib/page/panel/types';
+import { batchExclusionText, needsWriting } from '../../lib/shared/policy/friction';
 import type { Draft, EscalateTo } from '../../lib/shared/schema';
 import { DraftContentView } from './DraftContentView';
 import { EditForm, type EditResult } from './EditForm';
@@ -56,6 +58,10 @@ export const DraftCard = memo(function DraftCard(p: DraftCardProps) {
   const model = modelLine(draft);
   const settled = p.local && (p.local.sync === 'pending' || p.local.sync === 'done');
   const title = `${KIND_LABEL[draft.kind]} · ${describeTarget(draft)}`;
+  // High-risk friction: a manual draft is written by the person, never approved in one click, and
+  // high-risk drafts are never part of a batch approval.
+  const write = needsWriting(draft);
+  const notInBatch = p.excluded !== undefined ? batchExclusionText(draft) : null;
 
   return (
     <article
@@ -130,31 +136,55 @@ export const DraftCard = memo(function DraftCard(p: DraftCardProps) {
             </p>
           ) : null}
           {p.mode === 'view' ? (
-            <div className="cs-actions">
-              <button type="button" className="cs-primary" onClick={() => p.onApprove(draft.id)}>
-                Approve
-              </button>
-              <button type="button" onClick={() => p.onMode(draft.id, 'edit')}>
-                Edit
-              </button>
-              <button type="button" className="cs-danger" onClick={() => p.onMode(draft.id, 'reject')}>
-                Reject
-              </button>
-              <button type="button" onClick={() => p.onMode(draft.id, 'escalate')}>
-                Escalate
-              </button>
-              {p.onCopy ? (
-                <button type="button" onClick={() => p.onCopy!(draft.id)}>
-                  Copy
+            <>
+              {write ? (
+                <p className="cs-friction">
+                  Routed manual: the model is too unsure to approve this as it is. Write it from the draft: Edit, then
+                  Save and approve.
+                </p>
+              ) : null}
+              <div className="cs-actions">
+                {write ? null : (
+                  <button type="button" className="cs-primary" onClick={(e) => byPerson(e) && p.onApprove(draft.id)}>
+                    Approve
+                  </button>
+                )}
+                <button
+                  type="button"
+                  className={write ? 'cs-primary' : undefined}
+                  onClick={(e) => byPerson(e) && p.onMode(draft.id, 'edit')}
+                >
+                  Edit
                 </button>
-              ) : null}
-              {p.excluded !== undefined ? (
-                <label>
-                  <input type="checkbox" checked={!p.excluded} onChange={() => p.onToggleExcluded?.(draft.id)} />
-                  In batch
-                </label>
-              ) : null}
-            </div>
+                <button
+                  type="button"
+                  className="cs-danger"
+                  onClick={(e) => byPerson(e) && p.onMode(draft.id, 'reject')}
+                >
+                  Reject
+                </button>
+                <button type="button" onClick={(e) => byPerson(e) && p.onMode(draft.id, 'escalate')}>
+                  Escalate
+                </button>
+                {p.onCopy ? (
+                  <button type="button" onClick={(e) => byPerson(e) && p.onCopy!(draft.id)}>
+                    Copy
+                  </button>
+                ) : null}
+                {p.excluded !== undefined && !notInBatch ? (
+                  <label>
+                    <input
+                      type="checkbox"
+                      checked={!p.excluded}
+                      onClick={(e) => toggledByPerson(e, () => p.onToggleExcluded?.(draft.id))}
+                      onChange={ignoreChange}
+                    />
+                    In batch
+                  </label>
+                ) : null}
+              </div>
+              {notInBatch ? <p className="cs-friction">{notInBatch}</p> : null}
+            </>
           ) : p.mode === 'edit' ? (
             <EditForm
               draft={draft}

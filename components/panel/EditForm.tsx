@@ -1,5 +1,6 @@
 import { useId, useLayoutEffect, useRef, useState } from 'react';
 import { missingReason } from '../../lib/page/panel/decision';
+import { byPerson } from '../../lib/page/panel/trust';
 import type { Content, Draft } from '../../lib/shared/schema';
 import { DiffView } from './DiffView';
 import { ReasonPicker } from './ReasonPicker';
@@ -36,8 +37,11 @@ export function EditForm({
   }, []);
 
   const invalid = tried && reasons.length === 0;
-  const submit = (e: React.FormEvent) => {
+  // Saving approves: it runs on the person's own click (or Enter, which the browser turns into a
+  // trusted click on this button), never on `submit`, which a page script can fire (lib/page/panel/trust.ts).
+  const submit = (e: React.MouseEvent) => {
     e.preventDefault();
+    if (!byPerson(e)) return;
     setTried(true);
     if (missingReason({ action: 'edit', content, reasons })) {
       firstReason.current?.focus();
@@ -47,7 +51,7 @@ export function EditForm({
   };
 
   return (
-    <form className="cs-form" onSubmit={submit} aria-label="Edit draft">
+    <form className="cs-form" onSubmit={(e) => e.preventDefault()} aria-label="Edit draft">
       {draft.kind === 'email' && 'body' in content ? (
         <>
           <label className="cs-field">
@@ -55,7 +59,7 @@ export function EditForm({
             <input
               type="text"
               value={content.subject}
-              onChange={(e) => setContent({ ...content, subject: e.target.value })}
+              onChange={(e) => typed(e, content.subject) && setContent({ ...content, subject: e.currentTarget.value })}
             />
           </label>
           <label className="cs-field" htmlFor={`${id}-body`}>
@@ -65,7 +69,7 @@ export function EditForm({
             id={`${id}-body`}
             ref={firstField}
             value={content.body}
-            onChange={(e) => setContent({ ...content, body: e.target.value })}
+            onChange={(e) => typed(e, content.body) && setContent({ ...content, body: e.currentTarget.value })}
           />
           <DiffView before={draft.content.body} after={content.body} label="Changes to the body" />
         </>
@@ -78,7 +82,7 @@ export function EditForm({
             id={`${id}-body`}
             ref={firstField}
             value={content.text}
-            onChange={(e) => setContent({ text: e.target.value })}
+            onChange={(e) => typed(e, content.text) && setContent({ text: e.currentTarget.value })}
           />
           <DiffView before={draft.content.text} after={content.text} label="Changes to the text" />
         </>
@@ -93,11 +97,11 @@ export function EditForm({
                   ref={i === 0 ? firstField : undefined}
                   type="text"
                   value={f.value}
-                  onChange={(e) =>
-                    setContent({
-                      fields: content.fields.map((g, j) => (j === i ? { ...g, value: e.target.value } : g)),
-                    })
-                  }
+                  onChange={(e) => {
+                    if (!typed(e, f.value)) return;
+                    const value = e.currentTarget.value;
+                    setContent({ fields: content.fields.map((g, j) => (j === i ? { ...g, value } : g)) });
+                  }}
                 />
               </label>
               {f.value !== original ? (
@@ -116,16 +120,26 @@ export function EditForm({
       />
       <label className="cs-field">
         Note (optional)
-        <textarea className="cs-note" value={note} onChange={(e) => setNote(e.target.value)} />
+        <textarea className="cs-note" value={note} onChange={(e) => typed(e, note) && setNote(e.currentTarget.value)} />
       </label>
       <div className="cs-actions">
-        <button type="submit" className="cs-primary">
+        <button type="submit" className="cs-primary" onClick={submit}>
           Save and approve
         </button>
-        <button type="button" onClick={onCancel}>
+        <button type="button" onClick={(e) => byPerson(e) && onCancel()}>
           Cancel
         </button>
       </div>
     </form>
   );
+}
+
+/**
+ * True when the change comes from the person's typing. A page script's `input` event is undone: the
+ * field shows again what will be saved.
+ */
+export function typed(e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>, current: string): boolean {
+  if (byPerson(e)) return true;
+  e.currentTarget.value = current;
+  return false;
 }

@@ -1,5 +1,7 @@
 import { useId, useLayoutEffect, useRef, useState } from 'react';
+import { byPerson, ignoreChange, toggledByPerson } from '../../lib/page/panel/trust';
 import type { Draft, EscalateTo } from '../../lib/shared/schema';
+import { typed } from './EditForm';
 
 const OPTIONS: Array<{ value: string; label: string; to: EscalateTo }> = [
   { value: 'owner', label: 'Account owner', to: { kind: 'owner' } },
@@ -30,13 +32,15 @@ export function EscalateForm({
   useLayoutEffect(() => {
     first.current?.focus();
   }, []);
-  const submit = (e: React.FormEvent) => {
+  // Confirming decides: only on the person's own click (see EditForm and lib/page/panel/trust.ts).
+  const submit = (e: React.MouseEvent) => {
     e.preventDefault();
+    if (!byPerson(e)) return;
     const to = OPTIONS.find((o) => o.value === choice)!.to;
     onConfirm({ escalateTo: to, note: note || undefined });
   };
   return (
-    <form className="cs-form" onSubmit={submit} aria-label="Escalate draft">
+    <form className="cs-form" onSubmit={(e) => e.preventDefault()} aria-label="Escalate draft">
       <fieldset>
         <legend>Escalate to</legend>
         {OPTIONS.map((o) => (
@@ -47,7 +51,8 @@ export function EscalateForm({
               name={`${id}-to`}
               value={o.value}
               checked={choice === o.value}
-              onChange={() => setChoice(o.value)}
+              onClick={(e) => toggledByPerson(e, () => setChoice(o.value))}
+              onChange={ignoreChange}
             />
             {o.label}
             {o.value === 'owner' && draft.account.ownerId ? ` (${draft.account.ownerId})` : ''}
@@ -56,13 +61,13 @@ export function EscalateForm({
       </fieldset>
       <label className="cs-field">
         Note for them
-        <textarea className="cs-note" value={note} onChange={(e) => setNote(e.target.value)} />
+        <textarea className="cs-note" value={note} onChange={(e) => typed(e, note) && setNote(e.currentTarget.value)} />
       </label>
       <div className="cs-actions">
-        <button type="submit" className="cs-primary">
+        <button type="submit" className="cs-primary" onClick={submit}>
           Confirm escalate
         </button>
-        <button type="button" onClick={onCancel}>
+        <button type="button" onClick={(e) => byPerson(e) && onCancel()}>
           Cancel
         </button>
       </div>

@@ -6,10 +6,12 @@ import { describeTarget, KIND_LABEL } from '../../lib/page/panel/format';
 import { commandFor } from '../../lib/page/panel/keyboard';
 import { destination } from '../../lib/page/panel/place';
 import { rankDrafts } from '../../lib/page/panel/ranking';
+import { byPerson } from '../../lib/page/panel/trust';
 import type { ApplyOutcome, PanelItem, PanelPlacement, PendingGroup } from '../../lib/page/panel/types';
 import { DEFAULT_PLACEMENT } from '../../lib/page/panel/types';
 import { type Timers, UNDO_MS, UndoQueue } from '../../lib/page/panel/undo';
 import type { PageContext } from '../../lib/page/sites/types';
+import { batchExclusions, needsWriting } from '../../lib/shared/policy/friction';
 import type { Content, Decision, Draft } from '../../lib/shared/schema';
 import { BatchHeader } from './BatchHeader';
 import { type CardMode, DraftCard } from './DraftCard';
@@ -23,6 +25,13 @@ export interface PanelProps {
   context: PageContext | null;
   /** Called for each decision once its undo window has passed: hand it to the worker's outbox. */
   onCommit: (decision: Decision, draft: Draft) => void;
+  /**
+   * Called for each decision the moment it is made: the worker holds it until `sendAfter` (the end
+   * of the undo window, with a margin), so a tab closed or crashed meanwhile loses nothing.
+   */
+  onHold?: (decision: Decision, draft: Draft, sendAfter: Date) => void;
+  /** Undo: take a held decision back; resolves false when it had already gone out. */
+  onTakeBack?: (decisionId: string) => Promise<boolean> | boolean;
   /** Puts approved content on the page when the draft's target is there. */
   onApply?: (draft: Draft, content: Content) => ApplyOutcome | Promise<ApplyOutcome>;
   onCopy?: (text: string) => void | Promise<void>;
@@ -43,12 +52,16 @@ export interface PanelProps {
 
 type Mode = { id: string; mode: CardMode } | null;
 
+/** How much longer than the undo window the worker holds a decision (see `onHold`). */
+export const HOLD_MARGIN_MS = 5_000;
+
 /** The review panel: the page's drafts first, then the queue; decide, undo, batch, keyboard. */
 export function Panel(props: PanelProps) {
   const { items, context, onCommit, onApply } = props;
   const placement = props.placement ?? DEFAULT_PLACEMENT;
   const onCommitRef = useRef(onCommit);
   onCommitRef.current = onCommit;
+  const undoMs = props.undoMs ?? UNDO_MS;
 
   // Drafts decided here whose undo window has passed; they stay hidden until the worker's view
   // lists them as decided (or no longer lists them).
@@ -268,6 +281,10 @@ export function Panel(props: PanelProps) {
     setMode(null);
     setNotice(null);
     undo.push(group.key, group);
+    // Held by the worker from now on; the margin lets the panel's own commit (at the end of the
+    // window) or its Undo arrive first while the page lives.
+    const sendAfter = new Date(Date.now() + undoMs + HOLD_MARGIN_MS);
+    for (const e of entries) props.onHold?.(e.decision, e.draft, sendAfter);
     setCurrentId(next);
   };
 
@@ -275,7 +292,14 @@ export function Panel(props: PanelProps) {
 
   const approve = (id: string) => {
     const d = byId.get(id);
-    if (d) decide([d], { action: 'approve' }, `Approved: ${draftLabel(d)}`);
+    if (!d) return;
+    if (needsWriting(d)) {
+      // No one-click approval of a manual draft: the person writes it (Edit, then Save and approve).
+      setNotice('This draft is routed manual: write it from the draft, then Save and approve.');
+      onMode(id, 'edit');
+      return;
+    }
+    decide([d], { action: 'approve' }, `Approved: ${draftLabel(d)}`);
   };
 
   const doUndo = () => {
@@ -285,7 +309,16 @@ export function Panel(props: PanelProps) {
       return;
     }
     g.apply?.revert?.();
-    for (const e of g.entries) dwell.restore(e.draft.id, e.decision.dwellMs ?? 0);
+    for (const e of g.entries) {
+      dwell.restore(e.draft.id, e.decision.dwellMs ?? 0);
+      const back = props.onTakeBack?.(e.decision.id);
+      if (back instanceof Promise) {
+        void back.then(
+          (ok) => ok || setNotice(`Too late to undo: ${g.label} had already been sent.`),
+          () => setNotice(`Could not undo: ${g.label}. The extension did not answer.`),
+        );
+      } else if (back === false) setNotice(`Too late to undo: ${g.label} had already been sent.`);
+    }
     const first = g.entries[0]!.draft.id;
     setNotice(`Undone: ${g.label}`);
     // The card comes back; put the person on it again.
@@ -322,6 +355,8 @@ export function Panel(props: PanelProps) {
 
   // ---- keyboard (only while focus is inside the panel: the page keeps its own shortcuts) ----
   const onKeyDown = (e: React.KeyboardEvent) => {
+    // Keys a page script dispatches into the panel do nothing (lib/page/panel/trust.ts).
+    if (!byPerson(e)) return;
     const cmd = commandFor({ key: e.key, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey, target: e.target });
     if (!cmd) return;
     if (cmd === 'close') {
@@ -355,12 +390,16 @@ export function Panel(props: PanelProps) {
   const renderRow = (index: number) => {
     const row = rows[index]!;
     if (row.type === 'group') {
-      const members = batchMembers(row.ids, excluded).filter((id) => byId.has(id));
+      const present = row.ids.filter((id) => byId.has(id));
+      // High-risk drafts are never batch-decided (lib/shared/policy/friction.ts), whatever the checkboxes say.
+      const held = present.filter((id) => batchExclusions(byId.get(id)!).length > 0);
+      const members = batchMembers(present, new Set([...excluded, ...held]));
       return (
         <BatchHeader
           segment={row.segment}
           total={row.ids.length}
           included={members.length}
+          held={held.length}
           onApproveAll={() => {
             const ds = members.map((id) => byId.get(id)!);
             decide(ds, { action: 'approve' }, `Approved ${ds.length} drafts of “${row.segment}”`);

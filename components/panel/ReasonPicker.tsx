@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { ignoreChange, toggledByPerson } from '../../lib/page/panel/trust';
 import { REASON_CODES } from '../../lib/shared/schema/decision';
 
 const CODES = Object.entries(REASON_CODES) as Array<[keyof typeof REASON_CODES, string]>;
@@ -29,7 +30,10 @@ export function ReasonPicker({
             name={`${id}-reason`}
             value={code}
             checked={value.includes(code)}
-            onChange={(e) => onChange(e.target.checked ? [...value, code] : value.filter((v) => v !== code))}
+            onClick={(e) =>
+              toggledByPerson(e, (on) => onChange(on ? [...value, code] : value.filter((v) => v !== code)))
+            }
+            onChange={ignoreChange}
           />
           {label}
         </label>

@@ -1,4 +1,6 @@
 import { useLayoutEffect, useRef, useState } from 'react';
+import { byPerson } from '../../lib/page/panel/trust';
+import { typed } from './EditForm';
 import { ReasonPicker } from './ReasonPicker';
 
 /** Reject with at least one reason code and an optional note. */
@@ -23,8 +25,10 @@ export function RejectForm({
   useLayoutEffect(() => {
     first.current?.focus();
   }, []);
-  const submit = (e: React.FormEvent) => {
+  // Confirming decides: only on the person's own click (see EditForm and lib/page/panel/trust.ts).
+  const submit = (e: React.MouseEvent) => {
     e.preventDefault();
+    if (!byPerson(e)) return;
     setTried(true);
     if (reasons.length === 0) {
       first.current?.focus();
@@ -33,7 +37,7 @@ export function RejectForm({
     onConfirm({ reasons, note: note || undefined });
   };
   return (
-    <form className="cs-form" onSubmit={submit} aria-label={label}>
+    <form className="cs-form" onSubmit={(e) => e.preventDefault()} aria-label={label}>
       <ReasonPicker
         legend="Why reject it? (at least one)"
         value={reasons}
@@ -43,13 +47,13 @@ export function RejectForm({
       />
       <label className="cs-field">
         Note (optional)
-        <textarea className="cs-note" value={note} onChange={(e) => setNote(e.target.value)} />
+        <textarea className="cs-note" value={note} onChange={(e) => typed(e, note) && setNote(e.currentTarget.value)} />
       </label>
       <div className="cs-actions">
-        <button type="submit" className="cs-primary">
+        <button type="submit" className="cs-primary" onClick={submit}>
           {confirmLabel}
         </button>
-        <button type="button" onClick={onCancel}>
+        <button type="button" onClick={(e) => byPerson(e) && onCancel()}>
           Cancel
         </button>
       </div>

@@ -1,3 +1,4 @@
+import { byPerson } from '../../lib/page/panel/trust';
 import type { PendingGroup } from '../../lib/page/panel/types';
 
 /** Shown while the newest decision can still be taken back, before it goes to the outbox. */
@@ -27,11 +28,11 @@ export function UndoBar({
                 : ''}
           </p>
           {pending.copy !== undefined && onCopy ? (
-            <button type="button" onClick={() => onCopy(pending.copy!)}>
+            <button type="button" onClick={(e) => byPerson(e) && onCopy(pending.copy!)}>
               Copy text
             </button>
           ) : null}
-          <button type="button" onClick={onUndo}>
+          <button type="button" onClick={(e) => byPerson(e) && onUndo()}>
             Undo
           </button>
         </div>

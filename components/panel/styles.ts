@@ -107,5 +107,6 @@ export const PANEL_CSS = `
 .cs-help dt { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: 600; }
 .cs-settled { font-size: 12px; font-weight: 600; color: #59636e; }
 .cs-settled.cs-problem { color: #a40e26; }
+.cs-friction { font-size: 12px; color: #6e4a00; background: #fff8e5; padding: 4px 6px; border-radius: 4px; margin: 4px 0; }
 .cs-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

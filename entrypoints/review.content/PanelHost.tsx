@@ -25,6 +25,8 @@ export function PanelHost({
       placement={s.placement}
       onPlacementChange={store.setPlacement}
       onCommit={(decision) => void store.commit(decision)}
+      onHold={(decision, _draft, sendAfter) => void store.hold(decision, sendAfter)}
+      onTakeBack={(id) => store.takeBack(id)}
       onApply={onApply}
       onCopy={onCopy}
     />

@@ -8,6 +8,7 @@ import { trackSelection } from '../../lib/page/apply';
 import { copyToClipboard, pageApplier } from '../../lib/page/panel/in-page';
 import { createPanelStore, parsePlacement } from '../../lib/page/panel/store';
 import { contextKey, pickAdapter } from '../../lib/page/sites';
+import { HANDOFF_PREFIX, type Handoff } from '../../lib/shared/schema/protocol';
 import { PanelHost } from './PanelHost';
 
 export default defineContentScript({
@@ -34,7 +35,12 @@ export default defineContentScript({
 
     const store = createPanelStore({
       getDrafts: (context) => sendRequest('getDrafts', { context }, { signal }),
-      saveDecision: (decision) => sendRequest('saveDecision', { decision }, { signal }),
+      saveDecision: (decision, sendAfter) => sendRequest('saveDecision', { decision, sendAfter }, { signal }),
+      cancelDecision: async (decisionId) => (await sendRequest('cancelDecision', { decisionId }, { signal })).cancelled,
+      // Where the worker collects what it could not be handed (lib/worker/handoff.ts).
+      handOff: (decision, sendAfter) =>
+        browser.storage.local.set({ [HANDOFF_PREFIX + decision.id]: { decision, sendAfter } satisfies Handoff }),
+      clearHandOff: (decisionId) => browser.storage.local.remove(HANDOFF_PREFIX + decisionId),
       subscribe: (listener, s) => subscribe(listener, s),
       loadPlacement: async () => parsePlacement((await browser.storage.local.get(placementKey))[placementKey]),
       savePlacement: (p) => browser.storage.local.set({ [placementKey]: p }),

@@ -1,4 +1,5 @@
 import { ApiError, createApiClient } from '../shared/api-client';
+import { transportProblem } from '../shared/server-url';
 import { clearSettings, normaliseServerUrl, type Settings, saveSettings } from './settings';
 
 export type ConnectResult =
@@ -23,6 +24,9 @@ export async function connect(
       message: 'Enter the full server address, starting with http:// or https:// (for example http://127.0.0.1:8787).',
     };
   }
+  // The token and every decision travel to this URL: encrypted, unless they never leave the machine.
+  const insecure = transportProblem(serverUrl);
+  if (insecure) return { ok: false, field: 'url', message: insecure };
   const token = tokenInput.trim();
   if (!token) return { ok: false, field: 'token', message: 'Enter the access token your administrator gave you.' };
 

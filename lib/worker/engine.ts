@@ -3,6 +3,7 @@ import type { DecisionsOut } from '../shared/schema';
 import type { Problem, SyncStatus } from '../shared/schema/protocol';
 import { backoffDelay } from './backoff';
 import {
+  adoptUnsent,
   applyPull,
   applyPushResults,
   type CountersignDb,
@@ -12,13 +13,16 @@ import {
   getMeta,
   KEEP_DONE_MS,
   listAttention,
+  nextHeldAt,
   type OutboxRow,
   pendingBatch,
   pruneOutbox,
+  rememberAccount,
   setMeta,
+  unsentElsewhere,
   useAccount,
 } from './db';
-import { accountKey, type Settings } from './settings';
+import { accountKey, type Settings, sameAccount } from './settings';
 
 /** Why a sync was asked for. A person waiting (write, open, manual, settings) skips a pending backoff. */
 export type SyncReason = 'write' | 'alarm' | 'startup' | 'open' | 'manual' | 'retry' | 'settings';
@@ -45,6 +49,8 @@ export interface SyncEngineDeps {
   onChange?: (draftIds: string[]) => void;
   /** Ask to be called again in `ms` (a timer while the worker lives; the 30 s alarm covers the rest). */
   scheduleRetry?: (ms: number) => void;
+  /** A held decision (undo window) is due in `ms`: sync then (the alarm covers a stopped worker). */
+  scheduleHeld?: (ms: number) => void;
   pushBatch?: number;
   pullLimit?: number;
   budgetMs?: number;
@@ -61,6 +67,18 @@ export interface SyncEngine {
   status(): Promise<SyncStatus>;
   /** Connect/disconnect: clears a 401 pause and any backoff; disconnect drops the local snapshot. */
   settingsChanged(next: Settings | null): Promise<void>;
+}
+
+/**
+ * The server refused the decisions themselves: only the contract's own error body says so
+ * (`invalid_input` with 400, `payload_too_large` with 413). Any other 400 or 413 — a proxy's HTML
+ * page, a captive portal, a load balancer — says nothing about the decisions: back off and retry.
+ */
+export function refusesTheDecisions(err: unknown): err is ApiError {
+  if (!(err instanceof ApiError) || err.kind !== 'http') return false;
+  return (
+    (err.status === 400 && err.code === 'invalid_input') || (err.status === 413 && err.code === 'payload_too_large')
+  );
 }
 
 const PROBLEM_UNAUTHORIZED: Problem = {
@@ -121,6 +139,19 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     if (!settings) return;
     const account = accountKey(settings);
     if (await deps.withDb((db) => useAccount(db, account))) emit();
+    // Name the account (for "3 decisions for Maya on … not yet sent"), and take over this person's
+    // unsent decisions saved under another spelling of this server's URL.
+    const adopted = await deps.withDb(async (db) => {
+      await rememberAccount(db, {
+        key: account,
+        serverUrl: settings.serverUrl,
+        userId: settings.user.id,
+        userName: settings.user.name,
+        lastConnectedAt: settings.connectedAt,
+      });
+      return adoptUnsent(db, account, (other) => sameAccount(account, other));
+    });
+    if (adopted > 0) emit();
     const [paused, nextRetryAt] = await deps.withDb(
       async (db) => [await getMeta(db, 'paused'), await getMeta(db, 'nextRetryAt')] as const,
     );
@@ -135,6 +166,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     const deadline = Date.now() + budgetMs;
     try {
       await push(client, account, deadline);
+      const held = await deps.withDb((db) => nextHeldAt(db, account, now()));
+      if (held) deps.scheduleHeld?.(Math.max(0, held.getTime() - now().getTime()));
       await pull(client, deadline);
       await deps.withDb(async (db) => {
         await deleteMeta(db, 'failures', 'nextRetryAt', 'problem');
@@ -149,7 +182,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
 
   async function push(client: ApiClient, account: string, deadline: number): Promise<void> {
     for (;;) {
-      const batch = await deps.withDb((db) => pendingBatch(db, account, batchSize));
+      const batch = await deps.withDb((db) => pendingBatch(db, account, batchSize, now()));
       if (batch.length === 0) return;
       const settled = await sendBatch(client, batch);
       if (settled === 0) {
@@ -170,7 +203,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     try {
       out = await client.call('decisions', { body: { decisions: rows.map((r) => r.decision) } });
     } catch (err) {
-      if (err instanceof ApiError && err.kind === 'http' && (err.status === 400 || err.status === 413)) {
+      if (refusesTheDecisions(err)) {
         // The server refused the whole batch. Halve it until the one it refuses is alone, so one bad
         // decision goes to "needs attention" instead of blocking every decision behind it.
         if (rows.length > 1) {
@@ -200,10 +233,15 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
 
   async function pull(client: ApiClient, deadline: number): Promise<void> {
     const fetchPage = (since: string | undefined) => client.call('pull', { query: { since, limit: pullLimit } });
-    let next = fetchPage(await deps.withDb((db) => getMeta(db, 'cursor')));
+    let since = await deps.withDb((db) => getMeta(db, 'cursor'));
+    let next = fetchPage(since);
     for (;;) {
       const page = await next;
-      const more = page.hasMore && page.changes.length > 0;
+      // A page may hold no change this person can see (the server skipped invisible ones) and still
+      // advance the cursor: keep going while there is more and the cursor moves (a cursor that does
+      // not move would only fetch the same page again).
+      const more = page.hasMore && page.cursor !== since;
+      since = page.cursor;
       const inTime = Date.now() <= deadline;
       if (more && inTime) {
         // Fetch the next page while this one is written: the network and IndexedDB overlap.
@@ -266,7 +304,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     const account = settings ? accountKey(settings) : undefined;
     return deps.withDb((db) =>
       // One read transaction: a consistent picture, and far cheaper than one per figure.
-      db.transaction('r', [db.meta, db.drafts, db.outbox, db.problems], async () => {
+      db.transaction('r', [db.meta, db.drafts, db.outbox, db.problems, db.accounts], async () => {
         const snapshotIsMine = account !== undefined && (await getMeta(db, 'account')) === account;
         const problem = await getMeta(db, 'problem');
         return {
@@ -285,6 +323,12 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
                 message: 'Not connected: open the options page and connect to your server.',
               },
           attention: snapshotIsMine ? await listAttention(db, account) : [],
+          elsewhere: (await unsentElsewhere(db, account)).map(({ serverUrl, userId, userName, count }) => ({
+            serverUrl,
+            userId,
+            userName,
+            count,
+          })),
         };
       }),
     );

@@ -5,6 +5,7 @@ import { MATCHING_LIMIT, MessagingError, OTHERS_LIMIT } from '../shared/schema/p
 import { connect as connectToServer, disconnect as forgetConnection } from './connect';
 import {
   type CountersignDb,
+  cancelHeldDecision,
   dismissAttention,
   fullItem,
   listQueueHeads,
@@ -30,15 +31,17 @@ export interface HandlerDeps {
 
 /** The worker's answers to the typed requests of lib/shared/schema/protocol.ts. */
 export function createHandlers(deps: HandlerDeps): Handlers {
-  async function save(decision: Decision) {
+  async function save(decision: Decision, sendAfter?: string) {
     const settings = await deps.getSettings();
     if (!settings) throw new MessagingError('not_connected', 'Not connected to a Countersign server');
-    const { created } = await deps.withDb((db) => saveDecisionLocally(db, decision, accountKey(settings)));
-    // The reply below goes out only after the commit above; the push runs on its own.
-    if (created) {
-      deps.onSaved([decision.draftId]);
-      deps.engine.syncSoon('write');
-    }
+    const hold = sendAfter ? new Date(sendAfter) : null;
+    const { created, row } = await deps.withDb((db) =>
+      saveDecisionLocally(db, decision, accountKey(settings), new Date(), hold),
+    );
+    // The reply below goes out only after the commit above; the push runs on its own (a held
+    // decision is skipped by the push, which schedules itself for the moment it is due).
+    if (created) deps.onSaved([decision.draftId]);
+    if (created || row.sendAfter === null) deps.engine.syncSoon('write');
     return { saved: true as const, decisionId: decision.id };
   }
 
@@ -58,7 +61,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         status: await deps.engine.status(),
       };
     },
-    saveDecision: ({ decision }) => save(decision),
+    saveDecision: ({ decision, sendAfter }) => save(decision, sendAfter),
+    async cancelDecision({ decisionId }) {
+      const cancelled = await deps.withDb((db) => cancelHeldDecision(db, decisionId));
+      if (cancelled) deps.onSaved([]);
+      return { cancelled };
+    },
     getStatus: () => deps.engine.status(),
     async syncNow() {
       await deps.engine.sync('manual');

@@ -1,6 +1,7 @@
 import { browser } from 'wxt/browser';
 import { z } from 'zod';
 import { Me } from '../shared/schema';
+import { sameServer } from '../shared/server-url';
 import { deleteMeta, getMeta, setMeta, withDb } from './db';
 
 /**
@@ -26,21 +27,8 @@ const KEY = 'countersign:settings';
 
 /** What `storage.local` holds: everything but the token. */
 const PublicSettings = Settings.omit({ token: true });
-/** Normalises what a person typed into the "Server URL" field; `null` when it is not an http(s) URL. */
-export function normaliseServerUrl(input: string): string | null {
-  const trimmed = input.trim();
-  if (!trimmed) return null;
-  let url: URL;
-  try {
-    url = new URL(trimmed);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  if (url.username || url.password) return null;
-  // Drop trailing slashes, query and hash: API paths are appended to this base.
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
+
+export { normaliseServerUrl } from '../shared/server-url';
 
 /** The stored connection, or `null` when not connected (or when the stored value is unreadable). */
 export async function getSettings(): Promise<Settings | null> {
@@ -67,6 +55,14 @@ export async function clearSettings(): Promise<void> {
 /** A stable key for "this person on this server": outbox rows and the local snapshot belong to one. */
 export function accountKey(s: Pick<Settings, 'serverUrl' | 'user'>): string {
   return `${s.serverUrl}|${s.user.id}`;
+}
+
+/** `other` is this account under another spelling of the server URL (same person, same server). */
+export function sameAccount(account: string, other: string): boolean {
+  const a = account.lastIndexOf('|');
+  const b = other.lastIndexOf('|');
+  if (a < 0 || b < 0 || account.slice(a + 1) !== other.slice(b + 1)) return false;
+  return sameServer(account.slice(0, a), other.slice(0, b));
 }
 
 /**

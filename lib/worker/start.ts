@@ -1,8 +1,10 @@
 import { browser } from 'wxt/browser';
 import { createApiClient } from '../shared/api-client';
+import { HANDOFF_PREFIX } from '../shared/schema/protocol';
 import { withDb } from './db';
 import { createSyncEngine, type SyncReason } from './engine';
 import { createHandlers } from './handlers';
+import { collectHandoffs } from './handoff';
 import { createEventHub, registerHandlers } from './messaging';
 import { syncSandboxRegistration } from './sandbox';
 import { getSettings, onSettingsChanged } from './settings';
@@ -17,6 +19,8 @@ const ALARM_PERIOD_MIN = 0.5;
  */
 export function startWorker(): void {
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let heldTimer: ReturnType<typeof setTimeout> | undefined;
+  let heldAt = Number.POSITIVE_INFINITY;
   let pendingIds = new Set<string>();
   let flushQueued = false;
 
@@ -30,6 +34,18 @@ export function startWorker(): void {
       clearTimeout(retryTimer);
       // Timers die with the worker; the alarm (every 30 s) is the fallback for longer waits.
       if (ms < 25_000) retryTimer = setTimeout(() => run('retry'), ms + 50);
+    },
+    scheduleHeld: (ms) => {
+      // The earliest held decision wins; the alarm covers a worker stopped before it is due.
+      const at = Date.now() + ms;
+      if (heldTimer && at >= heldAt) return;
+      clearTimeout(heldTimer);
+      heldAt = at;
+      heldTimer = setTimeout(() => {
+        heldTimer = undefined;
+        heldAt = Number.POSITIVE_INFINITY;
+        run('retry');
+      }, ms + 50);
     },
   });
 
@@ -61,7 +77,18 @@ export function startWorker(): void {
   }
 
   function run(reason: SyncReason) {
-    engine.sync(reason).catch((err) => console.warn('[countersign] sync failed', reason, err));
+    // Decisions a tab could not hand over first (they may have waited in storage since it closed).
+    collect()
+      .then(() => engine.sync(reason))
+      .catch((err) => console.warn('[countersign] sync failed', reason, err));
+  }
+  async function collect() {
+    try {
+      const ids = await collectHandoffs((fn) => withDb(fn), await getSettings());
+      if (ids.length) changed(ids);
+    } catch (err) {
+      console.warn('[countersign] collecting handed-off decisions failed', err);
+    }
   }
 
   const hub = createEventHub((hello) => {
@@ -73,6 +100,12 @@ export function startWorker(): void {
 
   onSettingsChanged((next) => {
     engine.settingsChanged(next).catch((err) => console.warn('[countersign] settings change failed', err));
+  });
+
+  browser.storage.onChanged.addListener((changes, area) => {
+    if (area === 'local' && Object.keys(changes).some((k) => k.startsWith(HANDOFF_PREFIX) && changes[k]?.newValue)) {
+      run('write');
+    }
   });
 
   browser.alarms.onAlarm.addListener((alarm) => {

@@ -128,7 +128,7 @@ export function frictionFields(
   const input = {
     route: row.route,
     secondReview: row.second_review,
-    accountTier: row.account_tier,
+    account: { tier: row.account_tier },
     queue: row.queue,
     specialty: row.specialty,
     approvedBy,

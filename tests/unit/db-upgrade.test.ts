@@ -5,10 +5,13 @@ import {
   countUnsynced,
   countWaiting,
   defineVersion1,
+  defineVersion2,
   getMeta,
+  nextHeldAt,
   pendingBatch,
   resetDb,
   saveDecisionLocally,
+  unsentElsewhere,
   withDb,
 } from '../../lib/worker/db';
 import { makeDecision, makeDraft } from '../../lib/worker/db/testing';
@@ -37,7 +40,7 @@ describe('schema upgrades', () => {
 
     const db = new CountersignDb(name);
     await db.open();
-    expect(db.verno).toBe(2);
+    expect(db.verno).toBe(3);
     expect(await countWaiting(db)).toBe(1); // only d3: d1/d2 decided here, d4 settled
     expect(await countUnsynced(db)).toBe(2);
     // Save order survives as seq, oldest first.
@@ -47,6 +50,63 @@ describe('schema upgrades', () => {
     const d3 = makeDecision('d3');
     await saveDecisionLocally(db, d3, 'a');
     expect((await pendingBatch(db, 'a', 50)).map((r) => r.id)).toEqual([d1.id, d2.id, d3.id]);
+    await db.delete();
+  });
+});
+
+describe('schema upgrade v2 → v3', () => {
+  it('opens a v2 database with data: every decision kept, none held, their accounts named', async () => {
+    const name = `upgrade3-${crypto.randomUUID()}`;
+    const v2 = new Dexie(name);
+    defineVersion1(v2);
+    defineVersion2(v2);
+    await v2.open();
+    const mine = makeDecision('d1');
+    const maya = makeDecision('d2');
+    const row = (d: ReturnType<typeof makeDecision>, account: string, seq: number) => ({
+      id: d.id,
+      seq,
+      draftId: d.draftId,
+      account,
+      decision: d,
+      state: 'pending',
+      createdAt: '2026-11-21T10:00:00.000Z',
+      attempts: 1,
+      result: null,
+      settledAt: null,
+      dismissed: false,
+    });
+    await v2
+      .table('outbox')
+      .bulkPut([row(mine, 'http://127.0.0.1:8787|sam', 1), row(maya, 'http://127.0.0.1:8787|maya', 2)]);
+    await v2
+      .table('drafts')
+      .put({ id: 'd1', version: 1, draft: makeDraft('d1'), waiting: 0, localDecisionId: mine.id });
+    await v2.table('meta').put({ key: 'seq', value: 2 });
+    v2.close();
+
+    const db = new CountersignDb(name);
+    await db.open();
+    expect(db.verno).toBe(3);
+    expect(await countUnsynced(db)).toBe(2);
+    // Nothing from v2 is held: both go out with the next push of their account.
+    expect((await pendingBatch(db, 'http://127.0.0.1:8787|sam', 50)).map((r) => r.id)).toEqual([mine.id]);
+    expect(await nextHeldAt(db, 'http://127.0.0.1:8787|sam')).toBeNull();
+    expect(await unsentElsewhere(db, 'http://127.0.0.1:8787|sam')).toEqual([
+      {
+        account: 'http://127.0.0.1:8787|maya',
+        serverUrl: 'http://127.0.0.1:8787',
+        userId: 'maya',
+        userName: 'maya',
+        count: 1,
+      },
+    ]);
+    // And the new field works on the upgraded database: a held decision waits for its time.
+    const held = makeDecision('d3');
+    const now = new Date();
+    await saveDecisionLocally(db, held, 'http://127.0.0.1:8787|sam', now, new Date(now.getTime() + 15_000));
+    expect((await pendingBatch(db, 'http://127.0.0.1:8787|sam', 50, now)).map((r) => r.id)).toEqual([mine.id]);
+    expect((await nextHeldAt(db, 'http://127.0.0.1:8787|sam', now))?.getTime()).toBe(now.getTime() + 15_000);
     await db.delete();
   });
 });

@@ -25,6 +25,7 @@ function handlers(over: Partial<Handlers> = {}): Handlers {
   return {
     getDrafts: async () => ({ matching: [], matchingTotal: 0, others: [], othersTotal: 0, status }),
     saveDecision: async () => ({ saved: true, decisionId: 'x' }),
+    cancelDecision: async () => ({ cancelled: false }),
     getStatus: async () => status,
     syncNow: async () => status,
     dismissProblem: async () => status,

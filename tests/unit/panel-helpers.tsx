@@ -82,14 +82,40 @@ export function fakeTimers(): Timers & { tick(ms: number): void } {
   };
 }
 
+/**
+ * The person's own input. The panel acts only on events the browser marks `isTrusted` (made from real
+ * input, lib/page/panel/trust.ts); happy-dom has no real input, so these helpers mark the events they
+ * dispatch as the browser would mark the person's. `scriptClick`/`scriptKey` dispatch what a page
+ * script can: unmarked. Real trusted input is covered in real Chromium (tests/e2e/hostile-page.test.ts).
+ */
+export function asPerson<E extends Event>(e: E): E {
+  Object.defineProperty(e, 'isTrusted', { value: true });
+  return e;
+}
+
 export function click(el: Element | null | undefined) {
+  if (!el) throw new Error('nothing to click');
+  act(() => {
+    el.dispatchEvent(asPerson(new MouseEvent('click', { bubbles: true, cancelable: true, composed: true })));
+  });
+}
+
+export function key(target: Element, k: string) {
+  act(() => {
+    target.dispatchEvent(asPerson(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true })));
+  });
+}
+
+/** What a page script can do: `el.click()` (isTrusted false). */
+export function scriptClick(el: Element | null | undefined) {
   if (!el) throw new Error('nothing to click');
   act(() => {
     (el as HTMLElement).click();
   });
 }
 
-export function key(target: Element, k: string) {
+/** What a page script can do: dispatch a key (isTrusted false). */
+export function scriptKey(target: Element, k: string) {
   act(() => {
     target.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
   });
@@ -100,7 +126,7 @@ export function type(el: HTMLInputElement | HTMLTextAreaElement, value: string) 
   const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
   act(() => {
     Object.getOwnPropertyDescriptor(proto, 'value')!.set!.call(el, value);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(asPerson(new Event('input', { bubbles: true })));
   });
 }
 

@@ -74,7 +74,7 @@ describe('panel store', () => {
     await store.start(ctx);
     const escalation = makeDecision(mine, { action: 'escalate', escalateTo: { kind: 'owner' } }, 5);
     await store.commit(escalation);
-    expect(d.saveDecision).toHaveBeenCalledWith(escalation);
+    expect(d.saveDecision).toHaveBeenCalledWith(escalation, undefined);
     fail = true;
     const approve = makeDecision(mine, { action: 'approve' }, 5);
     await store.commit(approve);
@@ -82,7 +82,52 @@ describe('panel store', () => {
     expect(store.get().status?.problem).toBe(true);
     fail = false;
     await vi.waitFor(() => expect(store.unsent()).toEqual([]));
-    expect(d.saveDecision).toHaveBeenLastCalledWith(approve);
+    expect(d.saveDecision).toHaveBeenLastCalledWith(approve, undefined);
+  });
+
+  it('hold hands the decision to the worker at once with its send-after time; takeBack cancels it there', async () => {
+    const cancelDecision = vi.fn(async () => true);
+    const { d, mine } = deps({ cancelDecision });
+    const store = createPanelStore(d);
+    await store.start(ctx);
+    const decision = makeDecision(mine, { action: 'approve' }, 5);
+    const at = new Date('2026-12-01T10:00:15.000Z');
+    await store.hold(decision, at);
+    expect(d.saveDecision).toHaveBeenCalledWith(decision, at.toISOString());
+    expect(await store.takeBack(decision.id)).toBe(true);
+    expect(cancelDecision).toHaveBeenCalledWith(decision.id);
+  });
+
+  it('a decision the worker cannot take is handed off through storage, and cleared once it got through', async () => {
+    let fail = true;
+    const handOff = vi.fn(async () => {});
+    const clearHandOff = vi.fn(async () => {});
+    const { d, mine } = deps({
+      saveDecision: vi.fn(async () => {
+        if (fail) throw new Error('Could not establish connection');
+        return {};
+      }),
+      handOff,
+      clearHandOff,
+    });
+    const store = createPanelStore(d);
+    await store.start(ctx);
+    const decision = makeDecision(mine, { action: 'approve' }, 5);
+    const at = new Date(Date.now() + 15_000);
+    await store.hold(decision, at);
+    expect(handOff).toHaveBeenCalledWith(decision, at.toISOString());
+    expect(store.unsent()).toEqual([decision]);
+    fail = false;
+    await vi.waitFor(() => expect(store.unsent()).toEqual([]));
+    expect(d.saveDecision).toHaveBeenLastCalledWith(decision, at.toISOString());
+    expect(clearHandOff).toHaveBeenCalledWith(decision.id);
+    // Undo of a decision that never reached the worker: taken back here, and from storage.
+    fail = true;
+    const other = makeDecision(mine, { action: 'reject', reasons: ['tone'] }, 5);
+    await store.hold(other, at);
+    expect(await store.takeBack(other.id)).toBe(true);
+    expect(store.unsent()).toEqual([]);
+    expect(clearHandOff).toHaveBeenLastCalledWith(other.id);
   });
 
   it('a newer context’s answer wins over an older slow one', async () => {

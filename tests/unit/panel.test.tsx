@@ -6,6 +6,7 @@ import type { PageContext } from '../../lib/page/sites/types';
 import { Decision, type Draft } from '../../lib/shared/schema';
 import {
   articles,
+  asPerson,
   button,
   click,
   fakeTimers,
@@ -13,6 +14,8 @@ import {
   type Mounted,
   makeDraft,
   mount,
+  scriptClick,
+  scriptKey,
   type as typeIn,
 } from './panel-helpers';
 
@@ -165,7 +168,7 @@ describe('panel', () => {
     const first = articles(root)[0]!;
     first.focus();
     const press = async (target: Element, k: string) => {
-      target.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
+      target.dispatchEvent(asPerson(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true })));
       for (let i = 0; i < 3; i++) await Promise.resolve();
     };
     const previous = (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT;
@@ -200,6 +203,84 @@ describe('panel', () => {
     click(button(root, 'Approve all 2'));
     timers.tick(10_000);
     expect(onCommit.mock.calls.map((c) => c[0].draftId).sort()).toEqual([s[0]!.id, s[2]!.id].sort());
+  });
+
+  it('a page script decides nothing: scripted clicks, keys, submits and typing are ignored; the person still decides', () => {
+    const ds = [makeDraft({ segment: 's' }), makeDraft({ segment: 's' }), makeDraft()];
+    const onApply = vi.fn(() => ({ placed: true, where: 'x' }));
+    const { root, timers, onCommit } = setup(ds, { onApply });
+    // Every button a script can reach, clicked the way a script can.
+    for (const b of [...root.querySelectorAll('button')]) if (/Approve/.test(b.textContent ?? '')) scriptClick(b);
+    const first = articles(root)[0]!;
+    first.focus();
+    for (const k of ['a', 'Enter', 'j', 'a']) scriptKey(first, k);
+    scriptKey(root, 'a');
+    // The batch checkbox does not change under a scripted click.
+    const box = root.querySelector<HTMLInputElement>('article input[type=checkbox]')!;
+    scriptClick(box);
+    expect(box.checked).toBe(true);
+    expect(root.querySelector('section[aria-label="Batch: s"]')!.textContent).toContain('2 of 2 included');
+    // Forms: the person opens Edit; a script types into it, ticks a reason and submits.
+    const lone = articles(root).find((a) => a.dataset.draftId === ds[2]!.id)!;
+    click(button(lone, 'Edit'));
+    const body = lone.querySelector('textarea')!;
+    act(() => {
+      Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value')!.set!.call(body, 'INJECTED');
+      body.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    expect(body.value).not.toContain('INJECTED');
+    scriptClick(lone.querySelector('input[type=checkbox][value=tone]'));
+    expect(lone.querySelector<HTMLInputElement>('input[type=checkbox][value=tone]')!.checked).toBe(false);
+    click(lone.querySelector('input[type=checkbox][value=tone]'));
+    scriptClick(button(lone, 'Save and approve'));
+    act(() => {
+      lone.querySelector('form')!.requestSubmit();
+    });
+    timers.tick(20_000);
+    expect(onCommit).not.toHaveBeenCalled();
+    expect(onApply).not.toHaveBeenCalled();
+    expect(articles(root)).toHaveLength(3);
+    // The person's own click decides.
+    click(button(lone, 'Save and approve'));
+    click(button(articles(root)[0]!, 'Approve'));
+    timers.tick(10_000);
+    expect(onCommit).toHaveBeenCalledTimes(2);
+    expect(onCommit.mock.calls[0]![0]).toMatchObject({ action: 'edit', content: ds[2]!.content });
+  });
+
+  it('high-risk friction: no one-click Approve on a manual draft; named, specialist, second review and manual are never batched', () => {
+    const plain = [makeDraft({ segment: 'q4' }), makeDraft({ segment: 'q4' })];
+    const risky = [
+      makeDraft({ segment: 'q4', account: { name: 'Big', tier: 'named', ownerId: 'olga' } }),
+      makeDraft({ segment: 'q4', queue: 'specialist:legal', flags: ['legal'] }),
+      makeDraft({ segment: 'q4', secondReview: true }),
+      makeDraft({ segment: 'q4', route: 'manual', queue: 'manual', confidence: 0.4 }),
+    ];
+    const { root, timers, onCommit } = setup([...plain, ...risky], { fallbackHeight: 10_000 });
+    const group = root.querySelector('section[aria-label="Batch: q4"]')!;
+    expect(group.textContent).toContain('2 of 6 included');
+    expect(group.textContent).toContain('4 drafts are decided on their own');
+    const cardOf = (d: Draft) => articles(root).find((a) => a.dataset.draftId === d.id)!;
+    for (const d of risky) {
+      expect(cardOf(d).querySelector('input[type=checkbox]')).toBeNull();
+      expect(cardOf(d).textContent).toContain('Decided on its own, not in a batch');
+    }
+    expect(cardOf(risky[0]!).textContent).toContain('a named account');
+    expect(cardOf(risky[1]!).textContent).toContain('a specialist review');
+    expect(cardOf(risky[2]!).textContent).toContain('a second review');
+    // The manual draft: no Approve button, and `a` opens the editor instead of approving.
+    const manual = cardOf(risky[3]!);
+    expect([...manual.querySelectorAll('button')].map((b) => b.textContent)).not.toContain('Approve');
+    expect(manual.textContent).toContain('Routed manual');
+    click(button(root, 'Approve all 2'));
+    timers.tick(10_000);
+    expect(onCommit.mock.calls.map((c) => c[0].draftId).sort()).toEqual(plain.map((d) => d.id).sort());
+    const manualNow = cardOf(risky[3]!);
+    act(() => manualNow.focus());
+    key(manualNow, 'a');
+    expect(button(cardOf(risky[3]!), 'Save and approve')).toBeTruthy();
+    timers.tick(10_000);
+    expect(onCommit).toHaveBeenCalledTimes(2);
   });
 
   it('collapses to a tab and reports the placement', () => {

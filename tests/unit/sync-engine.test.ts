@@ -24,6 +24,8 @@ class FakeServer {
   failures: (Response | 'network')[] = [];
   settledBy = new Map<string, string>();
   requests: string[] = [];
+  /** Versions the caller may not see: they advance the cursor but are not in `changes`. */
+  invisible = new Set<number>();
 
   fetch: typeof fetch = async (input, init) => {
     const url = new URL(String(input));
@@ -51,7 +53,9 @@ class FakeServer {
       const page = rest.slice(0, limit);
       const cursor = String(page.at(-1)?.version ?? since);
       return Response.json({
-        changes: page.map((d) => ({ op: 'upsert', version: d.version, draft: d.draft })),
+        changes: page
+          .filter((d) => !this.invisible.has(d.version))
+          .map((d) => ({ op: 'upsert', version: d.version, draft: d.draft })),
         cursor,
         hasMore: rest.length > page.length,
       });
@@ -190,8 +194,30 @@ describe('push', () => {
     expect((await listAttention(db, ACCOUNT))[0]?.message).toContain('bad one');
   });
 
+  it('a 400 without the contract error body (a proxy page), a 413 page, a 5xx or a network error mark nothing invalid: back off and retry', async () => {
+    const e = engine();
+    const decisions = await queue(3);
+    const html = (status: number) =>
+      new Response('<html><body><h1>Bad Request</h1>nginx</body></html>', {
+        status,
+        headers: { 'content-type': 'text/html' },
+      });
+    for (const fail of [html(400), html(413), html(502), 'network' as const, Response.json({}, { status: 400 })]) {
+      server.failures.push(fail);
+      await e.sync('write');
+      expect(await countUnsynced(db)).toBe(3);
+      expect(await listAttention(db, ACCOUNT)).toEqual([]);
+      expect(await getMeta(db, 'nextRetryAt')).toBeTruthy();
+    }
+    expect(retries).toHaveLength(5);
+    await e.sync('write');
+    expect(server.applied.size).toBe(3);
+    expect([...server.applied.keys()].sort()).toEqual(decisions.map((d) => d.id).sort());
+    expect(await countUnsynced(db)).toBe(0);
+  });
+
   it('a sync asked for while the lock is being released still runs', async () => {
-    let release!: () => void;
+    let release: (() => void) | undefined;
     const locks = {
       // A lock manager whose release takes a while (as navigator.locks does across a turn).
       request: (async (_name: string, fn: () => Promise<void>) => {
@@ -203,11 +229,14 @@ describe('push', () => {
     };
     const e = engine({ locks });
     const first = e.sync('manual');
-    await new Promise((r) => setTimeout(r, 50));
+    // Until the first run is over and the lock is being released (a fixed 50 ms was too short on a
+    // cold database under load).
+    while (!release) await new Promise((r) => setTimeout(r, 5));
     await queue(1);
     const second = e.sync('write'); // arrives after the run, before the lock is released
-    release();
-    await new Promise((r) => setTimeout(r, 10));
+    const firstRelease = release;
+    firstRelease();
+    while (release === firstRelease) await new Promise((r) => setTimeout(r, 5));
     release();
     await Promise.all([first, second]);
     expect(server.applied.size).toBe(1);
@@ -233,6 +262,17 @@ describe('pull', () => {
     server.drafts.push({ version: 1201, draft: makeDraft('new') });
     await e.sync('alarm');
     expect((await e.status()).waiting).toBe(1201);
+  });
+
+  it('keeps pulling while hasMore and the cursor advances, through pages with no visible change', async () => {
+    server.drafts = Array.from({ length: 2000 }, (_, i) => ({ version: i + 1, draft: makeDraft(`d${i}`) }));
+    // The first 1,500 changes are other people's: three whole pages with nothing for me.
+    for (let v = 1; v <= 1500; v++) server.invisible.add(v);
+    const e = engine({ pullLimit: 500 });
+    await e.sync('manual');
+    expect(server.requests.filter((r) => r.includes('pull'))).toHaveLength(4);
+    expect(await getMeta(db, 'cursor')).toBe('2000');
+    expect((await e.status()).waiting).toBe(500);
   });
 
   it('skips a malformed draft with a visible problem', async () => {

@@ -7,7 +7,17 @@ import { DEFAULT_PLACEMENT } from './types';
 /** What the content script gives the store: the worker protocol and placement storage. */
 export interface PanelDeps {
   getDrafts(context: PageContext | null): Promise<DraftsView>;
-  saveDecision(decision: Decision): Promise<unknown>;
+  /** Into the worker's outbox; `sendAfter` = held there until then (the undo window). */
+  saveDecision(decision: Decision, sendAfter?: string): Promise<unknown>;
+  /** Undo: the worker takes back a held decision; false when it is no longer held. */
+  cancelDecision?(decisionId: string): Promise<boolean>;
+  /**
+   * Keeps a decision the worker could not take where the worker collects it by itself (storage.local,
+   * protocol `HANDOFF_PREFIX`), so a tab closed or crashed before a retry loses nothing.
+   */
+  handOff?(decision: Decision, sendAfter?: string): Promise<void>;
+  /** Removes a hand-off (it reached the worker, or the person took the decision back). */
+  clearHandOff?(decisionId: string): Promise<void>;
   /** Calls back on every worker `changed` event, and with null after a reconnect. */
   subscribe(listener: (e: WorkerEvent | null) => void, signal: AbortSignal): void;
   loadPlacement(): Promise<PanelPlacement | null>;
@@ -28,9 +38,11 @@ export interface PanelState {
 
 /**
  * The content script's state for the panel: the drafts the worker shows for the page context,
- * sync status, placement. Decisions reach the worker only after the panel's undo window (the
- * panel calls `commit`); a decision the worker could not take yet is kept and sent again (the
- * worker is idempotent on the decision id), so a sleeping worker never loses one.
+ * sync status, placement. A decision goes to the worker the moment it is made, held there until the
+ * end of the undo window (`hold`; Undo = `takeBack`), and is confirmed when the window ends
+ * (`commit`): nothing waits in page memory alone. A decision the worker could not take yet is handed
+ * off through storage (the worker collects it) and sent again (the worker is idempotent on the
+ * decision id), so neither a sleeping worker nor a closed tab loses one.
  */
 export function createPanelStore(deps: PanelDeps) {
   let state: PanelState = {
@@ -46,7 +58,7 @@ export function createPanelStore(deps: PanelDeps) {
     state = { ...state, ...patch };
     for (const fn of listeners) fn();
   };
-  let unsent: Decision[] = [];
+  let unsent: Array<{ decision: Decision; sendAfter?: string }> = [];
   let fetchSeq = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   deps.signal.addEventListener('abort', () => clearTimeout(retryTimer), { once: true });
@@ -69,18 +81,29 @@ export function createPanelStore(deps: PanelDeps) {
     }
   };
 
-  const send = async (d: Decision) => {
-    await deps.saveDecision(d);
+  const send = async (d: Decision, sendAfter?: string) => {
+    await deps.saveDecision(d, sendAfter);
+    // It is in the worker's outbox now: the hand-off copy (if any) is not needed any more.
+    void deps.clearHandOff?.(d.id).catch(() => {});
+  };
+
+  const keep = (decision: Decision, sendAfter: string | undefined, err: unknown) => {
+    const at = unsent.findIndex((u) => u.decision.id === decision.id);
+    if (at >= 0) unsent[at] = { decision, sendAfter };
+    else unsent.push({ decision, sendAfter });
+    void deps.handOff?.(decision, sendAfter).catch(() => {});
+    set({ status: { text: `Decision not saved yet, retrying: ${errText(err)}`, problem: true } });
+    scheduleRetry();
   };
 
   const flushUnsent = async () => {
     const batch = unsent;
     unsent = [];
-    for (const d of batch) {
+    for (const u of batch) {
       try {
-        await send(d);
+        await send(u.decision, u.sendAfter);
       } catch {
-        unsent.push(d);
+        unsent.push(u);
       }
     }
     if (unsent.length) scheduleRetry();
@@ -119,19 +142,39 @@ export function createPanelStore(deps: PanelDeps) {
       set({ placement: p });
       void deps.savePlacement(p).catch(() => {});
     },
-    /** A decision whose undo window has passed: into the worker's outbox. */
+    /** A decision just made: into the worker's outbox at once, held there until `sendAfter`. */
+    async hold(decision: Decision, sendAfter: Date) {
+      const at = sendAfter.toISOString();
+      try {
+        await send(decision, at);
+      } catch (err) {
+        keep(decision, at, err);
+      }
+    },
+    /** Undo: takes the decision back from wherever it is. False when it had already gone out. */
+    async takeBack(decisionId: string): Promise<boolean> {
+      const wasHere = unsent.some((u) => u.decision.id === decisionId);
+      unsent = unsent.filter((u) => u.decision.id !== decisionId);
+      await deps.clearHandOff?.(decisionId).catch(() => {});
+      try {
+        const cancelled = (await deps.cancelDecision?.(decisionId)) ?? true;
+        return cancelled || wasHere;
+      } catch {
+        // The worker cannot be reached: it never had it if it was still waiting here.
+        return wasHere;
+      }
+    },
+    /** A decision whose undo window has passed: into the worker's outbox, to be sent now. */
     async commit(decision: Decision) {
       try {
         await send(decision);
       } catch (err) {
-        unsent.push(decision);
-        set({ status: { text: `Decision not saved yet, retrying: ${errText(err)}`, problem: true } });
-        scheduleRetry();
+        keep(decision, undefined, err);
       }
     },
     refresh,
     /** Decisions waiting to reach the worker (tests, and a last flush on page hide). */
-    unsent: () => [...unsent],
+    unsent: () => unsent.map((u) => u.decision),
   };
 }
 

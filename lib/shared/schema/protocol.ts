@@ -10,9 +10,13 @@
  *   type            payload                                   data
  *   getDrafts       { context: PageContext | null }           DraftsView  { matching, matchingTotal, others, othersTotal, status }
  *                   drafts matching the page (best match first), then the rest of my queue
- *   saveDecision    { decision: Decision }                    { saved: true, decisionId } — sent AFTER the panel's undo
- *                   window (escalations too); the worker answers only once the outbox row is committed,
- *                   then pushes. Idempotent on decision.id, so a retried send never makes a second decision.
+ *   saveDecision    { decision: Decision, sendAfter? }        { saved: true, decisionId } — sent the moment the person
+ *                   decides, with `sendAfter` = the end of the panel's undo window: the worker holds it
+ *                   (in IndexedDB, so a closed or crashed tab loses nothing) and pushes it after that
+ *                   time. Saved again without `sendAfter`, it goes at once. The worker answers only once
+ *                   the outbox row is committed. Idempotent on decision.id: a retry never makes a second decision.
+ *   cancelDecision  { decisionId }                            { cancelled } — Undo: takes back a held decision;
+ *                   false when it is no longer held (too late to take back).
  *   getStatus       {}                                        SyncStatus
  *   syncNow         {}                                        SyncStatus (after the attempt)
  *   dismissProblem  { key }                                   SyncStatus (removes one "needs attention" item)
@@ -104,6 +108,15 @@ export const Problem = z.object({
 });
 export type Problem = z.infer<typeof Problem>;
 
+/** Decisions saved here for another account (person or server) and not yet sent. */
+export const UnsentAccount = z.object({
+  serverUrl: z.string(),
+  userId: z.string(),
+  userName: z.string(),
+  count: z.number().int(),
+});
+export type UnsentAccount = z.infer<typeof UnsentAccount>;
+
 export const SyncStatus = z.object({
   connected: z.boolean(),
   /** Who is connected (never the token). */
@@ -119,6 +132,11 @@ export const SyncStatus = z.object({
   nextRetryAt: z.string().nullable(),
   problem: Problem.nullable(),
   attention: z.array(AttentionItem),
+  /**
+   * Decisions of other accounts (another person or server, or made before a Disconnect) kept here and
+   * not yet sent: they go out when that account connects again. Never silently dropped.
+   */
+  elsewhere: z.array(UnsentAccount).optional(),
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;
 
@@ -161,7 +179,14 @@ export type ApiAccess = z.infer<typeof ApiAccess>;
 
 export const Requests = {
   getDrafts: { payload: z.object({ context: PageContext.nullable() }), reply: DraftsView },
-  saveDecision: { payload: z.object({ decision: Decision }), reply: Saved },
+  saveDecision: {
+    payload: z.object({ decision: Decision, sendAfter: z.string().datetime({ offset: true }).optional() }),
+    reply: Saved,
+  },
+  cancelDecision: {
+    payload: z.object({ decisionId: z.string().max(100) }),
+    reply: z.object({ cancelled: z.boolean() }),
+  },
   getStatus: { payload: z.object({}), reply: SyncStatus },
   syncNow: { payload: z.object({}), reply: SyncStatus },
   dismissProblem: { payload: z.object({ key: z.string().max(500) }), reply: SyncStatus },
@@ -223,3 +248,16 @@ export const WorkerEvent = z.object({
   status: SyncStatus,
 });
 export type WorkerEvent = z.infer<typeof WorkerEvent>;
+
+// ---------- hand-off through storage ----------
+
+/**
+ * A decision the content script could not hand to the worker (it was asleep, restarting, or
+ * unreachable): written to `storage.local` under `HANDOFF_PREFIX + decision.id`, where the worker
+ * collects it into its outbox when it next runs (start, alarm, storage change). A tab that closes or
+ * crashes meanwhile loses nothing. Saving is idempotent on the decision id, so collecting a decision
+ * the worker already has adds nothing.
+ */
+export const HANDOFF_PREFIX = 'countersign:handoff:';
+export const Handoff = z.object({ decision: Decision, sendAfter: z.string().datetime({ offset: true }).optional() });
+export type Handoff = z.infer<typeof Handoff>;

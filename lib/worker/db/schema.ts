@@ -14,6 +14,9 @@ import { SyncState } from '../../shared/schema/protocol';
  *       outbox gains `seq` (a strict save order; createdAt ties within a millisecond) and `draftId`,
  *       indexed by [account+state+seq] so batches and counts never scan other rows;
  *       new `problems` table (malformed drafts skipped by pull, shown as "needs attention").
+ *   v3  outbox rows gain `sendAfter` (a decision in its undo window is held here, not in the page, and
+ *       not pushed before that time; null = send now); new `accounts` table (who and where each
+ *       outbox account is, to say "3 decisions for Maya on http://… not yet sent").
  */
 
 export const DB_NAME = 'countersign';
@@ -52,6 +55,11 @@ export const OutboxRow = z.object({
   settledAt: z.string().nullable(),
   /** The person dismissed it from the "needs attention" list. */
   dismissed: z.boolean(),
+  /**
+   * Held until this time (the panel's undo window; ISO). Not pushed before it; the person can still
+   * take it back (`cancelHeldDecision`). Null: send as soon as possible. Absent on rows of v2.
+   */
+  sendAfter: z.string().nullable().default(null),
 });
 export type OutboxRow = z.infer<typeof OutboxRow>;
 
@@ -64,6 +72,18 @@ export const ProblemRow = z.object({
 });
 export type ProblemRow = z.infer<typeof ProblemRow>;
 
+/** An account (server + person) that outbox rows belong to: what the popup and options name it. */
+export const AccountRow = z.object({
+  /** `accountKey()`: the outbox rows' `account`. */
+  key: z.string(),
+  serverUrl: z.string(),
+  userId: z.string(),
+  /** The person's display name as the server gave it at Connect (the id when unknown). */
+  userName: z.string(),
+  lastConnectedAt: z.string().nullable(),
+});
+export type AccountRow = z.infer<typeof AccountRow>;
+
 export interface MetaRow {
   key: string;
   value: unknown;
@@ -74,11 +94,13 @@ export class CountersignDb extends Dexie {
   outbox!: Table<OutboxRow, string>;
   meta!: Table<MetaRow, string>;
   problems!: Table<ProblemRow, string>;
+  accounts!: Table<AccountRow, string>;
 
   constructor(name = DB_NAME, options?: ConstructorParameters<typeof Dexie>[1]) {
     super(name, options);
     defineVersion1(this);
     defineVersion2(this);
+    defineVersion3(this);
   }
 }
 
@@ -130,5 +152,40 @@ export function defineVersion2(db: Dexie) {
       }
       await tx.table('outbox').bulkPut(outbox);
       await tx.table('meta').put({ key: 'seq', value: seq });
+    });
+}
+
+/** `accountKey()` is `${serverUrl}|${userId}`; the URL never holds a `|` (it is normalised). */
+export function splitAccountKey(key: string): { serverUrl: string; userId: string } {
+  const at = key.lastIndexOf('|');
+  return at < 0 ? { serverUrl: key, userId: '' } : { serverUrl: key.slice(0, at), userId: key.slice(at + 1) };
+}
+
+export function defineVersion3(db: Dexie) {
+  db.version(3)
+    .stores({
+      drafts: 'id, version, waiting',
+      outbox: 'id, [state+seq], [account+state+seq], draftId',
+      meta: 'key',
+      problems: 'key',
+      accounts: 'key',
+    })
+    .upgrade(async (tx) => {
+      // v2 outbox rows: every one was handed over after its undo window, so none is held.
+      const keys = new Set<string>();
+      await tx
+        .table('outbox')
+        .toCollection()
+        .modify((row: Record<string, unknown>) => {
+          row.sendAfter ??= null;
+          if (typeof row.account === 'string') keys.add(row.account);
+        });
+      // Name every account that has rows, so the popup can list them; the name is learnt at Connect.
+      await tx.table('accounts').bulkPut(
+        [...keys].map((key) => {
+          const { serverUrl, userId } = splitAccountKey(key);
+          return { key, serverUrl, userId, userName: userId, lastConnectedAt: null };
+        }),
+      );
     });
 }

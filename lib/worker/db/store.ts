@@ -12,7 +12,7 @@ import {
 } from '../../shared/schema';
 import type { AttentionItem, LocalDecision, QueueItem } from '../../shared/schema/protocol';
 import { deleteMeta, getMeta, setMeta } from './meta';
-import { type CountersignDb, DraftRow, OutboxRow, ProblemRow } from './schema';
+import { AccountRow, type CountersignDb, DraftRow, OutboxRow, ProblemRow, splitAccountKey } from './schema';
 
 const OPEN = new Set<string>(OPEN_STATUSES);
 const SEQ_MIN = 0;
@@ -56,10 +56,20 @@ export async function saveDecisionLocally(
   decision: Decision,
   account: string,
   now = new Date(),
+  /** Hold it until then (the panel's undo window): not pushed before, and `cancelHeldDecision` takes it back. */
+  sendAfter: Date | null = null,
 ): Promise<SaveOutcome> {
   return db.transaction('rw', db.outbox, db.drafts, db.meta, async () => {
     const existing = await db.outbox.get(decision.id);
-    if (existing) return { created: false, row: OutboxRow.parse(existing) };
+    if (existing) {
+      const row = OutboxRow.parse(existing);
+      // Saved again without a hold (the panel's undo window ran out, or a retry): send it now.
+      if (sendAfter === null && row.state === 'pending' && row.sendAfter !== null) {
+        row.sendAfter = null;
+        await db.outbox.put(row);
+      }
+      return { created: false, row };
+    }
     const seq = ((await getMeta(db, 'seq')) ?? 0) + 1;
     await setMeta(db, 'seq', seq);
     const row: OutboxRow = OutboxRow.parse({
@@ -74,6 +84,7 @@ export async function saveDecisionLocally(
       result: null,
       settledAt: null,
       dismissed: false,
+      sendAfter: sendAfter && sendAfter.getTime() > now.getTime() ? sendAfter.toISOString() : null,
     });
     await db.outbox.add(row);
     await db.drafts.update(decision.draftId, { waiting: 0, localDecisionId: decision.id });
@@ -81,14 +92,124 @@ export async function saveDecisionLocally(
   });
 }
 
-/** The oldest decisions of `account` not yet acknowledged, in save order. */
-export async function pendingBatch(db: CountersignDb, account: string, limit: number): Promise<OutboxRow[]> {
+/** The oldest decisions of `account` not yet acknowledged and not held past `now`, in save order. */
+export async function pendingBatch(
+  db: CountersignDb,
+  account: string,
+  limit: number,
+  now = new Date(),
+): Promise<OutboxRow[]> {
+  const at = now.toISOString();
   const rows = await db.outbox
     .where('[account+state+seq]')
     .between([account, 'pending', SEQ_MIN], [account, 'pending', SEQ_MAX], true, true)
+    .filter((r) => !r.sendAfter || r.sendAfter <= at)
     .limit(limit)
     .toArray();
   return parseRows(OutboxRow, rows);
+}
+
+/** When the next held decision of `account` is due, or null when none is held past `now`. */
+export async function nextHeldAt(db: CountersignDb, account: string, now = new Date()): Promise<Date | null> {
+  const at = now.toISOString();
+  let next: string | null = null;
+  await db.outbox
+    .where('[account+state+seq]')
+    .between([account, 'pending', SEQ_MIN], [account, 'pending', SEQ_MAX], true, true)
+    .each((r) => {
+      if (r.sendAfter && r.sendAfter > at && (next === null || r.sendAfter < next)) next = r.sendAfter;
+    });
+  return next === null ? null : new Date(next);
+}
+
+/**
+ * Undo: takes back a decision still held in its undo window (never pushed). Returns false when it
+ * is not held any more (already due or sent): too late to take back here.
+ */
+export async function cancelHeldDecision(db: CountersignDb, id: string, now = new Date()): Promise<boolean> {
+  return db.transaction('rw', db.outbox, db.drafts, async () => {
+    const raw = await db.outbox.get(id);
+    if (!raw) return false;
+    const row = OutboxRow.parse(raw);
+    if (row.state !== 'pending' || !row.sendAfter || row.sendAfter <= now.toISOString() || row.attempts > 0) {
+      return false;
+    }
+    await db.outbox.delete(id);
+    const draft = await db.drafts.get(row.draftId);
+    if (draft && draft.localDecisionId === id) {
+      const status = (draft.draft as { status?: unknown } | undefined)?.status;
+      await db.drafts.update(row.draftId, {
+        localDecisionId: null,
+        waiting: typeof status === 'string' && OPEN.has(status) ? 1 : 0,
+      });
+    }
+    return true;
+  });
+}
+
+/** Records who and where an account is (at Connect), so its unsent decisions can be named. */
+export async function rememberAccount(db: CountersignDb, row: AccountRow): Promise<void> {
+  await db.accounts.put(AccountRow.parse(row));
+}
+
+export interface UnsentElsewhere {
+  account: string;
+  serverUrl: string;
+  userId: string;
+  userName: string;
+  count: number;
+}
+
+/**
+ * Decisions saved here for other accounts (another person, another server, or nobody connected) and
+ * not yet acknowledged: kept, listed, and pushed when that account connects again.
+ */
+export async function unsentElsewhere(db: CountersignDb, current?: string): Promise<UnsentElsewhere[]> {
+  return db.transaction('r', db.outbox, db.accounts, async () => {
+    const counts = new Map<string, number>();
+    await db.outbox
+      .where('[state+seq]')
+      .between(['pending', SEQ_MIN], ['pending', SEQ_MAX], true, true)
+      .each((r) => {
+        if (r.account !== current) counts.set(r.account, (counts.get(r.account) ?? 0) + 1);
+      });
+    const known = new Map(parseRows(AccountRow, await db.accounts.bulkGet([...counts.keys()])).map((a) => [a.key, a]));
+    return [...counts].map(([account, count]) => {
+      const a = known.get(account);
+      const split = splitAccountKey(account);
+      return {
+        account,
+        serverUrl: a?.serverUrl ?? split.serverUrl,
+        userId: a?.userId ?? split.userId,
+        userName: a?.userName ?? split.userId,
+        count,
+      };
+    });
+  });
+}
+
+/**
+ * Moves unsent decisions of accounts that are this one under another spelling (`same(oldKey)`) to
+ * `account`, so they go out with this connection. Returns how many moved.
+ */
+export async function adoptUnsent(
+  db: CountersignDb,
+  account: string,
+  same: (otherAccount: string) => boolean,
+): Promise<number> {
+  return db.transaction('rw', db.outbox, db.accounts, async () => {
+    const rows = parseRows(
+      OutboxRow,
+      await db.outbox
+        .where('[state+seq]')
+        .between(['pending', SEQ_MIN], ['pending', SEQ_MAX], true, true)
+        .filter((r) => r.account !== account && same(r.account))
+        .toArray(),
+    );
+    for (const row of rows) row.account = account;
+    await db.outbox.bulkPut(rows);
+    return rows.length;
+  });
 }
 
 /** Decisions saved here and not yet acknowledged (for `account`, or for every account). */
