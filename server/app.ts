@@ -27,6 +27,7 @@ export interface AppDeps {
   store: Store;
   logger?: Logger;
   rateLimit?: Partial<Deps['rateLimit']>;
+  authFailures?: Partial<Deps['authFailures']>;
   bodyLimitBytes?: number;
   random?: () => number;
   now?: () => Date;
@@ -57,17 +58,23 @@ export const RESOURCES: Resource[] = [
 ];
 
 const DEFAULT_RATE_LIMIT = { limit: 600, windowMs: 60_000 };
+const DEFAULT_AUTH_FAILURES = { limit: 20, windowMs: 60_000 };
 const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 
 /** Resolves the optional deps (env vars first, then defaults). */
 export function resolveDeps(deps: AppDeps): Deps {
   const envLimit = Number(process.env.COUNTERSIGN_RATE_LIMIT);
+  const envAuthFailures = Number(process.env.COUNTERSIGN_AUTH_FAILURE_LIMIT);
   return {
     store: deps.store,
     logger: deps.logger ?? silentLogger,
     rateLimit: {
       limit: deps.rateLimit?.limit ?? (envLimit > 0 ? envLimit : DEFAULT_RATE_LIMIT.limit),
       windowMs: deps.rateLimit?.windowMs ?? DEFAULT_RATE_LIMIT.windowMs,
+    },
+    authFailures: {
+      limit: deps.authFailures?.limit ?? (envAuthFailures > 0 ? envAuthFailures : DEFAULT_AUTH_FAILURES.limit),
+      windowMs: deps.authFailures?.windowMs ?? DEFAULT_AUTH_FAILURES.windowMs,
     },
     bodyLimitBytes:
       deps.bodyLimitBytes ??
@@ -93,7 +100,7 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', requestLog(deps.logger));
   app.use('*', cors(deps.allowedOrigins));
   app.use('/v1/*', jsonRequests());
-  app.use('/v1/*', authenticate(deps.store, { publicPaths: [routes.health.path] }));
+  app.use('/v1/*', authenticate(deps.store, { publicPaths: [routes.health.path], failures: deps.authFailures }));
   app.use('/v1/*', rateLimit(deps.rateLimit));
   // The body is read (and size-checked) once, for a known caller within their rate.
   app.use('/v1/*', jsonBody(deps.bodyLimitBytes));

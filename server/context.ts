@@ -12,6 +12,8 @@ export interface Deps {
   logger: Logger;
   /** Per-token request budget: `limit` requests per `windowMs`. */
   rateLimit: { limit: number; windowMs: number };
+  /** Failed authentications allowed per client address: `limit` per `windowMs` (then 429). */
+  authFailures: { limit: number; windowMs: number };
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
   /** Random source for audit sampling (tests inject a deterministic one). */

@@ -14,10 +14,12 @@ import { type ChangeFeed, type LocalChangeFeed, localChangeFeed, pgChangeFeed } 
 import { BACKSTOP_PAGES, type Checkpointer, type CheckpointerOptions, startCheckpointer } from './checkpointer';
 import { preparedName } from './fast';
 import { type Dialect, migrate } from './migrations';
+import { gate, type PgOptions, pgOptions } from './pg-options';
 import { BOOLEAN_COLUMNS, type Database } from './schema';
 
 export type { ChangeFeed } from './changes';
 export type { Dialect } from './migrations';
+export type { PgOptions } from './pg-options';
 export type { Database } from './schema';
 
 export const DEFAULT_SQLITE_PATH = './data/countersign.db';
@@ -213,6 +215,16 @@ export interface StoreOptions {
   backgroundCheckpoints?: boolean | CheckpointerOptions;
   /** SQLite: how long a statement or a write transaction waits for another connection's lock (default 5 s). */
   busyTimeoutMs?: number;
+  /** PostgreSQL: pool size, timeouts, writer queue (default: environment variables, see store/pg-options.ts). */
+  pg?: Partial<PgOptions>;
+}
+
+/** Thrown when a writer waited too long for its turn (PostgreSQL writer queue); answered 503. */
+export class WriteQueueTimeout extends Error {
+  readonly code = 'COUNTERSIGN_WRITE_QUEUE_TIMEOUT';
+  constructor(waitMs: number) {
+    super(`waited ${waitMs} ms for a turn to write`);
+  }
 }
 
 const warn = (msg: string, fields: Record<string, unknown>) =>
@@ -228,6 +240,7 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
   let db: Kysely<Database>;
   let direct: SqliteDirect | undefined;
   let checkpointer: Checkpointer | undefined;
+  let writers: ReturnType<typeof gate> | undefined;
   if (dialect === 'sqlite') {
     if (target !== ':memory:') mkdirSync(dirname(resolve(target)), { recursive: true });
     const raw = new BetterSqlite3(target);
@@ -253,9 +266,28 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
     direct = wrapped.direct;
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: wrapped.database }) });
   } else {
+    const o = pgOptions(opts.pg);
+    writers = gate(o.writers, o.writeWaitMs, () => new WriteQueueTimeout(o.writeWaitMs));
+    // Migrations first, on a connection of their own without the request timeouts (building an
+    // index on a large table may take longer than any request should).
+    const migrator = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: target, max: 1 }) }),
+    });
+    try {
+      await migrate(migrator, dialect);
+    } finally {
+      await migrator.destroy();
+    }
     const pool = new pg.Pool({
       connectionString: target,
-      max: 10,
+      max: o.poolMax,
+      // With the database away, a request fails within this instead of waiting (answered 503).
+      connectionTimeoutMillis: o.connectTimeoutMs,
+      ...(o.statementTimeoutMs ? { statement_timeout: o.statementTimeoutMs } : {}),
+      ...(o.idleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: o.idleInTransactionTimeoutMs } : {}),
+      ...(o.queryTimeoutMs ? { query_timeout: o.queryTimeoutMs } : {}),
+      // Dead peers are noticed on idle connections too.
+      keepAlive: true,
       // bigint (int8) and numeric come back as strings by default; our values fit in a double.
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
@@ -289,7 +321,7 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   try {
-    await migrate(db, dialect);
+    if (dialect === 'sqlite') await migrate(db, dialect);
   } catch (e) {
     await checkpointer?.stop();
     await db.destroy();
@@ -371,8 +403,10 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
     }
   };
   const write = <T>(fn: (trx: Kysely<Database>, versions: Versions) => Promise<T>): Promise<T> => {
-    // PostgreSQL: a pooled client for the whole transaction; the counter's row lock serialises writers.
-    if (!direct) return db.connection().execute((conn) => transaction(conn, fn));
+    // PostgreSQL: a pooled client for the whole transaction; the counter's row lock serialises
+    // writers. They wait for their turn in the process first (`writers`), so a burst of writes
+    // holds at most a few connections and token look-ups and reads keep theirs.
+    if (!direct) return writers!.run(() => db.connection().execute((conn) => transaction(conn, fn)));
     const sqlite = direct;
     const result = queue.then(() => sqliteWrite(sqlite, fn));
     queue = result.catch(() => {});

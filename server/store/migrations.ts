@@ -264,6 +264,18 @@ export const MIGRATIONS: Migration[] = [
         execute function countersign_notify_change()`.execute(db);
     },
   },
+  {
+    version: 10,
+    name: 'audit log refuses TRUNCATE',
+    // PostgreSQL: TRUNCATE fires no row triggers, so version 5's trigger let it empty the log; a
+    // statement-level trigger refuses it too. (SQLite has no TRUNCATE; its DELETE without WHERE
+    // is refused by the delete trigger.)
+    async up(db, dialect) {
+      if (dialect !== 'postgres') return;
+      await sql`create trigger audit_log_no_truncate before truncate on audit_log
+        for each statement execute function audit_log_append_only()`.execute(db);
+    },
+  },
 ];
 
 /** Arbitrary constant key for pg_advisory_xact_lock: serialises migrations across server instances. */

@@ -122,6 +122,7 @@ export async function startTestServer(
     host: '127.0.0.1',
     logger: testLogger(),
     rateLimit: { limit: 1_000_000 },
+    authFailures: { limit: 1_000_000 },
     ...opts,
     databaseUrl: fresh.url,
   });
@@ -150,7 +151,13 @@ export async function startTestApp(db: TestDb = 'sqlite', opts: Omit<AppDeps, 's
   const fresh = await freshDatabase(db);
   // As the server opens it (server/main.ts).
   const store = await openStore(fresh.url, { backgroundCheckpoints: true });
-  const app = createApp({ logger: testLogger(), rateLimit: { limit: 1_000_000 }, ...opts, store });
+  const app = createApp({
+    logger: testLogger(),
+    rateLimit: { limit: 1_000_000 },
+    authFailures: { limit: 1_000_000 },
+    ...opts,
+    store,
+  });
   return {
     store,
     db,

@@ -36,6 +36,8 @@ export const ErrorCode = z.enum([
   'payload_too_large',
   'rate_limited',
   'internal',
+  /** Added (contract v1.1): the database cannot be reached; 503 with Retry-After. */
+  'unavailable',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
