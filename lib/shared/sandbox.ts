@@ -15,7 +15,7 @@ export const SANDBOX_ORIGINS = ['http://127.0.0.1/*', 'http://localhost/*'];
  * registers the review script on the sandbox paths at run time. Only people trying the sandbox need
  * it, so it is asked for with the loopback access when the sandbox is switched on, not at install.
  */
-export const SANDBOX_PERMISSIONS = ['scripting'];
+export const SANDBOX_PERMISSIONS: ['scripting'] = ['scripting'];
 
 /** The whole request "Enable sandbox pages" makes (and gives back when switched off). */
 export const SANDBOX_REQUEST = { permissions: SANDBOX_PERMISSIONS, origins: SANDBOX_ORIGINS };
