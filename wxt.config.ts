@@ -3,6 +3,7 @@ import { defineConfig } from 'wxt';
 // The site registry's descriptors are data: the manifest's site lists come from them here (one of
 // the registry's three importers outside the content script; see lib/page/sites/index.ts).
 import { SITE_MATCHES } from './lib/page/sites';
+import { SANDBOX_ORIGINS, SANDBOX_PERMISSIONS } from './lib/shared/sandbox';
 
 /**
  * The review content script is injected into every Gmail, Outlook, HubSpot and Salesforce page, so
@@ -46,16 +47,34 @@ export default defineConfig({
       config.resolve.alias = [...PREACT_FOR_REACT, ...toAliasList(config.resolve.alias)];
     },
   },
+  // `npm run zip`: the Chrome Web Store package, and AMO's package plus the source archive AMO's
+  // reviewers rebuild it from (docs/store.md). The sources leave out local data (the demo database and
+  // its tokens), logs, test output and the tests themselves.
+  zip: {
+    artifactTemplate: '{{name}}-{{version}}-{{browser}}.zip',
+    sourcesTemplate: '{{name}}-{{version}}-sources.zip',
+    excludeSources: [
+      'data/**',
+      '**/*.log',
+      'coverage/**',
+      'test-results/**',
+      'tests/**',
+      'docs/screenshots/**',
+      '.env*',
+    ],
+  },
   manifest: ({ browser }) => ({
     name: 'Countersign',
     description: 'Review AI-written sales drafts where you work: approve, edit or reject, applied in place.',
-    // `scripting`: "Enable sandbox pages" registers the review script on the loopback sandbox at run
-    // time (lib/worker/sandbox.ts), only after the person grants the optional loopback host permission.
-    permissions: ['storage', 'alarms', 'unlimitedStorage', 'scripting'],
+    // Only what every person uses. `scripting` and loopback access are for the sandbox pages only:
+    // optional, asked for together when "Enable sandbox pages" is switched on (lib/shared/sandbox.ts
+    // SANDBOX_REQUEST; lib/worker/sandbox.ts registers the review script there at run time).
+    permissions: ['storage', 'alarms', 'unlimitedStorage'],
+    optional_permissions: SANDBOX_PERMISSIONS,
     // Only the supported sites (never <all_urls>). The review server is reached through CORS, so it
     // needs no host permission.
     host_permissions: SITE_MATCHES,
-    optional_host_permissions: ['http://localhost/*', 'http://127.0.0.1/*'],
+    optional_host_permissions: SANDBOX_ORIGINS,
     ...(browser === 'firefox'
       ? {
           browser_specific_settings: {
@@ -63,8 +82,9 @@ export default defineConfig({
               id: 'countersign@countersign.dev',
               // Main-world content scripts (entrypoints/bridge.content.ts) arrived in Firefox 128.
               strict_min_version: '128.0',
-              // Decisions carry the edited email text to the person's own review server.
-              data_collection_permissions: { required: ['personalCommunications'] },
+              // Decisions carry the approved or edited email text, and CRM updates may carry names,
+              // addresses or phone numbers, to the person's own review server (docs/privacy.md).
+              data_collection_permissions: { required: ['personalCommunications', 'personallyIdentifyingInfo'] },
             },
           },
         }

@@ -4,7 +4,9 @@
  * shipped manifest's match patterns are what runs and no permission dialog is involved.
  *
  * Headed when $DISPLAY is set (close the window to stop); otherwise headless: it waits for the panel
- * on each page, writes screenshots to docs/screenshots/, and exits.
+ * on each page, writes screenshots to docs/screenshots/, then walks the path an SDR takes on the
+ * Gmail page (scripts/walk.ts: open Ana's conversation → Reply → Approve → edit a word → Send),
+ * writing a screenshot at each step, and exits.
  *
  * Uses the server at $COUNTERSIGN_URL (default http://127.0.0.1:8787) when one answers there (e.g.
  * `npm start` in another terminal); otherwise starts the demo server itself on the same database.
@@ -20,6 +22,7 @@ import { FIXTURE_SITES, type FixtureSite, routeFixture } from '../server/demo/pa
 import { demoToken, tokenFileFor } from '../server/demo/seed';
 import { buildExtension, EXTENSION_DIR, startDemo } from '../server/start';
 import { connectExtension, launchExtension } from '../tests/e2e/helpers/extension';
+import { walkGmail } from './walk';
 
 const PANEL_TIMEOUT_MS = 20_000;
 
@@ -101,6 +104,8 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     for (const site of FIXTURE_SITES) {
       const realUrl = await routeFixture(ext.context, site);
       const page = await ext.context.newPage();
+      // Screenshots at a laptop's size: the app and the panel side by side.
+      if (headless) await page.setViewportSize({ width: 1440, height: 900 });
       await page.goto(realUrl);
       pages.push({ site, page });
       say(`  ${site.padEnd(10)} ${realUrl}`);
@@ -117,6 +122,19 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
         const file = join(dir, `sandbox-${site}.png`);
         await page.screenshot({ path: file });
         say(`  screenshot ${file}${ok ? '' : ' (without the panel)'}`);
+      }
+      say('Walking the Gmail sandbox as an SDR would:');
+      const gmail = pages.find((p) => p.site === 'gmail')!.page;
+      await gmail.bringToFront();
+      try {
+        const walk = await walkGmail(gmail, { shots: dir, say });
+        say(
+          `  sent to ${walk.sent.to.join(', ')}: "${walk.sent.subject}" (approve → text in the reply: ${walk.approveToTextMs} ms)`,
+        );
+        for (const f of walk.screenshots) say(`  screenshot ${f}`);
+      } catch (e) {
+        process.stderr.write(`  ${e instanceof Error ? e.message : String(e)}\n`);
+        code = 1;
       }
     } else {
       await pages[0]!.page.bringToFront();

@@ -1,5 +1,5 @@
 import { browser } from 'wxt/browser';
-import { SANDBOX_ORIGINS } from '../shared/sandbox';
+import { SANDBOX_REQUEST } from '../shared/sandbox';
 import { sendRequest } from './messaging';
 
 /**
@@ -9,20 +9,20 @@ import { sendRequest } from './messaging';
  * the permission. One path registers, so two registrations never race on the script id.
  */
 
-/** Whether the person granted the sandbox host permission. */
+/** Whether the person granted the sandbox permissions (loopback access and `scripting`). */
 export async function hasSandboxPermission(): Promise<boolean> {
-  return browser.permissions.contains({ origins: SANDBOX_ORIGINS });
+  return browser.permissions.contains(SANDBOX_REQUEST);
 }
 
 /** Call straight from the click handler. Resolves to whether the sandbox is now on. */
 export async function enableSandbox(): Promise<boolean> {
-  const granted = await browser.permissions.request({ origins: SANDBOX_ORIGINS });
+  const granted = await browser.permissions.request(SANDBOX_REQUEST);
   if (!granted) return false;
   return (await sendRequest('syncSandbox', {})).on;
 }
 
 /** Gives the permission back; the worker then unregisters the script. */
 export async function disableSandbox(): Promise<void> {
-  await browser.permissions.remove({ origins: SANDBOX_ORIGINS });
+  await browser.permissions.remove(SANDBOX_REQUEST);
   await sendRequest('syncSandbox', {});
 }

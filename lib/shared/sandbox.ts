@@ -10,6 +10,16 @@ import type { SiteDescriptor } from './sites';
 /** The optional host permissions the sandbox needs (listed in the manifest's optional_host_permissions). */
 export const SANDBOX_ORIGINS = ['http://127.0.0.1/*', 'http://localhost/*'];
 
+/**
+ * The optional API permissions the sandbox needs (the manifest's optional_permissions): `scripting`
+ * registers the review script on the sandbox paths at run time. Only people trying the sandbox need
+ * it, so it is asked for with the loopback access when the sandbox is switched on, not at install.
+ */
+export const SANDBOX_PERMISSIONS: ['scripting'] = ['scripting'];
+
+/** The whole request "Enable sandbox pages" makes (and gives back when switched off). */
+export const SANDBOX_REQUEST = { permissions: SANDBOX_PERMISSIONS, origins: SANDBOX_ORIGINS };
+
 /** Where the server serves the sandbox pages. Match patterns without a port match every port. */
 export const SANDBOX_MATCHES = ['http://127.0.0.1/sandbox/*', 'http://localhost/sandbox/*'];
 

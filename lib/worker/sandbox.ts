@@ -1,5 +1,5 @@
 import { browser } from 'wxt/browser';
-import { SANDBOX_MATCHES, SANDBOX_ORIGINS, SANDBOX_SCRIPT_ID } from '../shared/sandbox';
+import { SANDBOX_MATCHES, SANDBOX_REQUEST, SANDBOX_SCRIPT_ID } from '../shared/sandbox';
 
 /**
  * "Enable sandbox pages" (issue 5). The shipped manifest never matches localhost; a person who wants to
@@ -8,7 +8,8 @@ import { SANDBOX_MATCHES, SANDBOX_ORIGINS, SANDBOX_SCRIPT_ID } from '../shared/s
  * paths at run time. Automated runs never go through here (they cannot answer a permission dialog):
  * they serve the same pages at the real sites' URLs through Playwright routing.
  *
- * Needs the `scripting` permission in the manifest (registerContentScripts).
+ * Needs the `scripting` permission (registerContentScripts): optional in the manifest, asked for with
+ * the loopback access (SANDBOX_REQUEST), so `browser.scripting` is absent until the person grants it.
  */
 
 /** The content script files the manifest lists for the supported sites: the same bundle runs on the sandbox. */
@@ -41,9 +42,10 @@ export async function registerSandboxScript(): Promise<void> {
  * settings). Returns whether the sandbox is on.
  */
 export async function syncSandboxRegistration(): Promise<boolean> {
-  const on = await browser.permissions.contains({ origins: SANDBOX_ORIGINS });
+  const on = await browser.permissions.contains(SANDBOX_REQUEST);
   if (on) await registerSandboxScript();
-  else {
+  else if (browser.scripting) {
+    // Still granted `scripting` but no longer the loopback access (revoked in the browser's settings).
     const existing = await browser.scripting.getRegisteredContentScripts({ ids: [SANDBOX_SCRIPT_ID] });
     if (existing.length > 0) await browser.scripting.unregisterContentScripts({ ids: [SANDBOX_SCRIPT_ID] });
   }

@@ -1,9 +1,9 @@
 /**
  * The Firefox build (`npm run build:firefox`, MV3): it ships the main-world bridge the insertion
- * techniques need there (lib/page/apply/bridge.ts), and the Chromium build does not. Firefox itself is not
- * on this machine, so the shipped bridge script is run in Chromium's main world — which is what a
- * `world: 'MAIN'` content script is — with the insertion code in an isolated world, on the HubSpot
- * fixture's real Draft.js.
+ * techniques need there (lib/page/apply/bridge.ts), and the Chromium build does not. Here the shipped
+ * bridge script is also run in Chromium's main world — which is what a `world: 'MAIN'` content script
+ * is — with the insertion code in an isolated world, on the HubSpot fixture's real Draft.js; the
+ * whole build in Firefox itself is tests/e2e/firefox.test.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -1,6 +1,6 @@
 import { expect, vi } from 'vitest';
 import { browser } from 'wxt/browser';
-import { SANDBOX_ORIGINS } from '../../lib/shared/sandbox';
+import { SANDBOX_REQUEST } from '../../lib/shared/sandbox';
 
 /** What the stand-in browser below holds; tests read and set it. */
 export interface SandboxBrowserState {
@@ -22,8 +22,9 @@ export function installSandboxBrowser(): SandboxBrowserState {
   b.runtime!.getManifest = () => ({
     content_scripts: [{ matches: ['https://mail.google.com/*'], js: ['content-scripts/review.js'] }],
   });
-  b.permissions!.request = vi.fn(async ({ origins }: { origins: string[] }) => {
-    expect(origins).toEqual(SANDBOX_ORIGINS);
+  b.permissions!.request = vi.fn(async (req: { permissions?: string[]; origins?: string[] }) => {
+    // Loopback access and the optional `scripting` permission, in one prompt.
+    expect(req).toEqual(SANDBOX_REQUEST);
     state.granted = state.answer;
     return state.answer;
   });
