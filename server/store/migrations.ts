@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema';
+import { createWebhookTables } from './webhooks';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -263,6 +264,12 @@ export const MIGRATIONS: Migration[] = [
         for each row when (new.name = 'version' and new.value <> old.value)
         execute function countersign_notify_change()`.execute(db);
     },
+  },
+  {
+    version: 30,
+    name: 'webhooks',
+    // Subscriptions, the event outbox and deliveries (store/webhooks.ts, service/webhooks/).
+    up: (db, dialect) => createWebhookTables(db, dialect),
   },
 ];
 
