@@ -10,8 +10,6 @@ import {
   decodeCursor,
   encodeCursor,
   logMalformed,
-  parseJson,
-  rawDraft,
   tryRowToDraft,
   visibleWhere,
 } from '../service/views';

@@ -335,8 +335,8 @@ export function startWebhookWorker(store: Store, opts: WebhookWorkerOptions = {}
       await Promise.allSettled([...inFlight]);
     },
   };
-  let set = workers.get(store);
-  if (!set) workers.set(store, (set = new Set()));
+  const set = workers.get(store) ?? new Set<WebhookWorker>();
+  workers.set(store, set);
   set.add(worker);
   return worker;
 }
