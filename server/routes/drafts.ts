@@ -5,14 +5,7 @@ import { ApiError, forbidden, notFound } from '../errors';
 import { draftView } from '../service/draft-view';
 import { afterIngest } from '../service/governance/canary';
 import { ingestDrafts } from '../service/ingest';
-import {
-  couldSee,
-  decodeCursor,
-  encodeCursor,
-  logMalformed,
-  tryRowToDraft,
-  visibleWhere,
-} from '../service/views';
+import { couldSee, decodeCursor, encodeCursor, logMalformed, tryRowToDraft, visibleWhere } from '../service/views';
 import { waitWhileOpen } from '../service/wait';
 import { ERRORS, openApiRoute } from './openapi';
 

@@ -93,6 +93,7 @@ export const WebhookDelivery = z.object({
   state: DeliveryState,
   attempts: z.number().int(),
   lastStatus: z.number().int().nullable(),
+  /** The latest failed attempt's error (kept once a later attempt went through). */
   lastError: z.string().nullable(),
   lastAttemptAt: IsoDateTime.nullable(),
   nextAttemptAt: IsoDateTime.nullable(),

@@ -177,7 +177,7 @@ export function startWebhookWorker(store: Store, opts: WebhookWorkerOptions = {}
           state: 'delivered',
           delivered_at: now.toISOString(),
           last_status: status,
-          last_error: null,
+          // last_error stays: the latest failure before it went through (the dashboard shows it).
           lease_id: null,
           locked_until: null,
         })
