@@ -183,9 +183,7 @@ export class Countersign {
   }
 
   /** Drafts changed since a cursor (or an ISO time), e.g. `{ status: 'approved,rejected' }`. */
-  listDrafts(
-    query: { status?: string; since?: string; limit?: number; workflow?: string } = {},
-  ): Promise<DraftsPage> {
+  listDrafts(query: { status?: string; since?: string; limit?: number; workflow?: string } = {}): Promise<DraftsPage> {
     return this.withRetry(() => this.api.call('listDrafts', { query }), true);
   }
 
