@@ -19,7 +19,10 @@ export class InvalidWebhookError extends Error {
 
 function headerRecord(headers: HeaderBag): Record<string, string> {
   const out: Record<string, string> = {};
-  if (headers instanceof Headers) headers.forEach((v, k) => (out[k.toLowerCase()] = v));
+  if (headers instanceof Headers)
+    headers.forEach((v, k) => {
+      out[k.toLowerCase()] = v;
+    });
   else
     for (const [k, v] of Object.entries(headers))
       if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;

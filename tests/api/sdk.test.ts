@@ -285,7 +285,9 @@ describe('SDK resilience', () => {
       const [d] = await cs.submitDrafts([draftIn()]);
       const waiting = cs.waitForDecision(d!.id, { pollSeconds: 1 });
       let settledEarly = false;
-      void waiting.then(() => (settledEarly = true));
+      void waiting.then(() => {
+        settledEarly = true;
+      });
       await server.close();
       await new Promise((r) => setTimeout(r, 800)); // down: the SDK's requests fail and are retried
       expect(settledEarly).toBe(false);
