@@ -17,6 +17,7 @@ import { meRoutes } from './routes/me';
 import { outcomeRoutes } from './routes/outcomes';
 import { queueRoutes } from './routes/queue';
 import { syncRoutes } from './routes/sync';
+import { webhookRoutes } from './routes/webhooks';
 import { workflowRoutes } from './routes/workflows';
 import { startEvaluator } from './service/governance/evaluate';
 import type { Store } from './store';
@@ -55,6 +56,7 @@ export const RESOURCES: Resource[] = [
   metricsRoutes, // /v1/metrics
   governanceRoutes, // /v1/governance/workflows
   exportRoutes, // /v1/export/feedback.jsonl
+  webhookRoutes, // /v1/webhooks
 ];
 
 const DEFAULT_RATE_LIMIT = { limit: 600, windowMs: 60_000 };

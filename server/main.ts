@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { type AppDeps, createApp } from './app';
 import { jsonLogger, type Logger } from './log';
+import { startWebhookWorker, type WebhookWorker, type WebhookWorkerOptions } from './service/webhooks/worker';
 import { openStore, type Store } from './store';
 
 export interface StartOptions extends Omit<AppDeps, 'store' | 'logger'> {
@@ -13,6 +14,8 @@ export interface StartOptions extends Omit<AppDeps, 'store' | 'logger'> {
   logger?: Logger;
   /** Use this store instead of opening `databaseUrl` (the caller then owns closing it). */
   store?: Store;
+  /** The webhook delivery worker's options (service/webhooks/worker.ts); false = no worker in this process. */
+  webhooks?: WebhookWorkerOptions | false;
 }
 
 export interface RunningServer {
@@ -27,7 +30,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const logger = opts.logger ?? jsonLogger();
   const ownsStore = !opts.store;
   const store = opts.store ?? (await openStore(opts.databaseUrl, { backgroundCheckpoints: true }));
-  const { port: _p, host: _h, databaseUrl: _d, store: _s, ...appOpts } = opts;
+  const { port: _p, host: _h, databaseUrl: _d, store: _s, webhooks, ...appOpts } = opts;
   const app = createApp({ ...appOpts, store, logger });
   const host = opts.host ?? '127.0.0.1';
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -37,6 +40,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info('listening', { url, database: store.dialect });
+  const worker: WebhookWorker | undefined =
+    webhooks === false ? undefined : startWebhookWorker(store, { logger, ...webhooks });
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -49,6 +54,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
           server.close(() => resolve());
           (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
         });
+        await worker?.stop();
         if (ownsStore) await store.close();
         logger.info('stopped');
       })();

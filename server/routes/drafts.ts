@@ -1,26 +1,12 @@
 import { routes } from '../../lib/shared/api/routes';
-import {
-  DecisionRecord,
-  type Draft,
-  DraftStatus,
-  DraftsOut,
-  IsoDateTime,
-  REVIEWER_ROLES,
-} from '../../lib/shared/schema';
+import { type Draft, DraftStatus, DraftsOut, IsoDateTime, REVIEWER_ROLES } from '../../lib/shared/schema';
 import { newRouter, type Resource, requireRole } from '../context';
-import { ApiError, notFound } from '../errors';
+import { ApiError, forbidden, notFound } from '../errors';
+import { draftView } from '../service/draft-view';
 import { afterIngest } from '../service/governance/canary';
 import { ingestDrafts } from '../service/ingest';
-import {
-  couldSee,
-  decodeCursor,
-  encodeCursor,
-  logMalformed,
-  parseJson,
-  rawDraft,
-  tryRowToDraft,
-  visibleWhere,
-} from '../service/views';
+import { couldSee, decodeCursor, encodeCursor, logMalformed, tryRowToDraft, visibleWhere } from '../service/views';
+import { waitWhileOpen } from '../service/wait';
 import { ERRORS, openApiRoute } from './openapi';
 
 const PREFIX = '/v1/drafts';
@@ -32,7 +18,8 @@ const postDrafts = openApiRoute(PREFIX, routes.postDrafts, {
 });
 
 const getDraft = openApiRoute(PREFIX, routes.getDraft, {
-  summary: 'One draft with its decisions and, once approved, the final content',
+  summary:
+    'One draft with its decisions and, once approved, the final content; ?wait=<1–60 s> answers as soon as it no longer waits for a person',
   ok: 'The draft',
   errors: { 404: 'Not found', ...ERRORS },
 });
@@ -65,13 +52,17 @@ export const draftRoutes: Resource = {
       .openapi(getDraft, async (c) => {
         const user = requireRole(c, READERS);
         const { id } = c.req.valid('param');
-        const row = await store.db.selectFrom('drafts').selectAll().where('id', '=', id).executeTakeFirst();
+        const { wait } = c.req.valid('query');
         const privileged = user.role === 'pipeline' || user.role === 'admin';
+        if (wait !== undefined && !privileged) throw forbidden('Only the pipeline and admins may wait on a draft');
+        const read = () => store.db.selectFrom('drafts').selectAll().where('id', '=', id).executeTakeFirst();
+        let row = await read();
         if (!row || (!privileged && !couldSee(user, row))) throw notFound('No such draft');
         // Canary drafts are governance's test items: never shown to the pipeline (it would send them
         // as output). Anyone who sees one in a queue reads it like any other draft, or a 404 would
         // give it away.
         if (row.canary && user.role === 'pipeline') throw notFound('No such draft');
+        if (wait !== undefined) row = (await waitWhileOpen(store, row, read, wait * 1000, c.req.raw.signal)) ?? row;
         const decisions = await store.db
           .selectFrom('decisions')
           .selectAll()
@@ -79,30 +70,7 @@ export const draftRoutes: Resource = {
           .orderBy('received_at')
           .orderBy('id')
           .execute();
-        const now = Date.now();
-        const draft = (tryRowToDraft(row, now, onMalformed) ?? rawDraft(row, now)) as Draft;
-        return c.json(
-          {
-            ...draft,
-            decisions: decisions.map((d) =>
-              DecisionRecord.parse({
-                id: d.id,
-                draftId: d.draft_id,
-                userId: d.user_id,
-                action: d.action,
-                status: d.status,
-                content: parseJson(d.content_json, null),
-                reasons: parseJson<string[]>(d.reasons_json, []),
-                note: d.note,
-                dwellMs: d.dwell_ms,
-                decidedAt: d.decided_at,
-                receivedAt: d.received_at,
-                diff: d.diff,
-              }),
-            ),
-          },
-          200,
-        );
+        return c.json(draftView(row, decisions, Date.now(), onMalformed), 200);
       })
       .openapi(listDrafts, async (c) => {
         const user = requireRole(c, READERS);

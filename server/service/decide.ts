@@ -14,6 +14,7 @@ import type { Database, Store, Trx, Versions } from '../store';
 import { type Column, insertRows, memo, params, pgJsonRows, pgRows, run } from '../store/fast';
 import type { AuthUser } from '../tokens';
 import { canSee, couldSee, type DraftRow, isOpen, parseJson, withQueue } from './views';
+import { type DraftEvent, decisionEventType, enqueueEvents } from './webhooks/outbox';
 
 /**
  * What a decision reads of a draft: the columns it looks at and every column it may change, and
@@ -76,6 +77,8 @@ async function applyBatch(
     ]);
 
     const pending: Pending = { decisions: [], audits: [], outcomes: [], changed: new Map() };
+    // Webhook events, in the order the decisions took effect (written to the outbox at the end).
+    const events: DraftEvent[] = [];
     const out: DecisionResult[] = [];
     // One time for the batch: received, decided, audited.
     const receivedAt = new Date().toISOString();
@@ -99,6 +102,8 @@ async function applyBatch(
       }
       const r = decide(versions, user, d, row, pending, receivedAt);
       prior.set(d.id, { status: r.status, error: r.error ?? null });
+      const eventType = r.status === 'applied' && row ? decisionEventType(row.status, d.action) : null;
+      if (eventType) events.push({ type: eventType, draftId: d.draftId, decisionId: d.id });
       pending.decisions.push([
         d.id,
         d.draftId,
@@ -136,6 +141,7 @@ async function applyBatch(
     const audits = pending.audits.map((e) => auditValues(e, receivedAt));
     if (dialect === 'postgres') {
       await writePg(trx, changed, pending.decisions, audits, versions);
+      await enqueueEvents(trx, events);
       return out;
     }
     // SQLite: no round trips, so one prepared UPDATE per row of only the changing columns is
@@ -145,6 +151,7 @@ async function applyBatch(
     else for (const u of updates) await run(trx, SQLITE_UPDATE_DRAFT, u);
     await insertRows(store, trx, 'decisions', DECISION_COLUMNS, pending.decisions);
     await insertRows(store, trx, 'audit_log', AUDIT_COLUMNS, audits);
+    await enqueueEvents(trx, events);
     return out;
   });
 }

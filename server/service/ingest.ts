@@ -8,6 +8,7 @@ import { type Column, insertRows, memo, params, run } from '../store/fast';
 import { stable } from './governance/load';
 import { getPolicy } from './policy';
 import { parseJson } from './views';
+import { enqueueEvents } from './webhooks/outbox';
 
 type DraftInsert = Insertable<Database['drafts']>;
 
@@ -249,6 +250,10 @@ export async function ingestDrafts(
       inserts.map((r) => DRAFT_COLUMNS.map(([c]) => r[c])),
     );
     await appendAuditMany(store, trx, audits);
+    await enqueueEvents(
+      trx,
+      inserts.filter((r) => r.status === 'auto_approved').map((r) => ({ type: 'draft.auto_approved', draftId: r.id })),
+    );
     // Only workflows that plant canaries need the hook (saves its queries on every other batch).
     const hooked = inserts.filter((r) => (policies.get(r.workflow)?.canaryRate ?? 0) > 0).map((r) => r.id);
     if (afterInsert && hooked.length) await afterInsert(trx, versions, hooked);

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema';
+import { createWebhookTables } from './webhooks';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -275,6 +276,12 @@ export const MIGRATIONS: Migration[] = [
       await sql`create trigger audit_log_no_truncate before truncate on audit_log
         for each statement execute function audit_log_append_only()`.execute(db);
     },
+  },
+  {
+    version: 30,
+    name: 'webhooks',
+    // Subscriptions, the event outbox and deliveries (store/webhooks.ts, service/webhooks/).
+    up: (db, dialect) => createWebhookTables(db, dialect),
   },
 ];
 

@@ -118,6 +118,32 @@ describe.each(TEST_DBS)('API client by route name on %s', (db) => {
     expect(FeedbackLine.parse(JSON.parse(lines[0]!))).toMatchObject({ workflow: WF, action: 'approve' });
   });
 
+  it('calls the webhook routes', async () => {
+    const created = await as(admin).call('createWebhook', {
+      body: { url: 'http://127.0.0.1:9/hook', events: ['draft.decided'] },
+    });
+    expect(created.secret).toMatch(/^whsec_/);
+    expect((await as(admin).call('listWebhooks')).webhooks.map((w) => w.id)).toContain(created.id);
+    const [d] = (await as(pipe).call('postDrafts', { body: { drafts: [draftIn()] } })).results;
+    await as(ann).call('decisions', {
+      body: {
+        decisions: [
+          { id: crypto.randomUUID(), draftId: d!.id, action: 'approve', decidedAt: new Date().toISOString() },
+        ],
+      },
+    });
+    // The draft waits no longer: ?wait answers at once.
+    expect(await as(pipe).call('getDraft', { params: { id: d!.id }, query: { wait: 5 } })).toMatchObject({
+      status: 'approved',
+    });
+    const { deliveries } = await as(admin).call('webhookDeliveries', { params: { id: created.id } });
+    expect(deliveries).toHaveLength(1);
+    expect(
+      await as(admin).call('retryDelivery', { params: { id: created.id, deliveryId: deliveries[0]!.id } }),
+    ).toMatchObject({ state: 'pending', eventId: deliveries[0]!.eventId });
+    expect(await as(admin).call('deleteWebhook', { params: { id: created.id } })).toEqual({ deleted: true });
+  });
+
   it('called every route of the table', () => {
     expect([...used].sort()).toEqual(Object.keys(routes).sort());
   });

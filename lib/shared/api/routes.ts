@@ -10,6 +10,7 @@ import {
   CanaryOut,
   DecisionsIn,
   DecisionsOut,
+  DraftQuery,
   DraftsIn,
   DraftsOut,
   DraftsPage,
@@ -33,6 +34,12 @@ import {
   RecommendationQuery,
   SimulationOut,
   SimulationQuery,
+  WebhookCreate,
+  WebhookCreated,
+  WebhookDeliveries,
+  WebhookDeliveriesQuery,
+  WebhookDelivery,
+  WebhookList,
   WorkflowName,
   WorkflowPolicy,
   WorkflowPolicyPatch,
@@ -44,7 +51,7 @@ import {
  * from these (server/routes/*), the extension's API client calls them by name (api-client.ts).
  */
 export interface ApiRoute {
-  readonly method: 'get' | 'post' | 'put';
+  readonly method: 'get' | 'post' | 'put' | 'delete';
   /** Path template; `{name}` is a path parameter, filled in URL-encoded from `params`. */
   readonly path: string;
   readonly params?: z.ZodObject;
@@ -59,6 +66,11 @@ export interface ApiRoute {
 
 const DraftParams = z.object({ id: z.string().min(1).max(LIMITS.id) });
 const WorkflowParams = z.object({ workflow: WorkflowName });
+const WebhookParams = z.object({ id: z.string().min(1).max(LIMITS.id) });
+const DeliveryParams = z.object({
+  id: z.string().min(1).max(LIMITS.id),
+  deliveryId: z.string().min(1).max(LIMITS.id),
+});
 
 /** Every route of the API, by name. Roles and errors: docs/contract.md and `GET /openapi.json`. */
 export const routes = {
@@ -67,7 +79,13 @@ export const routes = {
 
   postDrafts: { method: 'post', path: '/v1/drafts', body: DraftsIn, response: DraftsOut },
   listDrafts: { method: 'get', path: '/v1/drafts', query: DraftsQuery, response: DraftsPage },
-  getDraft: { method: 'get', path: '/v1/drafts/{id}', params: DraftParams, response: DraftWithDecisions },
+  getDraft: {
+    method: 'get',
+    path: '/v1/drafts/{id}',
+    params: DraftParams,
+    query: DraftQuery,
+    response: DraftWithDecisions,
+  },
 
   getWorkflow: {
     method: 'get',
@@ -134,6 +152,28 @@ export const routes = {
   },
   metrics: { method: 'get', path: '/v1/metrics', query: MetricsQuery, response: Metrics },
   governanceWorkflows: { method: 'get', path: '/v1/governance/workflows', response: GovernanceWorkflows },
+  // Webhooks (admin; contract v1.1). `createWebhook` answers 201.
+  createWebhook: { method: 'post', path: '/v1/webhooks', body: WebhookCreate, response: WebhookCreated },
+  listWebhooks: { method: 'get', path: '/v1/webhooks', response: WebhookList },
+  deleteWebhook: {
+    method: 'delete',
+    path: '/v1/webhooks/{id}',
+    params: WebhookParams,
+    response: z.object({ deleted: z.boolean() }),
+  },
+  webhookDeliveries: {
+    method: 'get',
+    path: '/v1/webhooks/{id}/deliveries',
+    params: WebhookParams,
+    query: WebhookDeliveriesQuery,
+    response: WebhookDeliveries,
+  },
+  retryDelivery: {
+    method: 'post',
+    path: '/v1/webhooks/{id}/deliveries/{deliveryId}/retry',
+    params: DeliveryParams,
+    response: WebhookDelivery,
+  },
   exportFeedback: { method: 'get', path: '/v1/export/feedback.jsonl', query: ExportQuery, lines: FeedbackLine },
 } as const satisfies Record<string, ApiRoute>;
 

@@ -6,4 +6,5 @@ export * from './governance';
 export * from './outcome';
 export * from './sync';
 export * from './user';
+export * from './webhook';
 export * from './workflow';
