@@ -11,6 +11,7 @@ import { newRouter, type Resource, requireRole } from '../context';
 import { ApiError, notFound } from '../errors';
 import { afterIngest } from '../service/governance/canary';
 import { ingestDrafts } from '../service/ingest';
+import { sentFor } from '../service/sent';
 import {
   couldSee,
   decodeCursor,
@@ -81,9 +82,11 @@ export const draftRoutes: Resource = {
           .execute();
         const now = Date.now();
         const draft = (tryRowToDraft(row, now, onMalformed) ?? rawDraft(row, now)) as Draft;
+        const sent = (await sentFor(store.db, [id])).get(id);
         return c.json(
           {
             ...draft,
+            ...(sent ? { sent } : {}),
             decisions: decisions.map((d) =>
               DecisionRecord.parse({
                 id: d.id,
@@ -141,6 +144,15 @@ export const draftRoutes: Resource = {
         const cursor = encodeCursor(last ? last.version : (sinceVersion ?? 0));
         const now = Date.now();
         const out = page.map((r) => tryRowToDraft(r, now, onMalformed)).filter((d): d is Draft => d !== null);
+        // What the person really sent or saved in the page (contract v1.1), for the pipeline's results.
+        const sent = await sentFor(
+          store.db,
+          out.map((d) => d.id),
+        );
+        for (const d of out) {
+          const s = sent.get(d.id);
+          if (s) d.sent = s;
+        }
         return c.json({ drafts: out, cursor, hasMore }, 200);
       });
   },
