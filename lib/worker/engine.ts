@@ -18,6 +18,7 @@ import {
   setMeta,
   useAccount,
 } from './db';
+import { pushPageData } from './page-reports';
 import { accountKey, type Settings } from './settings';
 
 /** Why a sync was asked for. A person waiting (write, open, manual, settings) skips a pending backoff. */
@@ -135,6 +136,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     const deadline = Date.now() + budgetMs;
     try {
       await push(client, account, deadline);
+      // Issue 18: what happened in the page, after the approvals it refers to.
+      await pushPageData(client, deps.withDb, account, now());
       await pull(client, deadline);
       await deps.withDb(async (db) => {
         await deleteMeta(db, 'failures', 'nextRetryAt', 'problem');

@@ -2,6 +2,7 @@ import Dexie, { type Table } from 'dexie';
 import { z } from 'zod';
 import { Decision, DecisionResult } from '../../shared/schema';
 import { SyncState } from '../../shared/schema/protocol';
+import { defineVersion3, type PageReportRow } from './page';
 
 /**
  * The extension's IndexedDB (issue 3). Opened only by the service worker and extension pages:
@@ -14,6 +15,7 @@ import { SyncState } from '../../shared/schema/protocol';
  *       outbox gains `seq` (a strict save order; createdAt ties within a millisecond) and `draftId`,
  *       indexed by [account+state+seq] so batches and counts never scan other rows;
  *       new `problems` table (malformed drafts skipped by pull, shown as "needs attention").
+ *   v3  (i18) new `pageReports` table: the page-report outbox (lib/worker/db/page.ts).
  */
 
 export const DB_NAME = 'countersign';
@@ -74,11 +76,13 @@ export class CountersignDb extends Dexie {
   outbox!: Table<OutboxRow, string>;
   meta!: Table<MetaRow, string>;
   problems!: Table<ProblemRow, string>;
+  pageReports!: Table<PageReportRow, string>;
 
   constructor(name = DB_NAME, options?: ConstructorParameters<typeof Dexie>[1]) {
     super(name, options);
     defineVersion1(this);
     defineVersion2(this);
+    defineVersion3(this);
   }
 }
 
