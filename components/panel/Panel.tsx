@@ -24,7 +24,7 @@ export interface PanelProps {
   /** Called for each decision once its undo window has passed: hand it to the worker's outbox. */
   onCommit: (decision: Decision, draft: Draft) => void;
   /** Puts approved content on the page when the draft's target is there. */
-  onApply?: (draft: Draft, content: Content) => ApplyOutcome | Promise<ApplyOutcome>;
+  onApply?: (draft: Draft, content: Content, decision: Decision) => ApplyOutcome | Promise<ApplyOutcome>;
   onCopy?: (text: string) => void | Promise<void>;
   /** A line under the title: connection or sync state. */
   status?: { text: string; problem?: boolean } | null;
@@ -255,7 +255,7 @@ export function Panel(props: PanelProps) {
       const failed = (err: unknown) =>
         settle({ placed: false, where: `${destination(draft)} (could not insert here: ${errText(err)})` });
       try {
-        const res = onApply?.(draft, finalContent);
+        const res = onApply?.(draft, finalContent, entries[0]!.decision);
         if (res instanceof Promise) {
           group.applying = true;
           res.then(settle, failed).finally(() => setApplied((n) => n + 1));
@@ -284,7 +284,10 @@ export function Panel(props: PanelProps) {
       setNotice('Nothing to undo.');
       return;
     }
-    g.apply?.revert?.();
+    // A revert that could not take the text out says so (issue 18: never a silent success).
+    void Promise.resolve(g.apply?.revert?.()).then((r) => {
+      if (r && !r.ok) setNotice(`Undone: ${g.label}. ${r.message ?? 'The text could not be taken out of the page.'}`);
+    });
     for (const e of g.entries) dwell.restore(e.draft.id, e.decision.dwellMs ?? 0);
     const first = g.entries[0]!.draft.id;
     setNotice(`Undone: ${g.label}`);
