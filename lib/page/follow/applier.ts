@@ -1,13 +1,13 @@
 import type { Content, Decision, Draft, NotReachedReason, PageEnd, PageReport } from '../../shared/schema';
 import { siteName } from '../../shared/sites';
-import { applyDraft, editorText, type SelectionMemory, textForPart } from '../apply';
+import { applyDraft, type SelectionMemory, textForPart } from '../apply';
 import { destination } from '../panel/place';
 import type { ApplyOutcome } from '../panel/types';
 import { SITES } from '../sites';
 import type { InsertionTarget, SiteAdapter } from '../sites/types';
 import { composeLink } from './compose-link';
 import { followEditors } from './follow';
-import { type FollowedPart, readContent } from './read';
+import { type FollowedPart, heldText, readContent } from './read';
 import { revertParts } from './revert';
 
 export interface FollowingApplierDeps {
@@ -113,7 +113,7 @@ export function followingApplier(doc: Document, adapter: SiteAdapter, deps: Foll
     const withText = targets
       .map((t) => ({ t, text: textForPart(final, t.part) }))
       .filter((x): x is { t: InsertionTarget; text: string } => x.text !== undefined);
-    const before = new Map(withText.map(({ t }) => [t, editorText(t.element)] as const));
+    const before = new Map(withText.map(({ t }) => [t, heldText(t.element)] as const));
 
     // An edit made in the page before approving: the body already holds a version of the text.
     const body = withText.find(({ t }) => t.part === 'body' || t.part === 'text');
@@ -147,7 +147,7 @@ export function followingApplier(doc: Document, adapter: SiteAdapter, deps: Foll
         part: t.part,
         element: t.element,
         before: before.get(t) ?? '',
-        inserted: editorText(t.element),
+        inserted: heldText(t.element),
       }));
       placement(true);
     }

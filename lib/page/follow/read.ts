@@ -1,5 +1,6 @@
 import type { Content, Draft } from '../../shared/schema';
 import { editorText } from '../apply';
+import { editableFor, editorKind } from '../apply/detect';
 import type { InsertionTarget } from '../sites/types';
 
 /** One editor being followed, with what it held around the insertion. */
@@ -40,8 +41,14 @@ export function insertedPart(now: string, before: string, inserted: string): str
 }
 
 /** Reads one followed editor now (inputs: value; rich editors: the text the person sees). */
+/** What an editor holds: the editable itself, not a wrapper that also shows the editor's placeholder. */
+export function heldText(el: Element): string {
+  const kind = editorKind(el);
+  return editorText(kind ? editableFor(el, kind) : el, kind);
+}
+
 export function readPart(p: FollowedPart): string {
-  const now = editorText(p.element);
+  const now = heldText(p.element);
   return p.part === 'body' || p.part === 'text' ? insertedPart(now, p.before, p.inserted) : now;
 }
 

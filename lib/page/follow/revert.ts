@@ -1,6 +1,6 @@
-import { applyText, editorKind, editorText, type SelectionMemory } from '../apply';
+import { applyText, editorKind, type SelectionMemory } from '../apply';
 import type { RevertResult } from '../panel/types';
-import type { FollowedPart } from './read';
+import { type FollowedPart, heldText } from './read';
 
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
 const tick = () => new Promise<void>((r) => setTimeout(r, 0));
@@ -17,7 +17,7 @@ export async function revertParts(parts: readonly FollowedPart[], memory?: Selec
     const el = p.element;
     const name = typeof p.part === 'object' ? p.part.field : p.part;
     if (!el.isConnected) continue; // the compose closed: nothing left to take out
-    if (norm(editorText(el)) !== norm(p.inserted)) {
+    if (norm(heldText(el)) !== norm(p.inserted)) {
       failed.push(`${name} (changed since)`);
       continue;
     }
@@ -30,7 +30,7 @@ export async function revertParts(parts: readonly FollowedPart[], memory?: Selec
     }
     const res = await applyText(el, p.before, { placement: 'replace', memory });
     await tick();
-    if (!res.ok || norm(editorText(el)) !== norm(p.before)) failed.push(name);
+    if (!res.ok || norm(heldText(el)) !== norm(p.before)) failed.push(name);
   }
   if (failed.length === 0) return { ok: true };
   return {
