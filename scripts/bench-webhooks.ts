@@ -153,7 +153,9 @@ async function main() {
       const ids = await submit(Math.min(SAMPLES, 100));
       const after: number[] = [];
       for (const id of ids) {
-        const waiting = fetch(`${server.url}/v1/drafts/${id}?wait=30`, { headers: { authorization: `Bearer ${pipe}` } });
+        const waiting = fetch(`${server.url}/v1/drafts/${id}?wait=30`, {
+          headers: { authorization: `Bearer ${pipe}` },
+        });
         await new Promise((r) => setTimeout(r, 20));
         const t0 = performance.now();
         await approve([id]);

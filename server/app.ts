@@ -15,6 +15,7 @@ import { exportRoutes, governanceRoutes, metricsRoutes, workflowGovernanceRoutes
 import { healthRoutes } from './routes/health';
 import { meRoutes } from './routes/me';
 import { outcomeRoutes } from './routes/outcomes';
+import { pageHealthRoutes, pageReportRoutes, siteHealthRoutes } from './routes/page';
 import { queueRoutes } from './routes/queue';
 import { syncRoutes } from './routes/sync';
 import { webhookRoutes } from './routes/webhooks';
@@ -57,6 +58,9 @@ export const RESOURCES: Resource[] = [
   governanceRoutes, // /v1/governance/workflows
   exportRoutes, // /v1/export/feedback.jsonl
   webhookRoutes, // /v1/webhooks
+  pageReportRoutes, // /v1/page-reports (issue 18)
+  siteHealthRoutes, // /v1/site-health
+  pageHealthRoutes, // /v1/page-health
 ];
 
 const DEFAULT_RATE_LIMIT = { limit: 600, windowMs: 60_000 };

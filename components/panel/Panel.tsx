@@ -33,7 +33,7 @@ export interface PanelProps {
   /** Undo: take a held decision back; resolves false when it had already gone out. */
   onTakeBack?: (decisionId: string) => Promise<boolean> | boolean;
   /** Puts approved content on the page when the draft's target is there. */
-  onApply?: (draft: Draft, content: Content) => ApplyOutcome | Promise<ApplyOutcome>;
+  onApply?: (draft: Draft, content: Content, decision: Decision) => ApplyOutcome | Promise<ApplyOutcome>;
   onCopy?: (text: string) => void | Promise<void>;
   /** A line under the title: connection or sync state. */
   status?: { text: string; problem?: boolean } | null;
@@ -268,7 +268,7 @@ export function Panel(props: PanelProps) {
       const failed = (err: unknown) =>
         settle({ placed: false, where: `${destination(draft)} (could not insert here: ${errText(err)})` });
       try {
-        const res = onApply?.(draft, finalContent);
+        const res = onApply?.(draft, finalContent, entries[0]!.decision);
         if (res instanceof Promise) {
           group.applying = true;
           res.then(settle, failed).finally(() => setApplied((n) => n + 1));
@@ -308,7 +308,10 @@ export function Panel(props: PanelProps) {
       setNotice('Nothing to undo.');
       return;
     }
-    g.apply?.revert?.();
+    // A revert that could not take the text out says so (issue 18: never a silent success).
+    void Promise.resolve(g.apply?.revert?.()).then((r) => {
+      if (r && !r.ok) setNotice(`Undone: ${g.label}. ${r.message ?? 'The text could not be taken out of the page.'}`);
+    });
     for (const e of g.entries) {
       dwell.restore(e.draft.id, e.decision.dwellMs ?? 0);
       const back = props.onTakeBack?.(e.decision.id);

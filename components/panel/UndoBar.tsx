@@ -23,10 +23,18 @@ export function UndoBar({
             {pending.label}
             {pending.applying
               ? ' — putting it in place…'
-              : pending.apply
-                ? ` — ${pending.apply.placed ? 'put into' : 'it will go to'} ${pending.apply.where}`
-                : ''}
+              : pending.apply?.message
+                ? ''
+                : pending.apply
+                  ? ` — ${pending.apply.placed ? 'put into' : 'it will go to'} ${pending.apply.where}`
+                  : ''}
           </p>
+          {pending.apply?.message ? <p className="cs-problem">{pending.apply.message}</p> : null}
+          {pending.apply?.openCompose ? (
+            <button type="button" onClick={() => pending.apply?.openCompose?.()}>
+              Open a compose window
+            </button>
+          ) : null}
           {pending.copy !== undefined && onCopy ? (
             <button type="button" onClick={(e) => byPerson(e) && onCopy(pending.copy!)}>
               Copy text

@@ -2,7 +2,7 @@ import { useSyncExternalStore } from 'react';
 import { Panel } from '../../components/panel/Panel';
 import type { PanelStore } from '../../lib/page/panel/store';
 import type { ApplyOutcome } from '../../lib/page/panel/types';
-import type { Content, Draft } from '../../lib/shared/schema';
+import type { Content, Decision, Draft } from '../../lib/shared/schema';
 
 /** Binds the props-driven panel to the content script's store (the worker connection). */
 export function PanelHost({
@@ -11,7 +11,7 @@ export function PanelHost({
   onCopy,
 }: {
   store: PanelStore;
-  onApply: (draft: Draft, content: Content) => Promise<ApplyOutcome>;
+  onApply: (draft: Draft, content: Content, decision: Decision) => Promise<ApplyOutcome>;
   onCopy: (text: string) => Promise<void>;
 }) {
   const s = useSyncExternalStore(store.subscribe, store.get);

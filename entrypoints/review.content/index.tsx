@@ -5,7 +5,9 @@ import { defineContentScript } from 'wxt/utils/define-content-script';
 import { PANEL_CSS } from '../../components/panel/styles';
 import { sendRequest, subscribe } from '../../lib/client/messaging';
 import { trackSelection } from '../../lib/page/apply';
-import { copyToClipboard, pageApplier } from '../../lib/page/panel/in-page';
+import { followingApplier } from '../../lib/page/follow/applier';
+import { watchHealth } from '../../lib/page/health';
+import { copyToClipboard } from '../../lib/page/panel/in-page';
 import { createPanelStore, parsePlacement } from '../../lib/page/panel/store';
 import { contextKey, pickAdapter } from '../../lib/page/sites';
 import { HANDOFF_PREFIX, type Handoff } from '../../lib/shared/schema/protocol';
@@ -33,6 +35,13 @@ export default defineContentScript({
     // Where the panel sits, per site (their layouts differ); plain storage.local keeps the bundle small.
     const placementKey = `countersign:panel:${adapter.id}`;
 
+    // Site health: parts of a recognised page the adapter did not find, counted (issue 18).
+    const health = watchHealth(document, adapter, (parts) =>
+      sendRequest('reportHealth', { site: adapter.id, selectorVersion: health.version, parts }, { signal }).then(
+        () => {},
+        () => {},
+      ),
+    );
     const store = createPanelStore({
       getDrafts: (context) => sendRequest('getDrafts', { context }, { signal }),
       saveDecision: (decision, sendAfter) => sendRequest('saveDecision', { decision, sendAfter }, { signal }),
@@ -61,7 +70,13 @@ export default defineContentScript({
         root.render(
           <PanelHost
             store={store}
-            onApply={pageApplier(document, adapter, memory)}
+            onApply={followingApplier(document, adapter, {
+              memory,
+              // Through the worker's page-report outbox, like a decision (issue 18).
+              report: (report) => void sendRequest('reportPage', { report }, { signal }).catch(() => {}),
+              missing: (part) => health.missing(part),
+              open: (url) => window.open(url, '_blank', 'noopener'),
+            })}
             onCopy={(text) => copyToClipboard(text, shadow)}
           />,
         );
@@ -77,7 +92,11 @@ export default defineContentScript({
     ui.mount();
     performance.mark('countersign:mounted');
     await store.start(adapter.readContext(document));
-    adapter.watch(document, signal, (c) => store.setContext(c));
+    adapter.watch(document, signal, (c) => {
+      store.setContext(c);
+      health.check(c);
+    });
+    health.check(adapter.readContext(document));
     // A change between the first read and the watcher starting would otherwise go unnoticed.
     const now = adapter.readContext(document);
     const shown = store.get().context;

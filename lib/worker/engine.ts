@@ -22,6 +22,7 @@ import {
   unsentElsewhere,
   useAccount,
 } from './db';
+import { pushPageData } from './page-reports';
 import { accountKey, type Settings, sameAccount } from './settings';
 
 /** Why a sync was asked for. A person waiting (write, open, manual, settings) skips a pending backoff. */
@@ -166,6 +167,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     const deadline = Date.now() + budgetMs;
     try {
       await push(client, account, deadline);
+      // Issue 18: what happened in the page, after the approvals it refers to.
+      await pushPageData(client, deps.withDb, account, now());
       const held = await deps.withDb((db) => nextHeldAt(db, account, now()));
       if (held) deps.scheduleHeld?.(Math.max(0, held.getTime() - now().getTime()));
       await pull(client, deadline);

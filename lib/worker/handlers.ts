@@ -14,6 +14,7 @@ import {
 } from './db';
 import type { SyncEngine } from './engine';
 import type { Handlers } from './messaging';
+import { countHealth, savePageReport } from './page-reports';
 import { syncSandboxRegistration } from './sandbox';
 import { accountKey, type Settings } from './settings';
 
@@ -95,6 +96,16 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const s = await deps.getSettings();
       if (!s) throw new MessagingError('not_connected', 'Not connected: open the options page and connect to a server');
       return { serverUrl: s.serverUrl, token: s.token };
+    },
+    async reportPage({ report }) {
+      const settings = await deps.getSettings();
+      if (!settings) throw new MessagingError('not_connected', 'Not connected to a Countersign server');
+      const created = await deps.withDb((db) => savePageReport(db, report, accountKey(settings)));
+      if (created) deps.engine.syncSoon('write');
+      return { saved: true as const };
+    },
+    async reportHealth({ site, selectorVersion, parts }) {
+      return { counted: await deps.withDb((db) => countHealth(db, site, selectorVersion, parts)) };
     },
     async syncSandbox() {
       return { on: await (deps.syncSandbox ?? syncSandboxRegistration)() };

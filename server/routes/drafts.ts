@@ -5,6 +5,7 @@ import { ApiError, forbidden, notFound } from '../errors';
 import { draftView } from '../service/draft-view';
 import { afterIngest } from '../service/governance/canary';
 import { ingestDrafts } from '../service/ingest';
+import { sentFor } from '../service/sent';
 import { couldSee, decodeCursor, encodeCursor, logMalformed, tryRowToDraft, visibleWhere } from '../service/views';
 import { waitWhileOpen } from '../service/wait';
 import { ERRORS, openApiRoute } from './openapi';
@@ -70,7 +71,8 @@ export const draftRoutes: Resource = {
           .orderBy('received_at')
           .orderBy('id')
           .execute();
-        return c.json(draftView(row, decisions, Date.now(), onMalformed), 200);
+        const sent = (await sentFor(store.db, [id])).get(id);
+        return c.json({ ...draftView(row, decisions, Date.now(), onMalformed), ...(sent ? { sent } : {}) }, 200);
       })
       .openapi(listDrafts, async (c) => {
         const user = requireRole(c, READERS);
@@ -109,6 +111,15 @@ export const draftRoutes: Resource = {
         const cursor = encodeCursor(last ? last.version : (sinceVersion ?? 0));
         const now = Date.now();
         const out = page.map((r) => tryRowToDraft(r, now, onMalformed)).filter((d): d is Draft => d !== null);
+        // What the person really sent or saved in the page (contract v1.1), for the pipeline's results.
+        const sent = await sentFor(
+          store.db,
+          out.map((d) => d.id),
+        );
+        for (const d of out) {
+          const s = sent.get(d.id);
+          if (s) d.sent = s;
+        }
         return c.json({ drafts: out, cursor, hasMore }, 200);
       });
   },

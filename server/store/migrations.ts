@@ -283,6 +283,60 @@ export const MIGRATIONS: Migration[] = [
     // Subscriptions, the event outbox and deliveries (store/webhooks.ts, service/webhooks/).
     up: (db, dialect) => createWebhookTables(db, dialect),
   },
+  {
+    version: 50,
+    name: 'page reports, sent, site health (issue 18)',
+    async up(db) {
+      await db.schema
+        .createTable('page_reports')
+        .ifNotExists()
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('draft_id', 'text', (c) => c.notNull())
+        .addColumn('decision_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('reached', 'boolean')
+        .addColumn('reason', 'text')
+        .addColumn('end_kind', 'text')
+        .addColumn('content_json', 'text')
+        .addColumn('edited_in_page', 'boolean')
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('page_reports_draft').ifNotExists().on('page_reports').column('draft_id').execute();
+      await db.schema
+        .createIndex('page_reports_decision')
+        .ifNotExists()
+        .on('page_reports')
+        .column('decision_id')
+        .execute();
+      await db.schema
+        .createTable('draft_sent')
+        .ifNotExists()
+        .addColumn('draft_id', 'text', (c) => c.primaryKey())
+        .addColumn('report_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('how', 'text', (c) => c.notNull())
+        .addColumn('content_json', 'text', (c) => c.notNull())
+        .addColumn('edited_in_page', 'boolean', (c) => c.notNull())
+        .addColumn('diff', 'text')
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('site_health')
+        .ifNotExists()
+        .addColumn('site', 'text', (c) => c.notNull())
+        .addColumn('selector_version', 'text', (c) => c.notNull())
+        .addColumn('part', 'text', (c) => c.notNull())
+        .addColumn('day', 'text', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('first_at', 'text', (c) => c.notNull())
+        .addColumn('last_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('site_health_pk', ['site', 'selector_version', 'part', 'day'])
+        .execute();
+    },
+  },
 ];
 
 /** Arbitrary constant key for pg_advisory_xact_lock: serialises migrations across server instances. */

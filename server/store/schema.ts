@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import { PAGE_BOOLEAN_COLUMNS, type PageTables } from './page';
 
 /** A column with a database default: optional on insert. */
 type Defaulted<T> = ColumnType<T, T | undefined, T>;
@@ -135,7 +136,7 @@ export interface MigrationsTable {
   applied_at: string;
 }
 
-export interface Database {
+export interface Database extends PageTables {
   users: UsersTable;
   tokens: TokensTable;
   workflows: WorkflowsTable;
@@ -148,4 +149,11 @@ export interface Database {
 }
 
 /** Columns SQLite hands back as 0/1 that the store turns back into booleans. */
-export const BOOLEAN_COLUMNS = new Set(['second_review', 'audit', 'audit_pending', 'canary', 'correct']);
+export const BOOLEAN_COLUMNS = new Set([
+  'second_review',
+  'audit',
+  'audit_pending',
+  'canary',
+  'correct',
+  ...PAGE_BOOLEAN_COLUMNS,
+]);

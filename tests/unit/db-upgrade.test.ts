@@ -40,7 +40,7 @@ describe('schema upgrades', () => {
 
     const db = new CountersignDb(name);
     await db.open();
-    expect(db.verno).toBe(3);
+    expect(db.verno).toBe(4);
     expect(await countWaiting(db)).toBe(1); // only d3: d1/d2 decided here, d4 settled
     expect(await countUnsynced(db)).toBe(2);
     // Save order survives as seq, oldest first.
@@ -87,7 +87,8 @@ describe('schema upgrade v2 → v3', () => {
 
     const db = new CountersignDb(name);
     await db.open();
-    expect(db.verno).toBe(3);
+    expect(db.verno).toBe(4); // v4 (pageReports) on top, empty
+    expect(await db.pageReports.count()).toBe(0);
     expect(await countUnsynced(db)).toBe(2);
     // Nothing from v2 is held: both go out with the next push of their account.
     expect((await pendingBatch(db, 'http://127.0.0.1:8787|sam', 50)).map((r) => r.id)).toEqual([mine.id]);

@@ -34,6 +34,8 @@ function handlers(over: Partial<Handlers> = {}): Handlers {
     disconnect: async () => ({ disconnected: true }),
     getApiAccess: async () => ({ serverUrl: 'http://srv.test', token: 'tok' }),
     syncSandbox: async () => ({ on: false }),
+    reportPage: async () => ({ saved: true }),
+    reportHealth: async () => ({ counted: 0 }),
     ...over,
   };
 }

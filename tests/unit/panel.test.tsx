@@ -55,7 +55,7 @@ describe('panel', () => {
     const onApply = vi.fn(() => ({ placed: true, where: 'Gmail compose to ana@acme.com' }));
     const { root, timers, onCommit } = setup([d, makeDraft()], { onApply });
     click(button(articles(root)[0]!, 'Approve'));
-    expect(onApply).toHaveBeenCalledWith(d, d.content);
+    expect(onApply).toHaveBeenCalledWith(d, d.content, expect.objectContaining({ draftId: d.id, action: 'approve' }));
     expect(root.textContent).toContain('put into Gmail compose to ana@acme.com');
     expect(articles(root)).toHaveLength(1);
     timers.tick(9_000);

@@ -41,6 +41,7 @@ export function pageApplier(doc: Document, adapter: SiteAdapter, memory?: Select
           if (!isField && norm(a.text) !== '') continue; // a body with a signature/quote: left for the person
           void applyText(a.el, a.text, { placement: 'replace', memory });
         }
+        return undefined;
       },
     };
   };

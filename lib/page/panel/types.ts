@@ -23,8 +23,22 @@ export interface ApplyOutcome {
   placed: boolean;
   /** Where it was put, or where it will go ("Gmail compose to ana@acme.com", "HubSpot contact 42"). */
   where: string;
-  /** Takes the text back out of the page when the decision is undone (only if nobody changed it since). */
-  revert?: () => void;
+  /**
+   * Takes the text back out of the page when the decision is undone (only if nobody changed it
+   * since). May answer whether that worked: a failed revert is told to the person.
+   */
+  revert?: () => undefined | RevertResult | Promise<RevertResult>;
+  /** Why the text did not land, in words (issue 18): "No compose window to Jonas Berg is open: …". */
+  message?: string;
+  /** Opens a compose window for the draft's person where the site allows it. */
+  openCompose?: () => void;
+}
+
+/** What an undo did to the page. */
+export interface RevertResult {
+  ok: boolean;
+  /** Said to the person when the text could not be taken out. */
+  message?: string;
 }
 
 /** A decision (or a batch) waiting out its undo window. */

@@ -27,6 +27,10 @@ import {
   MetricsQuery,
   OutcomesIn,
   OutcomesOut,
+  PageHealthOut,
+  PageHealthQuery,
+  PageReportsIn,
+  PageReportsOut,
   PullOut,
   PullQuery,
   QueueOut,
@@ -34,6 +38,8 @@ import {
   RecommendationQuery,
   SimulationOut,
   SimulationQuery,
+  SiteHealthIn,
+  SiteHealthOut,
   WebhookCreate,
   WebhookCreated,
   WebhookDeliveries,
@@ -106,6 +112,11 @@ export const routes = {
   decisions: { method: 'post', path: '/v1/decisions', body: DecisionsIn, response: DecisionsOut },
   outcomes: { method: 'post', path: '/v1/outcomes', body: OutcomesIn, response: OutcomesOut },
   audit: { method: 'get', path: '/v1/audit', query: AuditQuery, response: AuditOut },
+
+  // What happened to approved text in the page (issue 18): reviewer roles report, admins read.
+  pageReports: { method: 'post', path: '/v1/page-reports', body: PageReportsIn, response: PageReportsOut },
+  siteHealth: { method: 'post', path: '/v1/site-health', body: SiteHealthIn, response: SiteHealthOut },
+  pageHealth: { method: 'get', path: '/v1/page-health', query: PageHealthQuery, response: PageHealthOut },
 
   // Governance (admin).
   calibration: {

@@ -171,6 +171,18 @@ export type DraftResult = z.infer<typeof DraftResult>;
 export const DraftsOut = z.object({ results: z.array(DraftResult) });
 export type DraftsOut = z.infer<typeof DraftsOut>;
 
+/** `sent` on a draft (contract v1.1). */
+export const Sent = z.object({
+  content: Content,
+  at: IsoDateTime,
+  editedInPage: z.boolean(),
+  /** Unified diff of `final` → `content` (jsdiff), present when edited in the page. */
+  diff: z.string().optional(),
+  /** `sent` (email) or `saved` (CRM record fields). */
+  how: z.enum(['sent', 'saved']).optional(),
+});
+export type Sent = z.infer<typeof Sent>;
+
 const draftOutExtra = {
   id: z.string(),
   route: Route,
@@ -200,6 +212,8 @@ const draftOutExtra = {
   batchApprovable: z.boolean().optional(),
   /** Added (issue 13, friction): a plain Approve applies; false for a `manual` draft nobody has written yet. */
   oneClickApprove: z.boolean().optional(),
+  /** Added (v1.1): what the page held when the person sent or saved the approved text. */
+  sent: Sent.optional(),
 };
 
 // Output objects are not strict: a newer server may add fields, an older extension keeps working.

@@ -319,6 +319,8 @@ export const FeedbackLine = z.object({
   outcome: z.object({ correct: z.boolean(), source: z.string() }).nullable(),
   /** Preference-pair label: approved unchanged = original preferred; edit = final preferred; reject = neither. */
   label: z.enum(['accepted', 'corrected', 'rejected', 'escalated']),
+  /** Issue 18: the person changed the approved text in the page; `final` is what the page held. */
+  editedInPage: z.boolean().optional(),
 });
 export type FeedbackLine = z.infer<typeof FeedbackLine>;
 

@@ -4,6 +4,7 @@ export * from './decision';
 export * from './draft';
 export * from './governance';
 export * from './outcome';
+export * from './page';
 export * from './sync';
 export * from './user';
 export * from './webhook';

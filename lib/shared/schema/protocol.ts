@@ -25,6 +25,8 @@
  *   disconnect      {}                                        { disconnected }    │ extension pages only
  *   getApiAccess    {}                                        { serverUrl, token }│ (PAGES_ONLY)
  *   syncSandbox     {}                                        { on }              ┘
+ *   reportPage      { report: PageReport }                    { saved: true } — page-report outbox (issue 18)
+ *   reportHealth    { site, selectorVersion, parts }          { counted } — site-health counters (issue 18)
  *
  * Events (a long-lived runtime Port named `countersign:events`, one per tab/page):
  *   client → worker  { type: 'hello', reason: 'open' | 'reconnect' }   'open' = panel/popup opened → sync
@@ -42,6 +44,7 @@
 import { z } from 'zod';
 import { Decision, DecisionAction } from './decision';
 import { Draft, Site } from './draft';
+import { HealthPart, PageReport } from './page';
 import { Me, Role } from './user';
 
 /**
@@ -198,6 +201,13 @@ export const Requests = {
   disconnect: { payload: z.object({}), reply: z.object({ disconnected: z.literal(true) }) },
   getApiAccess: { payload: z.object({}), reply: ApiAccess },
   syncSandbox: { payload: z.object({}), reply: z.object({ on: z.boolean() }) },
+  // Issue 18: what happened to approved text in the page (into the page-report outbox), and the
+  // parts of a recognised page an adapter did not find (counted; no content, no personal data).
+  reportPage: { payload: z.object({ report: PageReport }), reply: z.object({ saved: z.literal(true) }) },
+  reportHealth: {
+    payload: z.object({ site: Site, selectorVersion: z.string().min(1).max(40), parts: z.array(HealthPart).max(10) }),
+    reply: z.object({ counted: z.number().int() }),
+  },
 } as const;
 
 /**

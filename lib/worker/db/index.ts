@@ -2,6 +2,7 @@ import Dexie from 'dexie';
 import { CountersignDb, DB_NAME } from './schema';
 
 export * from './meta';
+export * from './page';
 export * from './schema';
 export * from './store';
 

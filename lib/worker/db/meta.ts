@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Problem } from '../../shared/schema/protocol';
+import { HealthRows } from './page';
 import type { CountersignDb } from './schema';
 
 /** Every meta key with its schema: meta rows are parsed on read like everything else. */
@@ -22,6 +23,8 @@ export const MetaSchemas = {
   paused: z.boolean(),
   /** The server access token (lib/settings.ts: kept out of storage.local, which content scripts can read). */
   token: z.string().min(1),
+  /** Site-health counters not yet reported (issue 18). */
+  health: HealthRows,
 } as const;
 export type MetaKey = keyof typeof MetaSchemas;
 export type MetaValue<K extends MetaKey> = z.infer<(typeof MetaSchemas)[K]>;

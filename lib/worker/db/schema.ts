@@ -2,6 +2,7 @@ import Dexie, { type Table } from 'dexie';
 import { z } from 'zod';
 import { Decision, DecisionResult } from '../../shared/schema';
 import { SyncState } from '../../shared/schema/protocol';
+import { defineVersion4, type PageReportRow } from './page';
 
 /**
  * The extension's IndexedDB (issue 3). Opened only by the service worker and extension pages:
@@ -17,6 +18,7 @@ import { SyncState } from '../../shared/schema/protocol';
  *   v3  outbox rows gain `sendAfter` (a decision in its undo window is held here, not in the page, and
  *       not pushed before that time; null = send now); new `accounts` table (who and where each
  *       outbox account is, to say "3 decisions for Maya on http://… not yet sent").
+ *   v4  new `pageReports` table: the page-report outbox (lib/worker/db/page.ts).
  */
 
 export const DB_NAME = 'countersign';
@@ -95,12 +97,14 @@ export class CountersignDb extends Dexie {
   meta!: Table<MetaRow, string>;
   problems!: Table<ProblemRow, string>;
   accounts!: Table<AccountRow, string>;
+  pageReports!: Table<PageReportRow, string>;
 
   constructor(name = DB_NAME, options?: ConstructorParameters<typeof Dexie>[1]) {
     super(name, options);
     defineVersion1(this);
     defineVersion2(this);
     defineVersion3(this);
+    defineVersion4(this);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Content, DraftIn } from '../../../lib/shared/schema';
 import type { FeedbackLine } from '../../../lib/shared/schema/governance';
 import type { Store } from '../../store';
+import { editedInPage, sentFor } from '../sent';
 import { parseJson, stable } from './load';
 
 /**
@@ -48,12 +49,19 @@ export async function exportFeedback(store: Store, q: { workflow?: string; since
       .execute();
     for (const o of os) outcomes.set(o.draft_id, { correct: !!o.correct, source: o.source });
   }
+  // Issue 18: what the person really sent; an approval edited in the page is a correction.
+  const inPage = await editedInPage(store.db, ids);
+  const sent = await sentFor(store.db, [...inPage.keys()]);
+  const lastApproval = new Map<string, string>();
+  for (const r of rows) if (r.action === 'approve' || r.action === 'edit') lastApproval.set(r.draftId, r.decisionId);
   return rows.map((r) => {
     const input = (parseJson(r.inputJson) ?? {}) as Partial<DraftIn>;
+    const pageContent = lastApproval.get(r.draftId) === r.decisionId ? inPage.get(r.draftId) : undefined;
     const action = r.action as FeedbackLine['action'];
-    const final =
+    const decided =
       (parseJson(r.contentJson) as Content | null) ?? (action === 'approve' ? (input.content ?? null) : null);
-    const changed = action === 'edit' && stable(final) !== stable(input.content ?? null);
+    const final = pageContent ?? decided;
+    const changed = (action === 'edit' || pageContent !== undefined) && stable(final) !== stable(input.content ?? null);
     return {
       decisionId: r.decisionId,
       draftId: r.draftId,
@@ -66,7 +74,8 @@ export async function exportFeedback(store: Store, q: { workflow?: string; since
       receivedAt: r.receivedAt,
       original: input.content ?? null,
       final,
-      diff: r.diff,
+      diff: pageContent !== undefined ? (sent.get(r.draftId)?.diff ?? r.diff) : r.diff,
+      ...(pageContent !== undefined ? { editedInPage: true } : {}),
       reasons: (parseJson(r.reasonsJson) as string[] | null) ?? [],
       note: r.note,
       confidence: Number(r.confidence),
@@ -74,9 +83,9 @@ export async function exportFeedback(store: Store, q: { workflow?: string; since
       dwellMs: r.dwellMs === null ? null : Number(r.dwellMs),
       outcome: outcomes.get(r.draftId) ?? null,
       label:
-        action === 'approve' || (action === 'edit' && !changed)
+        (action === 'approve' && !changed) || (action === 'edit' && !changed)
           ? 'accepted'
-          : action === 'edit'
+          : action === 'edit' || action === 'approve'
             ? 'corrected'
             : action === 'reject'
               ? 'rejected'

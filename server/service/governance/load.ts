@@ -5,6 +5,7 @@ import type { GovDecision, GovItem } from '../../../lib/shared/schema/governance
 import type { WorkflowPolicy } from '../../../lib/shared/schema/workflow';
 import type { Database, Store, Trx } from '../../store';
 import { getPolicy } from '../policy';
+import { editedInPage } from '../sent';
 
 // Governance's data: drafts with their decisions and outcomes as the plain `GovItem`s the pure
 // functions in lib/shared/policy read, and the policy as they see it.
@@ -160,6 +161,17 @@ export async function loadItems(store: Store, f: LoadFilter): Promise<GovItem[]>
     };
     if (action === 'edit') dec.changed = stable(parseJson(d.contentJson)) !== item.content;
     item.decisions.push(dec);
+  }
+  // Issue 18: an approval whose text the person changed in the page (before approving, or before
+  // sending/saving) is an edit for every metric, calibration and graduation rule.
+  const inPage = await editedInPage(db, [...byId.keys()]);
+  for (const draftId of inPage.keys()) {
+    const item = byId.get(draftId);
+    const last = item?.decisions.findLast((d) => d.action === 'approve' || d.action === 'edit');
+    if (!last) continue;
+    last.action = 'edit';
+    last.changed = true;
+    last.reasons = [...(last.reasons ?? []), 'edited_in_page'];
   }
   for (const o of outcomes) {
     const item = byId.get(o.draftId);
