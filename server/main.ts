@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { type AppDeps, createApp } from './app';
 import { jsonLogger, type Logger } from './log';
-import { openStore, type Store } from './store';
+import { openStore, type PgOptions, type Store } from './store';
 
 export interface StartOptions extends Omit<AppDeps, 'store' | 'logger'> {
   /** 0 = any free port. */
@@ -13,6 +13,8 @@ export interface StartOptions extends Omit<AppDeps, 'store' | 'logger'> {
   logger?: Logger;
   /** Use this store instead of opening `databaseUrl` (the caller then owns closing it). */
   store?: Store;
+  /** PostgreSQL pool settings over the environment's (store/pg-options.ts). */
+  pg?: Partial<PgOptions>;
 }
 
 export interface RunningServer {
@@ -26,8 +28,8 @@ export interface RunningServer {
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? jsonLogger();
   const ownsStore = !opts.store;
-  const store = opts.store ?? (await openStore(opts.databaseUrl, { backgroundCheckpoints: true }));
-  const { port: _p, host: _h, databaseUrl: _d, store: _s, ...appOpts } = opts;
+  const store = opts.store ?? (await openStore(opts.databaseUrl, { backgroundCheckpoints: true, pg: opts.pg }));
+  const { port: _p, host: _h, databaseUrl: _d, store: _s, pg: _pg, ...appOpts } = opts;
   const app = createApp({ ...appOpts, store, logger });
   const host = opts.host ?? '127.0.0.1';
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
