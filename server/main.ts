@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import { type AppDeps, createApp } from './app';
 import { jsonLogger, type Logger } from './log';
 import { startWebhookWorker, type WebhookWorker, type WebhookWorkerOptions } from './service/webhooks/worker';
-import { openStore, type Store } from './store';
+import { openStore, type PgOptions, type Store } from './store';
 
 export interface StartOptions extends Omit<AppDeps, 'store' | 'logger'> {
   /** 0 = any free port. */
@@ -16,6 +16,8 @@ export interface StartOptions extends Omit<AppDeps, 'store' | 'logger'> {
   store?: Store;
   /** The webhook delivery worker's options (service/webhooks/worker.ts); false = no worker in this process. */
   webhooks?: WebhookWorkerOptions | false;
+  /** PostgreSQL pool settings over the environment's (store/pg-options.ts). */
+  pg?: Partial<PgOptions>;
 }
 
 export interface RunningServer {
@@ -29,8 +31,8 @@ export interface RunningServer {
 export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? jsonLogger();
   const ownsStore = !opts.store;
-  const store = opts.store ?? (await openStore(opts.databaseUrl, { backgroundCheckpoints: true }));
-  const { port: _p, host: _h, databaseUrl: _d, store: _s, webhooks, ...appOpts } = opts;
+  const store = opts.store ?? (await openStore(opts.databaseUrl, { backgroundCheckpoints: true, pg: opts.pg }));
+  const { port: _p, host: _h, databaseUrl: _d, store: _s, pg: _pg, webhooks, ...appOpts } = opts;
   const app = createApp({ ...appOpts, store, logger });
   const host = opts.host ?? '127.0.0.1';
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

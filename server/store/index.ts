@@ -308,6 +308,13 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
     // - hot-path statements (store/fast.ts `run`) go as named prepared statements: parsed and
     //   planned once per connection.
     pool.on('connect', (client) => {
+      // A connection that dies while a request holds it (the database stopped between two of the
+      // transaction's statements) is reported as an 'error' event on the client; without a
+      // listener Node ends the process. The request's next statement fails (answered 503), and pg
+      // discards the client when it is released.
+      client.on('error', (err) => {
+        warn('database connection lost', { code: (err as { code?: string }).code ?? null });
+      });
       const query = client.query.bind(client) as (...args: unknown[]) => unknown;
       client.query = ((...args: unknown[]) => {
         const [text, values] = args;
