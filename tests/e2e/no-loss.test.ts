@@ -136,8 +136,11 @@ describe('nothing lost, nothing duplicated (real server counts)', () => {
       await panel.getByRole('button', { name: 'Undo' }).waitFor();
       // Well inside the 10 s undo window.
       if (how === 'crash') {
+        // The renderer dies: no pagehide, no page code runs after this.
+        const crashed = page.waitForEvent('crash', { timeout: 10_000 });
         const cdp = await ext.context.newCDPSession(page);
-        await cdp.send('Page.crash').catch(() => {}); // the renderer dies: no pagehide, no page code runs
+        void cdp.send('Page.crash').catch(() => {});
+        await crashed;
         await page.close().catch(() => {});
       } else {
         await page.close();
@@ -149,7 +152,7 @@ describe('nothing lost, nothing duplicated (real server counts)', () => {
     // Not one decision is sent before its undo window has passed.
     const early = await serverDecisions();
     await waitFor(async () => (await serverDecisions()).length === 2, {
-      timeout: 50_000,
+      timeout: 60_000,
       interval: 250,
       message: 'both decisions on the server',
     });
@@ -170,7 +173,7 @@ describe('nothing lost, nothing duplicated (real server counts)', () => {
     expect(rows.every((r) => r.status === 'applied')).toBe(true);
     expect(early.length).toBeLessThanOrEqual(1); // the closed tab may flush its own at pagehide; the crashed one cannot
     expect((await status(options)).unsynced).toBe(0);
-  });
+  }, 120_000);
 
   it('a proxy answering 400 with an HTML page marks nothing rejected: backoff, retry, delivered once', async () => {
     const ids = await server.submit([0, 1, 2].map((i) => emailDraft(i)));
