@@ -157,7 +157,7 @@ describe('nothing lost, nothing duplicated (real server counts)', () => {
       message: 'both decisions on the server',
     });
     const elapsed = Date.now() - t0;
-    // Another minute of syncing must not add anything.
+    // One more sync must not add anything.
     await sendToWorker(options, 'syncNow', {});
     const rows = await serverDecisions();
     // The decision ids were made inside the (gone) pages: lost = a draft the person decided without a
