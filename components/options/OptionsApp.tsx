@@ -3,6 +3,7 @@ import { sendRequest } from '../../lib/client/messaging';
 import { formatWhen, useSyncStatus } from '../../lib/client/use-status';
 import type { Connection } from '../../lib/shared/schema/protocol';
 import { OpenDashboardButton } from '../common/OpenDashboardButton';
+import { UnsentElsewhere } from '../common/UnsentElsewhere';
 import { SandboxSection } from './SandboxSection';
 
 /** Options page (issue 3 §2): Server URL + Access token → Connect → "Connected as <name>". */
@@ -13,6 +14,8 @@ export function OptionsApp() {
   const [token, setToken] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ field: 'url' | 'token' | null; message: string } | null>(null);
+  /** Disconnect was asked for with decisions not yet sent: say so before going. */
+  const [confirming, setConfirming] = useState<number | null>(null);
   const { status } = useSyncStatus();
   const urlId = useId();
   const tokenId = useId();
@@ -57,7 +60,14 @@ export function OptionsApp() {
     }
   }
 
-  async function onDisconnect() {
+  async function onDisconnect(force = false) {
+    // Ask the worker, not the last status seen: a decision may have been saved a moment ago.
+    const unsynced = force ? 0 : ((await sendRequest('getStatus', {}).catch(() => status))?.unsynced ?? 0);
+    if (unsynced > 0) {
+      setConfirming(unsynced);
+      return;
+    }
+    setConfirming(null);
     await sendRequest('disconnect', {});
     setSettings(null);
     setError(null);
@@ -89,12 +99,31 @@ export function OptionsApp() {
           )}
           <div className="actions">
             <OpenDashboardButton role={settings.user.role} />
-            <button type="button" onClick={onDisconnect}>
+            <button type="button" onClick={() => void onDisconnect()}>
               Disconnect
             </button>
           </div>
+          {confirming !== null && (
+            <div role="alert" className="problem confirm">
+              <p>
+                {confirming} decision{confirming === 1 ? ' is' : 's are'} not yet sent to {settings.serverUrl}. If you
+                disconnect, {confirming === 1 ? 'it stays' : 'they stay'} in this browser and{' '}
+                {confirming === 1 ? 'is' : 'are'} sent when you connect again as{' '}
+                {settings.user.name || settings.user.id} to this server.
+              </p>
+              <div className="actions">
+                <button type="button" onClick={() => void onDisconnect(true)}>
+                  Disconnect anyway
+                </button>
+                <button type="button" onClick={() => setConfirming(null)}>
+                  Stay connected
+                </button>
+              </div>
+            </div>
+          )}
         </section>
       )}
+      <UnsentElsewhere accounts={status?.elsewhere} />
       {loaded && (
         <form onSubmit={onConnect} noValidate aria-describedby={error ? errorId : undefined}>
           <h2>{settings ? 'Connect again or to another server' : 'Connect to your review server'}</h2>

@@ -3,6 +3,7 @@ import { browser } from 'wxt/browser';
 import { sendRequest } from '../../lib/client/messaging';
 import { formatWhen, useSyncStatus } from '../../lib/client/use-status';
 import { OpenDashboardButton } from '../common/OpenDashboardButton';
+import { UnsentElsewhere } from '../common/UnsentElsewhere';
 
 /** Toolbar popup (issue 3 §7): what waits, what is unsynced, last sync, the current problem, Sync now. */
 export function PopupApp() {
@@ -28,6 +29,7 @@ export function PopupApp() {
       <main className="popup">
         <h1>Countersign</h1>
         <p>Not connected to a review server.</p>
+        <UnsentElsewhere accounts={status.elsewhere} />
         <button type="button" onClick={() => void browser.runtime.openOptionsPage()}>
           Open settings
         </button>
@@ -64,6 +66,7 @@ export function PopupApp() {
           )}
         </p>
       )}
+      <UnsentElsewhere accounts={status.elsewhere} />
       {status.attention.length > 0 && (
         <section aria-labelledby="attention-heading">
           <h2 id="attention-heading">Needs attention</h2>

@@ -81,27 +81,33 @@ describe('a hostile page script cannot decide for the person (Gmail fixture, rea
       emailDraft(1, { segment: 'fintech-q4' }),
       emailDraft(2, { segment: 'fintech-q4' }),
       emailDraft(3, { target: { site: 'gmail', email: 'lead3@acme.test', name: 'Lead 3' } }),
+      // Below the review threshold: routed manual, no one-click Approve (contract "The extension").
+      emailDraft(4, { target: { site: 'gmail', email: 'lead4@acme.test', name: 'Lead 4' }, confidence: 0.4 }),
     ]);
     ext = await launchExtension();
     const token = await server.token('reviewer', { user: 'sam', name: 'Sam Seller' });
     const options = await connectExtension(ext, { url: server.url, token });
     const page = await ext.context.newPage();
     // Tall enough that the virtual list renders every card: the script gets every button there is.
-    await page.setViewportSize({ width: 1280, height: 2600 });
+    await page.setViewportSize({ width: 1280, height: 3200 });
     await page.goto(await routeFixture(ext.context, 'gmail'));
     await options.close();
     const panel = page.getByRole('complementary', { name: 'Countersign' });
-    await waitFor(async () => (await panel.getByRole('article').count()) === 4, {
+    await waitFor(async () => (await panel.getByRole('article').count()) === 5, {
       timeout: 20_000,
-      message: 'four drafts in the panel',
+      message: 'five drafts in the panel',
     });
+    const manual = panel.getByRole('article').filter({ hasText: 'Lead 4' });
+    expect(await manual.textContent()).toContain('Routed manual');
+    expect(await manual.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(0);
+    expect(await manual.getByRole('button', { name: 'Edit', exact: true }).count()).toBe(1);
     const composeId = await page.evaluate((to) => (window as unknown as Win).__fixture.openCompose({ to: [to] }), ANA);
     const compose = () => page.evaluate((id) => (window as unknown as Win).__fixtureState.composes[id]!, composeId);
     await page.bringToFront();
 
     // Round 1: the cards as they are (Approve buttons, Approve all, keys).
     const clicked = await attack(page);
-    expect(clicked).toBeGreaterThanOrEqual(4); // 4 Approve + "Approve all 2"
+    expect(clicked).toBeGreaterThanOrEqual(4); // 4 Approve (not the manual draft's) + "Approve all 2"
     // Round 2: the person opened Edit on Lead 3's card; the page writes into it and submits.
     const lead3 = panel.getByRole('article').filter({ hasText: 'Lead 3' });
     await lead3.getByRole('button', { name: 'Edit', exact: true }).click();
@@ -113,7 +119,7 @@ describe('a hostile page script cannot decide for the person (Gmail fixture, rea
     // The undo window (10 s) and a push would have passed by now.
     await page.waitForTimeout(12_000);
     expect(await allDecisions()).toEqual([]);
-    expect(await panel.getByRole('article').count()).toBe(4);
+    expect(await panel.getByRole('article').count()).toBe(5);
     const c = await compose();
     expect(c.subject).toBe('');
     expect(c.body.trim()).toBe('');

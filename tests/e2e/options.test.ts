@@ -60,6 +60,12 @@ describe('options page', () => {
     await connect.click();
     await alert.filter({ hasText: 'starting with http:// or https://' }).waitFor();
 
+    // Plain HTTP to another machine would carry the token and decisions unencrypted (issue 13 item 8).
+    await url.fill('http://countersign.example.com:8787');
+    await connect.click();
+    await alert.filter({ hasText: 'Plain http:// is only allowed for a server on this computer' }).waitFor();
+    expect(await alert.textContent()).toContain('use https://countersign.example.com:8787');
+
     // A port nobody listens on: the server we just stopped.
     const down = await startE2eServer();
     const downUrl = down.url;

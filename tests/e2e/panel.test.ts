@@ -147,7 +147,8 @@ describe('review panel (Gmail fixture, real server)', () => {
       { message: 'compose emptied again' },
     );
     await card(panel, 'Ana Lopez').waitFor();
-    await page.waitForTimeout(10_500);
+    // Past the undo window and the worker's hold (HOLD_MARGIN_MS): the undone decision never leaves.
+    await page.waitForTimeout(16_000);
     expect(await decisionsFor(ids[0]!)).toEqual([]);
   });
 

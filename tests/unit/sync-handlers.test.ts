@@ -1,10 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SyncStatus } from '../../lib/shared/schema/protocol';
-import { applyPull, CountersignDb, useAccount } from '../../lib/worker/db';
+import { HANDOFF_PREFIX, type SyncStatus } from '../../lib/shared/schema/protocol';
+import {
+  adoptUnsent,
+  applyPull,
+  CountersignDb,
+  countUnsynced,
+  countWaiting,
+  pendingBatch,
+  rememberAccount,
+  saveDecisionLocally,
+  unsentElsewhere,
+  useAccount,
+} from '../../lib/worker/db';
 import { makeDecision, makeDraft } from '../../lib/worker/db/testing';
 import type { SyncEngine, SyncReason } from '../../lib/worker/engine';
 import { createHandlers } from '../../lib/worker/handlers';
-import { accountKey, type Settings } from '../../lib/worker/settings';
+import { collectHandoffs } from '../../lib/worker/handoff';
+import { accountKey, type Settings, sameAccount } from '../../lib/worker/settings';
 
 const settings: Settings = {
   serverUrl: 'http://srv.test',
@@ -165,5 +177,69 @@ describe('worker handlers', () => {
   it('syncNow runs a sync and returns the status after it', async () => {
     expect(await handlers().syncNow({}, sender)).toBe(status);
     expect(engine.sync).toHaveBeenCalledWith('manual');
+  });
+});
+
+describe('held decisions (issue 13: the undo window lives in the worker)', () => {
+  it('saveDecision with sendAfter holds it (not pushed before), cancelDecision takes it back and the draft waits again', async () => {
+    const h = handlers();
+    const d = makeDecision('d1');
+    const sendAfter = new Date(Date.now() + 15_000).toISOString();
+    await h.saveDecision({ decision: d, sendAfter }, sender);
+    expect(await pendingBatch(db, accountKey(settings), 50)).toEqual([]);
+    expect(await countWaiting(db)).toBe(1); // d1 decided here (held), d2 still waits
+    expect(await h.cancelDecision({ decisionId: d.id }, sender)).toEqual({ cancelled: true });
+    expect(await db.outbox.get(d.id)).toBeUndefined();
+    expect(await countWaiting(db)).toBe(2);
+    // A decision no longer held (saved again without sendAfter: the window ended) cannot be taken back.
+    const e = makeDecision('d2');
+    await h.saveDecision({ decision: e, sendAfter }, sender);
+    await h.saveDecision({ decision: e }, sender);
+    expect((await pendingBatch(db, accountKey(settings), 50)).map((r) => r.id)).toEqual([e.id]);
+    expect(await h.cancelDecision({ decisionId: e.id }, sender)).toEqual({ cancelled: false });
+  });
+
+  it('collects decisions handed off through storage into the outbox, once, and clears them', async () => {
+    const d = makeDecision('d1');
+    const store: Record<string, unknown> = {
+      [HANDOFF_PREFIX + d.id]: { decision: d, sendAfter: new Date(Date.now() + 15_000).toISOString() },
+      [`${HANDOFF_PREFIX}junk`]: { decision: { nope: 1 } },
+      'countersign:panel:gmail': { side: 'left' },
+    };
+    const storage = {
+      get: async () => ({ ...store }),
+      remove: async (keys: string | string[]) => {
+        for (const k of [keys].flat()) delete store[k];
+      },
+    } as unknown as Parameters<typeof collectHandoffs>[2];
+    // Not connected: kept in storage until there is an account to give them to.
+    expect(await collectHandoffs((fn) => fn(db), null, storage)).toEqual([]);
+    expect(Object.keys(store)).toHaveLength(3);
+    expect(await collectHandoffs((fn) => fn(db), settings, storage)).toEqual(['d1']);
+    expect(Object.keys(store)).toEqual(['countersign:panel:gmail']);
+    expect(await countUnsynced(db)).toBe(1);
+    const row = await db.outbox.get(d.id);
+    expect(row?.account).toBe(accountKey(settings));
+    expect(row?.sendAfter).not.toBeNull();
+  });
+
+  it('unsent decisions of another account are listed with its name; the same person under another URL spelling takes them over', async () => {
+    const maya = 'http://127.0.0.1:8787|maya';
+    await rememberAccount(db, {
+      key: maya,
+      serverUrl: 'http://127.0.0.1:8787',
+      userId: 'maya',
+      userName: 'Maya',
+      lastConnectedAt: null,
+    });
+    for (const draft of ['d1', 'd2', 'd3']) await saveDecisionLocally(db, makeDecision(draft), maya);
+    await saveDecisionLocally(db, makeDecision('d1'), 'http://127.0.0.1:8787|sam');
+    expect(await unsentElsewhere(db, 'http://127.0.0.1:8787|sam')).toEqual([
+      { account: maya, serverUrl: 'http://127.0.0.1:8787', userId: 'maya', userName: 'Maya', count: 3 },
+    ]);
+    const mayaElsewhere = 'http://localhost:8787|maya';
+    expect(await adoptUnsent(db, mayaElsewhere, (o) => sameAccount(mayaElsewhere, o))).toBe(3);
+    expect(await pendingBatch(db, mayaElsewhere, 50)).toHaveLength(3);
+    expect((await unsentElsewhere(db, mayaElsewhere)).map((u) => [u.userId, u.count])).toEqual([['sam', 1]]);
   });
 });

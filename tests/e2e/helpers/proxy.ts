@@ -12,6 +12,14 @@ export interface ProxyHooks {
   rewrite?(req: { method: string; path: string }, body: string): string | undefined;
   /** Awaited after the upstream answered and before the answer is sent on. */
   hold?(req: { method: string; path: string }): Promise<void> | void;
+  /**
+   * Answers in the server's place (the request never reaches it) when it returns an answer: what a
+   * misbehaving proxy, captive portal or load balancer says.
+   */
+  respond?(req: {
+    method: string;
+    path: string;
+  }): { status: number; body: string; headers?: Record<string, string> } | undefined;
 }
 
 export interface TestProxy {
@@ -35,6 +43,15 @@ export async function startProxy(target: string): Promise<TestProxy> {
     res.on('close', () => {
       if (!res.writableFinished) dropped.push(info);
     });
+    const own = hooks.respond?.(info);
+    if (own) {
+      // Like a proxy set to add CORS headers to every answer (nginx `add_header … always`): without
+      // them the extension could not read the answer at all and would see a network error.
+      const origin = typeof req.headers.origin === 'string' ? req.headers.origin : '*';
+      res.writeHead(own.status, { 'access-control-allow-origin': origin, vary: 'origin', ...own.headers });
+      res.end(own.body);
+      return;
+    }
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) {
       if (typeof v === 'string' && k !== 'host' && k !== 'connection' && k !== 'content-length') headers.set(k, v);
