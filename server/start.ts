@@ -4,14 +4,19 @@
  * newcomer needs: the server URL, the demo tokens, where the built extension is and how to load it,
  * and the sandbox URLs.
  *
- * Flags: `--no-build` (or COUNTERSIGN_SKIP_BUILD=1) skips `wxt build`. PORT, HOST and DATABASE_URL
+ * Every start moves the demo's trigger deadlines and history forward to now (server/demo/refresh.ts),
+ * so a workspace reused days later still looks current.
+ *
+ * Flags: `--no-build` (or COUNTERSIGN_SKIP_BUILD=1) skips `wxt build`; `--reset` deletes the demo
+ * workspace and its tokens first and starts the demo over. PORT, HOST and DATABASE_URL
  * work as for `npm run server`. Request logs go to server.log beside the database (./data/ by default).
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEMO_SDR_ID } from './demo';
+import { type RefreshResult, refreshDemoTimes, resetDemo } from './demo/refresh';
 import { SANDBOX_PAGES, sandboxDrafts, sandboxRoutes } from './demo/sandbox';
 import { type SeedResult, seedDemo, tokenFileFor } from './demo/seed';
 import { jsonLogger } from './log';
@@ -51,6 +56,17 @@ export interface Banner {
   extensionDir: string;
   built: boolean;
   logFile: string;
+  /** How far this start moved the demo's times forward. */
+  refresh?: RefreshResult;
+  /** The workspace was deleted and created again (--reset). */
+  reset?: boolean;
+}
+
+function duration(ms: number): string {
+  const min = Math.round(ms / 60_000);
+  if (min < 60) return `${min} min`;
+  if (min < 48 * 60) return `${Math.round(min / 60)} h`;
+  return `${Math.round(min / 1440)} days`;
 }
 
 /** The text `npm start` prints once everything is up. */
@@ -66,6 +82,7 @@ export function bannerText(b: Banner): string {
   const routed = b.seed.drafts.posted
     ? ` (${r.auto ?? 0} auto-approved, ${r.review ?? 0} for review, ${r.manual ?? 0} to write by hand)`
     : '';
+  if (b.reset) lines.push('  Demo workspace  deleted (--reset) and started over');
   lines.push(
     b.seed.created
       ? `  Demo workspace  created: ${b.seed.drafts.total} drafts in outbound-email, crm-enrichment and inbound-reply${routed}`
@@ -74,6 +91,10 @@ export function bannerText(b: Banner): string {
   if (b.seed.history > 0)
     lines.push(
       `                  and ${b.seed.history} drafts reviewed over the last 30 days (history for the governance dashboard)`,
+    );
+  if (b.refresh && b.refresh.shiftedBy > 0)
+    lines.push(
+      `                  times moved forward ${duration(b.refresh.shiftedBy)} to now: trigger deadlines and history are current (npm start -- --reset starts over)`,
     );
   for (const w of b.seed.warnings) lines.push(`  Warning         ${w}`);
   lines.push('');
@@ -122,6 +143,10 @@ export interface StartDemoOptions {
   host?: string;
   databaseUrl?: string;
   tokenFile?: string;
+  /** Delete the demo workspace and its tokens first (`npm start -- --reset`). */
+  reset?: boolean;
+  /** The time the demo is fresh for (default: now). */
+  now?: Date;
   /** Where the banner and progress go (default stdout). */
   print?: (s: string) => void;
 }
@@ -139,34 +164,58 @@ export async function startDemo(opts: StartDemoOptions = {}): Promise<{ server: 
   const logFile = join(dirname(tokenFileFor(opts.databaseUrl)), 'server.log');
   mkdirSync(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'a' });
-  const server = await startServer({
-    port: opts.port ?? 8787,
-    host: opts.host ?? '127.0.0.1',
-    databaseUrl: opts.databaseUrl,
-    logger: jsonLogger((line) => log.write(`${line}\n`)),
-    extraRoutes: [sandboxRoutes],
-  }).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'EADDRINUSE')
-      throw new Error(
-        `port ${opts.port ?? 8787} is already in use (another npm start or npm run server?). Stop it, or run PORT=8790 npm start.`,
-      );
-    throw e;
-  });
+  const boot = (port: number) =>
+    startServer({
+      port,
+      host: opts.host ?? '127.0.0.1',
+      databaseUrl: opts.databaseUrl,
+      logger: jsonLogger((line) => log.write(`${line}\n`)),
+      extraRoutes: [sandboxRoutes],
+    }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE')
+        throw new Error(
+          `port ${opts.port ?? 8787} is already in use (another npm start or npm run server?). Stop it, or run PORT=8790 npm start.`,
+        );
+      throw e;
+    });
+  let server = await boot(opts.port ?? 8787);
   // Listening on every interface (HOST=0.0.0.0): print the loopback address, which a browser can open
   // and the sandbox permission (127.0.0.1) covers.
   const url = server.url.replace(/^http:\/\/(0\.0\.0\.0|\[::\])(?=:)/, 'http://127.0.0.1');
   print(`Server listening on ${server.url}; preparing the demo workspace…`);
+  const tokenFile = opts.tokenFile ?? tokenFileFor(opts.databaseUrl);
+  const now = opts.now ?? new Date();
+  if (opts.reset) {
+    let deleteFile: string | null;
+    try {
+      ({ deleteFile } = await resetDemo(server.store, { tokenFile, databaseUrl: opts.databaseUrl }));
+    } catch (e) {
+      await server.close();
+      throw e;
+    }
+    if (deleteFile) {
+      // The embedded database is the demo's own file: close it, delete it, open a new one.
+      const port = server.port;
+      await server.close();
+      for (const f of [deleteFile, `${deleteFile}-wal`, `${deleteFile}-shm`]) rmSync(f, { force: true });
+      server = await boot(port);
+    }
+  }
   const seed = await seedDemo({
     store: server.store,
     url,
-    tokenFile: opts.tokenFile ?? tokenFileFor(opts.databaseUrl),
-    extraDrafts: sandboxDrafts(new Date()),
+    tokenFile,
+    now,
+    extraDrafts: sandboxDrafts(now),
   });
+  const refresh = await refreshDemoTimes(server.store, now, { created: seed.created });
   const database =
     server.store.dialect === 'sqlite'
       ? `SQLite ${opts.databaseUrl?.startsWith('sqlite:') ? opts.databaseUrl.slice(7) : './data/countersign.db'}`
       : 'PostgreSQL (DATABASE_URL)';
-  print(bannerText({ url, database, seed, extensionDir: EXTENSION_DIR, built: build, logFile }));
+  print(
+    bannerText({ url, database, seed, extensionDir: EXTENSION_DIR, built: build, logFile, refresh, reset: opts.reset }),
+  );
   const close = server.close;
   server.close = async () => {
     await close();
@@ -177,12 +226,14 @@ export async function startDemo(opts: StartDemoOptions = {}): Promise<{ server: 
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const noBuild = process.argv.includes('--no-build') || process.env.COUNTERSIGN_SKIP_BUILD === '1';
+  const reset = process.argv.includes('--reset');
   const port = process.env.PORT ? Number(process.env.PORT) : 8787;
   startDemo({
     build: !noBuild,
     port,
     host: process.env.HOST || '127.0.0.1',
     databaseUrl: process.env.DATABASE_URL,
+    reset,
   }).then(
     ({ server }) => {
       const stop = () => {
