@@ -52,7 +52,7 @@ function fakeModel(run: string): DraftIn[] {
       name: 'Kim Ode',
       email: 'kim@initech.example',
       company: 'Initech',
-      why: 'Initech asked for pricing',
+      why: 'Initech launched a new product line',
       confidence: 0.91,
     },
   ];
