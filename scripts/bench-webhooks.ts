@@ -96,12 +96,23 @@ async function main() {
     const admin = (await createToken(server.store, { user: 'root', role: 'admin', actor: 'bench' })).token;
     const pipe = (await createToken(server.store, { user: 'pipe', role: 'pipeline', actor: 'bench' })).token;
     const ann = (await createToken(server.store, { user: 'ann', role: 'reviewer', actor: 'bench' })).token;
-    const post = async (path: string, token: string, body: unknown) => {
+    const post = async (
+      path: string,
+      token: string,
+      body: unknown,
+      retried = false,
+    ): Promise<Record<string, unknown>> => {
+      // A keep-alive socket the server closed just as it was reused: send again (submits and
+      // decisions are idempotent by externalId / decision id).
       const r = await fetch(server.url + path, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
+      }).catch((e: unknown) => {
+        if (retried) throw e;
+        return null;
       });
+      if (r === null) return post(path, token, body, true);
       if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
       return r.json() as Promise<Record<string, unknown>>;
     };

@@ -218,14 +218,16 @@ export function startWebhookWorker(store: Store, opts: WebhookWorkerOptions = {}
       } catch (e) {
         throw new Error(`cannot open the signing secret: ${(e as Error).message}`);
       }
-      const signature = new Webhook(secret).sign(c.event_id, new Date(), row.payload);
+      // One timestamp for the header and the signature (two clock reads could straddle a second).
+      const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const signature = new Webhook(secret).sign(c.event_id, at, row.payload);
       const res = await fetch(row.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'user-agent': USER_AGENT,
           'webhook-id': c.event_id,
-          'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+          'webhook-timestamp': String(at.getTime() / 1000),
           'webhook-signature': signature,
         },
         body: row.payload,
