@@ -25,7 +25,11 @@ export function PageHealthSection({
     const since = new Date(days > 0 ? Date.now() - days * 86_400_000 : 0).toISOString();
     client
       .call('pageHealth', { query: { workflow, since } })
-      .then((d) => live && (setData(d), setError(null)))
+      .then((d) => {
+        if (!live) return;
+        setData(d);
+        setError(null);
+      })
       .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
     return () => {
       live = false;
