@@ -13,6 +13,7 @@ import { AutonomyCard } from './AutonomyCard';
 import { BreakdownTable } from './BreakdownTable';
 import { pct } from './format';
 import { MetricCards } from './MetricCards';
+import { PageHealthSection } from './PageHealthSection';
 import { PolicyControls } from './PolicyControls';
 import { ReliabilityDiagram } from './ReliabilityDiagram';
 import { ReviewerTable } from './ReviewerTable';
@@ -218,6 +219,7 @@ export function DashboardApp() {
             <h2 id="h-metrics">Metrics</h2>
             <MetricCards m={data.metrics.overall} />
           </section>
+          {client && <PageHealthSection client={client} workflow={workflow} days={days} />}
           <div className="two">
             <section aria-labelledby="h-cal">
               <h2 id="h-cal">Calibration</h2>

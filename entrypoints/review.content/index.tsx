@@ -36,11 +36,15 @@ export default defineContentScript({
     const placementKey = `countersign:panel:${adapter.id}`;
 
     // Site health: parts of a recognised page the adapter did not find, counted (issue 18).
-    const health = watchHealth(document, adapter, (parts) =>
-      sendRequest('reportHealth', { site: adapter.id, selectorVersion: health.version, parts }, { signal }).then(
-        () => {},
-        () => {},
-      ),
+    const health = watchHealth(
+      document,
+      adapter,
+      (parts) =>
+        sendRequest('reportHealth', { site: adapter.id, selectorVersion: health.version, parts }, { signal }).then(
+          () => {},
+          () => {},
+        ),
+      { signal },
     );
     const store = createPanelStore({
       getDrafts: (context) => sendRequest('getDrafts', { context }, { signal }),

@@ -45,7 +45,7 @@ export function watchHealth(
   doc: Document,
   adapter: SiteAdapter,
   send: (parts: HealthPart[]) => void | Promise<void>,
-  opts: { settleMs?: number } = {},
+  opts: { settleMs?: number; signal?: AbortSignal } = {},
 ): HealthWatch {
   const seen = new Set<HealthPart>();
   const settleMs = opts.settleMs ?? 1_500;
@@ -55,7 +55,17 @@ export function watchHealth(
     for (const p of fresh) seen.add(p);
     if (fresh.length) void send(fresh);
   };
-  return {
+  // The person starting to write in an editor the adapter did not recognise is the moment a changed
+  // compose shows: look again then (one passive listener; no observer, no polling).
+  doc.addEventListener(
+    'focusin',
+    (e) => {
+      const t = e.target as Element | null;
+      if (e.isTrusted && t?.matches?.(EDITOR_LIKE)) watch.check(adapter.readContext(doc));
+    },
+    { passive: true, signal: opts.signal },
+  );
+  const watch: HealthWatch = {
     version: SELECTOR_VERSION,
     check() {
       if (adapter.id === 'other') return;
@@ -68,4 +78,5 @@ export function watchHealth(
     },
     counted: () => [...seen],
   };
+  return watch;
 }

@@ -105,7 +105,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { saved: true as const };
     },
     async reportHealth({ site, selectorVersion, parts }) {
-      return { counted: await deps.withDb((db) => countHealth(db, site, selectorVersion, parts)) };
+      const counted = await deps.withDb((db) => countHealth(db, site, selectorVersion, parts));
+      // Goes out with the next sync; not urgent (a pending backoff is kept).
+      deps.engine.syncSoon('retry');
+      return { counted };
     },
     async syncSandbox() {
       return { on: await (deps.syncSandbox ?? syncSandboxRegistration)() };
