@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { LIVE_MIGRATIONS } from './live-migrations';
 import type { Database } from './schema';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -264,6 +265,7 @@ export const MIGRATIONS: Migration[] = [
         execute function countersign_notify_change()`.execute(db);
     },
   },
+  ...LIVE_MIGRATIONS,
 ];
 
 /** Arbitrary constant key for pg_advisory_xact_lock: serialises migrations across server instances. */

@@ -8,6 +8,7 @@ import {
   CalibrationQuery,
   CanaryBody,
   CanaryOut,
+  ClaimOut,
   DecisionsIn,
   DecisionsOut,
   DraftsIn,
@@ -27,12 +28,19 @@ import {
   OutcomesIn,
   OutcomesOut,
   PullOut,
+  NotificationPrefs,
   PullQuery,
   QueueOut,
+  QueueQuery,
   Recommendation,
   RecommendationQuery,
+  ReleaseOut,
+  RotationCap,
+  RotationOut,
   SimulationOut,
   SimulationQuery,
+  SlaPolicies,
+  SlaPolicy,
   WorkflowName,
   WorkflowPolicy,
   WorkflowPolicyPatch,
@@ -43,7 +51,7 @@ import {
  * from these (server/routes/*), the extension's API client calls them by name (api-client.ts).
  */
 export interface ApiRoute {
-  readonly method: 'get' | 'post' | 'put';
+  readonly method: 'get' | 'post' | 'put' | 'delete';
   /** Path template; `{name}` is a path parameter, filled in URL-encoded from `params`. */
   readonly path: string;
   readonly params?: z.ZodObject;
@@ -77,8 +85,26 @@ export const routes = {
     response: WorkflowPolicy,
   },
 
-  queue: { method: 'get', path: '/v1/queue', response: QueueOut },
+  queue: { method: 'get', path: '/v1/queue', query: QueueQuery, response: QueueOut },
   pull: { method: 'get', path: '/v1/sync/pull', query: PullQuery, response: PullOut },
+  /** Server-sent events (text/event-stream), not JSON: the extension reads it with fetch (lib/worker/live.ts). */
+  stream: { method: 'get', path: '/v1/sync/stream' },
+
+  // Live team review (issue 15).
+  claim: { method: 'post', path: '/v1/drafts/{id}/claim', params: DraftParams, response: ClaimOut },
+  releaseClaim: { method: 'delete', path: '/v1/drafts/{id}/claim', params: DraftParams, response: ReleaseOut },
+  listSlas: { method: 'get', path: '/v1/slas', response: SlaPolicies },
+  putSla: { method: 'put', path: '/v1/slas', body: SlaPolicy, response: SlaPolicies },
+  getNotifications: { method: 'get', path: '/v1/me/notifications', response: NotificationPrefs },
+  putNotifications: { method: 'put', path: '/v1/me/notifications', body: NotificationPrefs, response: NotificationPrefs },
+  getRotation: { method: 'get', path: '/v1/workflows/{workflow}/rotation', params: WorkflowParams, response: RotationOut },
+  putRotation: {
+    method: 'put',
+    path: '/v1/workflows/{workflow}/rotation',
+    params: WorkflowParams,
+    body: RotationCap,
+    response: RotationOut,
+  },
   decisions: { method: 'post', path: '/v1/decisions', body: DecisionsIn, response: DecisionsOut },
   outcomes: { method: 'post', path: '/v1/outcomes', body: OutcomesIn, response: OutcomesOut },
   audit: { method: 'get', path: '/v1/audit', query: AuditQuery, response: AuditOut },
