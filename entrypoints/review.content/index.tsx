@@ -35,6 +35,7 @@ export default defineContentScript({
     const store = createPanelStore({
       getDrafts: (context) => sendRequest('getDrafts', { context }, { signal }),
       saveDecision: (decision) => sendRequest('saveDecision', { decision }, { signal }),
+      claim: (draftId, hold) => sendRequest('claim', { draftId, hold }, { signal }),
       subscribe: (listener, s) => subscribe(listener, s),
       loadPlacement: async () => parsePlacement((await browser.storage.local.get(placementKey))[placementKey]),
       savePlacement: (p) => browser.storage.local.set({ [placementKey]: p }),

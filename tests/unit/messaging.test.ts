@@ -33,6 +33,7 @@ function handlers(over: Partial<Handlers> = {}): Handlers {
     disconnect: async () => ({ disconnected: true }),
     getApiAccess: async () => ({ serverUrl: 'http://srv.test', token: 'tok' }),
     syncSandbox: async () => ({ on: false }),
+    claim: async () => ({ held: true, heldBy: null, until: null }),
     ...over,
   };
 }

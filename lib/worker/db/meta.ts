@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Problem } from '../../shared/schema/protocol';
+import { Problem, RecentSettled } from '../../shared/schema/protocol';
 import type { CountersignDb } from './schema';
 
 /** Every meta key with its schema: meta rows are parsed on read like everything else. */
@@ -22,6 +22,8 @@ export const MetaSchemas = {
   paused: z.boolean(),
   /** The server access token (lib/settings.ts: kept out of storage.local, which content scripts can read). */
   token: z.string().min(1),
+  /** Drafts that left the queue because someone settled them (newest first, a few minutes' worth). */
+  recent: z.array(RecentSettled),
 } as const;
 export type MetaKey = keyof typeof MetaSchemas;
 export type MetaValue<K extends MetaKey> = z.infer<(typeof MetaSchemas)[K]>;
