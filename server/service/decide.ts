@@ -318,6 +318,8 @@ function decide(
   now: string,
 ): Applied {
   if (!couldSee(user, row)) return reject('this draft is not visible to you');
+  // Contract v1.1 "Deadlines": a decision on an expired draft is rejected with "expired".
+  if (row.status === 'expired') return reject('expired');
   if (!isOpen(row))
     return { status: 'conflict', decidedBy: row.decided_by, draftStatus: row.status, error: `already ${row.status}` };
   // A stored row that no longer reads (older writer, hand edit) rejects this decision, never the batch.
