@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { createGovernanceTables } from './rollups';
 import type { Database } from './schema';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -242,6 +243,11 @@ export const MIGRATIONS: Migration[] = [
       for (const index of ['drafts_workflow_created', 'drafts_segment_created'])
         await sql`alter index ${sql.ref(index)} set (deduplicate_items = off)`.execute(db);
     },
+  },
+  {
+    version: 20,
+    name: 'governance facts and daily rollups (issue 16)',
+    up: (db, dialect) => createGovernanceTables(db, dialect),
   },
 ];
 
