@@ -148,8 +148,8 @@ export function sqliteFileOf(databaseUrl: string | undefined): string | null {
 /**
  * Starts the demo over (`--reset`). Only on a database that holds the demo workspace or nothing: on a
  * real review server's database it refuses. PostgreSQL: truncates every table but the migrations
- * record (TRUNCATE, one statement for the whole workspace; the audit log's row triggers refuse
- * deleting single entries and stay in place). SQLite: returns the file for the caller to delete once
+ * record (TRUNCATE, one statement for the whole workspace, with the audit log's TRUNCATE guard off
+ * for that transaction only; its row triggers stay in place). SQLite: returns the file for the caller to delete once
  * the database is closed. The demo tokens file goes either way.
  */
 export async function resetDemo(
@@ -162,8 +162,16 @@ export async function resetDemo(
   rmSync(opts.tokenFile, { force: true });
   if (store.dialect === 'sqlite') return { deleteFile: sqliteFileOf(opts.databaseUrl) };
   const tables = await pgTables(store);
-  if (tables.length > 0) await sql`truncate ${sql.join(tables.map((t) => sql.table(t)))}`.execute(store.db);
-  // The version counter starts again too; re-create its row as the migration did.
-  await store.db.insertInto('counters').values({ name: 'version', value: 0 }).execute();
+  await store.db.transaction().execute(async (trx) => {
+    // The audit log refuses TRUNCATE (migration 10) so that nobody empties it by accident; starting
+    // a demo workspace over is the one deliberate exception, done by the owner of the table, with
+    // the guard switched off inside this transaction only.
+    const guarded = tables.includes('audit_log');
+    if (guarded) await sql`alter table audit_log disable trigger audit_log_no_truncate`.execute(trx);
+    if (tables.length > 0) await sql`truncate ${sql.join(tables.map((t) => sql.table(t)))}`.execute(trx);
+    if (guarded) await sql`alter table audit_log enable trigger audit_log_no_truncate`.execute(trx);
+    // The version counter starts again too; re-create its row as the migration did.
+    await trx.insertInto('counters').values({ name: 'version', value: 0 }).execute();
+  });
   return { deleteFile: null };
 }

@@ -144,6 +144,32 @@ describe.each(TEST_DBS)('API client by route name on %s', (db) => {
     expect(await as(admin).call('deleteWebhook', { params: { id: created.id } })).toEqual({ deleted: true });
   });
 
+  it('calls the page routes (what reached the page, site health)', async () => {
+    const [d] = (await as(pipe).call('postDrafts', { body: { drafts: [draftIn()] } })).results;
+    const decisionId = crypto.randomUUID();
+    const at = new Date().toISOString();
+    await as(ann).call('decisions', {
+      body: { decisions: [{ id: decisionId, draftId: d!.id, action: 'approve', decidedAt: at }] },
+    });
+    const placed = await as(ann).call('pageReports', {
+      body: {
+        reports: [{ kind: 'placement', id: crypto.randomUUID(), draftId: d!.id, decisionId, reached: true, at }],
+      },
+    });
+    expect(placed.results[0]).toMatchObject({ status: 'applied' });
+    const day = at.slice(0, 10);
+    expect(
+      await as(ann).call('siteHealth', {
+        body: {
+          counts: [
+            { site: 'outlook', selectorVersion: '2026-11', part: 'compose', day, count: 2, firstAt: at, lastAt: at },
+          ],
+        },
+      }),
+    ).toEqual({ stored: 1 });
+    expect(await as(admin).call('pageHealth', { query: { since: day } })).toBeTruthy();
+  });
+
   it('called every route of the table', () => {
     expect([...used].sort()).toEqual(Object.keys(routes).sort());
   });
