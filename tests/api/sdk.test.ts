@@ -152,7 +152,9 @@ describe.each(TEST_DBS)('SDK against the real server on %s', (db) => {
       config: { allow_accept: true, allow_edit: true, allow_respond: true, allow_ignore: true },
       description: 'Follow-up after the demo',
     });
-    const base = { workflow: 'outbound-email', account: { name: 'Acme' } };
+    // A confidence that routes to review: below the workflow's review threshold the draft goes the
+    // manual route, where a plain approve is refused (the person writes it) and `accept` cannot happen.
+    const base = { workflow: 'outbound-email', account: { name: 'Acme' }, confidence: 0.8 };
     const i1 = interrupt('Accept me');
     expect(interruptToDraft(i1, { ...base, externalId: 'x' })).toMatchObject({
       kind: 'email',
