@@ -168,8 +168,8 @@ describe('review panel (Gmail fixture, real server)', () => {
     await c0.getByRole('alert').waitFor();
     await c0.getByRole('checkbox', { name: 'Tone or style' }).check();
     await c0.getByRole('button', { name: 'Save and approve' }).click();
-    // The target is not on the page: it says where it goes and offers Copy.
-    await panel.getByText(/it will go to Gmail email to lead0@acme.test/).waitFor();
+    // The target is not on the page: it says so in words and offers Copy.
+    await panel.getByText(/No compose window to Lead 0 is open: open one, or copy the text/).waitFor();
     await panel.getByRole('button', { name: 'Copy text' }).waitFor();
 
     // Reject, then Undo: the card comes back and nothing is sent.

@@ -79,7 +79,8 @@ async function approveFirst(panel: Locator) {
 
 /** Puts the caret at the end of a contenteditable/input and types like a person. */
 async function typeAtEnd(page: Page, editor: Locator, text: string) {
-  await editor.click();
+  // Near its top-left corner: the panel (docked on the right) may cover the rest of a wide compose.
+  await editor.click({ position: { x: 8, y: 8 } });
   await page.keyboard.press('Control+End');
   await page.keyboard.type(text);
 }
@@ -128,7 +129,7 @@ describe('what was really sent', () => {
     await approveFirst(panel);
     await panel.getByText(/already there, with your changes/).waitFor({ timeout: 10_000 });
     expect(await body.innerText()).toBe('Hi Ana, the updated rollout plan is attached for your review. Best, Sam');
-    await body.click();
+    await body.click({ position: { x: 8, y: 8 } });
     await page.keyboard.press('Control+Enter');
     const sent = await sentOf(ids[0]!);
     expect(sent.editedInPage).toBe(true);
@@ -184,7 +185,7 @@ describe('what was really sent', () => {
     await input.click();
     await page.keyboard.press('End');
     await page.keyboard.type(' & Co-founder');
-    await page.locator('[data-selenium-test="save-button"]').click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     const saved = await sentOf(ids[1]!);
     expect(saved.how).toBe('saved');
     expect(saved.editedInPage).toBe(true);
@@ -197,7 +198,7 @@ describe('what was really sent', () => {
     const editor = page.locator('[data-test-id="email-composer"] .public-DraftEditor-content');
     await waitFor(async () => (await editor.innerText()).includes('the plan is attached'), { message: 'inserted' });
     await typeAtEnd(page, editor, ' Call me?');
-    await page.locator('[data-test-id="email-send-button"]').click();
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
     if (process.env.DEBUG_SENT) {
       await new Promise((r) => setTimeout(r, 15_000));
       const db = server.running().store.db;
@@ -227,7 +228,10 @@ describe('what was really sent', () => {
     await field.click();
     await page.keyboard.press('End');
     await page.keyboard.type(', EMEA');
-    await page.locator(`[data-record-id="${SF_ANA}"] .slds-docked-form-footer button`).click();
+    await page
+      .locator(`[data-record-id="${SF_ANA}"] .slds-docked-form-footer`)
+      .getByRole('button', { name: 'Save', exact: true })
+      .click();
     const sent = await sentOf(ids[0]!);
     expect(sent.how).toBe('saved');
     expect(sent.editedInPage).toBe(true);
