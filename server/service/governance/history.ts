@@ -48,6 +48,8 @@ export async function writeHistory(
               rationale: 'Synthetic history',
               evidence: [],
               ...(it.segment ? { segment: it.segment } : {}),
+              // A rule escalation as the router sees it (a flag that always goes to a person).
+              ...(it.ruleEscalated ? { flags: ['pricing'] } : {}),
               ...(it.modelVersion ? { model: { name: 'demo-model', version: it.modelVersion } } : {}),
             };
         const content = input.content as Content;

@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { autoAdjust, proposeGraduation, stepBack } from '../../lib/shared/policy/autonomy';
+import { calibrationOf } from '../../lib/shared/policy/calibration';
+import { computeMetrics } from '../../lib/shared/policy/metrics';
+import { recommend } from '../../lib/shared/policy/recommendation';
+import { simulate, thresholdCurve } from '../../lib/shared/policy/simulate';
+import { type LoadFilter, loadItems, loadPolicy, writeHistory } from '../../server/service/governance';
+import { view } from '../../server/service/governance/load';
+import { seededHistory } from '../helpers/governance-data';
+import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
+import { exportFeedbackOracle } from './governance-oracle-export';
+
+// Issue 16: every governance figure served from SQL aggregates and rollups equals what the earlier
+// in-memory computation (load every draft, decision and outcome; run lib/shared/policy over them)
+// gives on the same fixed, seeded data. The oracle is that computation, run here on the same store.
+
+const NOW = Date.parse('2026-11-20T15:30:00.000Z');
+const DAY = 86_400_000;
+/** A `since` in the middle of a day, so whole-day rollups and the partial first day both count. */
+const SINCE = new Date(NOW - 17 * DAY - 5 * 3_600_000 - 123_000).toISOString();
+const WF = 'outbound-email';
+
+/** Quantiles of review time come from a histogram with 5%-wide buckets: within 2.5% of the exact value. */
+const APPROX = new Set(['reviewTimeMedianMs', 'reviewTimeP90Ms']);
+
+/** Deep equality: integers and strings exactly, other numbers to 1e-9 (relative), APPROX keys to 2.6%. */
+function expectSame(actual: unknown, expected: unknown, path = '$', skip: ReadonlySet<string> = new Set()): void {
+  const key = path.slice(path.lastIndexOf('.') + 1);
+  if (skip.has(key)) return;
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    const tol = APPROX.has(key) ? 0.026 : 1e-9;
+    if (Number.isInteger(expected) && !APPROX.has(key)) expect(actual, path).toBe(expected);
+    else expect(Math.abs(actual - expected), path).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected)));
+    return;
+  }
+  if (Array.isArray(expected)) {
+    expect(Array.isArray(actual), path).toBe(true);
+    expect((actual as unknown[]).length, `${path}.length`).toBe(expected.length);
+    expected.forEach((e, i) => {
+      expectSame((actual as unknown[])[i], e, `${path}[${i}]`, skip);
+    });
+    return;
+  }
+  if (expected && typeof expected === 'object') {
+    expect(actual && typeof actual === 'object', path).toBe(true);
+    const a = actual as Record<string, unknown>;
+    const e = expected as Record<string, unknown>;
+    expect(Object.keys(a).filter((k) => !skip.has(k)).sort(), path).toEqual(
+      Object.keys(e).filter((k) => !skip.has(k)).sort(),
+    );
+    for (const k of Object.keys(e)) expectSame(a[k], e[k], `${path}.${k}`, skip);
+    return;
+  }
+  expect(actual, path).toEqual(expected);
+}
+
+describe.each(TEST_DBS)('governance figures equal the in-memory computation on %s', (db) => {
+  let server: TestApi;
+  let admin: string;
+  const items = seededHistory({ seed: 1616, n: 3000, now: NOW });
+  const load = (f: LoadFilter) => loadItems(server.store, f);
+
+  beforeAll(async () => {
+    server = await startTestApp(db, { now: () => new Date(NOW) });
+    admin = await server.token('admin', { user: 'eq-admin' });
+    await writeHistory(server.store, items);
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const get = async (path: string) => {
+    const res = await server.api(path, { token: admin });
+    expect(res.status, path).toBe(200);
+    return (await res.json()) as unknown;
+  };
+
+  it.each([
+    ['all', {}],
+    ['one workflow', { workflow: WF }],
+    ['since', { since: SINCE }],
+    ['one workflow since', { workflow: WF, since: SINCE }],
+  ] as const)('metrics (%s)', async (_name, q: { workflow?: string; since?: string }) => {
+    const qs = new URLSearchParams(q as Record<string, string>).toString();
+    const actual = await get(`/v1/metrics?${qs}`);
+    const expected = computeMetrics(await load(q), { since: q.since ?? null, now: NOW });
+    // With a `since`, the approval streak counts the decisions made in the window (the rollup
+    // keeps streaks by decision day); the oracle counts the decisions on drafts created in it.
+    const skip = q.since ? new Set(['longestApproveStreak', 'flags', 'notes']) : new Set<string>();
+    expectSame(actual, JSON.parse(JSON.stringify(expected)), '$', skip);
+  });
+
+  it.each([
+    ['all', {}],
+    ['since', { since: SINCE }],
+    ['model version', { modelVersion: 'm2' }],
+    ['model version since', { modelVersion: 'm1', since: SINCE }],
+  ] as const)('calibration (%s)', async (_name, q: { since?: string; modelVersion?: string }) => {
+    const qs = new URLSearchParams(q as Record<string, string>).toString();
+    for (const wf of [WF, 'crm-update']) {
+      const actual = await get(`/v1/workflows/${wf}/calibration?${qs}`);
+      expectSame(actual, JSON.parse(JSON.stringify(calibrationOf(await load({ workflow: wf, ...q })))));
+    }
+  });
+
+  it.each([
+    ['default target', {}],
+    ['5% target', { target: '0.05' }],
+    ['since', { since: SINCE }],
+  ] as const)('recommendation (%s)', async (_name, q: { target?: string; since?: string }) => {
+    const qs = new URLSearchParams(q as Record<string, string>).toString();
+    for (const wf of [WF, 'linkedin-note']) {
+      const policy = await loadPolicy(server.store, wf);
+      const actual = await get(`/v1/workflows/${wf}/recommendation?${qs}`);
+      const expected = recommend(await load({ workflow: wf, since: q.since }), {
+        target: q.target ? Number(q.target) : policy.falseAutoTarget,
+        current: policy,
+      });
+      expectSame(actual, JSON.parse(JSON.stringify(expected)));
+    }
+  });
+
+  it.each([
+    ['0.9 / 0.6', { autoThreshold: '0.9', reviewThreshold: '0.6' }],
+    ['0.955 / 0.7 since', { autoThreshold: '0.955', reviewThreshold: '0.7', since: SINCE }],
+  ] as const)('simulation and curve (%s)', async (_name, q: Record<string, string>) => {
+    const qs = new URLSearchParams(q).toString();
+    const actual = await get(`/v1/workflows/${WF}/simulate?${qs}`);
+    const its = await load({ workflow: WF, since: q.since });
+    const expected = {
+      ...simulate(its, Number(q.autoThreshold), Number(q.reviewThreshold)),
+      curve: thresholdCurve(its),
+    };
+    expectSame(actual, JSON.parse(JSON.stringify(expected)));
+  });
+
+  it('autonomy proposal', async () => {
+    for (const wf of [WF, 'linkedin-note', 'crm-update']) {
+      const policy = await loadPolicy(server.store, wf);
+      const actual = await get(`/v1/workflows/${wf}/autonomy`);
+      const expected = proposeGraduation(await load({ workflow: wf }), view(policy), {
+        now: NOW,
+        levelChangedAt: null,
+      });
+      expectSame(actual, JSON.parse(JSON.stringify(expected)));
+    }
+  });
+
+  it('evaluation (step back and auto-adjustment) at the audit level', async () => {
+    const wf = 'crm-update';
+    const put = await server.api(`/v1/workflows/${wf}`, {
+      token: admin,
+      method: 'PUT',
+      body: { level: 'audit', autoAdjust: true, autoThreshold: 0.9, falseAutoTarget: 0.05 },
+    });
+    expect(put.status).toBe(200);
+    const policy = view(await loadPolicy(server.store, wf));
+    const its = await load({ workflow: wf, since: new Date(NOW - 90 * DAY).toISOString() });
+    const back = stepBack(its, policy, { now: NOW, levelChangedAt: null });
+    const adjustment = autoAdjust(its, policy, { now: NOW });
+    const res = await server.api(`/v1/workflows/${wf}/evaluate`, { token: admin, method: 'POST', body: {} });
+    expect(res.status).toBe(200);
+    const out = (await res.json()) as { stepBack: unknown; adjustment: unknown };
+    expectSame(out.stepBack, JSON.parse(JSON.stringify(back)));
+    expectSame(out.adjustment, JSON.parse(JSON.stringify(adjustment)));
+  });
+
+  it.each([
+    ['all', {}],
+    ['one workflow since', { workflow: WF, since: SINCE }],
+  ] as const)('feedback export (%s), line for line', async (_name, q: { workflow?: string; since?: string }) => {
+    const qs = new URLSearchParams(q as Record<string, string>).toString();
+    const res = await server.api(`/v1/export/feedback.jsonl?${qs}`, { token: admin });
+    expect(res.status).toBe(200);
+    const lines = (await res.text())
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as unknown);
+    const expected = await exportFeedbackOracle(server.store, q);
+    expect(lines.length).toBeGreaterThan(100);
+    expect(lines).toEqual(JSON.parse(JSON.stringify(expected)));
+  });
+});

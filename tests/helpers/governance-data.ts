@@ -1,0 +1,126 @@
+import { mulberry32 } from '../../lib/shared/policy/stats';
+import type { GovItem } from '../../lib/shared/schema/governance';
+
+const DAY = 86_400_000;
+
+/**
+ * Fixed, seeded governance history covering every case the figures distinguish: several workflows,
+ * segments and model versions; reviewed, auto-approved (audited or not), manual, rule-escalated,
+ * escalated-by-a-person, open and canary drafts; unchanged edits; second reviews (agreement pairs);
+ * several outcomes on one draft (the latest wins). Deterministic for a seed and a `now`.
+ */
+export function seededHistory(options: { seed: number; n: number; now: number; days?: number }): GovItem[] {
+  const rng = mulberry32(options.seed);
+  const days = options.days ?? 40;
+  const start = options.now - days * DAY;
+  const workflows = ['outbound-email', 'linkedin-note', 'crm-update'];
+  const segments = ['smb', 'mid', 'enterprise', null];
+  const models = ['m1', 'm2', null];
+  const reviewers = ['rev-a', 'rev-b', 'rev-c', 'rev-d', 'rev-e'];
+  const out: GovItem[] = [];
+  for (let i = 0; i < options.n; i++) {
+    const confidence = Math.round((1 - 0.6 * rng() * rng()) * 1000) / 1000;
+    const right = rng() < Math.min(1, 0.03 + 0.97 * confidence);
+    const created = start + Math.floor(rng() * (days - 0.5) * DAY);
+    const workflow = workflows[Math.floor(rng() * workflows.length)]!;
+    const roll = rng();
+    const item: GovItem = {
+      id: `eq-${options.seed}-${i}`,
+      workflow,
+      confidence,
+      route: 'review',
+      status: 'approved',
+      createdAt: new Date(created).toISOString(),
+      settledAt: null,
+      segment: segments[Math.floor(rng() * segments.length)]!,
+      modelVersion: models[Math.floor(rng() * models.length)]!,
+      canary: false,
+      ruleEscalated: rng() < 0.06,
+      words: 20 + Math.floor(rng() * 200),
+      decisions: [],
+      outcomes: [],
+    };
+    const decidedAt = (offset: number) => new Date(created + offset).toISOString();
+    const user = () => reviewers[Math.floor(rng() * reviewers.length)]!;
+    // Dwell: mostly believable, some too fast to have been read.
+    const dwell = () => (rng() < 0.15 ? 400 + Math.floor(rng() * 1500) : 4_000 + Math.floor(rng() * 90_000));
+    if (roll < 0.2 && !item.ruleEscalated) {
+      item.route = 'auto';
+      item.status = 'auto_approved';
+      item.settledAt = item.createdAt;
+      if (rng() < 0.5)
+        item.outcomes.push({ correct: right, source: 'audit', at: decidedAt(DAY / 2 + Math.floor(rng() * DAY)) });
+    } else if (roll < 0.25) {
+      // Open: nobody decided yet.
+      item.status = 'pending';
+    } else if (roll < 0.28) {
+      item.status = 'escalated';
+      item.decisions.push({ userId: user(), action: 'escalate', dwellMs: dwell(), decidedAt: decidedAt(3_600_000) });
+    } else {
+      if (roll < 0.31) item.route = 'manual';
+      const first = user();
+      const action = right ? (rng() < 0.1 ? 'edit' : 'approve') : rng() < 0.7 ? 'edit' : 'reject';
+      const t = 60_000 + Math.floor(rng() * 2 * DAY);
+      item.decisions.push({
+        userId: first,
+        action,
+        dwellMs: rng() < 0.05 ? null : dwell(),
+        decidedAt: decidedAt(t),
+        // An edit of a right draft changes nothing: it counts as an approval.
+        changed: action === 'edit' ? !right : undefined,
+        reasons: action === 'approve' ? [] : ['wrong_facts'],
+      });
+      item.status = action === 'reject' ? 'rejected' : 'approved';
+      item.settledAt = decidedAt(t);
+      if (rng() < 0.1) {
+        // A second reviewer (two-person rule): agreement pairs.
+        let second = user();
+        if (second === first) second = reviewers[(reviewers.indexOf(first) + 1) % reviewers.length]!;
+        const a2 = rng() < 0.85 ? action : right ? 'reject' : 'approve';
+        item.decisions.push({
+          userId: second,
+          action: a2,
+          dwellMs: dwell(),
+          decidedAt: decidedAt(t + 600_000),
+          changed: a2 === 'edit' ? !right : undefined,
+          reasons: a2 === 'approve' ? [] : ['tone'],
+        });
+      }
+      if (rng() < 0.15) {
+        item.outcomes.push({ correct: right, source: 'qa', at: decidedAt(t + DAY) });
+        // Sometimes a later finding overrules an earlier one.
+        if (rng() < 0.2) item.outcomes.push({ correct: !right, source: 'customer', at: decidedAt(t + 2 * DAY) });
+      }
+    }
+    out.push(item);
+  }
+  // Canaries: decided by reviewers, caught or missed.
+  for (let i = 0; i < Math.max(3, Math.floor(options.n / 50)); i++) {
+    const created = start + Math.floor(rng() * (days - 1) * DAY);
+    out.push({
+      id: `eq-${options.seed}-canary-${i}`,
+      workflow: workflows[i % workflows.length]!,
+      confidence: 0.9,
+      route: 'review',
+      status: 'rejected',
+      createdAt: new Date(created).toISOString(),
+      settledAt: new Date(created + 3_600_000).toISOString(),
+      segment: 'smb',
+      modelVersion: 'm1',
+      canary: true,
+      ruleEscalated: false,
+      words: 80,
+      decisions: [
+        {
+          userId: reviewers[i % reviewers.length]!,
+          action: rng() < 0.6 ? 'reject' : 'approve',
+          dwellMs: 5_000,
+          decidedAt: new Date(created + 3_600_000).toISOString(),
+          reasons: [],
+        },
+      ],
+      outcomes: [],
+    });
+  }
+  return out;
+}
