@@ -1,4 +1,11 @@
-import type { AutonomyOut, AutonomyProposal, GovItem, Recommendation, ThresholdAdjustment } from '../schema/governance';
+import type {
+  AutonomyOut,
+  AutonomyProposal,
+  GovItem,
+  MetricSet,
+  Recommendation,
+  ThresholdAdjustment,
+} from '../schema/governance';
 import type { Level } from '../schema/workflow';
 import { latestOutcome } from './calibration';
 import { metricSet } from './metrics';
@@ -42,7 +49,7 @@ function pct(x: number | null, d = 0): string {
 }
 
 function recent(items: readonly GovItem[], now: number, notBefore?: string | null): GovItem[] {
-  const from = Math.max(now - GRADUATION.windowDays * DAY_MS, notBefore ? Date.parse(notBefore) : 0);
+  const from = windowStart(now, notBefore);
   return items.filter((it) => Date.parse(it.createdAt) >= from);
 }
 
@@ -60,7 +67,31 @@ export function proposeGraduation(
   // example the good weeks before a step back) does not count towards graduating again.
   const since = options.levelChangedAt ? Date.parse(options.levelChangedAt) : Number.NEGATIVE_INFINITY;
   const own = items.filter((it) => Date.parse(it.createdAt) >= since);
-  const m = metricSet(own, { days: 1, now });
+  return proposeGraduationFrom(
+    {
+      own: metricSet(own, { days: 1, now }),
+      stepBack: stepBack(items, policy, { now, levelChangedAt: options.levelChangedAt }),
+      recommendation: () => options.recommendation ?? recommend(items, { target: policy.falseAutoTarget, current: policy }),
+    },
+    policy,
+    options,
+  );
+}
+
+/** What graduation reads: the level's own metrics, a pending step back, and the recommendation (asked only when needed). */
+export interface GraduationInputs {
+  own: MetricSet;
+  stepBack: AutonomyProposal | null;
+  recommendation: () => Recommendation;
+}
+
+/** `proposeGraduation` on its inputs. */
+export function proposeGraduationFrom(
+  inputs: GraduationInputs,
+  policy: PolicyView,
+  options: { levelChangedAt?: string | null } = {},
+): AutonomyOut {
+  const m = inputs.own;
   const target = policy.falseAutoTarget;
   const blockers: string[] = [];
   const idx = LADDER.indexOf(policy.level);
@@ -73,7 +104,7 @@ export function proposeGraduation(
     auditedAuto: m.auditedAuto,
   };
   const out: AutonomyOut = { workflow: policy.workflow, level: policy.level, proposal: null, blockers };
-  const step = stepBack(items, policy, { now, levelChangedAt: options.levelChangedAt });
+  const step = inputs.stepBack;
   if (step) {
     out.proposal = step;
     return out;
@@ -117,7 +148,19 @@ export function proposeGraduation(
     );
   }
   if (blockers.length > 0) return out;
-  const rec = options.recommendation ?? recommend(items, { target, current: policy });
+  const rec = inputs.recommendation();
+  return finishGraduation(out, rec, policy, to, reasons, evidence, options);
+}
+
+function finishGraduation(
+  out: AutonomyOut,
+  rec: Recommendation,
+  policy: PolicyView,
+  to: Level,
+  reasons: string[],
+  evidence: Record<string, number | null>,
+  options: { levelChangedAt?: string | null },
+): AutonomyOut {
   if (options.levelChangedAt)
     reasons.push(`Counted since the level last changed (${options.levelChangedAt.slice(0, 10)}).`);
   out.proposal = {
@@ -144,12 +187,22 @@ export function stepBack(
   policy: PolicyView,
   options: { now?: number; levelChangedAt?: string | null } = {},
 ): AutonomyProposal | null {
-  const idx = LADDER.indexOf(policy.level);
-  if (idx <= 0) return null;
+  if (LADDER.indexOf(policy.level) <= 0) return null;
   const now = options.now ?? Date.now();
   // Only drafts created since the level last changed count: what went wrong under the previous
   // level has already been answered by that change, so one bad week steps back one level, not all.
-  const m = metricSet(recent(items, now, options.levelChangedAt), { days: GRADUATION.windowDays, now });
+  return stepBackFrom(metricSet(recent(items, now, options.levelChangedAt), { days: GRADUATION.windowDays, now }), policy);
+}
+
+/** The start of the step-back window: a week back, or the last level change if later. */
+export function windowStart(now: number, levelChangedAt?: string | null): number {
+  return Math.max(now - GRADUATION.windowDays * DAY_MS, levelChangedAt ? Date.parse(levelChangedAt) : 0);
+}
+
+/** `stepBack` on the window's metrics. */
+export function stepBackFrom(m: MetricSet, policy: PolicyView): AutonomyProposal | null {
+  const idx = LADDER.indexOf(policy.level);
+  if (idx <= 0) return null;
   const target = policy.falseAutoTarget;
   const reasons: string[] = [];
   const wrongAuto = Math.round((m.falseAutoRate ?? 0) * m.auditedAuto);
@@ -190,7 +243,6 @@ export function autoAdjust(
 ): ThresholdAdjustment | null {
   const now = options.now ?? Date.now();
   const window = recent(items, now);
-  const target = policy.falseAutoTarget;
   const current = policy.autoThreshold;
   // Tighten: labelled drafts in the current auto zone within the window.
   let n = 0;
@@ -202,7 +254,33 @@ export function autoAdjust(
     n++;
     if (!o) wrong++;
   }
-  const rec = recommend(items, { target, current: policy });
+  return autoAdjustFrom(
+    {
+      zone: { n, wrong },
+      recommendation: recommend(items, { target: policy.falseAutoTarget, current: policy }),
+      window: metricSet(window, { days: GRADUATION.windowDays, now }),
+      judged: window.filter((it) => !it.canary && it.route === 'review' && it.decisions.length > 0).length,
+    },
+    policy,
+  );
+}
+
+/** What auto-adjustment reads of the rolling window and the history. */
+export interface AdjustInputs {
+  /** Drafts at or above the current auto threshold with an outcome in the window, and the wrong ones. */
+  zone: { n: number; wrong: number };
+  recommendation: Recommendation;
+  window: MetricSet;
+  /** Review-routed drafts someone decided in the window. */
+  judged: number;
+}
+
+/** `autoAdjust` on its inputs. */
+export function autoAdjustFrom(inputs: AdjustInputs, policy: PolicyView): ThresholdAdjustment | null {
+  const target = policy.falseAutoTarget;
+  const current = policy.autoThreshold;
+  const { n, wrong } = inputs.zone;
+  const rec = inputs.recommendation;
   if (n >= GRADUATION.minRecentChecks && wilson(wrong, n).low > target) {
     const raised =
       rec.autoThreshold !== null && rec.autoThreshold > current
@@ -217,8 +295,8 @@ export function autoAdjust(
       ],
     };
   }
-  const m = metricSet(window, { days: GRADUATION.windowDays, now });
-  const judged = window.filter((it) => !it.canary && it.route === 'review' && it.decisions.length > 0).length;
+  const m = inputs.window;
+  const judged = inputs.judged;
   if (
     judged >= GRADUATION.minReviewsToLoosen &&
     (m.unnecessaryReviewRate ?? 0) > GRADUATION.loosenUnnecessary &&

@@ -69,7 +69,7 @@ export function labelled(items: readonly GovItem[]): Labelled[] {
   return out;
 }
 
-function binIndex(confidence: number, bins: number): number {
+export function binIndex(confidence: number, bins: number): number {
   // [lo, hi) bins, the last one closed so confidence 1.0 has a home.
   return Math.min(bins - 1, Math.max(0, Math.floor(confidence * bins)));
 }
@@ -80,7 +80,7 @@ function binIndex(confidence: number, bins: number): number {
  * sharpness, so the two together tell "honest but vague" from "confident and right".
  */
 export function calibrate(pairs: readonly Labelled[], bins = CALIBRATION_BINS): Calibration {
-  const acc = Array.from({ length: bins }, () => ({ n: 0, conf: 0, ok: 0 }));
+  const acc: CalibrationSums[] = Array.from({ length: bins }, () => ({ n: 0, conf: 0, ok: 0 }));
   let brier = 0;
   let confSum = 0;
   let okSum = 0;
@@ -93,7 +93,20 @@ export function calibrate(pairs: readonly Labelled[], bins = CALIBRATION_BINS): 
     confSum += p.confidence;
     if (p.correct) okSum++;
   }
-  const n = pairs.length;
+  return calibrateFrom(acc, { n: pairs.length, brier, conf: confSum, ok: okSum });
+}
+
+/** Sums of one bin (or of all): labelled drafts, their confidences, how many were right. */
+export interface CalibrationSums {
+  n: number;
+  conf: number;
+  ok: number;
+}
+
+/** The reliability diagram and its figures from per-bin sums and the overall sums (with Σ(c − y)²). */
+export function calibrateFrom(acc: readonly CalibrationSums[], total: CalibrationSums & { brier: number }): Calibration {
+  const bins = acc.length;
+  const { n } = total;
   let ece = 0;
   let mce: number | null = null;
   const thinBins: string[] = [];
@@ -114,10 +127,10 @@ export function calibrate(pairs: readonly Labelled[], bins = CALIBRATION_BINS): 
   const result: Calibration = {
     n,
     ece: n > 0 ? ece : null,
-    brier: n > 0 ? brier / n : null,
+    brier: n > 0 ? total.brier / n : null,
     bins: out,
     mce,
-    overconfidence: n > 0 ? confSum / n - okSum / n : null,
+    overconfidence: n > 0 ? total.conf / n - total.ok / n : null,
   };
   if (n === 0) result.warning = 'No reviewed or audited drafts yet: there is nothing to calibrate against.';
   else if (n < MIN_CALIBRATION_N)

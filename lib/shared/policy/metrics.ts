@@ -7,7 +7,7 @@ import { reviewerAgreement, reviewerTable } from './vigilance';
 /** Healthy override band (edits + rejects among reviewed drafts): below it review may be theatre, above it the model adds little. */
 export const OVERRIDE_BAND = { low: 0.05, high: 0.2 } as const;
 
-const OPEN = new Set<string>(OPEN_STATUSES);
+export const OPEN = new Set<string>(OPEN_STATUSES);
 const DAY_MS = 86_400_000;
 
 export function overrideBand(r: number | null): OverrideBand {
@@ -17,90 +17,146 @@ export function overrideBand(r: number | null): OverrideBand {
   return 'healthy';
 }
 
+/** The additive counts behind a MetricSet (sums over drafts; the server keeps them in rollups). */
+export interface MetricCounts {
+  drafts: number;
+  approved: number;
+  edited: number;
+  rejected: number;
+  escalated: number;
+  auto: number;
+  reviewRouted: number;
+  reviewRoutedApproved: number;
+  auditedAuto: number;
+  wrongAuto: number;
+  checkedReviewed: number;
+  wrongReviewed: number;
+  decisions: number;
+}
+
+export const zeroCounts = (): MetricCounts => ({
+  drafts: 0,
+  approved: 0,
+  edited: 0,
+  rejected: 0,
+  escalated: 0,
+  auto: 0,
+  reviewRouted: 0,
+  reviewRoutedApproved: 0,
+  auditedAuto: 0,
+  wrongAuto: 0,
+  checkedReviewed: 0,
+  wrongReviewed: 0,
+  decisions: 0,
+});
+
+/** What one (non-canary) draft adds to its group's counts. */
+export function draftCounts(it: GovItem, into: MetricCounts = zeroCounts()): MetricCounts {
+  // An audit check of an auto-approved draft is recorded as a decision too; it is not a review
+  // (the draft was already sent), so it feeds the false-auto-approval rate, not the review rates.
+  const v = it.route === 'auto' ? null : humanVerdict(it);
+  into.drafts++;
+  if (v === 'approved') into.approved++;
+  else if (v === 'edited') into.edited++;
+  else if (v === 'rejected') into.rejected++;
+  if (isEscalated(it)) into.escalated++;
+  if (it.route === 'auto') {
+    into.auto++;
+    const o = latestOutcome(it);
+    if (o !== null) {
+      into.auditedAuto++;
+      if (!o) into.wrongAuto++;
+    }
+  }
+  if (it.route === 'review' && v !== null) {
+    into.reviewRouted++;
+    if (v === 'approved') into.reviewRoutedApproved++;
+  }
+  // Post-review errors: drafts a person approved unchanged and an outcome later found wrong. Edited
+  // drafts are left out: their outcomes judge the model's text (calibration), not what was sent.
+  if (v === 'approved') {
+    const o = latestOutcome(it);
+    if (o !== null) {
+      into.checkedReviewed++;
+      if (!o) into.wrongReviewed++;
+    }
+  }
+  into.decisions += it.decisions.length;
+  return into;
+}
+
+/** Escalated by a rule (flag, detected content, repeated failures, inbound, named account) or by a person. */
+export function isEscalated(it: Pick<GovItem, 'ruleEscalated' | 'decisions'>): boolean {
+  return it.ruleEscalated || it.decisions.some((d) => d.action === 'escalate');
+}
+
+/** The figures of a group that are not sums: review-time and queue-age quantiles. */
+export interface MetricSpread {
+  reviewTimeMedianMs: number | null;
+  reviewTimeP90Ms: number | null;
+  openDrafts: number;
+  queueAgeMedianMs: number | null;
+  queueAgeMaxMs: number | null;
+}
+
+/** A MetricSet from its counts and spreads (the one place the rates are derived). */
+export function metricSetFrom(c: MetricCounts, spread: MetricSpread, window: { days: number }): MetricSet {
+  const reviewed = c.approved + c.edited + c.rejected;
+  const overrideRate = rate(c.edited + c.rejected, reviewed);
+  const falseAutoRate = rate(c.wrongAuto, c.auditedAuto);
+  const postReviewErrorRate = rate(c.wrongReviewed, c.checkedReviewed);
+  return {
+    drafts: c.drafts,
+    reviewed,
+    acceptanceRate: rate(c.approved + c.edited, reviewed),
+    approveUnchangedRate: rate(c.approved, reviewed),
+    editRate: rate(c.edited, reviewed),
+    rejectRate: rate(c.rejected, reviewed),
+    overrideRate,
+    overrideBand: overrideBand(overrideRate),
+    escalationRate: rate(c.escalated, c.drafts),
+    autoApprovalRate: rate(c.auto, c.drafts),
+    reviewTimeMedianMs: spread.reviewTimeMedianMs,
+    reviewTimeP90Ms: spread.reviewTimeP90Ms,
+    dailyReviewLoad: window.days > 0 && c.drafts > 0 ? c.decisions / window.days : null,
+    openDrafts: spread.openDrafts,
+    queueAgeMedianMs: spread.queueAgeMedianMs,
+    queueAgeMaxMs: spread.queueAgeMaxMs,
+    falseAutoRate,
+    falseAutoInterval: c.auditedAuto > 0 ? wilson(c.wrongAuto, c.auditedAuto) : null,
+    auditedAuto: c.auditedAuto,
+    unnecessaryReviewRate: rate(c.reviewRoutedApproved, c.reviewRouted),
+    postReviewErrorRate,
+    postReviewInterval: c.checkedReviewed > 0 ? wilson(c.wrongReviewed, c.checkedReviewed) : null,
+    checkedReviewed: c.checkedReviewed,
+  };
+}
+
 /**
  * The rates of one group of drafts. Canary drafts are left out of every quality figure (they are
  * wrong on purpose); they only feed the reviewer table.
  */
 export function metricSet(all: readonly GovItem[], window: { days: number; now: number }): MetricSet {
   const items = all.filter((it) => !it.canary);
-  let approved = 0;
-  let edited = 0;
-  let rejected = 0;
-  let escalated = 0;
-  let auto = 0;
-  let reviewRouted = 0;
-  let reviewRoutedApproved = 0;
-  let auditedAuto = 0;
-  let wrongAuto = 0;
-  let checkedReviewed = 0;
-  let wrongReviewed = 0;
-  let decisions = 0;
+  const counts = zeroCounts();
   const dwell: number[] = [];
   const ages: number[] = [];
   for (const it of items) {
-    // An audit check of an auto-approved draft is recorded as a decision too; it is not a review
-    // (the draft was already sent), so it feeds the false-auto-approval rate, not the review rates.
-    const v = it.route === 'auto' ? null : humanVerdict(it);
-    if (v === 'approved') approved++;
-    else if (v === 'edited') edited++;
-    else if (v === 'rejected') rejected++;
-    if (it.ruleEscalated || it.decisions.some((d) => d.action === 'escalate')) escalated++;
-    if (it.route === 'auto') {
-      auto++;
-      const o = latestOutcome(it);
-      if (o !== null) {
-        auditedAuto++;
-        if (!o) wrongAuto++;
-      }
-    }
-    if (it.route === 'review' && v !== null) {
-      reviewRouted++;
-      if (v === 'approved') reviewRoutedApproved++;
-    }
-    // Post-review errors: drafts a person approved unchanged and an outcome later found wrong. Edited
-    // drafts are left out: their outcomes judge the model's text (calibration), not what was sent.
-    if (v === 'approved') {
-      const o = latestOutcome(it);
-      if (o !== null) {
-        checkedReviewed++;
-        if (!o) wrongReviewed++;
-      }
-    }
-    for (const d of it.decisions) {
-      decisions++;
-      if (d.dwellMs !== null) dwell.push(d.dwellMs);
-    }
+    draftCounts(it, counts);
+    for (const d of it.decisions) if (d.dwellMs !== null) dwell.push(d.dwellMs);
     if (OPEN.has(it.status)) ages.push(Math.max(0, window.now - Date.parse(it.createdAt)));
   }
-  const reviewed = approved + edited + rejected;
-  const overrideRate = rate(edited + rejected, reviewed);
-  const falseAutoRate = rate(wrongAuto, auditedAuto);
-  const postReviewErrorRate = rate(wrongReviewed, checkedReviewed);
-  return {
-    drafts: items.length,
-    reviewed,
-    acceptanceRate: rate(approved + edited, reviewed),
-    approveUnchangedRate: rate(approved, reviewed),
-    editRate: rate(edited, reviewed),
-    rejectRate: rate(rejected, reviewed),
-    overrideRate,
-    overrideBand: overrideBand(overrideRate),
-    escalationRate: rate(escalated, items.length),
-    autoApprovalRate: rate(auto, items.length),
-    reviewTimeMedianMs: quantile(dwell, 0.5),
-    reviewTimeP90Ms: quantile(dwell, 0.9),
-    dailyReviewLoad: window.days > 0 && items.length > 0 ? decisions / window.days : null,
-    openDrafts: ages.length,
-    queueAgeMedianMs: quantile(ages, 0.5),
-    queueAgeMaxMs: ages.length > 0 ? Math.max(...ages) : null,
-    falseAutoRate,
-    falseAutoInterval: auditedAuto > 0 ? wilson(wrongAuto, auditedAuto) : null,
-    auditedAuto,
-    unnecessaryReviewRate: rate(reviewRoutedApproved, reviewRouted),
-    postReviewErrorRate,
-    postReviewInterval: checkedReviewed > 0 ? wilson(wrongReviewed, checkedReviewed) : null,
-    checkedReviewed,
-  };
+  return metricSetFrom(
+    counts,
+    {
+      reviewTimeMedianMs: quantile(dwell, 0.5),
+      reviewTimeP90Ms: quantile(dwell, 0.9),
+      openDrafts: ages.length,
+      queueAgeMedianMs: quantile(ages, 0.5),
+      queueAgeMaxMs: ages.length > 0 ? Math.max(...ages) : null,
+    },
+    window,
+  );
 }
 
 function groupBy(items: readonly GovItem[], key: (it: GovItem) => string): Map<string, GovItem[]> {

@@ -21,7 +21,7 @@ const DEFAULTS = { target: 0.02, alpha: 0.05, floor: 0.5, step: 0.01 };
 const MANUAL_BAND = 0.1;
 const MANUAL_BAND_MIN_N = 20;
 
-interface ZoneStat {
+export interface ZoneStat {
   threshold: number;
   n: number;
   errors: number;
@@ -64,17 +64,58 @@ export function thresholdGrid(floor: number, step: number): number[] {
  * the guarantee holds.
  */
 export function recommend(items: readonly GovItem[], options: RecommendOptions = {}): Recommendation {
+  const population = items.filter((it) => !it.canary);
+  const pairs = labelled(population);
+  const eligible = population.filter((it) => !it.ruleEscalated);
+  return recommendFrom(
+    {
+      labelled: pairs.length,
+      population: population.length,
+      zone: (thresholds) => zoneStats(pairs, thresholds),
+      bands: bandCounts(pairs),
+      eligibleAtOrAbove: (t) => eligible.filter((it) => it.confidence >= t - 1e-12).length,
+    },
+    options,
+  );
+}
+
+/** What the recommendation reads of the drafts: counts only (the server takes them from rollups). */
+export interface RecommendInputs {
+  /** Labelled (non-canary) drafts. */
+  labelled: number;
+  /** Non-canary drafts. */
+  population: number;
+  /** Labelled drafts and errors at or above each threshold, highest threshold first. */
+  zone(thresholds: readonly number[]): ZoneStat[];
+  /** Labelled drafts and right ones per 10-point confidence band. */
+  bands: readonly { n: number; ok: number }[];
+  /** Non-canary drafts no rule escalates, at or above a threshold. */
+  eligibleAtOrAbove(threshold: number): number;
+}
+
+/** Labelled drafts per 10-point confidence band (the manual-zone test). */
+export function bandCounts(pairs: readonly Labelled[]): { n: number; ok: number }[] {
+  const bands = Math.round(1 / MANUAL_BAND);
+  const counts = Array.from({ length: bands }, () => ({ n: 0, ok: 0 }));
+  for (const p of pairs) {
+    const b = counts[Math.min(bands - 1, Math.floor(p.confidence * bands))]!;
+    b.n++;
+    if (p.correct) b.ok++;
+  }
+  return counts;
+}
+
+/** `recommend` on counts. */
+export function recommendFrom(inputs: RecommendInputs, options: RecommendOptions = {}): Recommendation {
   const target = options.target ?? DEFAULTS.target;
   const alpha = options.alpha ?? DEFAULTS.alpha;
   const floor = options.floor ?? DEFAULTS.floor;
   const step = options.step ?? DEFAULTS.step;
   const current = options.current ?? { autoThreshold: 0.98, reviewThreshold: 0.7 };
-  const population = items.filter((it) => !it.canary);
-  const pairs = labelled(population);
   const reasons: string[] = [];
   const minN = minTrialsForZeroErrors(target, alpha);
 
-  const stats = zoneStats(pairs, thresholdGrid(floor, step));
+  const stats = inputs.zone(thresholdGrid(floor, step));
   let chosen: ZoneStat | null = null;
   let firstFailure: ZoneStat | null = null;
   for (const s of stats) {
@@ -114,16 +155,21 @@ export function recommend(items: readonly GovItem[], options: RecommendOptions =
       );
   }
 
-  const reviewThreshold = recommendReviewThreshold(pairs, autoThreshold ?? current.autoThreshold, current, reasons);
+  const reviewThreshold = recommendReviewThreshold(
+    inputs.labelled,
+    inputs.bands,
+    autoThreshold ?? current.autoThreshold,
+    current,
+    reasons,
+  );
 
-  const eligible = population.filter((it) => !it.ruleEscalated);
-  const autoCount = autoThreshold === null ? 0 : eligible.filter((it) => it.confidence >= autoThreshold - 1e-12).length;
+  const autoCount = autoThreshold === null ? 0 : inputs.eligibleAtOrAbove(autoThreshold);
   const rec: Recommendation = {
     autoThreshold,
     reviewThreshold,
     expectedFalseAutoRate: chosen && chosen.n > 0 ? chosen.errors / chosen.n : null,
-    expectedAutoRate: population.length > 0 ? autoCount / population.length : 0,
-    n: pairs.length,
+    expectedAutoRate: inputs.population > 0 ? autoCount / inputs.population : 0,
+    n: inputs.labelled,
     reasons,
     target,
     confidence: 1 - alpha,
@@ -141,24 +187,19 @@ export function recommend(items: readonly GovItem[], options: RecommendOptions =
  * from scratch, and the threshold drops to the lowest band with data.
  */
 function recommendReviewThreshold(
-  pairs: readonly Labelled[],
+  labelledN: number,
+  counts: readonly { n: number; ok: number }[],
   autoThreshold: number,
   current: { reviewThreshold: number },
   reasons: string[],
 ): number {
-  if (pairs.length < 100) {
+  if (labelledN < 100) {
     reasons.push(
-      `Review threshold kept at ${pct(current.reviewThreshold)}: ${pairs.length} checked drafts are too few to move it.`,
+      `Review threshold kept at ${pct(current.reviewThreshold)}: ${labelledN} checked drafts are too few to move it.`,
     );
     return Math.min(current.reviewThreshold, autoThreshold);
   }
-  const bands = Math.round(1 / MANUAL_BAND);
-  const counts = Array.from({ length: bands }, () => ({ n: 0, ok: 0 }));
-  for (const p of pairs) {
-    const b = counts[Math.min(bands - 1, Math.floor(p.confidence * bands))]!;
-    b.n++;
-    if (p.correct) b.ok++;
-  }
+  const bands = counts.length;
   let top = -1;
   for (let i = 0; i < bands; i++) {
     const c = counts[i]!;

@@ -1,6 +1,6 @@
 import type { GovItem, Simulation, ThresholdCurvePoint } from '../schema/governance';
 import { correctness, humanVerdict, labelled } from './calibration';
-import { zoneStats } from './recommendation';
+import { type RecommendInputs, zoneStats } from './recommendation';
 import { clopperPearsonUpper, mulberry32, wilson } from './stats';
 
 const DAY_MS = 86_400_000;
@@ -58,6 +58,25 @@ export function simulate(
       }
     }
   }
+  return simulationFrom({ n, days, auto, review, manual, zoneN, zoneErr, reviewJudged, reviewUnchanged }, autoThreshold, reviewThreshold);
+}
+
+/** The counts behind a simulation (the server takes them from one aggregate query). */
+export interface SimulationCounts {
+  n: number;
+  days: number;
+  auto: number;
+  review: number;
+  manual: number;
+  zoneN: number;
+  zoneErr: number;
+  reviewJudged: number;
+  reviewUnchanged: number;
+}
+
+/** A simulation from its counts. */
+export function simulationFrom(c: SimulationCounts, autoThreshold: number, reviewThreshold: number): Simulation {
+  const { n, days, auto, review, manual, zoneN, zoneErr, reviewJudged, reviewUnchanged } = c;
   const falseAutoRate = zoneN > 0 ? zoneErr / zoneN : null;
   const ci = zoneN > 0 ? wilson(zoneErr, zoneN) : null;
   return {
@@ -83,13 +102,32 @@ export function simulate(
 export function thresholdCurve(items: readonly GovItem[], step = 0.01, floor = 0.5): ThresholdCurvePoint[] {
   const pop = items.filter((it) => !it.canary);
   const eligible = pop.filter((it) => !it.ruleEscalated).map((it) => it.confidence);
+  const pairs = labelled(pop);
+  return thresholdCurveFrom(
+    {
+      population: pop.length,
+      zone: (grid) => zoneStats(pairs, grid),
+      eligibleAtOrAbove: (t) => eligible.filter((c) => c >= t - 1e-12).length,
+    },
+    step,
+    floor,
+  );
+}
+
+/** `thresholdCurve` on counts (see RecommendInputs). */
+export function thresholdCurveFrom(
+  inputs: Pick<RecommendInputs, 'population' | 'zone' | 'eligibleAtOrAbove'>,
+  step = 0.01,
+  floor = 0.5,
+): ThresholdCurvePoint[] {
   const grid: number[] = [];
   for (let t = floor; t <= 1 + 1e-9; t += step) grid.push(Math.round(t * 1000) / 1000);
-  const stats = zoneStats(labelled(pop), grid);
+  const stats = inputs.zone(grid);
+  const n = inputs.population;
   return stats
     .map((s) => ({
       threshold: s.threshold,
-      autoRate: pop.length > 0 ? eligible.filter((c) => c >= s.threshold - 1e-12).length / pop.length : 0,
+      autoRate: n > 0 ? inputs.eligibleAtOrAbove(s.threshold) / n : 0,
       falseAutoRate: s.n > 0 ? s.errors / s.n : null,
       upperBound: s.n > 0 ? clopperPearsonUpper(s.errors, s.n) : null,
       labelled: s.n,

@@ -30,9 +30,9 @@ export function minReadMs(words: number): number {
   return Math.max(MIN_READ_MS, Math.round((words / SKIM_WPM) * 60_000));
 }
 
-type Label = 'approved' | 'edited' | 'rejected' | 'escalated';
+export type Label = 'approved' | 'edited' | 'rejected' | 'escalated';
 
-function label(d: GovDecision): Label {
+export function label(d: GovDecision): Label {
   if (d.action === 'approve') return 'approved';
   if (d.action === 'edit') return d.changed === false ? 'approved' : 'edited';
   if (d.action === 'reject') return 'rejected';
@@ -72,11 +72,9 @@ export function reviewerTable(items: readonly GovItem[]): ReviewerRow[] {
   for (const [userId, entries] of byUser) {
     entries.sort((a, b) => (a.d.decidedAt < b.d.decidedAt ? -1 : a.d.decidedAt > b.d.decidedAt ? 1 : 0));
     const real = entries.filter((e) => !e.item.canary);
-    const judged = real.filter((e) => e.l !== 'escalated');
     const count = (l: Label) => real.filter((e) => e.l === l).length;
     const approvals = entries.filter((e) => e.l === 'approved');
     const timed = approvals.filter((e) => e.d.dwellMs !== null);
-    const fast = timed.filter((e) => (e.d.dwellMs ?? 0) < minReadMs(e.item.words)).length;
     // Streaks run over everything the person saw, canaries included: approving a canary mid-streak is the point.
     let streak = 0;
     let longest = 0;
@@ -85,64 +83,112 @@ export function reviewerTable(items: readonly GovItem[]): ReviewerRow[] {
       longest = Math.max(longest, streak);
     }
     const canaries = entries.filter((e) => e.item.canary);
-    const caught = canaries.filter((e) => e.l !== 'approved').length;
     const dwell = real.map((e) => e.d.dwellMs).filter((x): x is number => x !== null);
-
-    const flags: VigilanceFlag[] = [];
-    const notes: string[] = [];
-    const fastShare = rate(fast, timed.length);
-    if (timed.length >= VIGILANCE.minApprovalsForFast && (fastShare ?? 0) >= VIGILANCE.fastShare) {
-      flags.push('fast_approvals');
-      notes.push(
-        `${fast} of ${timed.length} approvals came faster than the text can be skimmed (${SKIM_WPM} words a minute).`,
-      );
-    }
-    // Chance of a run this long somewhere in this many decisions ≈ positions × p^L.
-    if (
-      longest >= VIGILANCE.minStreak &&
-      teamApproveRate < 1 &&
-      entries.length * teamApproveRate ** longest < VIGILANCE.streakChance
-    ) {
-      flags.push('long_streak');
-      notes.push(
-        `${longest} approvals in a row: at the team's approval rate of ${Math.round(teamApproveRate * 100)}% that happens by chance less than 1 time in 20.`,
-      );
-    }
-    const approveRate = rate(count('approved'), judged.length);
-    if (judged.length >= VIGILANCE.minDecisionsForRate && (approveRate ?? 0) >= VIGILANCE.nearTotalApproval) {
-      flags.push('near_total_approval');
-      notes.push(
-        `Approved ${Math.round((approveRate ?? 0) * 100)}% of ${judged.length} drafts unchanged: review may have become a formality.`,
-      );
-    }
-    const catchRate = rate(caught, canaries.length);
-    if (canaries.length >= VIGILANCE.minCanaries && (catchRate ?? 1) < VIGILANCE.canaryCatch) {
-      flags.push('missed_canaries');
-      notes.push(`Caught ${caught} of ${canaries.length} planted test drafts.`);
-    } else if (canaries.length > caught) {
-      notes.push(`Missed ${canaries.length - caught} of ${canaries.length} planted test drafts.`);
-    }
-
-    rows.push({
-      userId,
-      decisions: real.length,
-      approveUnchangedRate: approveRate,
-      editRate: rate(count('edited'), judged.length),
-      rejectRate: rate(count('rejected'), judged.length),
-      escalateRate: rate(count('escalated'), real.length),
-      reviewTimeMedianMs: quantile(dwell, 0.5),
-      fastApprovals: fast,
-      fastApprovalShare: fastShare,
-      longestApproveStreak: longest,
-      canariesSeen: canaries.length,
-      canariesCaught: caught,
-      canaryCatchRate: catchRate,
-      flags,
-      notes,
-    });
+    rows.push(
+      reviewerRowFrom(
+        {
+          userId,
+          entries: entries.length,
+          approved: count('approved'),
+          edited: count('edited'),
+          rejected: count('rejected'),
+          escalated: count('escalated'),
+          timedApprovals: timed.length,
+          fast: timed.filter((e) => (e.d.dwellMs ?? 0) < minReadMs(e.item.words)).length,
+          longestStreak: longest,
+          canaries: canaries.length,
+          caught: canaries.filter((e) => e.l !== 'approved').length,
+          reviewTimeMedianMs: quantile(dwell, 0.5),
+        },
+        teamApproveRate,
+      ),
+    );
   }
-  rows.sort((a, b) => b.flags.length - a.flags.length || b.decisions - a.decisions || a.userId.localeCompare(b.userId));
-  return rows;
+  return sortReviewerRows(rows);
+}
+
+/** One reviewer's counts (the server keeps them in rollups). */
+export interface ReviewerStats {
+  userId: string;
+  /** Every decision, canaries included. */
+  entries: number;
+  /** Decisions on real (non-canary) drafts, by label. */
+  approved: number;
+  edited: number;
+  rejected: number;
+  escalated: number;
+  /** Approvals (canaries included) with a dwell time, and those faster than skimming. */
+  timedApprovals: number;
+  fast: number;
+  longestStreak: number;
+  canaries: number;
+  caught: number;
+  reviewTimeMedianMs: number | null;
+}
+
+/** Flagged reviewers first, then the busiest. */
+export function sortReviewerRows(rows: ReviewerRow[]): ReviewerRow[] {
+  return rows.sort(
+    (a, b) => b.flags.length - a.flags.length || b.decisions - a.decisions || a.userId.localeCompare(b.userId),
+  );
+}
+
+/** A reviewer's row and rubber-stamp signals from their counts and the team's approval rate. */
+export function reviewerRowFrom(s: ReviewerStats, teamApproveRate: number): ReviewerRow {
+  const judged = s.approved + s.edited + s.rejected;
+  const realN = judged + s.escalated;
+  const { fast, longestStreak: longest, caught } = s;
+  const flags: VigilanceFlag[] = [];
+  const notes: string[] = [];
+  const fastShare = rate(fast, s.timedApprovals);
+  if (s.timedApprovals >= VIGILANCE.minApprovalsForFast && (fastShare ?? 0) >= VIGILANCE.fastShare) {
+    flags.push('fast_approvals');
+    notes.push(
+      `${fast} of ${s.timedApprovals} approvals came faster than the text can be skimmed (${SKIM_WPM} words a minute).`,
+    );
+  }
+  // Chance of a run this long somewhere in this many decisions ≈ positions × p^L.
+  if (
+    longest >= VIGILANCE.minStreak &&
+    teamApproveRate < 1 &&
+    s.entries * teamApproveRate ** longest < VIGILANCE.streakChance
+  ) {
+    flags.push('long_streak');
+    notes.push(
+      `${longest} approvals in a row: at the team's approval rate of ${Math.round(teamApproveRate * 100)}% that happens by chance less than 1 time in 20.`,
+    );
+  }
+  const approveRate = rate(s.approved, judged);
+  if (judged >= VIGILANCE.minDecisionsForRate && (approveRate ?? 0) >= VIGILANCE.nearTotalApproval) {
+    flags.push('near_total_approval');
+    notes.push(
+      `Approved ${Math.round((approveRate ?? 0) * 100)}% of ${judged} drafts unchanged: review may have become a formality.`,
+    );
+  }
+  const catchRate = rate(caught, s.canaries);
+  if (s.canaries >= VIGILANCE.minCanaries && (catchRate ?? 1) < VIGILANCE.canaryCatch) {
+    flags.push('missed_canaries');
+    notes.push(`Caught ${caught} of ${s.canaries} planted test drafts.`);
+  } else if (s.canaries > caught) {
+    notes.push(`Missed ${s.canaries - caught} of ${s.canaries} planted test drafts.`);
+  }
+  return {
+    userId: s.userId,
+    decisions: realN,
+    approveUnchangedRate: approveRate,
+    editRate: rate(s.edited, judged),
+    rejectRate: rate(s.rejected, judged),
+    escalateRate: rate(s.escalated, realN),
+    reviewTimeMedianMs: s.reviewTimeMedianMs,
+    fastApprovals: fast,
+    fastApprovalShare: fastShare,
+    longestApproveStreak: longest,
+    canariesSeen: s.canaries,
+    canariesCaught: caught,
+    canaryCatchRate: catchRate,
+    flags,
+    notes,
+  };
 }
 
 /**
@@ -154,18 +200,31 @@ export function reviewerTable(items: readonly GovItem[]): ReviewerRow[] {
 export function reviewerAgreement(items: readonly GovItem[]): Agreement {
   const pairs: [Label, Label][] = [];
   for (const item of items) {
-    const firsts = new Map<string, Label>();
-    for (const d of [...item.decisions].sort((a, b) => (a.decidedAt < b.decidedAt ? -1 : 1))) {
-      const l = label(d);
-      if (l === 'escalated' || firsts.has(d.userId)) continue;
-      firsts.set(d.userId, l);
-      if (firsts.size === 2) break;
-    }
-    if (firsts.size === 2) {
-      const [a, b] = [...firsts.values()];
-      pairs.push([a!, b!]);
-    }
+    const p = agreementPair(item);
+    if (p) pairs.push(p);
   }
+  const { agreement, kappa } = cohenKappa(pairs);
+  return { pairs: pairs.length, agreement, kappa };
+}
+
+/** The first verdicts of the first two people who judged a draft, or null. */
+export function agreementPair(item: Pick<GovItem, 'decisions'>): [Label, Label] | null {
+  const firsts = new Map<string, Label>();
+  for (const d of [...item.decisions].sort((a, b) => (a.decidedAt < b.decidedAt ? -1 : 1))) {
+    const l = label(d);
+    if (l === 'escalated' || firsts.has(d.userId)) continue;
+    firsts.set(d.userId, l);
+    if (firsts.size === 2) break;
+  }
+  if (firsts.size < 2) return null;
+  const [a, b] = [...firsts.values()];
+  return [a!, b!];
+}
+
+/** Agreement from counted pairs (`[first, second, count]`). */
+export function agreementFrom(counted: readonly (readonly [string, string, number])[]): Agreement {
+  const pairs: [string, string][] = [];
+  for (const [a, b, n] of counted) for (let i = 0; i < n; i++) pairs.push([a, b]);
   const { agreement, kappa } = cohenKappa(pairs);
   return { pairs: pairs.length, agreement, kappa };
 }
