@@ -1,15 +1,18 @@
 import { type ApiRoute, routes } from '../../lib/shared/api/routes';
-import { calibrationOf } from '../../lib/shared/policy/calibration';
-import { computeMetrics } from '../../lib/shared/policy/metrics';
-import { recommend } from '../../lib/shared/policy/recommendation';
-import { simulate, thresholdCurve } from '../../lib/shared/policy/simulate';
 import { type AppContext, newRouter, type Resource, requireRole } from '../context';
 import { ApiError } from '../errors';
 import { acceptProposal, autonomyProposal } from '../service/governance/autonomy';
 import { plantCanaries } from '../service/governance/canary';
 import { evaluateWorkflow } from '../service/governance/evaluate';
 import { exportFeedback } from '../service/governance/export';
-import { loadItems, loadPolicy } from '../service/governance/load';
+import {
+  calibrationFigures,
+  draftsPerWorkflow,
+  metricsFigures,
+  recommendationFigures,
+  simulationFigures,
+} from '../service/governance/figures';
+import { loadPolicy } from '../service/governance/load';
 import type { Store } from '../store';
 import { openApiRoute } from './openapi';
 import { WORKFLOWS } from './workflows';
@@ -80,16 +83,15 @@ export const workflowGovernanceRoutes: Resource = {
         admin(c);
         const { workflow } = c.req.valid('param');
         const q = c.req.valid('query');
-        const items = await loadItems(store, { workflow, since: q.since, modelVersion: q.modelVersion });
-        return c.json(calibrationOf(items), 200);
+        return c.json(await calibrationFigures(store, { workflow, since: q.since, modelVersion: q.modelVersion }), 200);
       })
       .openapi(recommendationRoute, async (c) => {
         admin(c);
         const { workflow } = c.req.valid('param');
         const q = c.req.valid('query');
         const policy = await loadPolicy(store, workflow);
-        const items = await loadItems(store, { workflow, since: q.since });
-        return c.json(recommend(items, { target: q.target ?? policy.falseAutoTarget, current: policy }), 200);
+        const target = q.target ?? policy.falseAutoTarget;
+        return c.json(await recommendationFigures(store, { workflow, since: q.since }, { target, current: policy }), 200);
       })
       .openapi(simulateRoute, async (c) => {
         admin(c);
@@ -97,8 +99,10 @@ export const workflowGovernanceRoutes: Resource = {
         const q = c.req.valid('query');
         if (q.reviewThreshold > q.autoThreshold)
           throw new ApiError(400, 'invalid_input', 'reviewThreshold must not be above autoThreshold');
-        const items = await loadItems(store, { workflow, since: q.since });
-        return c.json({ ...simulate(items, q.autoThreshold, q.reviewThreshold), curve: thresholdCurve(items) }, 200);
+        return c.json(
+          await simulationFigures(store, { workflow, since: q.since }, q.autoThreshold, q.reviewThreshold),
+          200,
+        );
       })
       .openapi(autonomyRoute, async (c) => {
         admin(c);
@@ -137,8 +141,10 @@ export const metricsRoutes: Resource = {
     newRouter().openapi(metricsRoute, async (c) => {
       admin(c);
       const q = c.req.valid('query');
-      const items = await loadItems(deps.store, { workflow: q.workflow, since: q.since });
-      return c.json(computeMetrics(items, { since: q.since ?? null, now: deps.now().getTime() }), 200);
+      return c.json(
+        await metricsFigures(deps.store, { workflow: q.workflow, since: q.since }, deps.now().getTime()),
+        200,
+      );
     }),
 };
 
@@ -155,14 +161,9 @@ export const governanceRoutes: Resource = {
   routes: ({ store }) =>
     newRouter().openapi(workflowsRoute, async (c) => {
       admin(c);
-      const counts = await store.db
-        .selectFrom('drafts')
-        .select(['workflow', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('canary', '=', false)
-        .groupBy('workflow')
-        .execute();
+      const counts = await draftsPerWorkflow(store);
       const stored = await store.db.selectFrom('workflows').select('workflow').execute();
-      const names = [...new Set([...counts.map((r) => r.workflow), ...stored.map((r) => r.workflow)])].sort();
+      const names = [...new Set([...counts.keys(), ...stored.map((r) => r.workflow)])].sort();
       const workflows = [];
       for (const w of names) {
         const p = await loadPolicy(store, w);
@@ -174,7 +175,7 @@ export const governanceRoutes: Resource = {
           canaryRate: p.canaryRate,
           falseAutoTarget: p.falseAutoTarget,
           autoAdjust: p.autoAdjust,
-          drafts: Number(counts.find((r) => r.workflow === w)?.n ?? 0),
+          drafts: counts.get(w) ?? 0,
         });
       }
       return c.json({ workflows }, 200);

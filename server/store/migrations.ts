@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { createGovernanceTables } from './rollups';
 import type { Database } from './schema';
 import { createWebhookTables } from './webhooks';
 
@@ -276,6 +277,11 @@ export const MIGRATIONS: Migration[] = [
       await sql`create trigger audit_log_no_truncate before truncate on audit_log
         for each statement execute function audit_log_append_only()`.execute(db);
     },
+  },
+  {
+    version: 20,
+    name: 'governance facts and daily rollups (issue 16)',
+    up: (db, dialect) => createGovernanceTables(db, dialect),
   },
   {
     version: 30,

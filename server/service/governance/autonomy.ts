@@ -1,20 +1,19 @@
-import { proposeGraduation } from '../../../lib/shared/policy/autonomy';
 import type { AcceptBody, AutonomyOut } from '../../../lib/shared/schema/governance';
 import type { WorkflowPolicy } from '../../../lib/shared/schema/workflow';
 import { appendAudit } from '../../audit';
 import type { Deps } from '../../context';
 import { ApiError } from '../../errors';
 import { updatePolicy } from '../policy';
-import { levelChangedAt, loadItems, loadPolicy, view } from './load';
+import { graduationFigures } from './figures';
+import { levelChangedAt, loadPolicy, view } from './load';
 
 // Graduation: the proposal an admin sees (never applied on its own) and its acceptance.
 
 /** The autonomy proposal for a workflow now (graduate, step back, or none) with its evidence. */
 export async function autonomyProposal(deps: Deps, workflow: string): Promise<AutonomyOut> {
   const policy = await loadPolicy(deps.store, workflow);
-  const items = await loadItems(deps.store, { workflow });
   const changed = await levelChangedAt(deps.store, workflow);
-  return proposeGraduation(items, view(policy), { now: deps.now().getTime(), levelChangedAt: changed });
+  return graduationFigures(deps.store, view(policy), deps.now().getTime(), changed);
 }
 
 /**
@@ -29,9 +28,8 @@ export async function acceptProposal(
 ): Promise<AutonomyOut> {
   const { store } = deps;
   const policy = await loadPolicy(store, workflow);
-  const items = await loadItems(store, { workflow });
   const changed = await levelChangedAt(store, workflow);
-  const out = proposeGraduation(items, view(policy), { now: deps.now().getTime(), levelChangedAt: changed });
+  const out = await graduationFigures(store, view(policy), deps.now().getTime(), changed);
   const p = out.proposal;
   if (!p || p.to !== body.to)
     throw new ApiError(409, 'conflict', `No current proposal to move ${workflow} to ${body.to}`);
@@ -50,5 +48,5 @@ export async function acceptProposal(
       detail: p.evidence,
     });
   });
-  return proposeGraduation(items, view(next), { now: deps.now().getTime(), levelChangedAt: deps.now().toISOString() });
+  return graduationFigures(store, view(next), deps.now().getTime(), deps.now().toISOString());
 }

@@ -1,9 +1,9 @@
-import { autoAdjust, stepBack } from '../../../lib/shared/policy/autonomy';
 import type { EvaluateOut } from '../../../lib/shared/schema/governance';
 import { appendAudit } from '../../audit';
 import type { Deps } from '../../context';
 import { updatePolicy } from '../policy';
-import { levelChangedAt, loadItems, loadPolicy, view } from './load';
+import { evaluationFigures } from './figures';
+import { levelChangedAt, loadPolicy, view } from './load';
 
 // What governance does on its own: step a workflow back on a quality dip and, where a workflow opted
 // in, adjust its threshold. Run by an admin (POST …/evaluate), after outcomes arrive (the background
@@ -18,17 +18,14 @@ import { levelChangedAt, loadItems, loadPolicy, view } from './load';
 export async function evaluateWorkflow(deps: Deps, workflow: string, actor = 'governance'): Promise<EvaluateOut> {
   const now = deps.now();
   const policy = await loadPolicy(deps.store, workflow);
-  // The last 90 days are plenty for a 7-day step-back window and a threshold recommendation, and
-  // keep the background evaluator's cost flat as history grows.
-  const items = await loadItems(deps.store, {
-    workflow,
-    since: new Date(now.getTime() - 90 * 86_400_000).toISOString(),
-  });
-  const back = stepBack(items, view(policy), {
-    now: now.getTime(),
-    levelChangedAt: await levelChangedAt(deps.store, workflow),
-  });
-  const adjustment = policy.autoAdjust ? autoAdjust(items, view(policy), { now: now.getTime() }) : null;
+  // From the rollups (brought up to date from their watermark first): the 7-day step-back window
+  // and, for opted-in workflows, a threshold recommendation over the last 90 days.
+  const { stepBack: back, adjustment } = await evaluationFigures(
+    deps.store,
+    { ...view(policy), autoAdjust: policy.autoAdjust },
+    now.getTime(),
+    await levelChangedAt(deps.store, workflow),
+  );
   const applied: string[] = [];
   if (back || adjustment) {
     const changed = await deps.store.write(async (trx) => {

@@ -74,10 +74,26 @@ function draftMatches(eb: ExpressionBuilder<Database, 'drafts'>, f: LoadFilter) 
  * queries over the same filter (no IN lists), so it scales with the window, not the table.
  */
 export async function loadItems(store: Store, f: LoadFilter): Promise<GovItem[]> {
-  const { db } = store;
+  return readItems(store.db, (eb) => draftMatches(eb, f));
+}
+
+/** The same for the drafts with these ids (in chunks, so any number of ids). */
+export async function loadItemsByIds(db: Trx, ids: readonly string[]): Promise<GovItem[]> {
+  const out: GovItem[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    out.push(...(await readItems(db, (eb) => eb('drafts.id', 'in', chunk))));
+  }
+  return out;
+}
+
+async function readItems(
+  db: Trx,
+  where: (eb: ExpressionBuilder<Database, 'drafts'>) => Expression<SqlBool>,
+): Promise<GovItem[]> {
   const dq = db
     .selectFrom('drafts')
-    .where((eb) => draftMatches(eb, f))
+    .where(where)
     .select([
       'id',
       'workflow',
@@ -97,7 +113,7 @@ export async function loadItems(store: Store, f: LoadFilter): Promise<GovItem[]>
   const cq = db
     .selectFrom('decisions')
     .innerJoin('drafts', 'drafts.id', 'decisions.draft_id')
-    .where((eb) => draftMatches(eb, f))
+    .where(where)
     .select([
       'decisions.draft_id as draftId',
       'decisions.user_id as userId',
@@ -114,7 +130,7 @@ export async function loadItems(store: Store, f: LoadFilter): Promise<GovItem[]>
   const oq = db
     .selectFrom('outcomes')
     .innerJoin('drafts', 'drafts.id', 'outcomes.draft_id')
-    .where((eb) => draftMatches(eb, f))
+    .where(where)
     .select([
       'outcomes.draft_id as draftId',
       'outcomes.correct as correct',

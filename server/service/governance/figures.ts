@@ -1,0 +1,566 @@
+import { sql } from 'kysely';
+import {
+  autoAdjustFrom,
+  GRADUATION,
+  type PolicyView,
+  proposeGraduationFrom,
+  stepBackFrom,
+  windowStart,
+} from '../../../lib/shared/policy/autonomy';
+import { CALIBRATION_BINS, type CalibrationSums, calibrateFrom } from '../../../lib/shared/policy/calibration';
+import { type MetricCounts, metricSetFrom, zeroCounts } from '../../../lib/shared/policy/metrics';
+import { type RecommendInputs, recommendFrom, type ZoneStat } from '../../../lib/shared/policy/recommendation';
+import { simulationFrom, thresholdCurveFrom } from '../../../lib/shared/policy/simulate';
+import { quantile } from '../../../lib/shared/policy/stats';
+import {
+  agreementFrom,
+  type ReviewerStats,
+  reviewerRowFrom,
+  sortReviewerRows,
+} from '../../../lib/shared/policy/vigilance';
+import type {
+  AutonomyOut,
+  Calibration,
+  DailyPoint,
+  EvaluateOut,
+  MetricSet,
+  Metrics,
+  Recommendation,
+  SimulationOut,
+  ThresholdAdjustment,
+} from '../../../lib/shared/schema/governance';
+import type { Store } from '../../store';
+import { govDb, ROLL_VALUES } from '../../store/rollups';
+import {
+  addRows,
+  contributions,
+  type DecisionFact,
+  histogramQuantile,
+  longestRun,
+  type RollKind,
+  type RollRow,
+  type StreakDay,
+} from './facts';
+import { refreshGovernance } from './refresh';
+
+// Every governance figure from SQL sums over the daily rollups (server/store/rollups.ts), with the
+// first day of a `since` window (which the day's rollup would over-count) taken from that day's
+// facts. The pure functions of lib/shared/policy derive the rates, exactly as for loaded drafts.
+
+const DAY_MS = 86_400_000;
+
+export interface Filter {
+  workflow?: string;
+  /** ISO time: drafts created at or after it. */
+  since?: string;
+  /** Calibration only: one model version. */
+  modelVersion?: string;
+}
+
+type Key = 'workflow' | 'day' | 'k1' | 'k2' | 'k3';
+
+interface Summed {
+  workflow: string;
+  day: string;
+  k1: string;
+  k2: string;
+  k3: string;
+  v: number[];
+}
+
+/** One request's view of the rollups: the window's whole days from SQL, its first day from facts. */
+class Window {
+  private partialRows: Promise<RollRow[]> | null = null;
+  constructor(
+    private readonly store: Store,
+    readonly f: Filter,
+  ) {}
+
+  private get g() {
+    return govDb(this.store.db);
+  }
+
+  /** The contributions of the drafts created in the window on its first (partial) day. */
+  private partial(): Promise<RollRow[]> {
+    if (!this.f.since) return Promise.resolve([]);
+    this.partialRows ??= (async () => {
+      const since = this.f.since!;
+      const day = since.slice(0, 10);
+      let fq = this.g.selectFrom('gov_facts').selectAll().where('day', '=', day).where('created_at', '>=', since);
+      if (this.f.workflow) fq = fq.where('workflow', '=', this.f.workflow);
+      const facts = await fq.execute();
+      let dq = this.g.selectFrom('gov_decision_facts').selectAll().where('day', '=', day);
+      if (this.f.workflow) dq = dq.where('workflow', '=', this.f.workflow);
+      dq = dq.where('created_at', '>=', since);
+      const decs = new Map<string, DecisionFact[]>();
+      for (const d of await dq.orderBy('draft_id').orderBy('seq').execute()) {
+        d.dwell_ms = d.dwell_ms === null ? null : Number(d.dwell_ms);
+        decs.set(d.draft_id, [...(decs.get(d.draft_id) ?? []), d]);
+      }
+      const acc = new Map<string, RollRow>();
+      for (const fact of facts) addRows(acc, contributions(fact, decs.get(fact.draft_id) ?? []));
+      return [...acc.values()];
+    })();
+    return this.partialRows;
+  }
+
+  /** Sums of a rollup kind over the window, grouped by `by` (optionally only rows with k1 = `k1`). */
+  async sum(kind: RollKind, by: readonly Key[], opts: { k1?: string } = {}): Promise<Summed[]> {
+    const n = ROLL_VALUES.length;
+    let q = this.g
+      .selectFrom('gov_roll')
+      .where('kind', '=', kind)
+      .select(by.map((k) => sql.ref(k).as(k)) as never)
+      .select(ROLL_VALUES.map((v) => sql<number>`sum(${sql.ref(v)})`.as(v)) as never);
+    if (this.f.workflow) q = q.where('workflow', '=', this.f.workflow);
+    if (this.f.since) q = q.where('day', '>', this.f.since.slice(0, 10));
+    if (opts.k1 !== undefined) q = q.where('k1', '=', opts.k1);
+    if (by.length > 0) q = q.groupBy(by as never);
+    const rows = (await q.execute()) as unknown as Record<string, string | number | null>[];
+    const out = new Map<string, Summed>();
+    const keyOf = (r: Record<string, unknown>) => by.map((k) => String(r[k])).join('\u0000');
+    for (const r of rows) {
+      const s: Summed = { workflow: '', day: '', k1: '', k2: '', k3: '', v: [] };
+      for (const k of by) s[k] = String(r[k]);
+      s.v = ROLL_VALUES.map((v) => Number(r[v] ?? 0));
+      out.set(keyOf(r), s);
+    }
+    for (const p of await this.partial()) {
+      if (p.kind !== kind || (opts.k1 !== undefined && p.k1 !== opts.k1)) continue;
+      const k = keyOf(p as unknown as Record<string, unknown>);
+      let s = out.get(k);
+      if (!s) {
+        s = { workflow: '', day: '', k1: '', k2: '', k3: '', v: new Array(n).fill(0) };
+        for (const key of by) s[key] = p[key];
+        out.set(k, s);
+      }
+      for (let i = 0; i < p.v.length; i++) s.v[i]! += p.v[i]!;
+    }
+    return [...out.values()];
+  }
+
+  /** Open (non-canary) drafts in the window: their group and creation time. */
+  async open(): Promise<{ workflow: string; segment: string; model: string; created_at: string }[]> {
+    let q = this.g
+      .selectFrom('gov_facts')
+      .select(['workflow', 'segment', 'model', 'created_at'])
+      .where('is_open', '=', 1)
+      .where('is_canary', '=', 0);
+    if (this.f.workflow) q = q.where('workflow', '=', this.f.workflow);
+    if (this.f.since) q = q.where('created_at', '>=', this.f.since);
+    return q.execute();
+  }
+}
+
+const countsOf = (v: readonly number[]): MetricCounts => ({
+  drafts: v[0]!,
+  approved: v[1]!,
+  edited: v[2]!,
+  rejected: v[3]!,
+  escalated: v[4]!,
+  auto: v[5]!,
+  reviewRouted: v[6]!,
+  reviewRoutedApproved: v[7]!,
+  auditedAuto: v[8]!,
+  wrongAuto: v[9]!,
+  checkedReviewed: v[10]!,
+  wrongReviewed: v[11]!,
+  decisions: v[12]!,
+});
+
+function addCounts(into: MetricCounts, c: MetricCounts): void {
+  for (const k of Object.keys(into) as (keyof MetricCounts)[]) into[k] += c[k];
+}
+
+class Group {
+  counts = zeroCounts();
+  present = false;
+  dwell = new Map<number, number>();
+  ages: number[] = [];
+}
+
+function groupSet(g: Group, days: number): MetricSet {
+  let max: number | null = null;
+  for (const a of g.ages) max = max === null ? a : Math.max(max, a);
+  return metricSetFrom(
+    g.counts,
+    {
+      reviewTimeMedianMs: histogramQuantile(g.dwell, 0.5),
+      reviewTimeP90Ms: histogramQuantile(g.dwell, 0.9),
+      openDrafts: g.ages.length,
+      queueAgeMedianMs: quantile(g.ages, 0.5),
+      queueAgeMaxMs: max,
+    },
+    { days },
+  );
+}
+
+/** The metric sets of a window: overall and by workflow, segment and model version. */
+async function metricGroups(w: Window, now: number) {
+  const overall = new Group();
+  const maps = { workflow: new Map<string, Group>(), segment: new Map<string, Group>(), model: new Map<string, Group>() };
+  const groupsOf = (workflow: string, segment: string, model: string) => {
+    const get = (m: Map<string, Group>, k: string) => {
+      let x = m.get(k);
+      if (!x) {
+        x = new Group();
+        m.set(k, x);
+      }
+      return x;
+    };
+    return [
+      overall,
+      get(maps.workflow, workflow),
+      get(maps.segment, segment || '(none)'),
+      get(maps.model, model || '(unknown)'),
+    ];
+  };
+  for (const r of await w.sum('set', ['workflow', 'k1', 'k2'])) {
+    if (r.v[0]! + r.v[14]! === 0) continue;
+    for (const g of groupsOf(r.workflow, r.k1, r.k2)) {
+      addCounts(g.counts, countsOf(r.v));
+      g.present = true;
+    }
+  }
+  for (const r of await w.sum('dwell', ['workflow', 'k1', 'k2', 'k3'])) {
+    if (r.v[0] === 0) continue;
+    const b = Number(r.k3);
+    for (const g of groupsOf(r.workflow, r.k1, r.k2)) g.dwell.set(b, (g.dwell.get(b) ?? 0) + r.v[0]!);
+  }
+  for (const o of await w.open()) {
+    const age = Math.max(0, now - Date.parse(o.created_at));
+    for (const g of groupsOf(o.workflow, o.segment, o.model)) g.ages.push(age);
+  }
+  return { overall, ...maps };
+}
+
+/** Days the window spans (for the daily review load), as the in-memory computation counts them. */
+async function windowDays(store: Store, f: Filter, now: number): Promise<number> {
+  let start = f.since ? Date.parse(f.since) : Number.POSITIVE_INFINITY;
+  if (!f.since) {
+    let q = govDb(store.db).selectFrom('gov_facts').select((eb) => eb.fn.min('created_at').as('first'));
+    if (f.workflow) q = q.where('workflow', '=', f.workflow);
+    const row = await q.executeTakeFirst();
+    if (row?.first) start = Date.parse(String(row.first));
+  }
+  return Number.isFinite(start) ? Math.max(1, (now - start) / DAY_MS) : 1;
+}
+
+/** One MetricSet for a workflow and window (graduation, step back). */
+export async function metricSetFor(store: Store, f: Filter, days: number, now: number): Promise<MetricSet> {
+  const groups = await metricGroups(new Window(store, f), now);
+  return groupSet(groups.overall, days);
+}
+
+/** GET /v1/metrics. */
+export async function metricsFigures(store: Store, f: Filter, now: number): Promise<Metrics> {
+  await refreshGovernance(store);
+  const w = new Window(store, f);
+  const days = await windowDays(store, f, now);
+  const groups = await metricGroups(w, now);
+  const sets = (m: Map<string, Group>) => {
+    const out: Record<string, MetricSet> = {};
+    for (const [k, g] of [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) if (g.present) out[k] = groupSet(g, days);
+    return out;
+  };
+  return {
+    since: f.since ?? null,
+    until: new Date(now).toISOString(),
+    overall: groupSet(groups.overall, days),
+    byWorkflow: sets(groups.workflow),
+    bySegment: sets(groups.segment),
+    byModelVersion: sets(groups.model),
+    reviewers: await reviewers(store, w),
+    agreement: agreementFrom((await w.sum('pairs', ['k1', 'k2'])).map((r) => [r.k1, r.k2, r.v[0]!] as const)),
+    daily: await daily(w),
+  };
+}
+
+async function reviewers(store: Store, w: Window) {
+  const rows = (await w.sum('reviewer', ['k1'])).filter((r) => r.v[0]! > 0);
+  let judged = 0;
+  let approved = 0;
+  for (const r of rows) {
+    judged += r.v[1]! + r.v[2]! + r.v[3]!;
+    approved += r.v[1]!;
+  }
+  const team = judged > 0 ? approved / judged : 0;
+  const dwell = new Map<string, Map<number, number>>();
+  for (const r of await w.sum('rdwell', ['k1', 'k2'])) {
+    if (r.v[0] === 0) continue;
+    const h = dwell.get(r.k1) ?? new Map<number, number>();
+    h.set(Number(r.k2), r.v[0]!);
+    dwell.set(r.k1, h);
+  }
+  // Approval runs by decision day (overall or one workflow's), in day order.
+  let sq = govDb(store.db)
+    .selectFrom('gov_roll')
+    .select(['k1', 'day', 'v0', 'v1', 'v2', 'v3', 'v4'])
+    .where('kind', '=', 'streak')
+    .where('workflow', '=', w.f.workflow ?? '*');
+  if (w.f.since) sq = sq.where('day', '>=', w.f.since.slice(0, 10));
+  const streaks = new Map<string, StreakDay[]>();
+  for (const s of await sq.orderBy('k1').orderBy('day').execute()) {
+    const list = streaks.get(s.k1) ?? [];
+    list.push({ n: s.v0, prefix: s.v1, suffix: s.v2, longest: s.v3, all: s.v4 === 1 });
+    streaks.set(s.k1, list);
+  }
+  return sortReviewerRows(
+    rows.map((r) => {
+      const v = r.v;
+      const stats: ReviewerStats = {
+        userId: r.k1,
+        entries: v[0]!,
+        approved: v[1]!,
+        edited: v[2]!,
+        rejected: v[3]!,
+        escalated: v[4]!,
+        timedApprovals: v[5]!,
+        fast: v[6]!,
+        canaries: v[7]!,
+        caught: v[8]!,
+        longestStreak: longestRun(streaks.get(r.k1) ?? []),
+        reviewTimeMedianMs: histogramQuantile(dwell.get(r.k1) ?? new Map(), 0.5),
+      };
+      return reviewerRowFrom(stats, team);
+    }),
+  );
+}
+
+async function daily(w: Window): Promise<DailyPoint[]> {
+  const days = new Map<string, { drafts: number; auto: number; conf: number; reviews: number; approved: number; overridden: number }>();
+  const get = (day: string) => {
+    let d = days.get(day);
+    if (!d) {
+      d = { drafts: 0, auto: 0, conf: 0, reviews: 0, approved: 0, overridden: 0 };
+      days.set(day, d);
+    }
+    return d;
+  };
+  for (const r of await w.sum('set', ['day'])) {
+    if (r.v[0] === 0) continue;
+    const d = get(r.day);
+    d.drafts += r.v[0]!;
+    d.auto += r.v[5]!;
+    d.conf += r.v[13]!;
+  }
+  for (const r of await w.sum('reviews', ['k1'])) {
+    if (r.v[0] === 0) continue;
+    const d = get(r.k1);
+    d.reviews += r.v[0]!;
+    d.approved += r.v[1]!;
+    d.overridden += r.v[2]!;
+  }
+  const rate = (a: number, b: number) => (b > 0 ? a / b : null);
+  return [...days.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([day, d]) => ({
+      day,
+      drafts: d.drafts,
+      reviews: d.reviews,
+      autoApproved: d.auto,
+      approveUnchangedRate: rate(d.approved, d.reviews),
+      overrideRate: rate(d.overridden, d.reviews),
+      meanConfidence: d.drafts > 0 ? d.conf / d.drafts : null,
+    }));
+}
+
+/** GET …/calibration. */
+export async function calibrationFigures(store: Store, f: Filter): Promise<Calibration> {
+  await refreshGovernance(store);
+  const w = new Window(store, f);
+  const rows = await w.sum('conf', ['k2'], f.modelVersion !== undefined ? { k1: f.modelVersion } : {});
+  const acc: CalibrationSums[] = Array.from({ length: CALIBRATION_BINS }, () => ({ n: 0, conf: 0, ok: 0 }));
+  const total = { n: 0, conf: 0, ok: 0, brier: 0 };
+  let sq = 0;
+  let confOk = 0;
+  for (const r of rows) {
+    const b = acc[Number(r.k2)]!;
+    b.n += r.v[2]!;
+    b.ok += r.v[3]!;
+    b.conf += r.v[4]!;
+    total.n += r.v[2]!;
+    total.ok += r.v[3]!;
+    total.conf += r.v[4]!;
+    sq += r.v[5]!;
+    confOk += r.v[6]!;
+  }
+  // Σ(c − y)² = Σc² − 2Σc·y + Σy (y is 0 or 1).
+  total.brier = sq - 2 * confOk + total.ok;
+  return calibrateFrom(acc, total);
+}
+
+/** The recommendation's and the curve's inputs for a window. */
+async function recommendInputs(w: Window): Promise<RecommendInputs> {
+  const rows = await w.sum('conf', ['k2', 'k3']);
+  const byZk = Array.from({ length: 101 }, () => ({ labelled: 0, errors: 0, eligible: 0 }));
+  const bands = Array.from({ length: 10 }, () => ({ n: 0, ok: 0 }));
+  let population = 0;
+  let labelled = 0;
+  for (const r of rows) {
+    const z = byZk[Number(r.k3)]!;
+    z.labelled += r.v[2]!;
+    z.errors += r.v[2]! - r.v[3]!;
+    z.eligible += r.v[1]!;
+    const b = bands[Number(r.k2)]!;
+    b.n += r.v[2]!;
+    b.ok += r.v[3]!;
+    population += r.v[0]!;
+    labelled += r.v[2]!;
+  }
+  // Suffix sums: everything at or above each 0.01 step.
+  const atOrAbove = Array.from({ length: 102 }, () => ({ n: 0, errors: 0, eligible: 0 }));
+  for (let k = 100; k >= 0; k--) {
+    const z = byZk[k]!;
+    const up = atOrAbove[k + 1]!;
+    atOrAbove[k] = { n: up.n + z.labelled, errors: up.errors + z.errors, eligible: up.eligible + z.eligible };
+  }
+  const step = (t: number) => Math.max(0, Math.min(101, Math.round(t * 100)));
+  return {
+    labelled,
+    population,
+    bands,
+    zone: (thresholds) =>
+      [...thresholds]
+        .sort((a, b) => b - a)
+        .map((t): ZoneStat => ({ threshold: t, n: atOrAbove[step(t)]!.n, errors: atOrAbove[step(t)]!.errors })),
+    eligibleAtOrAbove: (t) => atOrAbove[step(t)]!.eligible,
+  };
+}
+
+/** GET …/recommendation. */
+export async function recommendationFigures(
+  store: Store,
+  f: Filter,
+  options: { target: number; current: { autoThreshold: number; reviewThreshold: number } },
+): Promise<Recommendation> {
+  await refreshGovernance(store);
+  return recommendFrom(await recommendInputs(new Window(store, f)), options);
+}
+
+/** GET …/simulate: one aggregate over the window's facts (any thresholds), and the curve from rollups. */
+export async function simulationFigures(
+  store: Store,
+  f: Filter,
+  autoThreshold: number,
+  reviewThreshold: number,
+): Promise<SimulationOut> {
+  await refreshGovernance(store);
+  let q = govDb(store.db)
+    .selectFrom('gov_facts')
+    .where('is_canary', '=', 0)
+    .select((eb) => [
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.min('created_at').as('lo'),
+      eb.fn.max('created_at').as('hi'),
+      sql<number>`sum(case when rule_escalated = 0 and confidence >= ${autoThreshold} then 1 else 0 end)`.as('auto'),
+      sql<number>`sum(case when rule_escalated = 0 and confidence < ${autoThreshold} and confidence < ${reviewThreshold} then 1 else 0 end)`.as(
+        'manual',
+      ),
+      sql<number>`sum(case when confidence >= ${autoThreshold} and is_correct is not null then 1 else 0 end)`.as('zoneN'),
+      sql<number>`sum(case when confidence >= ${autoThreshold} and is_correct = 0 then 1 else 0 end)`.as('zoneErr'),
+      sql<number>`sum(case when confidence < ${autoThreshold} and confidence >= ${reviewThreshold} and verdict is not null then 1 else 0 end)`.as(
+        'judged',
+      ),
+      sql<number>`sum(case when confidence < ${autoThreshold} and confidence >= ${reviewThreshold} and verdict = 'approved' then 1 else 0 end)`.as(
+        'unchanged',
+      ),
+    ]);
+  if (f.workflow) q = q.where('workflow', '=', f.workflow);
+  if (f.since) q = q.where('created_at', '>=', f.since);
+  const r = (await q.executeTakeFirst())!;
+  const n = Number(r.n);
+  const auto = Number(r.auto ?? 0);
+  const manual = Number(r.manual ?? 0);
+  const days = n > 0 ? Math.max(1, Math.ceil((Date.parse(String(r.hi)) - Date.parse(String(r.lo))) / DAY_MS)) : 1;
+  const sim = simulationFrom(
+    {
+      n,
+      days,
+      auto,
+      manual,
+      review: n - auto - manual,
+      zoneN: Number(r.zoneN ?? 0),
+      zoneErr: Number(r.zoneErr ?? 0),
+      reviewJudged: Number(r.judged ?? 0),
+      reviewUnchanged: Number(r.unchanged ?? 0),
+    },
+    autoThreshold,
+    reviewThreshold,
+  );
+  return { ...sim, curve: thresholdCurveFrom(await recommendInputs(new Window(store, f))) };
+}
+
+/** The graduation proposal (or step back) for a workflow, from the rollups. */
+export async function graduationFigures(
+  store: Store,
+  policy: PolicyView,
+  now: number,
+  levelChangedAt: string | null,
+): Promise<AutonomyOut> {
+  await refreshGovernance(store);
+  const workflow = policy.workflow;
+  const own = await metricSetFor(store, { workflow, since: levelChangedAt ?? undefined }, 1, now);
+  const back = await stepBackFigure(store, policy, now, levelChangedAt);
+  const rec = await recommendFrom(await recommendInputs(new Window(store, { workflow })), {
+    target: policy.falseAutoTarget,
+    current: policy,
+  });
+  return proposeGraduationFrom({ own, stepBack: back, recommendation: () => rec }, policy, { levelChangedAt });
+}
+
+async function stepBackFigure(store: Store, policy: PolicyView, now: number, levelChangedAt: string | null) {
+  if (policy.level === 'review_all') return null;
+  const since = new Date(windowStart(now, levelChangedAt)).toISOString();
+  const m = await metricSetFor(store, { workflow: policy.workflow, since }, GRADUATION.windowDays, now);
+  return stepBackFrom(m, policy);
+}
+
+/** What the evaluator decides for a workflow now: step back and (opted in) threshold adjustment. */
+export async function evaluationFigures(
+  store: Store,
+  policy: PolicyView & { autoAdjust: boolean },
+  now: number,
+  levelChangedAt: string | null,
+): Promise<Pick<EvaluateOut, 'stepBack' | 'adjustment'>> {
+  await refreshGovernance(store);
+  const back = await stepBackFigure(store, policy, now, levelChangedAt);
+  let adjustment: ThresholdAdjustment | null = null;
+  if (policy.autoAdjust) {
+    const workflow = policy.workflow;
+    const since = new Date(windowStart(now, null)).toISOString();
+    const r = (await govDb(store.db)
+      .selectFrom('gov_facts')
+      .where('workflow', '=', workflow)
+      .where('created_at', '>=', since)
+      .where('is_canary', '=', 0)
+      .select([
+        sql<number>`sum(case when confidence >= ${policy.autoThreshold} and outcome is not null then 1 else 0 end)`.as('n'),
+        sql<number>`sum(case when confidence >= ${policy.autoThreshold} and outcome = 0 then 1 else 0 end)`.as('wrong'),
+        sql<number>`sum(case when route = 'review' and n_decisions > 0 then 1 else 0 end)`.as('judged'),
+      ])
+      .executeTakeFirst())!;
+    // The history the recommendation reads is the evaluator's: the last 90 days.
+    const history = new Date(now - 90 * DAY_MS).toISOString();
+    adjustment = autoAdjustFrom(
+      {
+        zone: { n: Number(r.n ?? 0), wrong: Number(r.wrong ?? 0) },
+        recommendation: recommendFrom(await recommendInputs(new Window(store, { workflow, since: history })), {
+          target: policy.falseAutoTarget,
+          current: policy,
+        }),
+        window: await metricSetFor(store, { workflow, since }, GRADUATION.windowDays, now),
+        judged: Number(r.judged ?? 0),
+      },
+      policy,
+    );
+  }
+  return { stepBack: back, adjustment };
+}
+
+/** Non-canary drafts per workflow (the dashboard's workflow list). */
+export async function draftsPerWorkflow(store: Store): Promise<Map<string, number>> {
+  await refreshGovernance(store);
+  const rows = await new Window(store, {}).sum('set', ['workflow']);
+  return new Map(rows.filter((r) => r.v[0]! > 0).map((r) => [r.workflow, r.v[0]!]));
+}

@@ -1,0 +1,297 @@
+import { type Insertable, sql } from 'kysely';
+import type { Store, Trx } from '../../store';
+import { type GovDatabase, govDb, ROLL_VALUES } from '../../store/rollups';
+import {
+  addRows,
+  contributions,
+  type DecisionFact,
+  type Fact,
+  factsOf,
+  type RollRow,
+  rollKey,
+  streakOf,
+} from './facts';
+import { loadItemsByIds } from './load';
+
+// Keeps governance's facts and rollups up to date, incrementally from two watermarks: the drafts'
+// version (bumped in the same transaction as every change to a draft: ingest, decision, audit,
+// canary) and the outcomes' id. Writers are serialised by the version counter's lock (store.write),
+// so both commit in increasing order and nothing below a watermark can appear later. Each batch
+// runs in one write transaction: facts, rollups and watermarks move together or not at all.
+// Any number of server instances may run it; the second finds nothing left to do.
+
+const BATCH = 2_000;
+const DRAFT_MARK = 'draft_version';
+const OUTCOME_MARK = 'outcome_id';
+
+type G = ReturnType<typeof govDb>;
+
+async function marks(g: G): Promise<{ draft: number; outcome: number }> {
+  const rows = await g.selectFrom('gov_state').select(['name', 'value']).execute();
+  const get = (n: string) => Number(rows.find((r) => r.name === n)?.value ?? 0);
+  return { draft: get(DRAFT_MARK), outcome: get(OUTCOME_MARK) };
+}
+
+async function setMark(g: G, name: string, value: number): Promise<void> {
+  await g
+    .insertInto('gov_state')
+    .values({ name, value })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
+    .execute();
+}
+
+/** Whether anything was written since the rollups were last brought up to date (two indexed reads). */
+export async function behind(store: Store): Promise<boolean> {
+  const g = govDb(store.db);
+  const m = await marks(g);
+  const v = await g.selectFrom('counters').select('value').where('name', '=', 'version').executeTakeFirst();
+  if (Number(v?.value ?? 0) > m.draft) return true;
+  const o = await g
+    .selectFrom('outcomes')
+    .select('id')
+    .where('id', '>', m.outcome)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return !!o;
+}
+
+const inFlight = new WeakMap<Store, Promise<number>>();
+
+/**
+ * Brings the facts and rollups up to date; returns how many drafts were (re)counted. Concurrent
+ * callers in one process share one run. Cheap when nothing changed (see `behind`).
+ */
+export function refreshGovernance(store: Store): Promise<number> {
+  const running = inFlight.get(store);
+  if (running) return running;
+  const run = (async () => {
+    let total = 0;
+    try {
+      if (!(await behind(store))) return 0;
+      for (;;) {
+        const r = await store.write((trx) => refreshBatch(trx));
+        total += r.drafts;
+        if (r.done) break;
+      }
+      await refreshStreaks(store);
+      return total;
+    } finally {
+      inFlight.delete(store);
+    }
+  })();
+  inFlight.set(store, run);
+  return run;
+}
+
+/** One batch: the drafts changed and the drafts with new outcomes since the watermarks. */
+async function refreshBatch(trx: Trx): Promise<{ done: boolean; drafts: number }> {
+  const g = govDb(trx);
+  const m = await marks(g);
+  const changed = await g
+    .selectFrom('drafts')
+    .select(['id', 'version'])
+    .where('version', '>', m.draft)
+    .orderBy('version')
+    .limit(BATCH)
+    .execute();
+  const outcomes = await g
+    .selectFrom('outcomes')
+    .select(['id', 'draft_id'])
+    .where('id', '>', m.outcome)
+    .orderBy('id')
+    .limit(BATCH)
+    .execute();
+  const ids = [...new Set([...changed.map((r) => r.id), ...outcomes.map((r) => r.draft_id)])];
+  if (ids.length > 0) await recount(g, trx, ids);
+  const done = changed.length < BATCH && outcomes.length < BATCH;
+  let draftMark = changed.length > 0 ? Number(changed[changed.length - 1]!.version) : m.draft;
+  if (changed.length < BATCH) {
+    // Every draft up to the counter's value is counted (the counter is read under the write lock).
+    const v = await g.selectFrom('counters').select('value').where('name', '=', 'version').executeTakeFirst();
+    draftMark = Math.max(draftMark, Number(v?.value ?? 0));
+  }
+  if (draftMark !== m.draft) await setMark(g, DRAFT_MARK, draftMark);
+  if (outcomes.length > 0) await setMark(g, OUTCOME_MARK, Number(outcomes[outcomes.length - 1]!.id));
+  return { done, drafts: ids.length };
+}
+
+/** Replaces the facts of these drafts and moves the rollups by the difference. */
+async function recount(g: G, trx: Trx, ids: readonly string[]): Promise<void> {
+  const oldFacts: Fact[] = [];
+  const oldDecisions: DecisionFact[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    oldFacts.push(...(await g.selectFrom('gov_facts').selectAll().where('draft_id', 'in', chunk).execute()));
+    oldDecisions.push(
+      ...(await g.selectFrom('gov_decision_facts').selectAll().where('draft_id', 'in', chunk).execute()),
+    );
+  }
+  const items = await loadItemsByIds(trx, ids);
+  const deltas = new Map<string, RollRow>();
+  const decsOf = new Map<string, DecisionFact[]>();
+  for (const d of oldDecisions) {
+    d.dwell_ms = d.dwell_ms === null ? null : Number(d.dwell_ms);
+    const list = decsOf.get(d.draft_id) ?? [];
+    list.push(d);
+    decsOf.set(d.draft_id, list);
+  }
+  const touched = new Set<string>();
+  for (const f of oldFacts) {
+    const decs = decsOf.get(f.draft_id) ?? [];
+    addRows(deltas, contributions(f, decs), -1);
+    for (const d of decs) touched.add(`${d.user_id}\u0000${d.decided_day}`);
+  }
+  const facts: Fact[] = [];
+  const decisions: DecisionFact[] = [];
+  for (const it of items) {
+    const x = factsOf(it);
+    facts.push(x.fact);
+    decisions.push(...x.decisions);
+    addRows(deltas, contributions(x.fact, x.decisions), 1);
+    for (const d of x.decisions) touched.add(`${d.user_id}\u0000${d.decided_day}`);
+  }
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    await g.deleteFrom('gov_facts').where('draft_id', 'in', chunk).execute();
+    await g.deleteFrom('gov_decision_facts').where('draft_id', 'in', chunk).execute();
+  }
+  for (let i = 0; i < facts.length; i += 200) await g.insertInto('gov_facts').values(facts.slice(i, i + 200)).execute();
+  for (let i = 0; i < decisions.length; i += 300)
+    await g
+      .insertInto('gov_decision_facts')
+      .values(decisions.slice(i, i + 300))
+      .execute();
+  await applyDeltas(g, [...deltas.values()].filter((r) => r.v.some((x) => x !== 0)));
+  // Approval streaks are not sums: the touched reviewer-days are marked and recomputed after.
+  const dirty = [...touched].map((t) => {
+    const [user, day] = t.split('\u0000') as [string, string];
+    return { kind: 'streak_dirty', workflow: '', day, k1: user, k2: '', k3: '' };
+  });
+  for (let i = 0; i < dirty.length; i += 300)
+    await g
+      .insertInto('gov_roll')
+      .values(dirty.slice(i, i + 300))
+      .onConflict((oc) => oc.columns(['kind', 'workflow', 'day', 'k1', 'k2', 'k3']).doNothing())
+      .execute();
+}
+
+/** Adds the deltas to the rollup rows (insert or add). */
+async function applyDeltas(g: G, rows: readonly RollRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 100) {
+    const values = rows.slice(i, i + 100).map((r) => {
+      const row: Record<string, string | number> = {
+        kind: r.kind,
+        workflow: r.workflow,
+        day: r.day,
+        k1: r.k1,
+        k2: r.k2,
+        k3: r.k3,
+      };
+      ROLL_VALUES.forEach((v, j) => {
+        row[v] = r.v[j] ?? 0;
+      });
+      return row as unknown as Insertable<GovDatabase['gov_roll']>;
+    });
+    await g
+      .insertInto('gov_roll')
+      .values(values)
+      .onConflict((oc) =>
+        oc.columns(['kind', 'workflow', 'day', 'k1', 'k2', 'k3']).doUpdateSet(
+          Object.fromEntries(ROLL_VALUES.map((v) => [v, sql`gov_roll.${sql.ref(v)} + excluded.${sql.ref(v)}`])),
+        ),
+      )
+      .execute();
+  }
+}
+
+/**
+ * Recomputes the approval-run summary (`streak` rows, per reviewer and decision day, overall ('*')
+ * and per workflow) of every reviewer-day marked dirty, a few hundred per transaction.
+ */
+async function refreshStreaks(store: Store): Promise<void> {
+  for (;;) {
+    const done = await store.write(async (trx) => {
+      const g = govDb(trx);
+      const dirty = await g
+        .selectFrom('gov_roll')
+        .select(['day', 'k1'])
+        .where('kind', '=', 'streak_dirty')
+        .limit(300)
+        .execute();
+      if (dirty.length === 0) return true;
+      const byUser = new Map<string, string[]>();
+      for (const d of dirty) byUser.set(d.k1, [...(byUser.get(d.k1) ?? []), d.day]);
+      for (const [user, days] of byUser) {
+        const rows = await g
+          .selectFrom('gov_decision_facts')
+          .select(['decided_day', 'workflow', 'label'])
+          .where('user_id', '=', user)
+          .where('decided_day', 'in', days)
+          .orderBy('decided_at')
+          .orderBy('created_at')
+          .orderBy('draft_id')
+          .orderBy('seq')
+          .execute();
+        await g
+          .deleteFrom('gov_roll')
+          .where('kind', '=', 'streak')
+          .where('k1', '=', user)
+          .where('day', 'in', days)
+          .execute();
+        const groups = new Map<string, string[]>();
+        for (const r of rows)
+          for (const scope of ['*', r.workflow]) {
+            const k = `${scope}\u0000${r.decided_day}`;
+            const list = groups.get(k) ?? [];
+            list.push(r.label);
+            groups.set(k, list);
+          }
+        const values = [...groups].map(([k, labels]) => {
+          const [scope, day] = k.split('\u0000') as [string, string];
+          const s = streakOf(labels);
+          return {
+            kind: 'streak',
+            workflow: scope,
+            day,
+            k1: user,
+            k2: '',
+            k3: '',
+            v0: s.n,
+            v1: s.prefix,
+            v2: s.suffix,
+            v3: s.longest,
+            v4: s.all ? 1 : 0,
+          };
+        });
+        for (let i = 0; i < values.length; i += 100)
+          await g
+            .insertInto('gov_roll')
+            .values(values.slice(i, i + 100))
+            .execute();
+        await g
+          .deleteFrom('gov_roll')
+          .where('kind', '=', 'streak_dirty')
+          .where('k1', '=', user)
+          .where('day', 'in', days)
+          .execute();
+      }
+      return dirty.length < 300;
+    });
+    if (done) return;
+  }
+}
+
+/** Deletes the facts of all drafts and rebuilds them (repair, or after changing how a fact is derived). */
+export async function rebuildGovernance(store: Store): Promise<number> {
+  await store.write(async (trx) => {
+    const g = govDb(trx);
+    await g.deleteFrom('gov_facts').execute();
+    await g.deleteFrom('gov_decision_facts').execute();
+    await g.deleteFrom('gov_roll').execute();
+    await g.deleteFrom('gov_state').execute();
+  });
+  return refreshGovernance(store);
+}
+
+export { rollKey };
