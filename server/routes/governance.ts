@@ -4,7 +4,7 @@ import { ApiError } from '../errors';
 import { acceptProposal, autonomyProposal } from '../service/governance/autonomy';
 import { plantCanaries } from '../service/governance/canary';
 import { evaluateWorkflow } from '../service/governance/evaluate';
-import { exportFeedback } from '../service/governance/export';
+import { feedbackStream } from '../service/governance/export';
 import {
   calibrationFigures,
   draftsPerWorkflow,
@@ -215,8 +215,7 @@ export const exportRoutes: Resource = {
       const q = c.req.valid('query');
       if (q.workflow && !(await workflowExists(store, q.workflow)))
         return c.body('', 200, { 'content-type': 'application/x-ndjson; charset=utf-8' });
-      const lines = await exportFeedback(store, q);
-      return c.body(lines.map((l) => `${JSON.stringify(l)}\n`).join(''), 200, {
+      return c.body(feedbackStream(store, q), 200, {
         'content-type': 'application/x-ndjson; charset=utf-8',
         'content-disposition': 'attachment; filename="feedback.jsonl"',
       });

@@ -193,6 +193,13 @@ export async function createGovernanceTables(db: AnyDb, _dialect: Dialect): Prom
   for (const v of ROLL_VALUES) roll = roll.addColumn(v, real, (c) => c.notNull().defaultTo(0));
   await roll.addPrimaryKeyConstraint('gov_roll_pkey', ['kind', 'workflow', 'day', 'k1', 'k2', 'k3']).execute();
   await db.schema.createIndex('gov_roll_kind_day').ifNotExists().on('gov_roll').columns(['kind', 'day']).execute();
+  // The feedback export's keyset cursor (received_at, id): issue 13's server receive time.
+  await db.schema
+    .createIndex('decisions_received')
+    .ifNotExists()
+    .on('decisions')
+    .columns(['received_at', 'id'])
+    .execute();
   await db.schema
     .createTable('gov_state')
     .ifNotExists()
