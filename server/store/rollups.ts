@@ -88,6 +88,8 @@ export interface GovRollTable {
   v12: Sum;
   v13: Sum;
   v14: Sum;
+  /** Histogram kinds (dwell, rdwell): `bucket:count` pairs, comma-separated. */
+  hist: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface GovStateTable {
@@ -191,6 +193,7 @@ export async function createGovernanceTables(db: AnyDb, _dialect: Dialect): Prom
     .addColumn('k2', 'text', (c) => c.notNull())
     .addColumn('k3', 'text', (c) => c.notNull());
   for (const v of ROLL_VALUES) roll = roll.addColumn(v, real, (c) => c.notNull().defaultTo(0));
+  roll = roll.addColumn('hist', 'text');
   await roll.addPrimaryKeyConstraint('gov_roll_pkey', ['kind', 'workflow', 'day', 'k1', 'k2', 'k3']).execute();
   await db.schema.createIndex('gov_roll_kind_day').ifNotExists().on('gov_roll').columns(['kind', 'day']).execute();
   // The feedback export's keyset cursor (received_at, id): issue 13's server receive time.

@@ -197,8 +197,30 @@ export function contributions(f: Fact, decisions: readonly DecisionFact[]): Roll
   return out;
 }
 
+/** Histogram kinds keep one row per group with the buckets in `hist`; the bucket travels in this key. */
+export const HIST_BUCKET_KEY = { dwell: 'k3', rdwell: 'k2' } as const;
+export const isHist = (kind: string): kind is keyof typeof HIST_BUCKET_KEY => kind === 'dwell' || kind === 'rdwell';
+
+export function decodeHist(text: string | null, into = new Map<number, number>()): Map<number, number> {
+  if (!text) return into;
+  for (const part of text.split(',')) {
+    const [b, c] = part.split(':');
+    const k = Number(b);
+    into.set(k, (into.get(k) ?? 0) + Number(c));
+  }
+  return into;
+}
+
+export function encodeHist(h: ReadonlyMap<number, number>): string {
+  return [...h]
+    .filter(([, c]) => c !== 0)
+    .sort((a, b) => a[0] - b[0])
+    .map(([b, c]) => `${b}:${c}`)
+    .join(',');
+}
+
 /** Key of a rollup row (kind, workflow, day and the three keys). */
-export const rollKey = (r: Pick<RollRow, 'kind' | 'workflow' | 'day' | 'k1' | 'k2' | 'k3'>) =>
+export const rollKey = (r: { kind: string; workflow: string; day: string; k1: string; k2: string; k3: string }) =>
   `${r.kind}\u0000${r.workflow}\u0000${r.day}\u0000${r.k1}\u0000${r.k2}\u0000${r.k3}`;
 
 /** Adds `sign ×` rows into `into` (by key). */

@@ -35,6 +35,8 @@ import {
   addRows,
   contributions,
   type DecisionFact,
+  decodeHist,
+  HIST_BUCKET_KEY,
   histogramQuantile,
   longestRun,
   type RollKind,
@@ -139,6 +141,37 @@ class Window {
     return [...out.values()];
   }
 
+  /** Histograms of a kind over the window, merged per group `by` (keys other than the bucket's). */
+  async hist(kind: 'dwell' | 'rdwell', by: readonly Key[]): Promise<{ key: Summed; h: Map<number, number> }[]> {
+    let q = this.g
+      .selectFrom('gov_roll')
+      .select(['workflow', 'day', 'k1', 'k2', 'k3', 'hist'])
+      .where('kind', '=', kind);
+    if (this.f.workflow) q = q.where('workflow', '=', this.f.workflow);
+    if (this.f.since) q = q.where('day', '>', this.f.since.slice(0, 10));
+    const out = new Map<string, { key: Summed; h: Map<number, number> }>();
+    const entry = (r: Record<string, unknown>) => {
+      const k = by.map((x) => String(r[x])).join('\u0000');
+      let e = out.get(k);
+      if (!e) {
+        const key: Summed = { workflow: '', day: '', k1: '', k2: '', k3: '', v: [] };
+        for (const x of by) key[x] = String(r[x]);
+        e = { key, h: new Map() };
+        out.set(k, e);
+      }
+      return e;
+    };
+    for (const r of await q.execute()) decodeHist(r.hist, entry(r).h);
+    const bucketKey = HIST_BUCKET_KEY[kind];
+    for (const p of await this.partial()) {
+      if (p.kind !== kind) continue;
+      const e = entry(p as unknown as Record<string, unknown>);
+      const b = Number(p[bucketKey]);
+      e.h.set(b, (e.h.get(b) ?? 0) + p.v[0]!);
+    }
+    return [...out.values()];
+  }
+
   /** Open (non-canary) drafts in the window: their group and creation time. */
   async open(): Promise<{ workflow: string; segment: string; model: string; created_at: string }[]> {
     let q = this.g
@@ -222,11 +255,9 @@ async function metricGroups(w: Window, now: number) {
       g.present = true;
     }
   }
-  for (const r of await w.sum('dwell', ['workflow', 'k1', 'k2', 'k3'])) {
-    if (r.v[0] === 0) continue;
-    const b = Number(r.k3);
-    for (const g of groupsOf(r.workflow, r.k1, r.k2)) g.dwell.set(b, (g.dwell.get(b) ?? 0) + r.v[0]!);
-  }
+  for (const { key, h } of await w.hist('dwell', ['workflow', 'k1', 'k2']))
+    for (const g of groupsOf(key.workflow, key.k1, key.k2))
+      for (const [b, c] of h) g.dwell.set(b, (g.dwell.get(b) ?? 0) + c);
   for (const o of await w.open()) {
     const age = Math.max(0, now - Date.parse(o.created_at));
     for (const g of groupsOf(o.workflow, o.segment, o.model)) g.ages.push(age);
@@ -286,12 +317,7 @@ async function reviewers(store: Store, w: Window) {
   }
   const team = judged > 0 ? approved / judged : 0;
   const dwell = new Map<string, Map<number, number>>();
-  for (const r of await w.sum('rdwell', ['k1', 'k2'])) {
-    if (r.v[0] === 0) continue;
-    const h = dwell.get(r.k1) ?? new Map<number, number>();
-    h.set(Number(r.k2), r.v[0]!);
-    dwell.set(r.k1, h);
-  }
+  for (const { key, h } of await w.hist('rdwell', ['k1'])) dwell.set(key.k1, h);
   // Approval runs by decision day (overall or one workflow's), in day order.
   let sq = govDb(store.db)
     .selectFrom('gov_roll')

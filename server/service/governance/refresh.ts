@@ -6,7 +6,11 @@ import {
   contributions,
   type DecisionFact,
   type Fact,
+  decodeHist,
+  encodeHist,
   factsOf,
+  HIST_BUCKET_KEY,
+  isHist,
   type RollRow,
   rollKey,
   streakOf,
@@ -176,8 +180,21 @@ async function recount(g: G, trx: Trx, ids: readonly string[]): Promise<void> {
       .execute();
 }
 
-/** Adds the deltas to the rollup rows (insert or add). */
-async function applyDeltas(g: G, rows: readonly RollRow[]): Promise<void> {
+/** Adds the deltas to the rollup rows (insert or add; histograms read, merged and written back). */
+async function applyDeltas(g: G, all: readonly RollRow[]): Promise<void> {
+  const rows = all.filter((r) => !isHist(r.kind));
+  const hists = new Map<string, { key: RollRow; h: Map<number, number> }>();
+  for (const r of all) {
+    if (!isHist(r.kind)) continue;
+    const bucketKey = HIST_BUCKET_KEY[r.kind];
+    const key = { ...r, [bucketKey]: '' };
+    const k = rollKey(key);
+    const entry = hists.get(k) ?? { key, h: new Map<number, number>() };
+    const b = Number(r[bucketKey]);
+    entry.h.set(b, (entry.h.get(b) ?? 0) + r.v[0]!);
+    hists.set(k, entry);
+  }
+  await applyHistograms(g, [...hists.values()]);
   for (let i = 0; i < rows.length; i += 100) {
     const values = rows.slice(i, i + 100).map((r) => {
       const row: Record<string, string | number> = {
@@ -200,6 +217,51 @@ async function applyDeltas(g: G, rows: readonly RollRow[]): Promise<void> {
         oc.columns(['kind', 'workflow', 'day', 'k1', 'k2', 'k3']).doUpdateSet(
           Object.fromEntries(ROLL_VALUES.map((v) => [v, sql`gov_roll.${sql.ref(v)} + excluded.${sql.ref(v)}`])),
         ),
+      )
+      .execute();
+  }
+}
+
+async function applyHistograms(g: G, entries: readonly { key: RollRow; h: Map<number, number> }[]): Promise<void> {
+  for (let i = 0; i < entries.length; i += 200) {
+    const chunk = entries.slice(i, i + 200);
+    const existing = await g
+      .selectFrom('gov_roll')
+      .select(['kind', 'workflow', 'day', 'k1', 'k2', 'k3', 'hist'])
+      .where((eb) =>
+        eb.or(
+          chunk.map(({ key }) =>
+            eb.and([
+              eb('kind', '=', key.kind),
+              eb('workflow', '=', key.workflow),
+              eb('day', '=', key.day),
+              eb('k1', '=', key.k1),
+              eb('k2', '=', key.k2),
+              eb('k3', '=', key.k3),
+            ]),
+          ),
+        ),
+      )
+      .execute();
+    const have = new Map(existing.map((r) => [rollKey(r), r.hist]));
+    const values = chunk.map(({ key, h }) => {
+      const merged = decodeHist(have.get(rollKey(key)) ?? null);
+      for (const [b, c] of h) merged.set(b, (merged.get(b) ?? 0) + c);
+      return {
+        kind: key.kind,
+        workflow: key.workflow,
+        day: key.day,
+        k1: key.k1,
+        k2: key.k2,
+        k3: key.k3,
+        hist: encodeHist(merged),
+      };
+    });
+    await g
+      .insertInto('gov_roll')
+      .values(values)
+      .onConflict((oc) =>
+        oc.columns(['kind', 'workflow', 'day', 'k1', 'k2', 'k3']).doUpdateSet({ hist: sql`excluded.hist` }),
       )
       .execute();
   }

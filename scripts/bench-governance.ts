@@ -1,0 +1,209 @@
+/**
+ * `npm run bench:governance` — governance at scale (issue 16).
+ *
+ * For each size (BENCH_SIZES, default "100000"; e.g. "100000,1000000") and each database
+ * (BENCH_DBS, default "sqlite,postgres"; PostgreSQL at BENCH_PG_URL / TEST_PG_URL): seeds a fresh
+ * database with bulk inserts (drafts over 90 days in 3 workflows, 50 reviewers; 80% decided by a
+ * person, 15% auto-approved, 5% open; outcomes on 10%), brings the governance rollups up to date
+ * (timed: the one-off backfill), starts the real server as a child process and prints:
+ * - p95 (and p50) of every governance endpoint over BENCH_REPS requests (default 20),
+ * - the feedback export: lines, bytes, time, and the server's RSS before and at the end of it,
+ * - the server's peak RSS (VmHWM) over the run,
+ * - one evaluator pass (rollup refresh + every workflow evaluated) after one day of new data.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { resolveDeps } from '../server/app';
+import { evaluateAll } from '../server/service/governance/evaluate';
+import { refreshGovernance } from '../server/service/governance/refresh';
+import { openStore } from '../server/store';
+import { createToken } from '../server/tokens';
+import { seed, WORKFLOWS } from './governance-seed';
+
+const SIZES = (process.env.BENCH_SIZES ?? '100000').split(',').map(Number);
+const DBS = (process.env.BENCH_DBS ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[];
+const REPS = Number(process.env.BENCH_REPS ?? 20);
+const PG_URL = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DAY = 86_400_000;
+const DAYS = 90;
+
+async function freshDb(db: 'sqlite' | 'postgres'): Promise<{ url: string; drop(): Promise<void> }> {
+  if (db === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'cs-bench-gov-'));
+    return { url: `sqlite:${join(dir, 'bench.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `cs_bench_gov_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+function rssOf(pid: number): { rss: number; hwm: number } {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+
+function get(url: string, token: string): Promise<{ status: number; bytes: number; ms: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+        let bytes = 0;
+        res.on('data', (d: Buffer) => {
+          bytes += d.length;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - t0 }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+}
+
+async function startChild(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(join('node_modules', '.bin', 'tsx'), ['server/main.ts'], {
+    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, COUNTERSIGN_GOVERNANCE_INTERVAL_MS: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('listening')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
+  });
+  child.stdout!.resume();
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+/** The server process (tsx starts node as its child): the one listening. */
+function serverPid(child: ChildProcess): number {
+  try {
+    const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/);
+    return Number(kids[0]) || child.pid!;
+  } catch {
+    return child.pid!;
+  }
+}
+
+async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
+  const fresh = await freshDb(db);
+  const store = await openStore(fresh.url);
+  try {
+    const now = Date.now();
+    const t0 = performance.now();
+    await seed(store, n, now - DAYS * DAY, DAYS - 1, 16);
+    const seedS = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    const counted = await refreshGovernance(store);
+    const backfillS = (performance.now() - t1) / 1000;
+    const counts = await store.db
+      .selectFrom('drafts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const decided = await store.db
+      .selectFrom('decisions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const outs = await store.db
+      .selectFrom('outcomes')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const { token } = await createToken(store, { user: 'bench-admin', role: 'admin', actor: 'bench' });
+    console.log(
+      `\n== ${db}, ${Number(counts.n).toLocaleString()} drafts (${Number(decided.n).toLocaleString()} decisions, ${Number(outs.n).toLocaleString()} outcomes) ==`,
+    );
+    console.log(`seed ${seedS.toFixed(1)} s; rollup backfill of ${counted.toLocaleString()} drafts ${backfillS.toFixed(1)} s`);
+
+    const { child, url } = await startChild(fresh.url);
+    const pid = serverPid(child);
+    try {
+      const since = new Date(now - 30 * DAY).toISOString();
+      const wf = WORKFLOWS[0];
+      const endpoints: [string, string][] = [
+        ['metrics (all)', '/v1/metrics'],
+        ['metrics (workflow, 30 days)', `/v1/metrics?workflow=${wf}&since=${since}`],
+        ['calibration', `/v1/workflows/${wf}/calibration`],
+        ['calibration (30 days, m2)', `/v1/workflows/${wf}/calibration?since=${since}&modelVersion=m2`],
+        ['recommendation', `/v1/workflows/${wf}/recommendation`],
+        ['simulate', `/v1/workflows/${wf}/simulate?autoThreshold=0.95&reviewThreshold=0.7`],
+        ['autonomy', `/v1/workflows/${wf}/autonomy`],
+        ['governance workflows', '/v1/governance/workflows'],
+      ];
+      console.log(`server RSS at start ${mb(rssOf(pid).rss)}`);
+      console.log('endpoint                          p50 ms   p95 ms');
+      for (const [name, path] of endpoints) {
+        const times: number[] = [];
+        for (let i = 0; i < REPS; i++) {
+          const r = await get(url + path, token);
+          if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
+          times.push(r.ms);
+        }
+        console.log(`${name.padEnd(32)} ${quantile(times, 0.5).toFixed(1).padStart(7)} ${quantile(times, 0.95).toFixed(1).padStart(8)}`);
+      }
+      const before = rssOf(pid).rss;
+      let peak = before;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, rssOf(pid).rss);
+      }, 50);
+      const ex = await get(`${url}/v1/export/feedback.jsonl`, token);
+      clearInterval(sampler);
+      console.log(
+        `export: ${mb(ex.bytes)} streamed in ${(ex.ms / 1000).toFixed(1)} s; server RSS ${mb(before)} before, peak ${mb(peak)} during`,
+      );
+      console.log(`server peak RSS (VmHWM) over the run: ${mb(rssOf(pid).hwm)}`);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+
+    // One day of new data, then one evaluator pass (refresh from the watermark + every workflow).
+    await seed(store, Math.round(n / DAYS), now - DAY, 1, 99);
+    for (const w of WORKFLOWS)
+      await store.write((trx) =>
+        trx
+          .insertInto('workflows')
+          .values({
+            workflow: w,
+            policy_json: JSON.stringify({ level: 'audit', autoAdjust: true }),
+            updated_at: new Date().toISOString(),
+          })
+          .onConflict((oc) => oc.column('workflow').doNothing())
+          .execute(),
+      );
+    const t2 = performance.now();
+    await evaluateAll(resolveDeps({ store }));
+    console.log(
+      `evaluator pass after one day of new data (${Math.round(n / DAYS).toLocaleString()} drafts): ${(performance.now() - t2).toFixed(0)} ms`,
+    );
+  } finally {
+    await store.close();
+    await fresh.drop();
+  }
+}
+
+for (const n of SIZES) for (const db of DBS) await run(db, n);
