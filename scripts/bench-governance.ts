@@ -137,7 +137,9 @@ async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
     console.log(
       `\n== ${db}, ${Number(counts.n).toLocaleString()} drafts (${Number(decided.n).toLocaleString()} decisions, ${Number(outs.n).toLocaleString()} outcomes) ==`,
     );
-    console.log(`seed ${seedS.toFixed(1)} s; rollup backfill of ${counted.toLocaleString()} drafts ${backfillS.toFixed(1)} s`);
+    console.log(
+      `seed ${seedS.toFixed(1)} s; rollup backfill of ${counted.toLocaleString()} drafts ${backfillS.toFixed(1)} s`,
+    );
 
     const { child, url } = await startChild(fresh.url);
     const pid = serverPid(child);
@@ -163,7 +165,9 @@ async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
           if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
           times.push(r.ms);
         }
-        console.log(`${name.padEnd(32)} ${quantile(times, 0.5).toFixed(1).padStart(7)} ${quantile(times, 0.95).toFixed(1).padStart(8)}`);
+        console.log(
+          `${name.padEnd(32)} ${quantile(times, 0.5).toFixed(1).padStart(7)} ${quantile(times, 0.95).toFixed(1).padStart(8)}`,
+        );
       }
       const before = rssOf(pid).rss;
       let peak = before;

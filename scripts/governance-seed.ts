@@ -116,7 +116,11 @@ export async function seed(store: Store, n: number, start: number, days: number,
           updated_at: decidedAt ?? createdAt,
         });
       }
-      const insert = async (table: 'drafts' | 'decisions' | 'outcomes', rows: Record<string, unknown>[], per: number) => {
+      const insert = async (
+        table: 'drafts' | 'decisions' | 'outcomes',
+        rows: Record<string, unknown>[],
+        per: number,
+      ) => {
         for (let i = 0; i < rows.length; i += per)
           await trx
             .insertInto(table)
@@ -129,4 +133,3 @@ export async function seed(store: Store, n: number, start: number, days: number,
     });
   }
 }
-

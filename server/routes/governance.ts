@@ -91,7 +91,10 @@ export const workflowGovernanceRoutes: Resource = {
         const q = c.req.valid('query');
         const policy = await loadPolicy(store, workflow);
         const target = q.target ?? policy.falseAutoTarget;
-        return c.json(await recommendationFigures(store, { workflow, since: q.since }, { target, current: policy }), 200);
+        return c.json(
+          await recommendationFigures(store, { workflow, since: q.since }, { target, current: policy }),
+          200,
+        );
       })
       .openapi(simulateRoute, async (c) => {
         admin(c);

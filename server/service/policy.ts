@@ -1,4 +1,6 @@
-import { DEFAULT_POLICY, WorkflowPolicy, type WorkflowPolicyPatch } from '../../lib/shared/schema';
+import { DEFAULT_POLICY, Level, WorkflowPolicy, type WorkflowPolicyPatch } from '../../lib/shared/schema';
+
+const LEVELS = Level.options;
 import { appendAudit } from '../audit';
 import { ApiError } from '../errors';
 import type { Trx } from '../store';
@@ -25,7 +27,27 @@ export async function updatePolicy(
 ): Promise<WorkflowPolicy> {
   const before = await getPolicy(trx, workflow);
   const now = new Date().toISOString();
-  const next: WorkflowPolicy = { ...before, ...patch, workflow, updatedAt: now };
+  const { levelSkipReason, ...changes } = patch;
+  const next: WorkflowPolicy = { ...before, ...changes, workflow, updatedAt: now };
+  // The autonomy ladder is climbed (and descended) one step at a time; skipping needs a written
+  // reason, kept in the audit log (issue 16).
+  const steps = Math.abs(LEVELS.indexOf(next.level) - LEVELS.indexOf(before.level));
+  if (steps > 1) {
+    if (!levelSkipReason)
+      throw new ApiError(
+        400,
+        'invalid_input',
+        `level moves one step at a time (${before.level} → ${next.level} skips ${steps - 1}); give levelSkipReason to skip`,
+      );
+    await appendAudit(trx, {
+      actor,
+      action: 'workflow.level_skipped',
+      workflow,
+      original: { level: before.level },
+      final: { level: next.level },
+      reasons: [levelSkipReason],
+    });
+  }
   if (next.reviewThreshold > next.autoThreshold)
     throw new ApiError(
       400,
@@ -47,7 +69,7 @@ export async function updatePolicy(
     workflow,
     original: { ...before, updatedAt: undefined },
     final: stored,
-    detail: { patch },
+    detail: { patch: changes },
   });
   return next;
 }

@@ -104,7 +104,23 @@ export interface GovDatabase extends Database {
   gov_state: GovStateTable;
 }
 
-export const ROLL_VALUES = ['v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9', 'v10', 'v11', 'v12', 'v13', 'v14'] as const;
+export const ROLL_VALUES = [
+  'v0',
+  'v1',
+  'v2',
+  'v3',
+  'v4',
+  'v5',
+  'v6',
+  'v7',
+  'v8',
+  'v9',
+  'v10',
+  'v11',
+  'v12',
+  'v13',
+  'v14',
+] as const;
 
 /** The store's handle with governance's tables typed. */
 export const govDb = (db: Kysely<Database>): Kysely<GovDatabase> => db as unknown as Kysely<GovDatabase>;

@@ -45,8 +45,15 @@ function expectSame(actual: unknown, expected: unknown, path = '$', skip: Readon
     expect(actual && typeof actual === 'object', path).toBe(true);
     const a = actual as Record<string, unknown>;
     const e = expected as Record<string, unknown>;
-    expect(Object.keys(a).filter((k) => !skip.has(k)).sort(), path).toEqual(
-      Object.keys(e).filter((k) => !skip.has(k)).sort(),
+    expect(
+      Object.keys(a)
+        .filter((k) => !skip.has(k))
+        .sort(),
+      path,
+    ).toEqual(
+      Object.keys(e)
+        .filter((k) => !skip.has(k))
+        .sort(),
     );
     for (const k of Object.keys(e)) expectSame(a[k], e[k], `${path}.${k}`, skip);
     return;
@@ -151,7 +158,14 @@ describe.each(TEST_DBS)('governance figures equal the in-memory computation on %
     const put = await server.api(`/v1/workflows/${wf}`, {
       token: admin,
       method: 'PUT',
-      body: { level: 'audit', autoAdjust: true, autoThreshold: 0.9, falseAutoTarget: 0.05 },
+      body: {
+        level: 'audit',
+        autoAdjust: true,
+        autoThreshold: 0.9,
+        falseAutoTarget: 0.05,
+        minAuditedToTighten: 30,
+        levelSkipReason: 'equality test: evaluate at the audit level',
+      },
     });
     expect(put.status).toBe(200);
     const policy = view(await loadPolicy(server.store, wf));

@@ -8,7 +8,10 @@ import { parseJson, stable } from '../../server/service/governance/load';
  * One line per applied decision, oldest first. Canary drafts are left out: their "original" is a
  * defect planted by us, not the model's output, and would poison fine-tuning data.
  */
-export async function exportFeedbackOracle(store: Store, q: { workflow?: string; since?: string }): Promise<FeedbackLine[]> {
+export async function exportFeedbackOracle(
+  store: Store,
+  q: { workflow?: string; since?: string },
+): Promise<FeedbackLine[]> {
   let query = store.db
     .selectFrom('decisions')
     .innerJoin('drafts', 'drafts.id', 'decisions.draft_id')

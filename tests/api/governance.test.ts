@@ -229,7 +229,11 @@ describe.each(TEST_DBS)('governance API on %s', (db) => {
     const put = await server.store.write(async (trx) =>
       trx
         .insertInto('workflows')
-        .values({ workflow: wf, policy_json: JSON.stringify({ level: 'audit' }), updated_at: new Date().toISOString() })
+        .values({
+          workflow: wf,
+          policy_json: JSON.stringify({ level: 'audit', minAuditedToTighten: 20 }),
+          updated_at: new Date().toISOString(),
+        })
         .execute(),
     );
     expect(put).toBeTruthy();
@@ -269,7 +273,32 @@ describe.each(TEST_DBS)('governance API on %s', (db) => {
       it.outcomes = [{ correct: i % 2 === 0, source: 'audit', at: it.createdAt }];
     });
     await writeHistory(server.store, bad);
-    await server.api(`/v1/workflows/${wf}`, { token: admin, method: 'PUT', body: { level: 'autonomous' } });
+    // Three steps at once: refused without a written reason, audited with one.
+    const refused = await server.api(`/v1/workflows/${wf}`, {
+      token: admin,
+      method: 'PUT',
+      body: { level: 'autonomous' },
+    });
+    expect(refused.status).toBe(400);
+    const skip = await server.api(`/v1/workflows/${wf}`, {
+      token: admin,
+      method: 'PUT',
+      body: {
+        level: 'autonomous',
+        minAuditedToTighten: 20,
+        levelSkipReason: 'migrated from a system that ran it autonomously',
+      },
+    });
+    expect(skip.status).toBe(200);
+    const skipped = await server.store.db
+      .selectFrom('audit_log')
+      .select('reasons_json')
+      .where('workflow', '=', wf)
+      .where('action', '=', 'workflow.level_skipped')
+      .execute();
+    expect(skipped.map((r) => JSON.parse(r.reasons_json))).toEqual([
+      ['migrated from a system that ran it autonomously'],
+    ]);
     const results = await evaluateAll(resolveDeps({ store: server.store }));
     const mine = results.find((r) => r.workflow === wf)!;
     expect(mine.applied).toEqual(['level autonomous → audit']);

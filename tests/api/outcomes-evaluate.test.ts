@@ -31,7 +31,13 @@ describe.each(TEST_DBS)('outcomes trigger governance evaluation on %s', (db) => 
     const put = await server.api(`/v1/workflows/${workflow}`, {
       token: admin,
       method: 'PUT',
-      body: { level: 'review_exceptions', autoThreshold: 0.8, reviewThreshold: 0.5, auditSampleRate: 0 },
+      body: {
+        level: 'review_exceptions',
+        autoThreshold: 0.8,
+        reviewThreshold: 0.5,
+        auditSampleRate: 0,
+        minAuditedToTighten: 10,
+      },
     });
     expect(put.status).toBe(200);
     const results = await postDrafts(
@@ -122,7 +128,14 @@ describe.each(TEST_DBS)('concurrent governance evaluations on %s', (db) => {
     await server.api(`/v1/workflows/${wf}`, {
       token: admin,
       method: 'PUT',
-      body: { level: 'audit', autoThreshold: 0.8, reviewThreshold: 0.5, auditSampleRate: 0 },
+      body: {
+        level: 'audit',
+        autoThreshold: 0.8,
+        reviewThreshold: 0.5,
+        auditSampleRate: 0,
+        minAuditedToTighten: 10,
+        levelSkipReason: 'test set-up: start at the audit level',
+      },
     });
     const results = await postDrafts(
       server,

@@ -11,6 +11,7 @@ import { latestOutcome } from './calibration';
 import { metricSet } from './metrics';
 import { recommend } from './recommendation';
 import { clopperPearsonUpper, wilson } from './stats';
+import { detectionDelay, exceedsTarget, MIN_AUDITED_TO_TIGHTEN } from './tighten';
 
 /**
  * The evidence each step up the autonomy ladder asks for. Figures from the practice guides:
@@ -42,6 +43,8 @@ export interface PolicyView {
   autoThreshold: number;
   reviewThreshold: number;
   falseAutoTarget: number;
+  /** Audited auto-approvals the window needs before the tightening rule may fire (default 200). */
+  minAuditedToTighten?: number;
 }
 
 function pct(x: number | null, d = 0): string {
@@ -71,7 +74,8 @@ export function proposeGraduation(
     {
       own: metricSet(own, { days: 1, now }),
       stepBack: stepBack(items, policy, { now, levelChangedAt: options.levelChangedAt }),
-      recommendation: () => options.recommendation ?? recommend(items, { target: policy.falseAutoTarget, current: policy }),
+      recommendation: () =>
+        options.recommendation ?? recommend(items, { target: policy.falseAutoTarget, current: policy }),
     },
     policy,
     options,
@@ -103,7 +107,13 @@ export function proposeGraduationFrom(
     falseAutoRate: m.falseAutoRate,
     auditedAuto: m.auditedAuto,
   };
-  const out: AutonomyOut = { workflow: policy.workflow, level: policy.level, proposal: null, blockers };
+  const out: AutonomyOut = {
+    workflow: policy.workflow,
+    level: policy.level,
+    proposal: null,
+    blockers,
+    tightening: tighteningRule(policy),
+  };
   const step = inputs.stepBack;
   if (step) {
     out.proposal = step;
@@ -177,6 +187,21 @@ function finishGraduation(
   return out;
 }
 
+/** The tightening rule of a policy with its simulated detection delay (deterministic). */
+export function tighteningRule(policy: PolicyView): NonNullable<AutonomyOut['tightening']> {
+  const target = policy.falseAutoTarget;
+  const minAudited = policy.minAuditedToTighten ?? MIN_AUDITED_TO_TIGHTEN;
+  const sim = (trueRate: number) =>
+    detectionDelay({ trueRate, target, minAudited, perDay: 100, windowDays: GRADUATION.windowDays, runs: 200 });
+  return {
+    target,
+    minAudited,
+    windowDays: GRADUATION.windowDays,
+    delayAtDoubleTarget: sim(Math.min(1, 2 * target)).medianAudited,
+    falseAlarmAtHalfTarget: sim(target / 2).fired,
+  };
+}
+
 /**
  * A quality dip in the last week: the false-auto-approval or post-review error rate is above target
  * even at the low end of its 95% interval. Stepping back is applied without waiting for an admin,
@@ -191,7 +216,10 @@ export function stepBack(
   const now = options.now ?? Date.now();
   // Only drafts created since the level last changed count: what went wrong under the previous
   // level has already been answered by that change, so one bad week steps back one level, not all.
-  return stepBackFrom(metricSet(recent(items, now, options.levelChangedAt), { days: GRADUATION.windowDays, now }), policy);
+  return stepBackFrom(
+    metricSet(recent(items, now, options.levelChangedAt), { days: GRADUATION.windowDays, now }),
+    policy,
+  );
 }
 
 /** The start of the step-back window: a week back, or the last level change if later. */
@@ -206,7 +234,8 @@ export function stepBackFrom(m: MetricSet, policy: PolicyView): AutonomyProposal
   const target = policy.falseAutoTarget;
   const reasons: string[] = [];
   const wrongAuto = Math.round((m.falseAutoRate ?? 0) * m.auditedAuto);
-  if (m.auditedAuto >= GRADUATION.minRecentChecks && wilson(wrongAuto, m.auditedAuto).low > target)
+  const minAudited = policy.minAuditedToTighten ?? MIN_AUDITED_TO_TIGHTEN;
+  if (exceedsTarget(wrongAuto, m.auditedAuto, target, minAudited))
     reasons.push(
       `In the last ${GRADUATION.windowDays} days ${wrongAuto} of ${m.auditedAuto} audited auto-approvals were wrong (${pct(m.falseAutoRate, 1)}; target ${pct(target, 1)}).`,
     );
@@ -281,7 +310,7 @@ export function autoAdjustFrom(inputs: AdjustInputs, policy: PolicyView): Thresh
   const current = policy.autoThreshold;
   const { n, wrong } = inputs.zone;
   const rec = inputs.recommendation;
-  if (n >= GRADUATION.minRecentChecks && wilson(wrong, n).low > target) {
+  if (exceedsTarget(wrong, n, target, policy.minAuditedToTighten ?? MIN_AUDITED_TO_TIGHTEN)) {
     const raised =
       rec.autoThreshold !== null && rec.autoThreshold > current
         ? rec.autoThreshold

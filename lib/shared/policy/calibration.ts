@@ -104,7 +104,10 @@ export interface CalibrationSums {
 }
 
 /** The reliability diagram and its figures from per-bin sums and the overall sums (with Σ(c − y)²). */
-export function calibrateFrom(acc: readonly CalibrationSums[], total: CalibrationSums & { brier: number }): Calibration {
+export function calibrateFrom(
+  acc: readonly CalibrationSums[],
+  total: CalibrationSums & { brier: number },
+): Calibration {
   const bins = acc.length;
   const { n } = total;
   let ece = 0;

@@ -58,7 +58,11 @@ export function simulate(
       }
     }
   }
-  return simulationFrom({ n, days, auto, review, manual, zoneN, zoneErr, reviewJudged, reviewUnchanged }, autoThreshold, reviewThreshold);
+  return simulationFrom(
+    { n, days, auto, review, manual, zoneN, zoneErr, reviewJudged, reviewUnchanged },
+    autoThreshold,
+    reviewThreshold,
+  );
 }
 
 /** The counts behind a simulation (the server takes them from one aggregate query). */

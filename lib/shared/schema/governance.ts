@@ -270,6 +270,20 @@ export const AutonomyOut = z.object({
   proposal: AutonomyProposal.nullable(),
   /** Why no graduation is proposed yet: what is missing. */
   blockers: z.array(z.string()),
+  /**
+   * Added (issue 16): the tightening / step-back rule and its detection delay: how many audited
+   * auto-approvals it takes (median, simulated at 100 audits a day) to notice a true rate of twice
+   * the target, and how often a true rate of half the target sets it off within 30 days.
+   */
+  tightening: z
+    .object({
+      target: z.number(),
+      minAudited: z.number().int(),
+      windowDays: z.number().int(),
+      delayAtDoubleTarget: z.number().nullable(),
+      falseAlarmAtHalfTarget: z.number(),
+    })
+    .optional(),
 });
 export type AutonomyOut = z.infer<typeof AutonomyOut>;
 

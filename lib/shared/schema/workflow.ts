@@ -27,6 +27,8 @@ export const WorkflowPolicy = z.object({
   falseAutoTarget: Rate,
   /** Added: let the server adjust thresholds on evidence (every change audited). */
   autoAdjust: z.boolean(),
+  /** Added (issue 16): audited auto-approvals the rolling window needs before an observed rate above target tightens. */
+  minAuditedToTighten: z.number().int().min(1).max(1_000_000),
   updatedAt: z.string().nullable(),
 });
 export type WorkflowPolicy = z.infer<typeof WorkflowPolicy>;
@@ -60,6 +62,7 @@ export const DEFAULT_POLICY: Omit<WorkflowPolicy, 'workflow' | 'updatedAt'> = {
   competitors: [],
   falseAutoTarget: 0.02,
   autoAdjust: false,
+  minAuditedToTighten: 200,
 };
 
 export const WorkflowPolicyPatch = z.strictObject({
@@ -72,5 +75,8 @@ export const WorkflowPolicyPatch = z.strictObject({
   competitors: z.array(z.string().min(1).max(100)).max(200).optional(),
   falseAutoTarget: Rate.optional(),
   autoAdjust: z.boolean().optional(),
+  minAuditedToTighten: z.number().int().min(1).max(1_000_000).optional(),
+  /** Moving the level more than one step needs a written reason (audited). */
+  levelSkipReason: z.string().trim().min(10).max(1000).optional(),
 });
 export type WorkflowPolicyPatch = z.infer<typeof WorkflowPolicyPatch>;

@@ -231,7 +231,11 @@ function groupSet(g: Group, days: number): MetricSet {
 /** The metric sets of a window: overall and by workflow, segment and model version. */
 async function metricGroups(w: Window, now: number) {
   const overall = new Group();
-  const maps = { workflow: new Map<string, Group>(), segment: new Map<string, Group>(), model: new Map<string, Group>() };
+  const maps = {
+    workflow: new Map<string, Group>(),
+    segment: new Map<string, Group>(),
+    model: new Map<string, Group>(),
+  };
   const groupsOf = (workflow: string, segment: string, model: string) => {
     const get = (m: Map<string, Group>, k: string) => {
       let x = m.get(k);
@@ -269,7 +273,9 @@ async function metricGroups(w: Window, now: number) {
 async function windowDays(store: Store, f: Filter, now: number): Promise<number> {
   let start = f.since ? Date.parse(f.since) : Number.POSITIVE_INFINITY;
   if (!f.since) {
-    let q = govDb(store.db).selectFrom('gov_facts').select((eb) => eb.fn.min('created_at').as('first'));
+    let q = govDb(store.db)
+      .selectFrom('gov_facts')
+      .select((eb) => eb.fn.min('created_at').as('first'));
     if (f.workflow) q = q.where('workflow', '=', f.workflow);
     const row = await q.executeTakeFirst();
     if (row?.first) start = Date.parse(String(row.first));
@@ -291,7 +297,8 @@ export async function metricsFigures(store: Store, f: Filter, now: number): Prom
   const groups = await metricGroups(w, now);
   const sets = (m: Map<string, Group>) => {
     const out: Record<string, MetricSet> = {};
-    for (const [k, g] of [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) if (g.present) out[k] = groupSet(g, days);
+    for (const [k, g] of [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      if (g.present) out[k] = groupSet(g, days);
     return out;
   };
   return {
@@ -354,7 +361,10 @@ async function reviewers(store: Store, w: Window) {
 }
 
 async function daily(w: Window): Promise<DailyPoint[]> {
-  const days = new Map<string, { drafts: number; auto: number; conf: number; reviews: number; approved: number; overridden: number }>();
+  const days = new Map<
+    string,
+    { drafts: number; auto: number; conf: number; reviews: number; approved: number; overridden: number }
+  >();
   const get = (day: string) => {
     let d = days.get(day);
     if (!d) {
@@ -483,7 +493,9 @@ export async function simulationFigures(
       sql<number>`sum(case when rule_escalated = 0 and confidence < ${autoThreshold} and confidence < ${reviewThreshold} then 1 else 0 end)`.as(
         'manual',
       ),
-      sql<number>`sum(case when confidence >= ${autoThreshold} and is_correct is not null then 1 else 0 end)`.as('zoneN'),
+      sql<number>`sum(case when confidence >= ${autoThreshold} and is_correct is not null then 1 else 0 end)`.as(
+        'zoneN',
+      ),
       sql<number>`sum(case when confidence >= ${autoThreshold} and is_correct = 0 then 1 else 0 end)`.as('zoneErr'),
       sql<number>`sum(case when confidence < ${autoThreshold} and confidence >= ${reviewThreshold} and verdict is not null then 1 else 0 end)`.as(
         'judged',
@@ -561,7 +573,9 @@ export async function evaluationFigures(
       .where('created_at', '>=', since)
       .where('is_canary', '=', 0)
       .select([
-        sql<number>`sum(case when confidence >= ${policy.autoThreshold} and outcome is not null then 1 else 0 end)`.as('n'),
+        sql<number>`sum(case when confidence >= ${policy.autoThreshold} and outcome is not null then 1 else 0 end)`.as(
+          'n',
+        ),
         sql<number>`sum(case when confidence >= ${policy.autoThreshold} and outcome = 0 then 1 else 0 end)`.as('wrong'),
         sql<number>`sum(case when route = 'review' and n_decisions > 0 then 1 else 0 end)`.as('judged'),
       ])

@@ -222,4 +222,5 @@ export const view = (p: WorkflowPolicy): PolicyView => ({
   autoThreshold: p.autoThreshold,
   reviewThreshold: p.reviewThreshold,
   falseAutoTarget: p.falseAutoTarget,
+  minAuditedToTighten: p.minAuditedToTighten,
 });

@@ -160,13 +160,20 @@ async function recount(g: G, trx: Trx, ids: readonly string[]): Promise<void> {
     await g.deleteFrom('gov_facts').where('draft_id', 'in', chunk).execute();
     await g.deleteFrom('gov_decision_facts').where('draft_id', 'in', chunk).execute();
   }
-  for (let i = 0; i < facts.length; i += 200) await g.insertInto('gov_facts').values(facts.slice(i, i + 200)).execute();
+  for (let i = 0; i < facts.length; i += 200)
+    await g
+      .insertInto('gov_facts')
+      .values(facts.slice(i, i + 200))
+      .execute();
   for (let i = 0; i < decisions.length; i += 300)
     await g
       .insertInto('gov_decision_facts')
       .values(decisions.slice(i, i + 300))
       .execute();
-  await applyDeltas(g, [...deltas.values()].filter((r) => r.v.some((x) => x !== 0)));
+  await applyDeltas(
+    g,
+    [...deltas.values()].filter((r) => r.v.some((x) => x !== 0)),
+  );
   // Approval streaks are not sums: the touched reviewer-days are marked and recomputed after.
   const dirty = [...touched].map((t) => {
     const [user, day] = t.split('\u0000') as [string, string];
@@ -214,9 +221,11 @@ async function applyDeltas(g: G, all: readonly RollRow[]): Promise<void> {
       .insertInto('gov_roll')
       .values(values)
       .onConflict((oc) =>
-        oc.columns(['kind', 'workflow', 'day', 'k1', 'k2', 'k3']).doUpdateSet(
-          Object.fromEntries(ROLL_VALUES.map((v) => [v, sql`gov_roll.${sql.ref(v)} + excluded.${sql.ref(v)}`])),
-        ),
+        oc
+          .columns(['kind', 'workflow', 'day', 'k1', 'k2', 'k3'])
+          .doUpdateSet(
+            Object.fromEntries(ROLL_VALUES.map((v) => [v, sql`gov_roll.${sql.ref(v)} + excluded.${sql.ref(v)}`])),
+          ),
       )
       .execute();
   }
