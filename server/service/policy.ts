@@ -1,6 +1,7 @@
 import { DEFAULT_POLICY, Level, WorkflowPolicy, type WorkflowPolicyPatch } from '../../lib/shared/schema';
 
 const LEVELS = Level.options;
+
 import { appendAudit } from '../audit';
 import { ApiError } from '../errors';
 import type { Trx } from '../store';

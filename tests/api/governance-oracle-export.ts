@@ -1,8 +1,8 @@
 // The feedback export as it was before it streamed (issue 16): kept as the test oracle.
 import type { Content, DraftIn } from '../../lib/shared/schema';
 import type { FeedbackLine } from '../../lib/shared/schema/governance';
-import type { Store } from '../../server/store';
 import { parseJson, stable } from '../../server/service/governance/load';
+import type { Store } from '../../server/store';
 
 /**
  * One line per applied decision, oldest first. Canary drafts are left out: their "original" is a

@@ -222,6 +222,8 @@ describe('autonomy', () => {
     autoThreshold: 0.98,
     reviewThreshold: 0.7,
     falseAutoTarget: 0.02,
+    // Small synthetic windows: the rule's minimum lowered to fit them (default 200).
+    minAuditedToTighten: 20,
   };
   const now = Date.parse('2026-11-01T00:00:00Z');
   const start = '2026-10-01T00:00:00Z';

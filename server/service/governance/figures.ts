@@ -136,7 +136,7 @@ class Window {
         for (const key of by) s[key] = p[key];
         out.set(k, s);
       }
-      for (let i = 0; i < p.v.length; i++) s.v[i]! += p.v[i]!;
+      for (let i = 0; i < p.v.length; i++) s.v[i] = (s.v[i] ?? 0) + (p.v[i] ?? 0);
     }
     return [...out.values()];
   }
