@@ -107,6 +107,8 @@ async function readItems(
       'canary',
       'input_json',
       'account_tier',
+      'specialty',
+      'reasons_json',
     ]);
   const drafts = await dq.orderBy('created_at').execute();
 
@@ -154,10 +156,14 @@ async function readItems(
       segment: d.segment,
       modelVersion: d.model_version,
       canary: !!d.canary,
+      // Every escalation counts (issue 16): named account, flags, inbound, and what routing found at
+      // ingest: detected content (a specialist queue) and a segment's repeated failures.
       ruleEscalated:
         (d.account_tier ?? input.account?.tier) === 'named' ||
         flags.some((x) => ESCALATION_FLAGS.has(x)) ||
-        input.inbound === true,
+        input.inbound === true ||
+        d.specialty !== null ||
+        d.reasons_json.includes('repeated failures:'),
       words: contentWords(input.content),
       decisions: [],
       outcomes: [],
