@@ -148,6 +148,11 @@ export async function applyPageReports(
           received_at: at,
         })
         .execute();
+      // An approval whose text was already changed in the page counts as an edit in governance
+      // (editedInPage below): the draft's version moves, so the rollups' watermark (issue 16)
+      // recounts it, in this transaction.
+      if (r.kind === 'placement' && edited === true)
+        await trx.updateTable('drafts').set({ version: versions.next() }).where('id', '=', r.draftId).execute();
       if (r.kind === 'end' && (r.end === 'sent' || r.end === 'saved') && content) {
         const already = await trx
           .selectFrom('draft_sent')

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autoAdjust, proposeGraduation, stepBack } from '../../lib/shared/policy/autonomy';
 import { calibrationOf } from '../../lib/shared/policy/calibration';
 import { computeMetrics } from '../../lib/shared/policy/metrics';
 import { recommend } from '../../lib/shared/policy/recommendation';
 import { simulate, thresholdCurve } from '../../lib/shared/policy/simulate';
+import type { GovItem } from '../../lib/shared/schema/governance';
 import { type LoadFilter, loadItems, loadPolicy, writeHistory } from '../../server/service/governance';
 import { view } from '../../server/service/governance/load';
 import { seededHistory } from '../helpers/governance-data';
@@ -61,6 +63,102 @@ function expectSame(actual: unknown, expected: unknown, path = '$', skip: Readon
   expect(actual, path).toEqual(expected);
 }
 
+/**
+ * Issue 13: the client's `decidedAt` is information only, windows and order use the server's
+ * receive time. Some decisions get a client clock hours off (both ways), so a figure or export
+ * that read `decided_at` would differ from the oracle.
+ */
+async function skewClientClocks(server: TestApi): Promise<void> {
+  const rows = await server.store.db
+    .selectFrom('decisions')
+    .select(['id', 'draft_id', 'received_at'])
+    .orderBy('draft_id')
+    .orderBy('received_at')
+    .execute();
+  await server.store.db.transaction().execute(async (trx) => {
+    for (const [i, r] of rows.entries()) {
+      if (i % 7 !== 3) continue;
+      const skew = (i % 2 === 0 ? -1 : 1) * (3 * 3_600_000 + (i % 5) * 17 * 60_000 + 4 * DAY * (i % 3));
+      await trx
+        .updateTable('decisions')
+        .set({ decided_at: new Date(Date.parse(r.received_at) + skew).toISOString() })
+        .where('id', '=', r.id)
+        .execute();
+    }
+  });
+}
+
+/**
+ * Issue 18: what the reviewers really sent, through the API as the extension reports it. Of the
+ * approved drafts (one or two approvals), some are sent with text edited in the page, some sent
+ * unchanged, some saved edited, and some were already changed in the page when approved (a
+ * placement with the page's content, no `sent`). Every kind counts as an edit in governance, and
+ * applies to the draft's last approval only.
+ */
+async function reportPages(server: TestApi, items: readonly GovItem[]): Promise<{ edited: number; plain: number }> {
+  const approvedIds = items
+    .filter((it) => !it.canary && it.decisions.some((d) => d.action === 'approve' || d.action === 'edit'))
+    .map((it) => it.id);
+  const decisions = await server.store.db
+    .selectFrom('decisions')
+    .innerJoin('drafts', 'drafts.id', 'decisions.draft_id')
+    .select([
+      'decisions.id as id',
+      'decisions.draft_id as draftId',
+      'decisions.user_id as userId',
+      'decisions.received_at as at',
+      'drafts.input_json as input',
+    ])
+    .where('decisions.action', 'in', ['approve', 'edit'])
+    .where('decisions.status', '=', 'applied')
+    .where('drafts.canary', '=', false)
+    .orderBy('decisions.received_at')
+    .orderBy('decisions.id')
+    .execute();
+  const last = new Map<string, (typeof decisions)[number]>();
+  for (const d of decisions) last.set(d.draftId, d);
+  const tokens = new Map<string, string>();
+  const byUser = new Map<string, unknown[]>();
+  let edited = 0;
+  let plain = 0;
+  for (const [i, id] of approvedIds.entries()) {
+    const kind = i % 9;
+    if (kind > 3) continue;
+    const d = last.get(id);
+    if (!d) continue;
+    const content = (JSON.parse(d.input) as { content: { subject: string; body: string } }).content;
+    const changed = { subject: content.subject, body: `${content.body}\nP.S. typed in the page before sending.` };
+    const at = new Date(Date.parse(d.at) + 120_000).toISOString();
+    const base = { id: randomUUID(), draftId: id, decisionId: d.id, at };
+    const report =
+      kind === 0
+        ? { ...base, kind: 'end', end: 'sent', content: changed }
+        : kind === 1
+          ? { ...base, kind: 'end', end: 'sent', content }
+          : kind === 2
+            ? { ...base, kind: 'end', end: 'saved', content: changed }
+            : { ...base, kind: 'placement', reached: true, pageContent: changed };
+    if (kind === 1) plain++;
+    else edited++;
+    byUser.set(d.userId, [...(byUser.get(d.userId) ?? []), report]);
+  }
+  for (const [user, reports] of byUser) {
+    if (!tokens.has(user)) tokens.set(user, await server.token('reviewer', { user }));
+    for (let i = 0; i < reports.length; i += 100) {
+      const res = await server.api('/v1/page-reports', {
+        token: tokens.get(user)!,
+        body: { reports: reports.slice(i, i + 100) },
+      });
+      expect(res.status).toBe(200);
+      const out = (await res.json()) as { results: Array<{ status: string; error?: string }> };
+      for (const r of out.results) expect(r.status, r.error).toBe('applied');
+    }
+  }
+  expect(edited).toBeGreaterThan(100);
+  expect(plain).toBeGreaterThan(30);
+  return { edited, plain };
+}
+
 describe.each(TEST_DBS)('governance figures equal the in-memory computation on %s', (db) => {
   let server: TestApi;
   let admin: string;
@@ -71,7 +169,12 @@ describe.each(TEST_DBS)('governance figures equal the in-memory computation on %
     server = await startTestApp(db, { now: () => new Date(NOW) });
     admin = await server.token('admin', { user: 'eq-admin' });
     await writeHistory(server.store, items);
-  }, 120_000);
+    await skewClientClocks(server);
+    // The facts are built now, before the page reports below arrive: a `sent` or an edited
+    // placement after the decision must move them (the drafts' version watermark).
+    expect((await server.api('/v1/metrics', { token: admin })).status).toBe(200);
+    await reportPages(server, items);
+  }, 180_000);
   afterAll(async () => {
     await server?.close();
   });
@@ -192,6 +295,14 @@ describe.each(TEST_DBS)('governance figures equal the in-memory computation on %
       .map((l) => JSON.parse(l) as unknown);
     const expected = await exportFeedbackOracle(server.store, q);
     expect(lines.length).toBeGreaterThan(100);
+    // The in-page edits and skewed client clocks are in the data the figures were compared on.
+    expect(lines.filter((l) => (l as { editedInPage?: boolean }).editedInPage).length).toBeGreaterThan(20);
+    expect(
+      lines.filter((l) => {
+        const x = l as { decidedAt: string; receivedAt: string };
+        return x.decidedAt !== x.receivedAt;
+      }).length,
+    ).toBeGreaterThan(20);
     expect(lines).toEqual(JSON.parse(JSON.stringify(expected)));
   });
 });

@@ -1,7 +1,9 @@
-// The feedback export as it was before it streamed (issue 16): kept as the test oracle.
+// The feedback export as it was on main before it streamed (issue 16; with issue 13's receive time and
+// issue 18's in-page edits): kept as the test oracle.
 import type { Content, DraftIn } from '../../lib/shared/schema';
 import type { FeedbackLine } from '../../lib/shared/schema/governance';
 import { parseJson, stable } from '../../server/service/governance/load';
+import { editedInPage, sentFor } from '../../server/service/sent';
 import type { Store } from '../../server/store';
 
 /**
@@ -21,6 +23,7 @@ export async function exportFeedbackOracle(
       'decisions.user_id as userId',
       'decisions.action as action',
       'decisions.decided_at as decidedAt',
+      'decisions.received_at as receivedAt',
       'decisions.content_json as contentJson',
       'decisions.reasons_json as reasonsJson',
       'decisions.note as note',
@@ -35,8 +38,10 @@ export async function exportFeedbackOracle(
     .where('decisions.status', '=', 'applied')
     .where('drafts.canary', '=', false);
   if (q.workflow) query = query.where('drafts.workflow', '=', q.workflow);
-  if (q.since) query = query.where('decisions.decided_at', '>=', q.since);
-  const rows = await query.orderBy('decisions.decided_at').orderBy('decisions.id').execute();
+  // Windows use the server's receive time: a client clock that is wrong (or a decision that waited
+  // offline) must not move a decision in or out of a window; `decidedAt` stays as information.
+  if (q.since) query = query.where('decisions.received_at', '>=', q.since);
+  const rows = await query.orderBy('decisions.received_at').orderBy('decisions.id').execute();
   const ids = [...new Set(rows.map((r) => r.draftId))];
   const outcomes = new Map<string, { correct: boolean; source: string }>();
   for (let i = 0; i < ids.length; i += 500) {
@@ -49,12 +54,19 @@ export async function exportFeedbackOracle(
       .execute();
     for (const o of os) outcomes.set(o.draft_id, { correct: !!o.correct, source: o.source });
   }
+  // Issue 18: what the person really sent; an approval edited in the page is a correction.
+  const inPage = await editedInPage(store.db, ids);
+  const sent = await sentFor(store.db, [...inPage.keys()]);
+  const lastApproval = new Map<string, string>();
+  for (const r of rows) if (r.action === 'approve' || r.action === 'edit') lastApproval.set(r.draftId, r.decisionId);
   return rows.map((r) => {
     const input = (parseJson(r.inputJson) ?? {}) as Partial<DraftIn>;
+    const pageContent = lastApproval.get(r.draftId) === r.decisionId ? inPage.get(r.draftId) : undefined;
     const action = r.action as FeedbackLine['action'];
-    const final =
+    const decided =
       (parseJson(r.contentJson) as Content | null) ?? (action === 'approve' ? (input.content ?? null) : null);
-    const changed = action === 'edit' && stable(final) !== stable(input.content ?? null);
+    const final = pageContent ?? decided;
+    const changed = (action === 'edit' || pageContent !== undefined) && stable(final) !== stable(input.content ?? null);
     return {
       decisionId: r.decisionId,
       draftId: r.draftId,
@@ -64,9 +76,11 @@ export async function exportFeedbackOracle(
       action,
       userId: r.userId,
       decidedAt: r.decidedAt,
+      receivedAt: r.receivedAt,
       original: input.content ?? null,
       final,
-      diff: r.diff,
+      diff: pageContent !== undefined ? (sent.get(r.draftId)?.diff ?? r.diff) : r.diff,
+      ...(pageContent !== undefined ? { editedInPage: true } : {}),
       reasons: (parseJson(r.reasonsJson) as string[] | null) ?? [],
       note: r.note,
       confidence: Number(r.confidence),
@@ -74,9 +88,9 @@ export async function exportFeedbackOracle(
       dwellMs: r.dwellMs === null ? null : Number(r.dwellMs),
       outcome: outcomes.get(r.draftId) ?? null,
       label:
-        action === 'approve' || (action === 'edit' && !changed)
+        (action === 'approve' && !changed) || (action === 'edit' && !changed)
           ? 'accepted'
-          : action === 'edit'
+          : action === 'edit' || action === 'approve'
             ? 'corrected'
             : action === 'reject'
               ? 'rejected'
