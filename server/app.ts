@@ -9,6 +9,7 @@ import { cors } from './middleware/cors';
 import { jsonRequests } from './middleware/json-requests';
 import { requestLog } from './middleware/request-log';
 import { auditRoutes } from './routes/audit';
+import { claimRoutes } from './routes/claims';
 import { decisionRoutes } from './routes/decisions';
 import { draftRoutes } from './routes/drafts';
 import { exportRoutes, governanceRoutes, metricsRoutes, workflowGovernanceRoutes } from './routes/governance';
@@ -17,6 +18,7 @@ import { meRoutes } from './routes/me';
 import { outcomeRoutes } from './routes/outcomes';
 import { pageHealthRoutes, pageReportRoutes, siteHealthRoutes } from './routes/page';
 import { queueRoutes } from './routes/queue';
+import { streamRoutes } from './routes/stream';
 import { syncRoutes } from './routes/sync';
 import { webhookRoutes } from './routes/webhooks';
 import { workflowRoutes } from './routes/workflows';
@@ -50,6 +52,8 @@ export const RESOURCES: Resource[] = [
   workflowRoutes, // /v1/workflows/{workflow}
   queueRoutes, // /v1/queue
   syncRoutes, // /v1/sync/pull
+  streamRoutes, // /v1/sync/stream
+  claimRoutes, // /v1/drafts/{id}/claim
   decisionRoutes, // /v1/decisions
   outcomeRoutes, // /v1/outcomes
   auditRoutes, // /v1/audit

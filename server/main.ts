@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { type AppDeps, createApp } from './app';
 import { jsonLogger, type Logger } from './log';
+import { closeStreams } from './service/notify/streams';
 import { startWebhookWorker, type WebhookWorker, type WebhookWorkerOptions } from './service/webhooks/worker';
 import { openStore, type PgOptions, type Store } from './store';
 
@@ -51,6 +52,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     store,
     close() {
       closing ??= (async () => {
+        // Live streams never end by themselves: end them first (their clients reconnect elsewhere).
+        closeStreams(store);
         await new Promise<void>((resolve) => {
           // close() waits for in-flight requests; idle keep-alive sockets would hold it open forever.
           server.close(() => resolve());
