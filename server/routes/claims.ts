@@ -10,13 +10,25 @@ const PREFIX = '/v1/drafts';
 const claim = openApiRoute(PREFIX, routes.claim, {
   summary: 'Claim a draft for about two minutes (renewable by the holder); deciding never needs one',
   ok: 'The claim: who holds it, until when',
-  errors: { 404: 'No such draft in your view', 409: 'Another person holds it, or it is settled', 400: 'Invalid input', 401: 'No or unknown token', 403: 'Role may not' },
+  errors: {
+    404: 'No such draft in your view',
+    409: 'Another person holds it, or it is settled',
+    400: 'Invalid input',
+    401: 'No or unknown token',
+    403: 'Role may not',
+  },
 });
 
 const release = openApiRoute(PREFIX, routes.releaseClaim, {
   summary: "Release the caller's claim",
   ok: 'released: false when the caller held no claim on it',
-  errors: { 404: 'No such draft in your view', 409: 'Another person holds it', 400: 'Invalid input', 401: 'No or unknown token', 403: 'Role may not' },
+  errors: {
+    404: 'No such draft in your view',
+    409: 'Another person holds it',
+    400: 'Invalid input',
+    401: 'No or unknown token',
+    403: 'Role may not',
+  },
 });
 
 /** `POST`/`DELETE /v1/drafts/{id}/claim` (contract v1.1 "Claims"). */

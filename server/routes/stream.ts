@@ -14,7 +14,7 @@ const errors = (d: string) => ({ description: d, content: { 'application/json': 
 const stream = createRoute({
   method: 'get',
   path: pathUnder(PREFIX, routes.stream.path),
-  summary: "Live updates: an event `changes` (data {\"cursor\"}) whenever the caller's queue changes",
+  summary: 'Live updates: an event `changes` (data {"cursor"}) whenever the caller\'s queue changes',
   security: bearerSecurity,
   responses: {
     200: {
@@ -31,8 +31,13 @@ const stream = createRoute({
 export const streamRoutes: Resource = {
   prefix: PREFIX,
   routes: ({ store, logger }) =>
-    newRouter().openapi(stream, (c) => {
+    newRouter().openapi(stream, async (c) => {
       const user = requireRole(c, REVIEWER_ROLES);
+      const hub = streamHub(store);
+      // Listening before the answer starts: a commit after the client saw the headers is never missed.
+      await hub.ready();
+      // The server is stopping: the client connects again (to another instance behind the balancer).
+      if (hub.isClosed) return c.body(null, 503, { 'Retry-After': '1' });
       c.header('x-accel-buffering', 'no');
       return streamSSE(
         c,
@@ -48,8 +53,7 @@ export const streamRoutes: Resource = {
           const write = (fn: () => Promise<void>) => {
             writing = writing.then(fn).catch(() => end());
           };
-          const hub = streamHub(store);
-          const remove = await hub.add({
+          const remove = hub.add({
             user,
             changed(version) {
               const first = pending === null;

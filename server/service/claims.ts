@@ -29,7 +29,12 @@ const CLAIM_COLUMNS = [
  * `claimedBy`/`claimedUntil`), from whichever instance made it. A lapsed claim needs no write: it
  * simply stops counting at `claimedUntil`.
  */
-export async function claimDraft(store: Store, user: AuthUser, draftId: string, now = new Date()): Promise<ClaimResult> {
+export async function claimDraft(
+  store: Store,
+  user: AuthUser,
+  draftId: string,
+  now = new Date(),
+): Promise<ClaimResult> {
   return store.write(async (trx, versions) => {
     const row = await trx.selectFrom('drafts').select(CLAIM_COLUMNS).where('id', '=', draftId).executeTakeFirst();
     if (!row || !canSee(user, row.queue, row.assignee)) return { ok: false, reason: 'not_found' } as const;

@@ -49,7 +49,8 @@ function encodePage(offset: number, version: number, lastId: string): string {
 
 function decodePage(cursor: string): { offset: number; version: number; lastId: string } {
   const m = /^q1:(\d{1,9}):(\d{1,15}):(.{1,200})$/s.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m) throw new ApiError(400, 'invalid_input', '"cursor" is not a queue cursor this server issued (use nextCursor)');
+  if (!m)
+    throw new ApiError(400, 'invalid_input', '"cursor" is not a queue cursor this server issued (use nextCursor)');
   return { offset: Number(m[1]), version: Number(m[2]), lastId: m[3]! };
 }
 
@@ -72,7 +73,9 @@ export function orderQueue<T extends OrderRow>(
   active: string[],
   capped: (row: T) => boolean = () => false,
 ): T[] {
-  const sorted = [...rows].sort((a, b) => compareQueueItems(priorityItem(a as DraftRow), priorityItem(b as DraftRow), now));
+  const sorted = [...rows].sort((a, b) =>
+    compareQueueItems(priorityItem(a as DraftRow), priorityItem(b as DraftRow), now),
+  );
   const workers = [...new Set([...active, user.id])].sort();
   const n = workers.length;
   const me = workers.indexOf(user.id);
@@ -85,7 +88,7 @@ export function orderQueue<T extends OrderRow>(
         shared.push(r);
       }
     });
-    const key = (p: number) => Math.floor(p / n) * n + ((p % n) - me + n) % n;
+    const key = (p: number) => Math.floor(p / n) * n + (((p % n) - me + n) % n);
     const dealt = shared.map((r, p) => ({ r, k: key(p) })).sort((a, b) => a.k - b.k);
     dealt.forEach(({ r }, j) => {
       sorted[slots[j]!] = r;
@@ -96,7 +99,10 @@ export function orderQueue<T extends OrderRow>(
     return capped(r) ? 1 : 0;
   };
   // Stable: within a tier the order above stays.
-  return sorted.map((r, i) => ({ r, i, t: tier(r) })).sort((a, b) => a.t - b.t || a.i - b.i).map((x) => x.r);
+  return sorted
+    .map((r, i) => ({ r, i, t: tier(r) }))
+    .sort((a, b) => a.t - b.t || a.i - b.i)
+    .map((x) => x.r);
 }
 
 /** Reviewers working the queue now: anyone holding or recently taking a claim. */
@@ -139,9 +145,10 @@ async function rotationFilter(store: Store, user: AuthUser, rows: OrderRow[], no
   const totals = new Map<string, number>();
   const mine = new Map<string, number>();
   const keys = (r: { workflow: string; segment: string | null; model_version: string | null }) =>
-    [r.segment !== null ? `${r.workflow}\u0000s\u0000${r.segment}` : null, r.model_version !== null ? `${r.workflow}\u0000m\u0000${r.model_version}` : null].filter(
-      (k): k is string => k !== null,
-    );
+    [
+      r.segment !== null ? `${r.workflow}\u0000s\u0000${r.segment}` : null,
+      r.model_version !== null ? `${r.workflow}\u0000m\u0000${r.model_version}` : null,
+    ].filter((k): k is string => k !== null);
   for (const d of decided)
     for (const k of keys(d)) {
       totals.set(k, (totals.get(k) ?? 0) + 1);

@@ -66,7 +66,7 @@ export const LIVE_MIGRATIONS: { version: number; name: string; up(db: AnyDb, dia
       await db.schema
         .createTable('notifications')
         .ifNotExists()
-        .addColumn('id', serialId, (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', serialId, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
         .addColumn('user_id', 'text', (c) => c.notNull())
         .addColumn('channel', 'text', (c) => c.notNull())
         .addColumn('target', 'text', (c) => c.notNull())
@@ -83,7 +83,12 @@ export const LIVE_MIGRATIONS: { version: number; name: string; up(db: AnyDb, dia
         .addColumn('next_at', 'text', (c) => c.notNull())
         .addColumn('error', 'text')
         .execute();
-      await db.schema.createIndex('notifications_unsent').ifNotExists().on('notifications').columns(['sent_at', 'next_at']).execute();
+      await db.schema
+        .createIndex('notifications_unsent')
+        .ifNotExists()
+        .on('notifications')
+        .columns(['sent_at', 'next_at'])
+        .execute();
       await db.insertInto('counters').values({ name: 'notify_version', value: 0 }).execute();
     },
   },

@@ -33,7 +33,11 @@ export const SlaPolicy = z.object({
   /** `owner`, `review`, `manual`, `specialist:<x>`, `specialist:*`, `admin`. */
   queue: z.string().min(1).max(100),
   /** Time a draft may wait in this queue before it is offered to the backup. */
-  minutes: z.number().int().min(1).max(60 * 24 * 30),
+  minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(60 * 24 * 30),
   /** Who gets it then; default: another owner → the admins (owner queue), the admins otherwise. */
   backup: UserId.nullable().optional(),
 });

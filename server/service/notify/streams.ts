@@ -54,13 +54,22 @@ export class StreamHub {
     return this.subs.size;
   }
 
-  /** Adds a stream; resolves once the hub listens (events after that are not missed). */
-  async add(sub: StreamSubscriber): Promise<() => void> {
+  /** Resolves once the hub listens to the change feed. */
+  ready(): Promise<void> {
+    this.starting ??= this.start();
+    return this.starting;
+  }
+
+  /** Adds a stream (after `ready()`: every commit from then on is looked at for it). */
+  add(sub: StreamSubscriber): () => void {
     if (this.closed) throw new Error('the server is stopping');
     this.subs.add(sub);
-    this.starting ??= this.start();
-    await this.starting;
+    void this.ready();
     return () => this.remove(sub);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   private remove(sub: StreamSubscriber) {
