@@ -14,6 +14,7 @@ import { decisionRoutes } from './routes/decisions';
 import { draftRoutes } from './routes/drafts';
 import { exportRoutes, governanceRoutes, metricsRoutes, workflowGovernanceRoutes } from './routes/governance';
 import { healthRoutes } from './routes/health';
+import { notificationRoutes, openLinkRoutes, rotationRoutes, slaRoutes } from './routes/live-admin';
 import { meRoutes } from './routes/me';
 import { outcomeRoutes } from './routes/outcomes';
 import { pageHealthRoutes, pageReportRoutes, siteHealthRoutes } from './routes/page';
@@ -54,6 +55,10 @@ export const RESOURCES: Resource[] = [
   syncRoutes, // /v1/sync/pull
   streamRoutes, // /v1/sync/stream
   claimRoutes, // /v1/drafts/{id}/claim
+  slaRoutes, // /v1/slas
+  notificationRoutes, // /v1/me/notifications
+  rotationRoutes, // /v1/workflows/{workflow}/rotation
+  openLinkRoutes, // /open/{id} (notification links; decide nothing)
   decisionRoutes, // /v1/decisions
   outcomeRoutes, // /v1/outcomes
   auditRoutes, // /v1/audit
