@@ -8,6 +8,7 @@ import { jsonBody } from './middleware/body';
 import { cors } from './middleware/cors';
 import { jsonRequests } from './middleware/json-requests';
 import { requestLog } from './middleware/request-log';
+import { sharedRateLimit } from './middleware/shared-rate-limit';
 import { auditRoutes } from './routes/audit';
 import { claimRoutes } from './routes/claims';
 import { decisionRoutes } from './routes/decisions';
@@ -116,7 +117,11 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', cors(deps.allowedOrigins));
   app.use('/v1/*', jsonRequests());
   app.use('/v1/*', authenticate(deps.store, { publicPaths: [routes.health.path], failures: deps.authFailures }));
-  app.use('/v1/*', rateLimit(deps.rateLimit));
+  // Several instances share one PostgreSQL: the budget is counted there (middleware/shared-rate-limit.ts).
+  app.use(
+    '/v1/*',
+    deps.store.dialect === 'postgres' ? sharedRateLimit(deps.store, deps.rateLimit) : rateLimit(deps.rateLimit),
+  );
   // The body is read (and size-checked) once, for a known caller within their rate.
   app.use('/v1/*', jsonBody(deps.bodyLimitBytes));
 

@@ -139,3 +139,23 @@ describe.each(TEST_DBS)('live team review on %s', (db) => {
     expect((await c.api(0, '/v1/queue?cursor=nonsense', { token: maya })).status).toBe(400);
   });
 });
+
+describe('rate limit shared by two instances on PostgreSQL', () => {
+  let c: Cluster;
+  beforeAll(async () => {
+    c = await startCluster(2, 'postgres', { rateLimit: { limit: 6, windowMs: 60_000 }, timers: false });
+  });
+  afterAll(() => c?.close());
+
+  it('one budget per token whichever instance answers', async () => {
+    const t = await c.token('reviewer', 'rita');
+    const codes: number[] = [];
+    for (let i = 0; i < 8; i++) codes.push((await c.api(i % 2, '/v1/me', { token: t })).status);
+    expect(codes.slice(0, 6)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(codes.slice(6)).toEqual([429, 429]);
+    const r = await c.api(1, '/v1/me', { token: t });
+    expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
+    // Another token has its own budget.
+    expect((await c.api(0, '/v1/me', { token: await c.token('reviewer', 'rex') })).status).toBe(200);
+  });
+});
