@@ -89,7 +89,15 @@ export const LIVE_MIGRATIONS: { version: number; name: string; up(db: AnyDb, dia
         .on('notifications')
         .columns(['sent_at', 'next_at'])
         .execute();
-      await db.insertInto('counters').values({ name: 'notify_version', value: 0 }).execute();
+      // How far the notification scan has read the drafts' versions (its own table: `counters` holds
+      // only the version counter, whose updates notify).
+      await db.schema
+        .createTable('notify_marks')
+        .ifNotExists()
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.insertInto('notify_marks').values({ name: 'scanned', value: 0 }).execute();
     },
   },
   {

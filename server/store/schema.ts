@@ -221,6 +221,7 @@ export interface Database extends PageTables {
   notifications: NotificationsTable;
   rate_limits: RateLimitsTable;
   rotation_caps: RotationCapsTable;
+  notify_marks: CountersTable;
 }
 
 /** Columns SQLite hands back as 0/1 that the store turns back into booleans. */

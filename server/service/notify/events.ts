@@ -112,16 +112,16 @@ export async function queueNotifications(trx: Trx, _store: Store, events: Notify
 }
 
 /**
- * The leader's scan of committed changes since the last one (`counters.notify_version`): a draft
+ * The leader's scan of committed changes since the last one (`notify_marks.scanned`): a draft
  * that arrived in a person's or a specialist's queue by escalation → `escalated_to_you`; a new draft
  * for a named account's owner → `named_account_waiting`; a draft routed to the admins for repeated
  * failures → `repeated_failures`.
  */
 export async function scanForNotifications(store: Store, now = new Date()): Promise<number> {
   const mark = await store.db
-    .selectFrom('counters')
+    .selectFrom('notify_marks')
     .select('value')
-    .where('name', '=', 'notify_version')
+    .where('name', '=', 'scanned')
     .executeTakeFirst();
   const since = Number(mark?.value ?? 0);
   const head = store.changes.version;
@@ -183,7 +183,7 @@ export async function scanForNotifications(store: Store, now = new Date()): Prom
   const last = Number(rows.at(-1)!.version);
   return store.write(async (trx) => {
     const n = events.length ? await queueNotifications(trx, store, events) : 0;
-    await trx.updateTable('counters').set({ value: last }).where('name', '=', 'notify_version').execute();
+    await trx.updateTable('notify_marks').set({ value: last }).where('name', '=', 'scanned').execute();
     return n;
   });
 }
