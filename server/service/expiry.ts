@@ -3,16 +3,21 @@ import { appendAudit } from '../audit';
 import type { Store, Trx } from '../store';
 import { queueNotifications } from './notify/events';
 import { parseJson, withQueue } from './views';
+import { enqueueEvents } from './webhooks/outbox';
 
 /** At most this many drafts per expiry or SLA transaction (the next tick takes the rest). */
 const BATCH = 500;
 
 /**
- * The hook the webhook outbox (issue 14) calls into: `draft.expired` for each of `ids`, written in
- * the same transaction as the expiry. Nothing to do here until the outbox exists.
+ * `draft.expired` for each of `ids` into the webhook outbox (service/webhooks/outbox.ts), written in
+ * the same transaction as the expiry: the event exists exactly when the expiry committed.
  */
-export async function onDraftsExpired(_trx: Trx, _ids: string[]): Promise<void> {
-  // TODO(i14): enqueue `draft.expired` webhook deliveries for `ids` here.
+export async function onDraftsExpired(trx: Trx, ids: string[], now?: Date): Promise<void> {
+  await enqueueEvents(
+    trx,
+    ids.map((draftId) => ({ type: 'draft.expired' as const, draftId })),
+    now,
+  );
 }
 
 /**
@@ -65,7 +70,7 @@ export async function expireDrafts(store: Store, now = new Date()): Promise<stri
       });
     }
     const ids = rows.map((r) => r.id);
-    await onDraftsExpired(trx, ids);
+    await onDraftsExpired(trx, ids, now);
     return ids;
   });
 }
