@@ -24,7 +24,6 @@ import { streamRoutes } from './routes/stream';
 import { syncRoutes } from './routes/sync';
 import { webhookRoutes } from './routes/webhooks';
 import { workflowRoutes } from './routes/workflows';
-import { startEvaluator } from './service/governance/evaluate';
 import type { Store } from './store';
 
 export type { AppEnv, Deps, Resource, RouteModule } from './context';
@@ -127,8 +126,8 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
 
   for (const { prefix, routes: build } of RESOURCES) app.route(prefix, build(deps));
   for (const build of appDeps.extraRoutes ?? []) app.route('/', build(deps));
-  // Governance's timer: steps back on a quality dip without anyone opening the dashboard.
-  startEvaluator(deps);
+  // Governance's own evaluation on a timer runs with the expiry/SLA timers (server/main.ts: one
+  // instance at a time); evaluations after outcomes run where the outcomes arrive (routes/outcomes.ts).
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

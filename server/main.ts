@@ -1,13 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
-import { type AppDeps, createApp } from './app';
+import { type AppDeps, createApp, resolveDeps } from './app';
 import { jsonLogger, type Logger } from './log';
 import { checkSlas, expireDrafts } from './service/expiry';
+import { EVALUATE_EVERY_MS, runEvaluation } from './service/governance/evaluate';
 import { createDelivery, type DeliveryOptions } from './service/notify/deliver';
 import { scanForNotifications } from './service/notify/events';
 import { closeStreams } from './service/notify/streams';
-import { startTimers, type TimerOptions, type Timers } from './service/timers';
+import { every, startTimers, type TimerOptions, type Timers } from './service/timers';
 import { startWebhookWorker, type WebhookWorker, type WebhookWorkerOptions } from './service/webhooks/worker';
 import { openStore, type PgOptions, type Store } from './store';
 
@@ -24,7 +25,7 @@ export interface StartOptions extends Omit<AppDeps, 'store' | 'logger'> {
   /** PostgreSQL pool settings over the environment's (store/pg-options.ts). */
   pg?: Partial<PgOptions>;
   /**
-   * Expiry, SLAs and notifications (service/timers.ts: one instance at a time on PostgreSQL).
+   * Expiry, SLAs, notifications and governance's evaluation (service/timers.ts: one instance at a time on PostgreSQL).
    * `false` turns them off. On PostgreSQL they need `databaseUrl` (a session of their own).
    */
   timers?: false | (TimerOptions & DeliveryOptions);
@@ -46,6 +47,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const store = opts.store ?? (await openStore(opts.databaseUrl, { backgroundCheckpoints: true, pg: opts.pg }));
   const { port: _p, host: _h, databaseUrl: _d, store: _s, pg: _pg, webhooks, timers: timerOpts, ...appOpts } = opts;
   const app = createApp({ ...appOpts, store, logger });
+  const deps = resolveDeps({ ...appOpts, store, logger });
   const host = opts.host ?? '127.0.0.1';
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? 8787, hostname: host }, () => resolve(s));
@@ -69,6 +71,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
         async (now) => void (await checkSlas(store, now)),
         async (now) => void (await scanForNotifications(store, now)),
         async (now) => void (await d.deliver(now)),
+        every(timerOpts?.governanceEveryMs ?? EVALUATE_EVERY_MS, async () => void (await runEvaluation(deps))),
       ],
       logger,
       timerOpts || {},

@@ -10,6 +10,12 @@ export interface TimerOptions {
   tickMs?: number;
   /** How often an instance without the lock asks for it again (ms). */
   retryMs?: number;
+  /**
+   * How often governance's evaluation (step back on a quality dip, opted-in threshold adjustment)
+   * runs on the instance that runs the timers (ms; 0 = never). Default: COUNTERSIGN_GOVERNANCE_INTERVAL_MS
+   * or 10 minutes (service/governance/evaluate.ts).
+   */
+  governanceEveryMs?: number;
   /** Told when this instance becomes or stops being the one that runs the timers (logs, tests). */
   onLeader?: (leader: boolean) => void;
 }
@@ -24,7 +30,20 @@ export interface Timers {
 export type Job = (now: Date) => Promise<void>;
 
 /**
- * Runs `jobs` (expiry, SLAs, notifications) on ONE server instance at a time.
+ * `job` at most once per `everyMs` (checked on each tick). An instance that takes the timers over
+ * runs it at its first tick, then every `everyMs`. `everyMs` <= 0: never.
+ */
+export function every(everyMs: number, job: Job): Job {
+  let last = Number.NEGATIVE_INFINITY;
+  return async (now) => {
+    if (!(everyMs > 0) || now.getTime() - last < everyMs) return;
+    last = now.getTime();
+    await job(now);
+  };
+}
+
+/**
+ * Runs `jobs` (expiry, SLAs, notifications, governance's evaluation) on ONE server instance at a time.
  *
  * PostgreSQL: the instance holds a session-level advisory lock (`pg_try_advisory_lock`) on a
  * connection of its own, kept open for as long as it leads. The lock belongs to that session, so
