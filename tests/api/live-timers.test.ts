@@ -1,10 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DraftResult, QueueOut } from '../../lib/shared/schema';
+import { type DraftResult, type QueueOut, type WebhookCreated, WebhookEvent } from '../../lib/shared/schema';
+import { jsonLogger } from '../../server/log';
 import { checkSlas } from '../../server/service/expiry';
+import { webhookDb } from '../../server/store/webhooks';
 import { type Cluster, startCluster } from '../helpers/cluster';
+import { startReceiver } from '../helpers/receiver';
 import { decision, draftIn } from './fixtures';
 
 /** A real SMTP server on a free port that keeps what it receives. */
@@ -106,6 +110,14 @@ describe('timers on two instances over one PostgreSQL', () => {
   });
 
   it('a draft expires at trigger.expiresAt: out of every queue, decisions rejected "expired", never approved', async () => {
+    // A pipeline's webhook receiver hears `draft.expired` once (from whichever instance expired it).
+    const receiver = await startReceiver();
+    const sub = await c.api(1, '/v1/webhooks', {
+      token: admin,
+      body: { url: receiver.url, events: ['draft.expired', 'draft.decided'] },
+    });
+    expect(sub.status).toBe(201);
+    const { secret, id: subId } = (await sub.json()) as WebhookCreated;
     const soon = new Date(Date.now() + 1_200).toISOString();
     const [d, keep] = await post([
       draftIn({ trigger: { kind: 'funding', occurredAt: new Date().toISOString(), expiresAt: soon } }),
@@ -124,6 +136,22 @@ describe('timers on two instances over one PostgreSQL', () => {
     });
     expect(await status(keep!.id)).toBe('pending');
     expect(await status(d!.id)).toBe('expired');
+    const got = await receiver.until((r) => r.length >= 1, 10_000);
+    const event = WebhookEvent.parse(new Webhook(secret).verify(got[0]!.body, got[0]!.headers));
+    expect(event.type).toBe('draft.expired');
+    expect(event.data.draft).toMatchObject({ id: d!.id, status: 'expired' });
+    // Nothing else: the kept draft did not expire, and the refused decision decided nothing.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(receiver.received).toHaveLength(1);
+    // One event in the outbox however many instances run (the expiry and its event commit together).
+    const rows = await webhookDb(c.instances[0]!.store.db)
+      .selectFrom('webhook_events')
+      .select(['type'])
+      .where('draft_id', '=', d!.id)
+      .execute();
+    expect(rows).toEqual([{ type: 'draft.expired' }]);
+    await c.api(1, `/v1/webhooks/${subId}`, { method: 'DELETE', token: admin });
+    await receiver.close();
   });
 
   it('notifications: email to the owner (SMTP), Slack-compatible webhook to the specialist, links that decide nothing', async () => {
@@ -163,6 +191,38 @@ describe('timers on two instances over one PostgreSQL', () => {
     // Nobody else was told: exactly one email and one post per event.
     expect(smtp.mails.filter((m) => m.raw.includes(named!.id))).toHaveLength(1);
     expect(hook.posts.filter((p) => p.body.text.includes(d!.id))).toHaveLength(1);
+  });
+
+  it('digest: several notifications for one person arrive as ONE email (real SMTP) with a working link each', async () => {
+    const dora = await c.token('owner', 'dora', { name: 'Dora' });
+    const put = await c.api(0, '/v1/me/notifications', {
+      method: 'PUT',
+      token: dora,
+      body: { preferences: [{ channel: 'email', target: 'dora@example.test', digest: true }] },
+    });
+    expect(put.status).toBe(200);
+    const sentBefore = smtp.mails.length;
+    const drafts = await post(
+      [1, 2, 3].map((i) => draftIn({ account: { name: `Umbrella ${i}`, tier: 'named', ownerId: 'dora' } })),
+      1,
+    );
+    const toDora = () => smtp.mails.slice(sentBefore).filter((m) => m.to.includes('dora@example.test'));
+    await until('the digest', () => toDora().length > 0, 10_000);
+    // Past another digest period: still one message (nothing was sent singly, nothing twice).
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(toDora()).toHaveLength(1);
+    const raw = toDora()[0]!.raw.replace(/=\r?\n/g, '');
+    expect(raw).toMatch(/Subject: Countersign: 3 drafts need you/);
+    for (const d of drafts) {
+      const link = `https://review.example.test/open/${d.id}`;
+      expect(raw).toContain(link);
+      // The link works from either instance and decides nothing.
+      const page = await fetch(c.instances[0]!.url + new URL(link).pathname);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('decides nothing');
+      expect(await status(d.id)).toBe('pending');
+    }
+    expect(raw).toContain('Opening a link decides nothing.');
   });
 
   it('SLA: reminder at 75%, then handed to the backup with the reason; the same from either instance', async () => {
@@ -213,5 +273,41 @@ describe('timers on two instances over one PostgreSQL', () => {
       other,
     );
     await until('expiry after hand-over', async () => (await status(d!.id, other)) === 'expired');
+  });
+});
+
+describe("governance's evaluator on two instances over one PostgreSQL", () => {
+  let c: Cluster;
+  const lines: Array<Array<{ msg: string }>> = [[], []];
+  /** Instance `i`'s log, kept (the evaluator says where it ran). */
+  const loggerFor = (i: number) =>
+    jsonLogger((line) => {
+      lines[i]!.push(JSON.parse(line) as { msg: string });
+    });
+  const evaluations = (i: number) => lines[i]!.filter((l) => l.msg === 'governance evaluated').length;
+
+  beforeAll(async () => {
+    const timers = { tickMs: 50, retryMs: 150, governanceEveryMs: 100 };
+    c = await startCluster(0, 'postgres');
+    for (const i of [0, 1]) await c.add({ logger: loggerFor(i), timers });
+  });
+  afterAll(async () => {
+    await c?.close();
+  });
+
+  it('runs on the instance that holds the timers only, and moves when that instance stops', async () => {
+    await until('a leader', () => c.instances.some((s) => s.timers?.leader));
+    const leader = c.instances.findIndex((s) => s.timers?.leader);
+    const other = 1 - leader;
+    await until('a few evaluations', () => evaluations(leader) >= 3);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(evaluations(leader)).toBeGreaterThanOrEqual(3);
+    expect(evaluations(other)).toBe(0);
+    await c.stop(leader);
+    const before = evaluations(leader);
+    await until('hand-over', () => evaluations(other) >= 3, 8_000);
+    expect(c.instances[other]!.timers?.leader).toBe(true);
+    // The stopped instance evaluates no more.
+    expect(evaluations(leader)).toBe(before);
   });
 });
