@@ -16,6 +16,11 @@ export interface TimerOptions {
    * or 10 minutes (service/governance/evaluate.ts).
    */
   governanceEveryMs?: number;
+  /**
+   * Start without running the jobs until `resume()` (the lock is still taken): e.g. the demo moves its
+   * drafts' deadlines forward first, so a workspace reused days later is not expired on the way up.
+   */
+  paused?: boolean;
   /** Told when this instance becomes or stops being the one that runs the timers (logs, tests). */
   onLeader?: (leader: boolean) => void;
 }
@@ -24,6 +29,8 @@ export interface Timers {
   readonly leader: boolean;
   /** Runs the jobs once now (on the leader; tests). */
   tick(): Promise<void>;
+  /** Lets the jobs run (after `paused: true`). */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -66,6 +73,7 @@ export function startTimers(
   const retryMs = opts.retryMs ?? 2_000;
   let leader = false;
   let stopped = false;
+  let paused = opts.paused ?? false;
   let client: pg.Client | undefined;
   let tickTimer: NodeJS.Timeout | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -87,7 +95,7 @@ export function startTimers(
   };
 
   async function tick() {
-    if (!leader || stopped) return;
+    if (!leader || stopped || paused) return;
     if (running) return running;
     running = (async () => {
       const now = new Date();
@@ -153,6 +161,11 @@ export function startTimers(
       return leader;
     },
     tick,
+    resume() {
+      if (!paused) return;
+      paused = false;
+      void tick();
+    },
     async stop() {
       stopped = true;
       clearTimeout(retryTimer);
