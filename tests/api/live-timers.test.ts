@@ -299,13 +299,13 @@ describe("governance's evaluator on two instances over one PostgreSQL", () => {
     await until('a leader', () => c.instances.some((s) => s.timers?.leader));
     const leader = c.instances.findIndex((s) => s.timers?.leader);
     const other = 1 - leader;
-    await until('a few evaluations', () => evaluations(leader) >= 3);
+    await until('a few evaluations', () => evaluations(leader) >= 3, 20_000);
     await new Promise((r) => setTimeout(r, 400));
     expect(evaluations(leader)).toBeGreaterThanOrEqual(3);
     expect(evaluations(other)).toBe(0);
     await c.stop(leader);
     const before = evaluations(leader);
-    await until('hand-over', () => evaluations(other) >= 3, 8_000);
+    await until('hand-over', () => evaluations(other) >= 3, 20_000);
     expect(c.instances[other]!.timers?.leader).toBe(true);
     // The stopped instance evaluates no more.
     expect(evaluations(leader)).toBe(before);
