@@ -8,19 +8,22 @@ import { jsonBody } from './middleware/body';
 import { cors } from './middleware/cors';
 import { jsonRequests } from './middleware/json-requests';
 import { requestLog } from './middleware/request-log';
+import { sharedRateLimit } from './middleware/shared-rate-limit';
 import { auditRoutes } from './routes/audit';
+import { claimRoutes } from './routes/claims';
 import { decisionRoutes } from './routes/decisions';
 import { draftRoutes } from './routes/drafts';
 import { exportRoutes, governanceRoutes, metricsRoutes, workflowGovernanceRoutes } from './routes/governance';
 import { healthRoutes } from './routes/health';
+import { notificationRoutes, openLinkRoutes, rotationRoutes, slaRoutes } from './routes/live-admin';
 import { meRoutes } from './routes/me';
 import { outcomeRoutes } from './routes/outcomes';
 import { pageHealthRoutes, pageReportRoutes, siteHealthRoutes } from './routes/page';
 import { queueRoutes } from './routes/queue';
+import { streamRoutes } from './routes/stream';
 import { syncRoutes } from './routes/sync';
 import { webhookRoutes } from './routes/webhooks';
 import { workflowRoutes } from './routes/workflows';
-import { startEvaluator } from './service/governance/evaluate';
 import type { Store } from './store';
 
 export type { AppEnv, Deps, Resource, RouteModule } from './context';
@@ -50,6 +53,12 @@ export const RESOURCES: Resource[] = [
   workflowRoutes, // /v1/workflows/{workflow}
   queueRoutes, // /v1/queue
   syncRoutes, // /v1/sync/pull
+  streamRoutes, // /v1/sync/stream
+  claimRoutes, // /v1/drafts/{id}/claim
+  slaRoutes, // /v1/slas
+  notificationRoutes, // /v1/me/notifications
+  rotationRoutes, // /v1/workflows/{workflow}/rotation
+  openLinkRoutes, // /open/{id} (notification links; decide nothing)
   decisionRoutes, // /v1/decisions
   outcomeRoutes, // /v1/outcomes
   auditRoutes, // /v1/audit
@@ -107,14 +116,18 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', cors(deps.allowedOrigins));
   app.use('/v1/*', jsonRequests());
   app.use('/v1/*', authenticate(deps.store, { publicPaths: [routes.health.path], failures: deps.authFailures }));
-  app.use('/v1/*', rateLimit(deps.rateLimit));
+  // Several instances share one PostgreSQL: the budget is counted there (middleware/shared-rate-limit.ts).
+  app.use(
+    '/v1/*',
+    deps.store.dialect === 'postgres' ? sharedRateLimit(deps.store, deps.rateLimit) : rateLimit(deps.rateLimit),
+  );
   // The body is read (and size-checked) once, for a known caller within their rate.
   app.use('/v1/*', jsonBody(deps.bodyLimitBytes));
 
   for (const { prefix, routes: build } of RESOURCES) app.route(prefix, build(deps));
   for (const build of appDeps.extraRoutes ?? []) app.route('/', build(deps));
-  // Governance's timer: steps back on a quality dip without anyone opening the dashboard.
-  startEvaluator(deps);
+  // Governance's own evaluation on a timer runs with the expiry/SLA timers (server/main.ts: one
+  // instance at a time); evaluations after outcomes run where the outcomes arrive (routes/outcomes.ts).
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

@@ -1,8 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
-import { type AppDeps, createApp } from './app';
+import { type AppDeps, createApp, resolveDeps } from './app';
 import { jsonLogger, type Logger } from './log';
+import { checkSlas, expireDrafts } from './service/expiry';
+import { EVALUATE_EVERY_MS, runEvaluation } from './service/governance/evaluate';
+import { createDelivery, type DeliveryOptions } from './service/notify/deliver';
+import { scanForNotifications } from './service/notify/events';
+import { closeStreams } from './service/notify/streams';
+import { every, startTimers, type TimerOptions, type Timers } from './service/timers';
 import { startWebhookWorker, type WebhookWorker, type WebhookWorkerOptions } from './service/webhooks/worker';
 import { openStore, type PgOptions, type Store } from './store';
 
@@ -18,12 +24,19 @@ export interface StartOptions extends Omit<AppDeps, 'store' | 'logger'> {
   webhooks?: WebhookWorkerOptions | false;
   /** PostgreSQL pool settings over the environment's (store/pg-options.ts). */
   pg?: Partial<PgOptions>;
+  /**
+   * Expiry, SLAs, notifications and governance's evaluation (service/timers.ts: one instance at a time on PostgreSQL).
+   * `false` turns them off. On PostgreSQL they need `databaseUrl` (a session of their own).
+   */
+  timers?: false | (TimerOptions & DeliveryOptions);
 }
 
 export interface RunningServer {
   url: string;
   port: number;
   store: Store;
+  /** The timers of this instance (null when turned off). */
+  timers: Timers | null;
   /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -32,8 +45,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const logger = opts.logger ?? jsonLogger();
   const ownsStore = !opts.store;
   const store = opts.store ?? (await openStore(opts.databaseUrl, { backgroundCheckpoints: true, pg: opts.pg }));
-  const { port: _p, host: _h, databaseUrl: _d, store: _s, pg: _pg, webhooks, ...appOpts } = opts;
+  const { port: _p, host: _h, databaseUrl: _d, store: _s, pg: _pg, webhooks, timers: timerOpts, ...appOpts } = opts;
   const app = createApp({ ...appOpts, store, logger });
+  const deps = resolveDeps({ ...appOpts, store, logger });
   const host = opts.host ?? '127.0.0.1';
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? 8787, hostname: host }, () => resolve(s));
@@ -44,13 +58,38 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   logger.info('listening', { url, database: store.dialect });
   const worker: WebhookWorker | undefined =
     webhooks === false ? undefined : startWebhookWorker(store, { logger, ...webhooks });
+  let timers: Timers | null = null;
+  let delivery: ReturnType<typeof createDelivery> | null = null;
+  if (timerOpts !== false && (store.dialect === 'sqlite' || opts.databaseUrl)) {
+    delivery = createDelivery(store, { ...timerOpts, logger });
+    const d = delivery;
+    timers = startTimers(
+      store,
+      opts.databaseUrl,
+      [
+        async (now) => void (await expireDrafts(store, now)),
+        async (now) => void (await checkSlas(store, now)),
+        async (now) => void (await scanForNotifications(store, now)),
+        async (now) => void (await d.deliver(now)),
+        every(timerOpts?.governanceEveryMs ?? EVALUATE_EVERY_MS, async () => void (await runEvaluation(deps))),
+      ],
+      logger,
+      timerOpts || {},
+    );
+  }
   let closing: Promise<void> | undefined;
   return {
     url,
     port,
     store,
+    timers,
     close() {
       closing ??= (async () => {
+        // Hand the timers over first (ending their session releases the advisory lock).
+        await timers?.stop();
+        delivery?.close();
+        // Live streams never end by themselves: end them first (their clients reconnect elsewhere).
+        closeStreams(store);
         await new Promise<void>((resolve) => {
           // close() waits for in-flight requests; idle keep-alive sockets would hold it open forever.
           server.close(() => resolve());

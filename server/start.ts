@@ -171,6 +171,8 @@ export async function startDemo(opts: StartDemoOptions = {}): Promise<{ server: 
       databaseUrl: opts.databaseUrl,
       logger: jsonLogger((line) => log.write(`${line}\n`)),
       extraRoutes: [sandboxRoutes],
+      // Expiry and the other timers wait until the demo's deadlines are moved to now (below).
+      timers: { paused: true },
     }).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE')
         throw new Error(
@@ -209,6 +211,7 @@ export async function startDemo(opts: StartDemoOptions = {}): Promise<{ server: 
     extraDrafts: sandboxDrafts(now),
   });
   const refresh = await refreshDemoTimes(server.store, now, { created: seed.created });
+  server.timers?.resume();
   const database =
     server.store.dialect === 'sqlite'
       ? `SQLite ${opts.databaseUrl?.startsWith('sqlite:') ? opts.databaseUrl.slice(7) : './data/countersign.db'}`

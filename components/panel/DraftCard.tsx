@@ -11,6 +11,7 @@ import {
   timeSensitivity,
   zoneOf,
 } from '../../lib/page/panel/format';
+import { claimedByOther } from '../../lib/page/panel/ranking';
 import { byPerson, ignoreChange, toggledByPerson } from '../../lib/page/panel/trust';
 import type { LocalStatus } from '../../lib/page/panel/types';
 import { batchExclusionText, needsWriting } from '../../lib/shared/policy/friction';
@@ -84,6 +85,9 @@ export const DraftCard = memo(function DraftCard(p: DraftCardProps) {
         <span className={`cs-zone cs-zone-${zone.zone}`}>{zone.label}</span>
         {p.forContext ? <span className="cs-badge">For this page</span> : null}
         {sensitivity ? <span className={`cs-badge${urgent ? ' cs-urgent' : ''}`}>{sensitivity}</span> : null}
+        {claimedByOther(draft, p.now ?? Date.now()) ? (
+          <span className="cs-badge cs-claimed">{draft.claimedByName ?? draft.claimedBy} is reviewing</span>
+        ) : null}
         {(draft.flags ?? []).map((f) => (
           <span key={f} className="cs-badge cs-flag">
             {f}

@@ -13,6 +13,7 @@ import { type Timers, UNDO_MS, UndoQueue } from '../../lib/page/panel/undo';
 import type { PageContext } from '../../lib/page/sites/types';
 import { batchExclusions, needsWriting } from '../../lib/shared/policy/friction';
 import type { Content, Decision, Draft } from '../../lib/shared/schema';
+import type { RecentSettled } from '../../lib/shared/schema/protocol';
 import { BatchHeader } from './BatchHeader';
 import { type CardMode, DraftCard } from './DraftCard';
 import { HelpDialog } from './HelpDialog';
@@ -48,6 +49,10 @@ export interface PanelProps {
   clock?: () => number;
   /** Height of the list where layout gives none (tests). */
   fallbackHeight?: number;
+  /** Drafts other people settled a moment ago (issue 15: "Maya approved this a moment ago"). */
+  recent?: readonly RecentSettled[];
+  /** The card the person is on (claimed while current); null when the panel is folded. */
+  onCurrent?: (draftId: string | null) => void;
 }
 
 type Mode = { id: string; mode: CardMode } | null;
@@ -220,6 +225,12 @@ export function Panel(props: PanelProps) {
     },
     [rows, focusCard],
   );
+
+  // ---- claims: the current card is claimed while the panel is open (contract v1.1 "Claims") ----
+  const onCurrent = props.onCurrent;
+  useEffect(() => {
+    onCurrent?.(placement.collapsed ? null : current);
+  }, [onCurrent, current, placement.collapsed]);
 
   // ---- dwell: the current card, the page visible and focused, the panel open ----
   useEffect(() => {
@@ -482,6 +493,13 @@ export function Panel(props: PanelProps) {
           {props.status ? (
             <p className={`cs-status${props.status.problem ? ' cs-problem' : ''}`}>{props.status.text}</p>
           ) : null}
+          {props.recent?.length ? (
+            <ul className="cs-recent" aria-label="Settled by others" aria-live="polite">
+              {props.recent.slice(0, 3).map((r) => (
+                <li key={r.draftId}>{settledLine(r)}</li>
+              ))}
+            </ul>
+          ) : null}
           {help ? (
             <HelpDialog
               onClose={() => {
@@ -515,6 +533,20 @@ export function Panel(props: PanelProps) {
       )}
     </aside>
   );
+}
+
+/** "Maya approved “A question for Acme” a moment ago". */
+export function settledLine(r: RecentSettled, now = Date.now()): string {
+  const verb: Record<string, string> = {
+    approved: 'approved',
+    rejected: 'rejected',
+    escalated: 'escalated',
+    awaiting_second: 'approved',
+    expired: 'saw expire',
+  };
+  const ago = now - Date.parse(r.at);
+  const when = ago < 90_000 ? 'a moment ago' : `${Math.round(ago / 60_000)} min ago`;
+  return `${r.byName ?? r.byId ?? 'Someone'} ${verb[r.status] ?? 'settled'} “${r.title}” ${when}`;
 }
 
 function errText(err: unknown): string {

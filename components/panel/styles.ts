@@ -57,6 +57,8 @@ export const PANEL_CSS = `
 .cs-badge { font-size: 11px; padding: 1px 6px; border-radius: 10px; background: #ddf4ff; color: #0a3069; }
 .cs-badge.cs-urgent { background: #fff1e5; color: #8a3b00; }
 .cs-badge.cs-flag { background: #fbefff; color: #6e3a8a; }
+.cs-badge.cs-claimed { background: #fff8c5; color: #4d2d00; }
+.cs-recent { margin: 0; padding: 4px 12px; list-style: none; font-size: 12px; color: #57606a; }
 .cs-conf { font-weight: 700; font-size: 16px; }
 .cs-zone { font-size: 12px; font-weight: 600; padding: 1px 6px; border-radius: 10px; }
 .cs-zone-high { color: #116329; background: #dafbe1; }

@@ -23,6 +23,8 @@ export function PanelHost({
       loading={s.loading}
       status={s.status}
       placement={s.placement}
+      recent={s.recent}
+      onCurrent={store.focusDraft}
       onPlacementChange={store.setPlacement}
       onCommit={(decision) => void store.commit(decision)}
       onHold={(decision, _draft, sendAfter) => void store.hold(decision, sendAfter)}

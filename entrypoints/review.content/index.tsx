@@ -54,6 +54,7 @@ export default defineContentScript({
       handOff: (decision, sendAfter) =>
         browser.storage.local.set({ [HANDOFF_PREFIX + decision.id]: { decision, sendAfter } satisfies Handoff }),
       clearHandOff: (decisionId) => browser.storage.local.remove(HANDOFF_PREFIX + decisionId),
+      claim: (draftId, hold) => sendRequest('claim', { draftId, hold }, { signal }),
       subscribe: (listener, s) => subscribe(listener, s),
       loadPlacement: async () => parsePlacement((await browser.storage.local.get(placementKey))[placementKey]),
       savePlacement: (p) => browser.storage.local.set({ [placementKey]: p }),

@@ -84,6 +84,9 @@ export async function sendRequest<T extends RequestType>(
  * `listener` is called with `null` so the caller refetches what it may have missed.
  * Stops when `signal` aborts (tie it to the content-script context).
  */
+/** How often an open page tells the worker it is still there (under MV3's 30 s idle limit). */
+export const KEEPALIVE_MS = 20_000;
+
 export function subscribe(listener: (event: WorkerEvent | null) => void, signal: AbortSignal): void {
   let port: Port | null = null;
   let first = true;
@@ -103,7 +106,16 @@ export function subscribe(listener: (event: WorkerEvent | null) => void, signal:
       const parsed = WorkerEvent.safeParse(msg);
       if (parsed.success) listener(parsed.data);
     });
+    // While this page is open the worker stays awake for its live stream (lib/worker/live.ts).
+    const keepAlive = setInterval(() => {
+      try {
+        port?.postMessage({ type: 'hello', reason: 'keepalive' } satisfies ClientEvent);
+      } catch {
+        clearInterval(keepAlive);
+      }
+    }, KEEPALIVE_MS);
     port.onDisconnect.addListener(() => {
+      clearInterval(keepAlive);
       port = null;
       if (signal.aborted) return;
       // A port that lived a while dropped because the worker went idle: reconnect quickly so other

@@ -26,8 +26,8 @@ import { pushPageData } from './page-reports';
 import { accountKey, type Settings, sameAccount } from './settings';
 
 /** Why a sync was asked for. A person waiting (write, open, manual, settings) skips a pending backoff. */
-export type SyncReason = 'write' | 'alarm' | 'startup' | 'open' | 'manual' | 'retry' | 'settings';
-const URGENT: ReadonlySet<SyncReason> = new Set(['write', 'open', 'manual', 'settings']);
+export type SyncReason = 'write' | 'alarm' | 'startup' | 'open' | 'manual' | 'retry' | 'settings' | 'live';
+const URGENT: ReadonlySet<SyncReason> = new Set(['write', 'open', 'manual', 'settings', 'live']);
 
 export const PUSH_BATCH = 50;
 /** The server's maximum page: fewer round trips for a first sync of a long queue. */

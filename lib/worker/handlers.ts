@@ -1,3 +1,4 @@
+import { type ApiClient, ApiError, createApiClient } from '../shared/api-client';
 import { splitForContext } from '../shared/match';
 import type { Decision } from '../shared/schema';
 import type { QueueItem } from '../shared/schema/protocol';
@@ -8,8 +9,10 @@ import {
   cancelHeldDecision,
   dismissAttention,
   fullItem,
+  getMeta,
   listQueueHeads,
   type QueueHead,
+  RECENT_MS,
   saveDecisionLocally,
 } from './db';
 import type { SyncEngine } from './engine';
@@ -28,6 +31,30 @@ export interface HandlerDeps {
   connect?: typeof connectToServer;
   disconnect?: typeof forgetConnection;
   syncSandbox?: () => Promise<boolean>;
+  /** The server API for claims (default: the real client for the settings). */
+  makeClient?: (settings: Settings) => ApiClient;
+}
+
+/** The item without its claim fields (the panel shows only other people's claims). */
+function withoutClaim(i: QueueItem): QueueItem {
+  const { claimedBy: _b, claimedUntil: _u, claimedByName: _n, ...draft } = i.draft;
+  return { ...i, draft: draft as QueueItem['draft'] };
+}
+
+/** `heads` with the drafts another person holds a live claim on moved to the end (stable). */
+export function claimedLast<T extends { raw: unknown }>(heads: T[], me: string | null, now: number): T[] {
+  const held = (h: T) => {
+    const d = h.raw as { claimedBy?: unknown; claimedUntil?: unknown } | null;
+    return (
+      !!d &&
+      typeof d.claimedBy === 'string' &&
+      d.claimedBy !== me &&
+      typeof d.claimedUntil === 'string' &&
+      Date.parse(d.claimedUntil) > now
+    );
+  };
+  const free = heads.filter((h) => !held(h));
+  return free.length === heads.length ? heads : [...free, ...heads.filter(held)];
 }
 
 /** The worker's answers to the typed requests of lib/shared/schema/protocol.ts. */
@@ -50,16 +77,27 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     async getDrafts({ context }) {
       const now = Date.now();
       // Highest priority first (the server's comparator): `others` in queue order, `matching` ties too.
-      const heads = await deps.withDb((db) => listQueueHeads(db, now));
+      const settings = await deps.getSettings();
+      const me = settings?.user.id ?? null;
+      // Drafts someone else is reviewing right now go last (contract v1.1 "Claims"), order kept otherwise.
+      const heads = claimedLast(await deps.withDb((db) => listQueueHeads(db, now)), me, now);
       const view = splitForContext(heads, context, OTHERS_LIMIT, MATCHING_LIMIT);
+      const recent = ((await deps.withDb((db) => getMeta(db, 'recent'))) ?? []).filter(
+        (r) => r.byId !== me && now - Date.parse(r.at) < RECENT_MS,
+      );
       // Only what is returned is parsed in full.
-      const full = (xs: QueueHead[]) => xs.map((h) => fullItem(h, now)).filter((i): i is QueueItem => i !== null);
+      const full = (xs: QueueHead[]) =>
+        xs
+          .map((h) => fullItem(h, now))
+          .filter((i): i is QueueItem => i !== null)
+          .map((i) => (i.draft.claimedBy && i.draft.claimedBy === me ? withoutClaim(i) : i));
       return {
         matching: full(view.matching),
         matchingTotal: view.matchingTotal,
         others: full(view.others),
         othersTotal: view.othersTotal,
         status: await deps.engine.status(),
+        recent,
       };
     },
     saveDecision: ({ decision, sendAfter }) => save(decision, sendAfter),
@@ -67,6 +105,26 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const cancelled = await deps.withDb((db) => cancelHeldDecision(db, decisionId));
       if (cancelled) deps.onSaved([]);
       return { cancelled };
+    },
+    async claim({ draftId, hold }) {
+      const s = await deps.getSettings();
+      if (!s) throw new MessagingError('not_connected', 'Not connected to a Countersign server');
+      const client = (deps.makeClient ?? ((x: Settings) => createApiClient({ baseUrl: x.serverUrl, token: x.token })))(
+        s,
+      );
+      try {
+        if (!hold) {
+          await client.call('releaseClaim', { params: { id: draftId } });
+          return { held: false, heldBy: null, until: null };
+        }
+        const r = await client.call('claim', { params: { id: draftId } });
+        return { held: true, heldBy: null, until: r.until };
+      } catch (err) {
+        // Someone else holds it (409 names them), or the server cannot be reached: a claim is a
+        // courtesy to others, never a condition for deciding, so the person carries on either way.
+        if (err instanceof ApiError && err.status === 409) return { held: false, heldBy: err.message, until: null };
+        return { held: false, heldBy: null, until: null };
+      }
     },
     getStatus: () => deps.engine.status(),
     async syncNow() {

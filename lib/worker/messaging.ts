@@ -116,7 +116,7 @@ type Port = ReturnType<typeof browser.runtime.connect>;
  * The worker's side of the events channel: tracks connected tabs/pages and broadcasts `changed`.
  * `onOpen` is called when a panel or popup opens (the issue's "sync whenever the panel or popup opens").
  */
-export function createEventHub(onHello: (event: ClientEvent) => void) {
+export function createEventHub(onHello: (event: ClientEvent) => void, onPorts?: (open: number) => void) {
   const ports = new Set<Port>();
   const onConnect = (port: Port) => {
     if (port.name !== EVENTS_PORT) return;
@@ -125,7 +125,11 @@ export function createEventHub(onHello: (event: ClientEvent) => void) {
       return;
     }
     ports.add(port);
-    port.onDisconnect.addListener(() => ports.delete(port));
+    onPorts?.(ports.size);
+    port.onDisconnect.addListener(() => {
+      ports.delete(port);
+      onPorts?.(ports.size);
+    });
     port.onMessage.addListener((msg: unknown) => {
       const parsed = ClientEventSchema.safeParse(msg);
       if (parsed.success) onHello(parsed.data);

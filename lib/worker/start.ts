@@ -5,6 +5,7 @@ import { withDb } from './db';
 import { createSyncEngine, type SyncReason } from './engine';
 import { createHandlers } from './handlers';
 import { collectHandoffs } from './handoff';
+import { createLiveConnection } from './live';
 import { createEventHub, registerHandlers } from './messaging';
 import { syncSandboxRegistration } from './sandbox';
 import { getSettings, onSettingsChanged } from './settings';
@@ -91,14 +92,20 @@ export function startWorker(): void {
     }
   }
 
-  const hub = createEventHub((hello) => {
-    // A panel or popup opened: refresh now (issue 3 §5). Reconnects after a worker stop do not.
-    if (hello.reason === 'open') run('open');
-  });
+  // The server's live stream while a panel, the popup or the dashboard is open (lib/worker/live.ts).
+  const live = createLiveConnection({ getSettings, onChanges: () => run('live') });
+  const hub = createEventHub(
+    (hello) => {
+      // A panel or popup opened: refresh now (issue 3 §5). Reconnects after a worker stop do not.
+      if (hello.reason === 'open') run('open');
+    },
+    (open) => live.want(open > 0),
+  );
 
   registerHandlers(createHandlers({ engine, withDb: (fn) => withDb(fn), getSettings, onSaved: changed }));
 
   onSettingsChanged((next) => {
+    live.restart();
     engine.settingsChanged(next).catch((err) => console.warn('[countersign] settings change failed', err));
   });
 

@@ -367,6 +367,8 @@ function decide(
   // Reads (and this answer) keep the history-based visibility: someone who could see the draft
   // learns that it was settled (`conflict`) or moved on; someone who never could learns nothing.
   if (!couldSee(user, row)) return reject('this draft is not visible to you');
+  // Contract v1.1 "Deadlines": a decision on an expired draft is rejected with "expired".
+  if (row.status === 'expired') return reject('expired');
   if (!isOpen(row))
     return { status: 'conflict', decidedBy: row.decided_by, draftStatus: row.status, error: `already ${row.status}` };
   const approvedBy = parseJson<string[]>(row.approved_by_json, []);

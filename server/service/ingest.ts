@@ -217,7 +217,8 @@ export async function ingestDrafts(
         account_tier: d.account.tier ?? null,
         owner_id: d.account.ownerId ?? null,
         deal_value: d.account.dealValue ?? null,
-        expires_at: d.trigger?.expiresAt ?? null,
+        // UTC, so the expiry timer's text comparison holds whatever offset the pipeline wrote.
+        expires_at: d.trigger?.expiresAt ? new Date(d.trigger.expiresAt).toISOString() : null,
         model_version: d.model ? `${d.model.name}@${d.model.version}` : null,
         canary: false,
         canary_of: null,

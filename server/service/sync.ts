@@ -43,7 +43,26 @@ export async function pullChanges(
     if (inQueueOf(user, r))
       changes.push({ op: 'upsert', version: r.version, draft: tryRowToDraft(r, now, onMalformed) ?? rawDraft(r, now) });
     else if (since !== null && couldSee(user, r))
-      changes.push({ op: 'remove', version: r.version, id: r.id, status: r.status, decidedBy: r.decided_by });
+      changes.push({
+        op: 'remove',
+        version: r.version,
+        id: r.id,
+        status: r.status,
+        decidedBy: r.decided_by,
+        decidedAt: r.decided_at,
+      });
+  }
+  // Who settled them, by name ("Maya approved this a moment ago"): one lookup for the page.
+  const deciders = [...new Set(changes.flatMap((ch) => (ch.op === 'remove' && ch.decidedBy ? [ch.decidedBy] : [])))];
+  if (deciders.length) {
+    const names = new Map(
+      (await db.selectFrom('users').select(['id', 'name']).where('id', 'in', deciders).execute()).map((u) => [
+        u.id,
+        u.name,
+      ]),
+    );
+    for (const ch of changes)
+      if (ch.op === 'remove' && ch.decidedBy && names.has(ch.decidedBy)) ch.decidedByName = names.get(ch.decidedBy)!;
   }
   // When the page is complete, jump to the head read before the query: nothing at or below it is left.
   const cursor = hasMore ? page.at(-1)!.version : Math.max(head, page.at(-1)?.version ?? 0, since ?? 0);

@@ -177,6 +177,7 @@ export function rawDraft(row: DraftRow, now = Date.now()): Record<string, unknow
     decidedAt: row.decided_at,
     escalationNote: row.escalation_note,
     ...frictionFields(row),
+    ...claimOf(row, now),
   };
 }
 
@@ -228,7 +229,21 @@ export function rowToDraft(row: DraftRow, now = Date.now()): Draft {
     decidedAt: row.decided_at,
     escalationNote: row.escalation_note,
     ...frictionFields(row),
+    ...claimOf(row, now),
   });
+}
+
+/** The claim fields while a claim holds on an open draft (contract v1.1 "Claims"); nothing otherwise. */
+export function claimOf(
+  row: Pick<DraftRow, 'claimed_by' | 'claimed_by_name' | 'claimed_until' | 'status' | 'queue' | 'audit_pending'>,
+  now = Date.now(),
+): { claimedBy?: string; claimedUntil?: string; claimedByName?: string } {
+  if (!row.claimed_by || !row.claimed_until || Date.parse(row.claimed_until) <= now || !isOpen(row)) return {};
+  return {
+    claimedBy: row.claimed_by,
+    claimedUntil: row.claimed_until,
+    ...(row.claimed_by_name ? { claimedByName: row.claimed_by_name } : {}),
+  };
 }
 
 // Cursors are opaque to clients: base64url of "v1:<number>".

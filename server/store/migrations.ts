@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { LIVE_MIGRATIONS } from './live-migrations';
 import { createGovernanceTables } from './rollups';
 import type { Database } from './schema';
 import { createWebhookTables } from './webhooks';
@@ -289,6 +290,7 @@ export const MIGRATIONS: Migration[] = [
     // Subscriptions, the event outbox and deliveries (store/webhooks.ts, service/webhooks/).
     up: (db, dialect) => createWebhookTables(db, dialect),
   },
+  ...LIVE_MIGRATIONS,
   {
     version: 50,
     name: 'page reports, sent, site health (issue 18)',

@@ -84,6 +84,11 @@ export interface DraftsTable {
   created_version: Defaulted<number>;
   created_at: string;
   updated_at: string;
+  /** Claim (issue 15, migration 40): who is reviewing it now, until when (a lapsed claim holds nothing). */
+  claimed_by: Defaulted<string | null>;
+  claimed_by_name: Defaulted<string | null>;
+  claimed_until: Defaulted<string | null>;
+  claimed_at: Defaulted<string | null>;
 }
 
 export interface DecisionsTable {
@@ -136,6 +141,70 @@ export interface MigrationsTable {
   applied_at: string;
 }
 
+export interface SlaPoliciesTable {
+  /** A workflow, or '*' for every workflow. */
+  workflow: string;
+  /** A queue name (`owner`, `review`, `specialist:pricing`, …) or `specialist:*`. */
+  queue: string;
+  minutes: number;
+  /** The user the draft is offered to when the SLA is breached (default: by queue, see service/expiry.ts). */
+  backup: string | null;
+  updated_at: string;
+}
+
+export interface DraftSlaTable {
+  draft_id: string;
+  queue: string;
+  reminded_at: string | null;
+  breached_at: string | null;
+}
+
+export interface NotificationPrefsTable {
+  user_id: string;
+  /** `email` | `slack` */
+  channel: string;
+  /** A workflow, or '*' */
+  workflow: string;
+  /** The email address or the incoming-webhook URL. */
+  target: string;
+  digest: Defaulted<boolean>;
+  /** Events wanted (empty = all). */
+  events_json: Defaulted<string>;
+  updated_at: string;
+}
+
+export interface NotificationsTable {
+  id: Generated<number>;
+  user_id: string;
+  channel: string;
+  target: string;
+  event: string;
+  draft_id: string | null;
+  workflow: string | null;
+  subject: string;
+  text: string;
+  link: string | null;
+  digest: Defaulted<boolean>;
+  created_at: string;
+  sent_at: string | null;
+  attempts: Defaulted<number>;
+  next_at: string;
+  error: string | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
+export interface RotationCapsTable {
+  workflow: string;
+  max_share: number;
+  min_drafts: number;
+  updated_at: string;
+}
+
 export interface Database extends PageTables {
   users: UsersTable;
   tokens: TokensTable;
@@ -146,6 +215,13 @@ export interface Database extends PageTables {
   audit_log: AuditTable;
   counters: CountersTable;
   schema_migrations: MigrationsTable;
+  sla_policies: SlaPoliciesTable;
+  draft_sla: DraftSlaTable;
+  notification_prefs: NotificationPrefsTable;
+  notifications: NotificationsTable;
+  rate_limits: RateLimitsTable;
+  rotation_caps: RotationCapsTable;
+  notify_marks: CountersTable;
 }
 
 /** Columns SQLite hands back as 0/1 that the store turns back into booleans. */
@@ -155,5 +231,6 @@ export const BOOLEAN_COLUMNS = new Set([
   'audit_pending',
   'canary',
   'correct',
+  'digest',
   ...PAGE_BOOLEAN_COLUMNS,
 ]);

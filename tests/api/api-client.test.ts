@@ -116,6 +116,25 @@ describe.each(TEST_DBS)('API client by route name on %s', (db) => {
     const lines = (await res.text()).trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(FeedbackLine.parse(JSON.parse(lines[0]!))).toMatchObject({ workflow: WF, action: 'approve' });
+
+    // Live team review (issue 15).
+    const [fresh] = (await as(pipe).call('postDrafts', { body: { drafts: [draftIn({ workflow: WF })] } })).results;
+    const claimed = await as(ann).call('claim', { params: { id: fresh!.id } });
+    expect(claimed.claimedBy).toBe('ann-client');
+    expect(await as(ann).call('releaseClaim', { params: { id: fresh!.id } })).toEqual({ released: true });
+    expect(new URL(as(ann).url('stream')).pathname).toBe('/v1/sync/stream');
+    const slas = await as(admin).call('putSla', { body: { queue: 'owner', minutes: 240 } });
+    expect(slas.policies).toContainEqual({ workflow: '*', queue: 'owner', minutes: 240, backup: null });
+    expect((await as(admin).call('listSlas')).policies).toHaveLength(1);
+    const prefs = { preferences: [{ channel: 'email' as const, target: 'ann@example.test' }] };
+    expect((await as(ann).call('putNotifications', { body: prefs })).preferences).toHaveLength(1);
+    expect((await as(ann).call('getNotifications')).preferences[0]).toMatchObject({ channel: 'email', digest: false });
+    expect(await as(admin).call('putRotation', { params, body: { maxShare: 0.5 } })).toEqual({
+      workflow: WF,
+      maxShare: 0.5,
+      minDrafts: 5,
+    });
+    expect((await as(admin).call('getRotation', { params })).maxShare).toBe(0.5);
   });
 
   it('calls the webhook routes', async () => {

@@ -129,3 +129,63 @@ describe.each(TEST_DBS)('demo freshness on %s', (db) => {
     server = undefined;
   });
 });
+
+describe.each(TEST_DBS)('demo reused days later, with the expiry timer on %s', (db) => {
+  it("the deadlines move forward before expiry looks: a reused workspace's drafts are not expired on the way up", async () => {
+    const fresh = await freshDatabase(db);
+    const dir = mkdtempSync(join(tmpdir(), 'cs-demo-expiry-'));
+    const opts = { build: false, port: 0, databaseUrl: fresh.url, tokenFile: join(dir, 't.json'), print: () => {} };
+    let { server } = await startDemo(opts);
+    try {
+      const before = await anaDraft(server);
+      expect(Date.parse(before.expires_at!)).toBeGreaterThan(Date.now());
+      // Six days pass: the demo's times (the anchor and Ana's deadline) are now six days old.
+      const back = (iso: string) => new Date(Date.parse(iso) - 6 * DAY).toISOString();
+      const input = JSON.parse(
+        (
+          await server.store.db
+            .selectFrom('drafts')
+            .select('input_json')
+            .where('external_id', '=', ANA)
+            .executeTakeFirstOrThrow()
+        ).input_json,
+      ) as { trigger: { expiresAt: string; occurredAt: string } };
+      input.trigger.expiresAt = back(input.trigger.expiresAt);
+      input.trigger.occurredAt = back(input.trigger.occurredAt);
+      await server.store.db
+        .updateTable('drafts')
+        .set({ expires_at: back(before.expires_at!), input_json: JSON.stringify(input) })
+        .where('external_id', '=', ANA)
+        .execute();
+      const anchor = await server.store.db
+        .selectFrom('counters')
+        .select('value')
+        .where('name', '=', 'demo:anchor')
+        .executeTakeFirstOrThrow();
+      await server.store.db
+        .updateTable('counters')
+        .set({ value: Number(anchor.value) - 6 * DAY })
+        .where('name', '=', 'demo:anchor')
+        .execute();
+      await server.close();
+
+      ({ server } = await startDemo(opts));
+      const status = async () =>
+        (
+          await server.store.db
+            .selectFrom('drafts')
+            .select('status')
+            .where('external_id', '=', ANA)
+            .executeTakeFirstOrThrow()
+        ).status;
+      expect(Date.parse((await anaDraft(server)).expires_at!)).toBeGreaterThan(Date.now());
+      // The timers run (they tick at once and every second): still waiting for review.
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(await status()).toBe('pending');
+    } finally {
+      await server.close();
+      await fresh.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -36,6 +36,7 @@ function handlers(over: Partial<Handlers> = {}): Handlers {
     syncSandbox: async () => ({ on: false }),
     reportPage: async () => ({ saved: true }),
     reportHealth: async () => ({ counted: 0 }),
+    claim: async () => ({ held: true, heldBy: null, until: null }),
     ...over,
   };
 }

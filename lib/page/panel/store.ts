@@ -1,5 +1,5 @@
 import type { Decision } from '../../shared/schema';
-import type { DraftsView, QueueItem, SyncStatus, WorkerEvent } from '../../shared/schema/protocol';
+import type { DraftsView, QueueItem, RecentSettled, SyncStatus, WorkerEvent } from '../../shared/schema/protocol';
 import type { PageContext } from '../sites/types';
 import type { PanelItem, PanelPlacement } from './types';
 import { DEFAULT_PLACEMENT } from './types';
@@ -22,6 +22,8 @@ export interface PanelDeps {
   subscribe(listener: (e: WorkerEvent | null) => void, signal: AbortSignal): void;
   loadPlacement(): Promise<PanelPlacement | null>;
   savePlacement(p: PanelPlacement): Promise<void>;
+  /** Claim (`hold`) or release a draft on the server while the person works on it (lib/worker handlers `claim`). */
+  claim?(draftId: string, hold: boolean): Promise<unknown>;
   signal: AbortSignal;
   /** Delay between retries of decisions the worker did not take (ms). */
   retryMs?: number;
@@ -34,7 +36,12 @@ export interface PanelState {
   loading: boolean;
   status: { text: string; problem?: boolean } | null;
   placement: PanelPlacement;
+  /** Drafts other people settled a moment ago ("Maya approved …"). */
+  recent: RecentSettled[];
 }
+
+/** A claim is renewed this often while its card stays the current one (it holds about 2 minutes). */
+export const CLAIM_RENEW_MS = 60_000;
 
 /**
  * The content script's state for the panel: the drafts the worker shows for the page context,
@@ -52,6 +59,7 @@ export function createPanelStore(deps: PanelDeps) {
     loading: true,
     status: null,
     placement: DEFAULT_PLACEMENT,
+    recent: [],
   };
   const listeners = new Set<() => void>();
   const set = (patch: Partial<PanelState>) => {
@@ -62,6 +70,21 @@ export function createPanelStore(deps: PanelDeps) {
   let fetchSeq = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   deps.signal.addEventListener('abort', () => clearTimeout(retryTimer), { once: true });
+
+  // The card the person is on is claimed (renewed while it stays current), and released when they
+  // move on or close the page: others see "Maya is reviewing" and get it last.
+  let claimed: string | null = null;
+  let renew: ReturnType<typeof setInterval> | undefined;
+  const hold = (id: string | null) => {
+    if (!deps.claim || id === claimed) return;
+    clearInterval(renew);
+    if (claimed) void deps.claim(claimed, false).catch(() => {});
+    claimed = id;
+    if (!id) return;
+    void deps.claim(id, true).catch(() => {});
+    renew = setInterval(() => void deps.claim?.(id, true).catch(() => {}), CLAIM_RENEW_MS);
+  };
+  deps.signal.addEventListener('abort', () => hold(null), { once: true });
 
   const refresh = async () => {
     const seq = ++fetchSeq;
@@ -74,6 +97,7 @@ export function createPanelStore(deps: PanelDeps) {
         total: (view.matchingTotal ?? view.matching.length) + view.othersTotal,
         loading: false,
         status: statusLine(view.status, unsent.length),
+        recent: view.recent ?? [],
       });
     } catch (err) {
       if (seq !== fetchSeq) return;
@@ -173,6 +197,8 @@ export function createPanelStore(deps: PanelDeps) {
       }
     },
     refresh,
+    /** The card the person is on now (null: none; the panel closed or collapsed). */
+    focusDraft: hold,
     /** Decisions waiting to reach the worker (tests, and a last flush on page hide). */
     unsent: () => unsent.map((u) => u.decision),
   };

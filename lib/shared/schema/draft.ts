@@ -131,6 +131,8 @@ export const DraftStatus = z.enum([
   'rejected',
   'auto_approved',
   'withdrawn',
+  /** v1.1 "Deadlines": `trigger.expiresAt` passed while it waited; out of every queue. */
+  'expired',
 ]);
 export type DraftStatus = z.infer<typeof DraftStatus>;
 
@@ -214,6 +216,11 @@ const draftOutExtra = {
   oneClickApprove: z.boolean().optional(),
   /** Added (v1.1): what the page held when the person sent or saved the approved text. */
   sent: Sent.optional(),
+  /** v1.1 "Claims": who is reviewing it now and until when (only while the claim holds). */
+  claimedBy: UserId.nullable().optional(),
+  claimedUntil: IsoDateTime.nullable().optional(),
+  /** Added: the claim holder's display name ("Maya is reviewing"). */
+  claimedByName: z.string().nullable().optional(),
 };
 
 // Output objects are not strict: a newer server may add fields, an older extension keeps working.
@@ -235,7 +242,13 @@ export const NoteDraft = z.object({ ...draftInBase, kind: z.literal('note'), con
 export const Draft = z.discriminatedUnion('kind', [EmailDraft, CrmDraft, NoteDraft]);
 export type Draft = z.infer<typeof Draft>;
 
-export const QueueOut = z.object({ items: z.array(Draft), cursor: z.string() });
+export const QueueOut = z.object({
+  items: z.array(Draft),
+  /** A pull cursor: pulling from it delivers every change after this answer's first page was read. */
+  cursor: z.string(),
+  /** v1.1 "The whole queue, in pages": pass as `?cursor=` for the next page; absent on the last page. */
+  nextCursor: z.string().optional(),
+});
 export type QueueOut = z.infer<typeof QueueOut>;
 
 /** `GET /v1/drafts` query: the pipeline collects results in change order. */

@@ -3,6 +3,7 @@ export * from './common';
 export * from './decision';
 export * from './draft';
 export * from './governance';
+export * from './live';
 export * from './outcome';
 export * from './page';
 export * from './sync';

@@ -143,6 +143,18 @@ export const SyncStatus = z.object({
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;
 
+/** A draft that left my queue because someone else settled it ("Maya approved this a moment ago"). */
+export const RecentSettled = z.object({
+  draftId: z.string(),
+  /** What the card was titled (subject, or the account). */
+  title: z.string(),
+  byId: z.string().nullable(),
+  byName: z.string().nullable(),
+  status: z.string(),
+  at: z.string(),
+});
+export type RecentSettled = z.infer<typeof RecentSettled>;
+
 export const DraftsView = z.object({
   /**
    * Drafts whose target matches the page context, best match first (waiting and locally decided),
@@ -154,6 +166,8 @@ export const DraftsView = z.object({
   others: z.array(QueueItem),
   othersTotal: z.number().int(),
   status: SyncStatus,
+  /** Added (issue 15): drafts other people settled in the last minutes, newest first. */
+  recent: z.array(RecentSettled).optional(),
 });
 export type DraftsView = z.infer<typeof DraftsView>;
 
@@ -208,6 +222,14 @@ export const Requests = {
     payload: z.object({ site: Site, selectorVersion: z.string().min(1).max(40), parts: z.array(HealthPart).max(10) }),
     reply: z.object({ counted: z.number().int() }),
   },
+  /**
+   * Claim (`hold: true`, renewed by calling again) or release a draft while the person works on it
+   * (contract v1.1 "Claims"). `heldBy` names who else holds it when the claim was refused.
+   */
+  claim: {
+    payload: z.object({ draftId: z.string().max(200), hold: z.boolean() }),
+    reply: z.object({ held: z.boolean(), heldBy: z.string().nullable(), until: z.string().nullable() }),
+  },
 } as const;
 
 /**
@@ -249,7 +271,11 @@ export class MessagingError extends Error {
 
 export const EVENTS_PORT = 'countersign:events';
 
-export const ClientEvent = z.object({ type: z.literal('hello'), reason: z.enum(['open', 'reconnect']) });
+/**
+ * `keepalive`: sent every 20 s by an open panel/popup/dashboard over its port; a message keeps an MV3
+ * worker from going idle, so the live stream (lib/worker/live.ts) lasts exactly as long as a page is open.
+ */
+export const ClientEvent = z.object({ type: z.literal('hello'), reason: z.enum(['open', 'reconnect', 'keepalive']) });
 export type ClientEvent = z.infer<typeof ClientEvent>;
 
 export const WorkerEvent = z.object({

@@ -13,6 +13,10 @@ export const Change = z.discriminatedUnion('op', [
     id: z.string(),
     status: z.string().optional(),
     decidedBy: z.string().nullable().optional(),
+    /** Added (issue 15): the display name of `decidedBy`, for "Maya approved this a moment ago". */
+    decidedByName: z.string().optional(),
+    /** Added: when it was settled. */
+    decidedAt: z.string().nullable().optional(),
   }),
 ]);
 export type Change = z.infer<typeof Change>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Problem } from '../../shared/schema/protocol';
+import { Problem, RecentSettled } from '../../shared/schema/protocol';
 import { HealthRows } from './page';
 import type { CountersignDb } from './schema';
 
@@ -25,6 +25,8 @@ export const MetaSchemas = {
   token: z.string().min(1),
   /** Site-health counters not yet reported (issue 18). */
   health: HealthRows,
+  /** Drafts that left the queue because someone settled them (newest first, a few minutes' worth). */
+  recent: z.array(RecentSettled),
 } as const;
 export type MetaKey = keyof typeof MetaSchemas;
 export type MetaValue<K extends MetaKey> = z.infer<(typeof MetaSchemas)[K]>;

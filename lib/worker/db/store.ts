@@ -334,6 +334,7 @@ export async function applyPull(db: CountersignDb, page: PullOut, now = new Date
       if (localId && stateOf.get(localId) !== 'rejected') row.waiting = 0;
     });
 
+    await rememberSettled(db, page, at);
     await db.drafts.bulkPut(rows);
     await db.drafts.bulkDelete(removals);
     await db.problems.bulkPut(problems);
@@ -346,6 +347,46 @@ export async function applyPull(db: CountersignDb, page: PullOut, now = new Date
     result.draftIds = [...rows.map((r) => r.id), ...removals];
     return result;
   });
+}
+
+/** How long "Maya approved this a moment ago" stays listed. */
+export const RECENT_MS = 5 * 60_000;
+
+/**
+ * Notes the drafts of a pull page that someone settled while they were in my snapshot (before they
+ * are removed), so the panel can say who did it. The panel leaves out my own decisions.
+ */
+async function rememberSettled(db: CountersignDb, page: PullOut, at: string): Promise<void> {
+  const settled = page.changes.filter(
+    (c): c is Extract<PullOut['changes'][number], { op: 'remove' }> => c.op === 'remove' && !!c.decidedBy,
+  );
+  if (!settled.length) return;
+  const before = await db.drafts.bulkGet(settled.map((c) => c.id));
+  const fresh = settled.flatMap((c, i) => {
+    const row = before[i];
+    if (!row) return [];
+    const d = row.draft as { content?: { subject?: unknown }; account?: { name?: unknown } };
+    const title =
+      typeof d.content?.subject === 'string'
+        ? d.content.subject
+        : typeof d.account?.name === 'string'
+          ? d.account.name
+          : c.id;
+    return [
+      {
+        draftId: c.id,
+        title,
+        byId: c.decidedBy ?? null,
+        byName: c.decidedByName ?? null,
+        status: c.status ?? 'settled',
+        at,
+      },
+    ];
+  });
+  if (!fresh.length) return;
+  const cutoff = Date.parse(at) - RECENT_MS;
+  const kept = ((await getMeta(db, 'recent')) ?? []).filter((r) => Date.parse(r.at) > cutoff);
+  await setMeta(db, 'recent', [...fresh, ...kept].slice(0, 20));
 }
 
 function localDecisionOf(row: OutboxRow): LocalDecision {

@@ -67,13 +67,16 @@ export async function evaluateWorkflow(deps: Deps, workflow: string, actor = 'go
   return { workflow, stepBack: back, adjustment, applied };
 }
 
-/** How often stepping back and opted-in auto-adjustment run on their own (0 turns it off). */
-const EVALUATE_EVERY_MS = Number(process.env.COUNTERSIGN_GOVERNANCE_INTERVAL_MS ?? 10 * 60_000);
+/**
+ * How often stepping back and opted-in auto-adjustment run on their own (0 turns it off). They run
+ * as one of the server's timers (service/timers.ts): on ONE instance at a time on PostgreSQL.
+ */
+export const EVALUATE_EVERY_MS = Number(process.env.COUNTERSIGN_GOVERNANCE_INTERVAL_MS ?? 10 * 60_000);
 
 /**
  * Evaluates every workflow that has something to lose (above review_all) or opted into
- * auto-adjustment. Runs on a timer so a quality dip is acted on without anyone opening the
- * dashboard; the timer is unref'd so it never keeps the process alive.
+ * auto-adjustment. Run by the timers so a quality dip is acted on without anyone opening the
+ * dashboard.
  */
 export async function evaluateAll(deps: Deps): Promise<EvaluateOut[]> {
   const rows = await deps.store.db.selectFrom('workflows').select('workflow').execute();
@@ -86,23 +89,13 @@ export async function evaluateAll(deps: Deps): Promise<EvaluateOut[]> {
   return out;
 }
 
-export function startEvaluator(deps: Deps): void {
-  if (!(EVALUATE_EVERY_MS > 0)) return;
-  const timer = setInterval(() => {
-    evaluateAll(deps).then(
-      (results) => {
-        for (const r of results)
-          if (r.applied.length) deps.logger.info('governance applied', { workflow: r.workflow, applied: r.applied });
-      },
-      (err: unknown) => {
-        // A closed store (server shut down) ends the loop; anything else is logged and retried next time.
-        const message = err instanceof Error ? err.message : String(err);
-        if (/destroyed|closed|terminat/i.test(message)) clearInterval(timer);
-        else deps.logger.error('governance evaluation failed', { error: message });
-      },
-    );
-  }, EVALUATE_EVERY_MS);
-  timer.unref?.();
+/** The timer's job: `evaluateAll`, logged (what was applied, and that it ran and where). */
+export async function runEvaluation(deps: Deps): Promise<EvaluateOut[]> {
+  const results = await evaluateAll(deps);
+  for (const r of results)
+    if (r.applied.length) deps.logger.info('governance applied', { workflow: r.workflow, applied: r.applied });
+  deps.logger.info('governance evaluated', { workflows: results.length });
+  return results;
 }
 
 /**

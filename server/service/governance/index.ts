@@ -5,7 +5,13 @@
 
 export { acceptProposal, autonomyProposal } from './autonomy';
 export { afterIngest, insertCanary, plantCanaries } from './canary';
-export { backgroundEvaluator, evaluateAll, evaluateWorkflow, startEvaluator } from './evaluate';
+export {
+  backgroundEvaluator,
+  EVALUATE_EVERY_MS,
+  evaluateAll,
+  evaluateWorkflow,
+  runEvaluation,
+} from './evaluate';
 export { exportFeedback } from './export';
 export { writeHistory } from './history';
 export { contentWords, type LoadFilter, loadItems, loadPolicy } from './load';

@@ -1,0 +1,144 @@
+import nodemailer from 'nodemailer';
+import type { Logger } from '../../log';
+import type { Store } from '../../store';
+
+/**
+ * Sending the notification outbox (`notifications`, written by service/notify/events.ts) on the
+ * instance that runs the timers: email over SMTP (nodemailer) and Slack-compatible incoming webhooks
+ * (`POST {"text"}`). Single messages go at once; digest rows wait and go together, one message per
+ * person and destination, every `digestMs`. A failure is tried again with backoff (at most 8 times).
+ *
+ * SMTP from the environment: `COUNTERSIGN_SMTP_URL` (e.g. `smtp://user:pass@mail.example.com:587`,
+ * `smtps://…` for TLS) or `SMTP_HOST`, `SMTP_PORT`, `SMTP_USER`, `SMTP_PASS`, `SMTP_SECURE=1`;
+ * the sender `COUNTERSIGN_MAIL_FROM` (default `countersign@localhost`).
+ */
+export interface DeliveryOptions {
+  smtpUrl?: string;
+  from?: string;
+  digestMs?: number;
+  fetch?: typeof fetch;
+  logger?: Logger;
+}
+
+const MAX_ATTEMPTS = 8;
+
+export function smtpFromEnv(env = process.env): string | undefined {
+  if (env.COUNTERSIGN_SMTP_URL) return env.COUNTERSIGN_SMTP_URL;
+  if (!env.SMTP_HOST) return undefined;
+  const auth = env.SMTP_USER ? `${encodeURIComponent(env.SMTP_USER)}:${encodeURIComponent(env.SMTP_PASS ?? '')}@` : '';
+  const scheme = env.SMTP_SECURE === '1' || env.SMTP_SECURE === 'true' ? 'smtps' : 'smtp';
+  return `${scheme}://${auth}${env.SMTP_HOST}:${env.SMTP_PORT ?? (scheme === 'smtps' ? 465 : 587)}`;
+}
+
+export function createDelivery(store: Store, opts: DeliveryOptions = {}) {
+  const smtpUrl = opts.smtpUrl ?? smtpFromEnv();
+  const from = opts.from ?? process.env.COUNTERSIGN_MAIL_FROM ?? 'countersign@localhost';
+  const digestMs = opts.digestMs ?? Number(process.env.COUNTERSIGN_DIGEST_MINUTES ?? 60) * 60_000;
+  const doFetch = opts.fetch ?? fetch;
+  const transport = smtpUrl ? nodemailer.createTransport(smtpUrl) : null;
+
+  async function send(channel: string, target: string, subject: string, text: string): Promise<void> {
+    if (channel === 'email') {
+      if (!transport) throw new Error('no SMTP server configured (COUNTERSIGN_SMTP_URL or SMTP_HOST)');
+      await transport.sendMail({ from, to: target, subject, text });
+      return;
+    }
+    if (channel === 'slack') {
+      const res = await doFetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: `*${subject}*\n${text}` }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) throw new Error(`webhook answered ${res.status}`);
+      return;
+    }
+    throw new Error(`unknown channel ${channel}`);
+  }
+
+  const backoff = (attempts: number) => Math.min(3_600_000, 5_000 * 2 ** attempts);
+
+  /** Sends what is due; returns how many messages went out. */
+  async function deliver(now = new Date()): Promise<number> {
+    const at = now.toISOString();
+    let sent = 0;
+    const single = await store.db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('sent_at', 'is', null)
+      .where('digest', '=', false)
+      .where('next_at', '<=', at)
+      .where('attempts', '<', MAX_ATTEMPTS)
+      .orderBy('id')
+      .limit(50)
+      .execute();
+    for (const n of single) {
+      try {
+        await send(n.channel, n.target, n.subject, n.text);
+        await store.db.updateTable('notifications').set({ sent_at: at, error: null }).where('id', '=', n.id).execute();
+        sent++;
+      } catch (error) {
+        await failed([n.id], n.attempts, error, now);
+      }
+    }
+    // Digests: everything waiting for one destination, once its oldest row is `digestMs` old.
+    const waiting = await store.db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('sent_at', 'is', null)
+      .where('digest', '=', true)
+      .where('next_at', '<=', at)
+      .where('attempts', '<', MAX_ATTEMPTS)
+      .orderBy('id')
+      .limit(1000)
+      .execute();
+    const groups = new Map<string, typeof waiting>();
+    for (const n of waiting) {
+      const k = `${n.user_id}\u0000${n.channel}\u0000${n.target}`;
+      groups.set(k, [...(groups.get(k) ?? []), n]);
+    }
+    for (const rows of groups.values()) {
+      const oldest = Math.min(...rows.map((r) => Date.parse(r.created_at)));
+      if (now.getTime() - oldest < digestMs) continue;
+      const first = rows[0]!;
+      const subject = `Countersign: ${rows.length} draft${rows.length === 1 ? '' : 's'} need${rows.length === 1 ? 's' : ''} you`;
+      const text = rows.map((r) => `• ${r.subject} — ${r.link ?? ''}`).join('\n');
+      try {
+        await send(first.channel, first.target, subject, `${text}\n\nOpening a link decides nothing.`);
+        await store.db
+          .updateTable('notifications')
+          .set({ sent_at: at, error: null })
+          .where(
+            'id',
+            'in',
+            rows.map((r) => r.id),
+          )
+          .execute();
+        sent++;
+      } catch (error) {
+        await failed(
+          rows.map((r) => r.id),
+          Math.max(...rows.map((r) => r.attempts)),
+          error,
+          now,
+        );
+      }
+    }
+    return sent;
+  }
+
+  async function failed(ids: number[], attempts: number, error: unknown, now: Date) {
+    opts.logger?.warn('notification not sent', { error: String(error), attempts: attempts + 1 });
+    await store.db
+      .updateTable('notifications')
+      .set({
+        attempts: attempts + 1,
+        error: String(error).slice(0, 500),
+        next_at: new Date(now.getTime() + backoff(attempts)).toISOString(),
+      })
+      .where('id', 'in', ids)
+      .execute();
+  }
+
+  return { deliver, close: () => transport?.close() };
+}

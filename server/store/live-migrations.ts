@@ -1,0 +1,130 @@
+import type { Kysely } from 'kysely';
+import type { Dialect } from './migrations';
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations run on an untyped handle (tables may not exist yet)
+type AnyDb = Kysely<any>;
+
+/**
+ * Live team review (issue 15), versions 40–49: claims on drafts, SLA policies and their per-draft
+ * state, notification preferences and their outbox, the shared rate limit, rotation caps.
+ * Appended to MIGRATIONS (store/migrations.ts). Append only.
+ */
+export const LIVE_MIGRATIONS: { version: number; name: string; up(db: AnyDb, dialect: Dialect): Promise<void> }[] = [
+  {
+    version: 40,
+    name: 'claims on drafts',
+    async up(db) {
+      await db.schema.alterTable('drafts').addColumn('claimed_by', 'text').execute();
+      await db.schema.alterTable('drafts').addColumn('claimed_by_name', 'text').execute();
+      await db.schema.alterTable('drafts').addColumn('claimed_until', 'text').execute();
+      await db.schema.alterTable('drafts').addColumn('claimed_at', 'text').execute();
+      // Expiry looks for open drafts whose trigger passed.
+      await db.schema.createIndex('drafts_expires_at').ifNotExists().on('drafts').column('expires_at').execute();
+    },
+  },
+  {
+    version: 41,
+    name: 'sla policies and state',
+    async up(db) {
+      await db.schema
+        .createTable('sla_policies')
+        .ifNotExists()
+        .addColumn('workflow', 'text', (c) => c.notNull())
+        .addColumn('queue', 'text', (c) => c.notNull())
+        .addColumn('minutes', 'integer', (c) => c.notNull())
+        .addColumn('backup', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('sla_policies_pk', ['workflow', 'queue'])
+        .execute();
+      await db.schema
+        .createTable('draft_sla')
+        .ifNotExists()
+        .addColumn('draft_id', 'text', (c) => c.primaryKey())
+        .addColumn('queue', 'text', (c) => c.notNull())
+        .addColumn('reminded_at', 'text')
+        .addColumn('breached_at', 'text')
+        .execute();
+    },
+  },
+  {
+    version: 42,
+    name: 'notification preferences and outbox',
+    async up(db, dialect) {
+      const serialId = dialect === 'postgres' ? 'bigserial' : 'integer';
+      await db.schema
+        .createTable('notification_prefs')
+        .ifNotExists()
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('workflow', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('digest', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('events_json', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('notification_prefs_pk', ['user_id', 'channel', 'workflow'])
+        .execute();
+      await db.schema
+        .createTable('notifications')
+        .ifNotExists()
+        .addColumn('id', serialId, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addColumn('draft_id', 'text')
+        .addColumn('workflow', 'text')
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('link', 'text')
+        .addColumn('digest', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('sent_at', 'text')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_at', 'text', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema
+        .createIndex('notifications_unsent')
+        .ifNotExists()
+        .on('notifications')
+        .columns(['sent_at', 'next_at'])
+        .execute();
+      // How far the notification scan has read the drafts' versions (its own table: `counters` holds
+      // only the version counter, whose updates notify).
+      await db.schema
+        .createTable('notify_marks')
+        .ifNotExists()
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.insertInto('notify_marks').values({ name: 'scanned', value: 0 }).execute();
+    },
+  },
+  {
+    version: 43,
+    name: 'shared rate limit',
+    async up(db) {
+      await db.schema
+        .createTable('rate_limits')
+        .ifNotExists()
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
+  {
+    version: 44,
+    name: 'rotation caps',
+    async up(db) {
+      await db.schema
+        .createTable('rotation_caps')
+        .ifNotExists()
+        .addColumn('workflow', 'text', (c) => c.primaryKey())
+        .addColumn('max_share', 'double precision', (c) => c.notNull())
+        .addColumn('min_drafts', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+];
