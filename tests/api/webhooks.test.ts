@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type WebhookCreated, type WebhookDelivery, WebhookEvent } from '../../lib/shared/schema';
@@ -457,6 +459,34 @@ describe('webhook settings', () => {
     expect(() => openSecret(sealed, 'another key')).toThrow();
     expect(() => openSecret(sealed, undefined)).toThrow(/COUNTERSIGN_WEBHOOK_KEY/);
     expect(openSecret(sealSecret(secret, undefined), undefined)).toBe(secret);
+  });
+
+  it('a receiver that never answers is cut off on time even when garbage collection runs meanwhile', async () => {
+    // The cause of a flake on a loaded PostgreSQL run: the attempt's timeout was an
+    // AbortSignal.timeout inside AbortSignal.any, which Node holds only weakly; a GC during the
+    // attempt collected it and the request hung until the lease ran out. Forcing GC pins it.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const receiver = await startReceiver(({ n }) => (n === 0 ? 'hang' : 200));
+    const s = await startTestServer('sqlite', { webhooks: { ...FAST, timeoutMs: 1_000 } });
+    const collecting = setInterval(gc, 25);
+    try {
+      const admin = await s.token('admin');
+      const pipe = await s.token('pipeline');
+      const ann = await s.token('reviewer');
+      await subscribe(s, admin, receiver.url, ['draft.decided']);
+      const [d] = await postDrafts(s, pipe, [draftIn()]);
+      await postDecisions(s, ann, [decision(d!.id)]);
+      const [first, second] = await receiver.until((r) => r.length >= 2, 8_000);
+      expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+      // 1 s timeout + 150 ms retry delay, not the 31 s lease.
+      expect(second!.at - first!.at).toBeGreaterThanOrEqual(1_000);
+      expect(second!.at - first!.at).toBeLessThan(4_000);
+    } finally {
+      clearInterval(collecting);
+      await s.close();
+      await receiver.close();
+    }
   });
 
   it('with the default settings a receiver that hangs is cut off after 10 s', { timeout: 30_000 }, async () => {

@@ -100,6 +100,8 @@ interface Claimed {
 }
 
 const USER_AGENT = 'Countersign-Webhooks/1.0';
+/** The shortest sleep between two looks at an outbox with nothing to claim. */
+const MIN_SLEEP_MS = 25;
 
 export function startWebhookWorker(store: Store, opts: WebhookWorkerOptions = {}): WebhookWorker {
   const options = resolveWorkerOptions(opts);
@@ -139,16 +141,32 @@ export function startWebhookWorker(store: Store, opts: WebhookWorkerOptions = {}
     return r.rows.map((row) => ({ ...row, seq: Number(row.seq), attempts: Number(row.attempts), lease }));
   };
 
-  /** How long until the next pending delivery falls due (or a lease runs out); capped at idlePollMs. */
+  /**
+   * How long to sleep when nothing could be claimed: until the next retry falls due or another
+   * worker's lease runs out, capped at idlePollMs (the backstop). Only times still ahead count: a
+   * delivery already due but not claimable waits behind an earlier one of its draft that is in
+   * flight, and the settling of that one wakes the loop (in this process: `launch`; elsewhere: the
+   * backstop). Counting it would make the sleep 0 and the loop spin while that request runs.
+   */
   const untilNextDue = async (): Promise<number> => {
-    const row = await db
-      .selectFrom('webhook_deliveries')
-      .select((eb) => [eb.fn.min('next_attempt_at').as('next'), eb.fn.min('locked_until').as('lock')])
-      .where('state', '=', 'pending')
-      .executeTakeFirst();
-    const times = [row?.next, row?.lock].filter((t): t is string => typeof t === 'string').map((t) => Date.parse(t));
+    const nowIso = new Date().toISOString();
+    const [next, lock] = await Promise.all([
+      db
+        .selectFrom('webhook_deliveries')
+        .select((eb) => eb.fn.min('next_attempt_at').as('t'))
+        .where('state', '=', 'pending')
+        .where('next_attempt_at', '>', nowIso)
+        .executeTakeFirst(),
+      db
+        .selectFrom('webhook_deliveries')
+        .select((eb) => eb.fn.min('locked_until').as('t'))
+        .where('state', '=', 'pending')
+        .where('locked_until', '>', nowIso)
+        .executeTakeFirst(),
+    ]);
+    const times = [next?.t, lock?.t].filter((t): t is string => typeof t === 'string').map((t) => Date.parse(t));
     const soonest = times.length ? Math.min(...times) - Date.now() : options.idlePollMs;
-    return Math.max(10, Math.min(options.idlePollMs, soonest));
+    return Math.max(MIN_SLEEP_MS, Math.min(options.idlePollMs, soonest));
   };
 
   const settle = async (c: Claimed, ok: boolean, status: number | null, error: string | null) => {
@@ -203,6 +221,20 @@ export function startWebhookWorker(store: Store, opts: WebhookWorkerOptions = {}
     let ok = false;
     let status: number | null = null;
     let error: string | null = null;
+    // One controller and one timer per attempt, cleared in `finally`. Not
+    // `AbortSignal.any([AbortSignal.timeout(ms), stop])`: Node holds a timeout signal only weakly
+    // (its timer keeps a WeakRef, and a signal made by `any` keeps its sources weakly too), so
+    // after a garbage collection nothing aborts the request and a receiver that never answers
+    // keeps the attempt open until the lease runs out (the flake of "a receiver that never
+    // answers" on a loaded PostgreSQL run; tests/api/webhooks.test.ts forces GC to pin it).
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, options.timeoutMs);
+    const onStop = () => attempt.abort();
+    stopController.signal.addEventListener('abort', onStop, { once: true });
     try {
       const row = await db
         .selectFrom('webhook_deliveries as d')
@@ -233,7 +265,7 @@ export function startWebhookWorker(store: Store, opts: WebhookWorkerOptions = {}
         body: row.payload,
         // A redirect is not a delivery; the receiver's URL is the one the admin registered.
         redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(options.timeoutMs), stopController.signal]),
+        signal: attempt.signal,
       });
       status = res.status;
       ok = res.status >= 200 && res.status < 300;
@@ -242,12 +274,14 @@ export function startWebhookWorker(store: Store, opts: WebhookWorkerOptions = {}
       await res.arrayBuffer().catch(() => {});
     } catch (e) {
       const err = e as Error & { cause?: { code?: string } };
-      error =
-        err.name === 'TimeoutError'
-          ? `no answer within ${options.timeoutMs / 1000} s`
-          : err.name === 'AbortError'
-            ? 'server stopping'
-            : `${err.message}${err.cause?.code ? ` (${err.cause.code})` : ''}`;
+      error = timedOut
+        ? `no answer within ${options.timeoutMs / 1000} s`
+        : attempt.signal.aborted
+          ? 'server stopping'
+          : `${err.message}${err.cause?.code ? ` (${err.cause.code})` : ''}`;
+    } finally {
+      clearTimeout(timer);
+      stopController.signal.removeEventListener('abort', onStop);
     }
     // Timestamps in the signature are per attempt; the signed content (id, body) never changes.
     try {
@@ -311,14 +345,13 @@ export function startWebhookWorker(store: Store, opts: WebhookWorkerOptions = {}
         logger?.warn('webhook worker: outbox not readable', { error: String((e as Error)?.message ?? e) });
       }
       if (stopped || woken) continue;
-      await new Promise<void>((resolve) => {
-        const ac = new AbortController();
-        wakeUp = () => ac.abort();
-        nextChange(feed, seen, waitMs, AbortSignal.any([ac.signal, stopController.signal])).then(() => {
-          wakeUp = undefined;
-          resolve();
-        });
-      });
+      // Sleep until a commit (the change feed), an in-process wake (a delivery settled, a manual
+      // retry, stop) or the backstop timer, whichever comes first. `wake` aborts `ac`; `stop`
+      // goes through `wake`, so no signal needs combining.
+      const ac = new AbortController();
+      wakeUp = () => ac.abort();
+      await nextChange(feed, seen, waitMs, ac.signal);
+      wakeUp = undefined;
     }
   };
 
