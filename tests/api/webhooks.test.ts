@@ -5,7 +5,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type WebhookCreated, type WebhookDelivery, WebhookEvent } from '../../lib/shared/schema';
 import { startServer } from '../../server/main';
 import { openSecret, sealSecret } from '../../server/service/webhooks/secrets';
-import { DEFAULT_RETRY_DELAYS_MS, resolveWorkerOptions, retryDelay } from '../../server/service/webhooks/worker';
+import {
+  DEFAULT_RETRY_DELAYS_MS,
+  resolveWorkerOptions,
+  retryDelay,
+  startWebhookWorker,
+} from '../../server/service/webhooks/worker';
 import { webhookDb } from '../../server/store/webhooks';
 import { type Receiver, startReceiver } from '../helpers/receiver';
 import { freshDatabase, startTestServer, TEST_DBS, type TestServer } from '../helpers/server';
@@ -484,6 +489,36 @@ describe('webhook settings', () => {
       expect(second!.at - first!.at).toBeLessThan(4_000);
     } finally {
       clearInterval(collecting);
+      await s.close();
+      await receiver.close();
+    }
+  });
+
+  it('the worker sleeps while a draft’s earlier delivery is in flight (no re-polling of a due but blocked one)', async () => {
+    // Two events of one draft: the first hangs for 2 s; the second is due at once but must wait.
+    const receiver = await startReceiver(({ n }) => (n === 0 ? 'hang' : 200));
+    const s = await startTestServer('sqlite', { webhooks: false });
+    const worker = startWebhookWorker(s.store, { ...FAST, timeoutMs: 2_000, idlePollMs: 2_000 });
+    try {
+      const admin = await s.token('admin');
+      const pipe = await s.token('pipeline');
+      const ann = await s.token('reviewer');
+      await subscribe(s, admin, receiver.url, ['draft.decided', 'draft.escalated']);
+      const [d] = await postDrafts(s, pipe, [draftIn()]);
+      await postDecisions(s, ann, [decision(d!.id, { action: 'escalate', escalateTo: { kind: 'admin' } })]);
+      await postDecisions(s, admin, [decision(d!.id)]);
+      await receiver.until((r) => r.length >= 1);
+      const before = worker.looks;
+      await new Promise((r) => setTimeout(r, 1_500));
+      // A 10 ms re-poll would look ~150 times; the feed, settles and the backstop only a few.
+      expect(worker.looks - before).toBeLessThan(10);
+      const got = await receiver.until((r) => r.filter((x) => x.status === 200).length >= 2, 10_000);
+      expect(got.filter((x) => x.status === 200).map((x) => JSON.parse(x.body).type)).toEqual([
+        'draft.escalated',
+        'draft.decided',
+      ]);
+    } finally {
+      await worker.stop();
       await s.close();
       await receiver.close();
     }

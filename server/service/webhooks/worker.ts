@@ -78,6 +78,8 @@ export interface WebhookWorker {
   readonly options: ReturnType<typeof resolveWorkerOptions>;
   /** Look at the outbox now (a delivery was made due by hand). */
   wake(): void;
+  /** How many times it has looked at the outbox so far (tests: it must not spin). */
+  readonly looks: number;
   /** Stops claiming, waits for the deliveries in flight (each at most `timeoutMs`). */
   stop(): Promise<void>;
 }
@@ -117,7 +119,9 @@ export function startWebhookWorker(store: Store, opts: WebhookWorkerOptions = {}
     wakeUp?.();
   };
 
+  let looks = 0;
   const claim = async (n: number): Promise<Claimed[]> => {
+    looks++;
     const now = new Date();
     const nowIso = now.toISOString();
     const lease = randomUUID();
@@ -359,6 +363,9 @@ export function startWebhookWorker(store: Store, opts: WebhookWorkerOptions = {}
   const worker: WebhookWorker = {
     options,
     wake,
+    get looks() {
+      return looks;
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
