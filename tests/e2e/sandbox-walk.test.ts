@@ -3,11 +3,14 @@
  * server holding the sandbox's own demo drafts: in-app navigation moves the panel's context without
  * a reload, then open Ana's conversation → Reply → the panel shows the draft for her → Approve → the
  * text is in the reply → edit a word → Send closes the reply; the decision reaches the server.
- * The same walk `npm run browser` runs (scripts/walk.ts).
+ * The same walk `npm run browser` runs (scripts/walk.ts). On the Outlook, HubSpot and Salesforce
+ * sandbox pages the panel follows the app's own navigation too: a click on another conversation or
+ * record (pushState, no reload) brings that person's drafts to the top, Back brings the first one's.
  */
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WALK, walkGmail } from '../../scripts/walk';
-import { routeFixture } from '../../server/demo/pages';
+import { type FixtureSite, routeFixture } from '../../server/demo/pages';
 import { sandboxDrafts } from '../../server/demo/sandbox';
 import { connectExtension, type LaunchedExtension, launchExtension, waitFor } from './helpers/extension';
 import { type E2eServer, startE2eServer } from './helpers/server';
@@ -73,5 +76,71 @@ describe('the Gmail sandbox walk-through', () => {
       { timeout: 30_000, message: 'the decision on the server' },
     );
     expect(rows.map((r) => r.action)).toEqual(['approve']);
+  });
+});
+
+/** How a person moves from Ana Lopez to Ben Okafor inside each app, and the URL that follows. */
+const NAVIGATION: { site: FixtureSite; toBen: (page: Page) => Promise<void>; steps?: number; benUrl: RegExp }[] = [
+  {
+    site: 'outlook',
+    toBen: (page) => page.getByRole('option').filter({ hasText: 'Ben Okafor' }).click(),
+    benUrl: /\/mail\/inbox\/id\/AAQkADAwATM0MDAAMS1hNTA1LTAwAC0wMAoAEADben$/,
+  },
+  {
+    site: 'hubspot',
+    // ‹ Contacts → the contacts list → Ben's name (the panel docks over the record's right sidebar).
+    toBen: async (page) => {
+      await page.getByRole('link', { name: '‹ Contacts' }).click();
+      await page.waitForURL(/\/contacts\/12345678\/objects\/0-1\/views\/all\/list$/);
+      await page.getByRole('row').filter({ hasText: 'ben@globex.example' }).getByRole('link').click();
+    },
+    steps: 2,
+    benUrl: /\/contacts\/12345678\/record\/0-1\/502$/,
+  },
+  {
+    site: 'salesforce',
+    toBen: (page) => page.locator('#record-tabs').getByRole('link', { name: 'Ben Okafor' }).click(),
+    benUrl: /\/lightning\/r\/Contact\/003Hs00004BenOkAAA\/view$/,
+  },
+];
+
+describe('the panel follows the apps’ own navigation', () => {
+  it('Outlook, HubSpot, Salesforce: another conversation or record brings its drafts first; Back returns', async () => {
+    const page = await ext.context.newPage();
+    const panel = page.getByRole('complementary', { name: 'Countersign' });
+    const first = panel.getByRole('article').first();
+    /** The people on the cards marked "For this page". */
+    const forThisPage = () =>
+      panel
+        .getByRole('article')
+        .filter({ hasText: 'For this page' })
+        .evaluateAll((cards) =>
+          cards.map((c) => (/(Ana Lopez|Ben Okafor|Carol Diaz)/.exec(c.textContent ?? '') ?? [''])[0]),
+        );
+    for (const { site, toBen, steps = 1, benUrl } of NAVIGATION) {
+      await page.goto(await routeFixture(ext.context, site));
+      await first.waitFor({ timeout: 20_000 });
+      await expect.poll(() => first.textContent(), { message: site, timeout: 10_000 }).toContain('Ana Lopez');
+      const start = page.url();
+      await page.evaluate(() => {
+        (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
+      });
+
+      await toBen(page);
+      await expect.poll(() => page.url(), { message: site }).toMatch(benUrl);
+      await expect.poll(() => first.textContent(), { message: site, timeout: 10_000 }).toContain('Ben Okafor');
+      await expect.poll(forThisPage, { message: site, timeout: 10_000 }).not.toContain('Ana Lopez');
+      expect(await forThisPage(), site).toContain('Ben Okafor');
+
+      for (let i = 0; i < steps; i++) await page.goBack();
+      await expect.poll(() => page.url(), { message: site }).toBe(start);
+      await expect.poll(() => first.textContent(), { message: site, timeout: 10_000 }).toContain('Ana Lopez');
+      await expect.poll(forThisPage, { message: site, timeout: 10_000 }).not.toContain('Ben Okafor');
+      // All of it inside one document: the app never reloaded.
+      expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument), site).toBe(
+        true,
+      );
+    }
+    await page.close();
   });
 });
