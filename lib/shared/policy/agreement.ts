@@ -51,7 +51,7 @@ export function fleissKappa(table: CountTable): FleissKappa {
     items++;
     sumP += p;
     for (let j = 0; j < k; j++) {
-      totals[j]! += row[j];
+      totals[j] = totals[j]! + row[j]!;
       ratings += row[j]!;
     }
   }
@@ -123,7 +123,7 @@ export function bootstrapKappa(
       const row = rows[pick]!;
       sumP += p[pick]!;
       ratings += n[pick]!;
-      for (let j = 0; j < k; j++) totals[j] += row[j]!;
+      for (let j = 0; j < k; j++) totals[j] = totals[j]! + row[j]!;
     }
     let expected = 0;
     for (let j = 0; j < k; j++) expected += (totals[j]! / ratings) ** 2;
