@@ -14,6 +14,38 @@ function fmt(key: string, v: number | null): string {
   return /rate|bound/i.test(key) ? pct(v, 1) : num(v);
 }
 
+const versionText = (v: string | null) => v ?? '(no model named)';
+
+/** The evidence a new model version does not inherit: shown apart, not counted (issue 16). */
+function ModelEvidence({ autonomy }: { autonomy: AutonomyOut }) {
+  if (autonomy.modelVersion === undefined) return null;
+  const earlier = autonomy.earlierEvidence;
+  return (
+    <section className="model-evidence" aria-label="Evidence by model version">
+      <p>
+        Evidence counted for model version{' '}
+        <strong data-testid="model-version">{versionText(autonomy.modelVersion)}</strong>
+        {earlier ? ' only: a new model version earns autonomy again.' : '.'}
+      </p>
+      {earlier ? (
+        <div className="earlier-evidence">
+          <p>
+            <strong>Earlier evidence</strong> (not counted), from {earlier.modelVersions.map(versionText).join(', ')}:
+          </p>
+          <dl className="evidence">
+            {Object.entries(earlier.evidence).map(([k, v]) => (
+              <div key={k}>
+                <dt>{k.replace(/([A-Z])/g, ' $1').toLowerCase()}</dt>
+                <dd>{fmt(k, v)}</dd>
+              </div>
+            ))}
+          </dl>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
 /** The graduation proposal with the numbers behind it; applied only when an admin accepts. */
 export function AutonomyCard({ autonomy, accept }: { autonomy: AutonomyOut; accept(): Promise<void> }) {
   const [status, setStatus] = useState<string | null>(null);
@@ -62,6 +94,7 @@ export function AutonomyCard({ autonomy, accept }: { autonomy: AutonomyOut; acce
           ))}
         </ul>
       )}
+      <ModelEvidence autonomy={autonomy} />
       <output className="status">{status}</output>
     </div>
   );

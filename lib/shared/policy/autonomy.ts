@@ -69,10 +69,29 @@ export function proposeGraduation(
   // Each level earns the next on its own record: evidence from before the last level change (for
   // example the good weeks before a step back) does not count towards graduating again.
   const since = options.levelChangedAt ? Date.parse(options.levelChangedAt) : Number.NEGATIVE_INFINITY;
-  const own = items.filter((it) => Date.parse(it.createdAt) >= since);
+  // ... and each model version on its own: a new version starts a new count (earlier versions' evidence
+  // is shown, not counted).
+  const model = currentModelVersion(items);
+  const own: GovItem[] = [];
+  const earlier: GovItem[] = [];
+  for (const it of items) {
+    if (Date.parse(it.createdAt) < since) continue;
+    ((it.modelVersion ?? null) === model ? own : earlier).push(it);
+  }
+  const earlierSet = metricSet(earlier, { days: 1, now });
   return proposeGraduationFrom(
     {
       own: metricSet(own, { days: 1, now }),
+      modelVersion: model,
+      earlier:
+        earlierSet.drafts > 0
+          ? {
+              modelVersions: sortVersions(
+                new Set(earlier.filter((it) => !it.canary).map((it) => it.modelVersion ?? null)),
+              ),
+              set: earlierSet,
+            }
+          : null,
       stepBack: stepBack(items, policy, { now, levelChangedAt: options.levelChangedAt }),
       recommendation: () =>
         options.recommendation ?? recommend(items, { target: policy.falseAutoTarget, current: policy }),
@@ -82,9 +101,45 @@ export function proposeGraduation(
   );
 }
 
+/**
+ * The model version graduation counts: that of the workflow's latest real (non-canary) draft, by
+ * creation time then id; null when it names none (or there are no drafts).
+ */
+export function currentModelVersion(items: readonly GovItem[]): string | null {
+  let latest: GovItem | null = null;
+  for (const it of items) {
+    if (it.canary) continue;
+    if (!latest || it.createdAt > latest.createdAt || (it.createdAt === latest.createdAt && it.id > latest.id))
+      latest = it;
+  }
+  return latest?.modelVersion ?? null;
+}
+
+/** Model versions in a stable order (null, the drafts that name none, last). */
+export function sortVersions(versions: Iterable<string | null>): (string | null)[] {
+  return [...versions].sort((a, b) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1));
+}
+
+/** The figures graduation shows for a metric set (its own evidence, or earlier versions'). */
+export function graduationEvidence(m: MetricSet): Record<string, number | null> {
+  return {
+    reviews: m.reviewed,
+    approveUnchangedRate: m.approveUnchangedRate,
+    postReviewErrorRate: m.postReviewErrorRate,
+    checkedReviewed: m.checkedReviewed,
+    falseAutoRate: m.falseAutoRate,
+    auditedAuto: m.auditedAuto,
+  };
+}
+
 /** What graduation reads: the level's own metrics, a pending step back, and the recommendation (asked only when needed). */
 export interface GraduationInputs {
+  /** The evidence that counts: drafts since the last level change, of the current model version. */
   own: MetricSet;
+  /** The current model version (see `currentModelVersion`); undefined = not split by model version. */
+  modelVersion?: string | null;
+  /** Drafts since the last level change of other model versions: shown, not counted. */
+  earlier?: { modelVersions: (string | null)[]; set: MetricSet } | null;
   stepBack: AutonomyProposal | null;
   recommendation: () => Recommendation;
 }
@@ -99,14 +154,7 @@ export function proposeGraduationFrom(
   const target = policy.falseAutoTarget;
   const blockers: string[] = [];
   const idx = LADDER.indexOf(policy.level);
-  const evidence: Record<string, number | null> = {
-    reviews: m.reviewed,
-    approveUnchangedRate: m.approveUnchangedRate,
-    postReviewErrorRate: m.postReviewErrorRate,
-    checkedReviewed: m.checkedReviewed,
-    falseAutoRate: m.falseAutoRate,
-    auditedAuto: m.auditedAuto,
-  };
+  const evidence = graduationEvidence(m);
   const out: AutonomyOut = {
     workflow: policy.workflow,
     level: policy.level,
@@ -114,6 +162,12 @@ export function proposeGraduationFrom(
     blockers,
     tightening: tighteningRule(policy),
   };
+  if (inputs.modelVersion !== undefined) {
+    out.modelVersion = inputs.modelVersion;
+    out.earlierEvidence = inputs.earlier
+      ? { modelVersions: inputs.earlier.modelVersions, evidence: graduationEvidence(inputs.earlier.set) }
+      : null;
+  }
   const step = inputs.stepBack;
   if (step) {
     out.proposal = step;
@@ -157,6 +211,10 @@ export function proposeGraduationFrom(
       `${m.auditedAuto} audited auto-approvals, ${wrong} wrong; 95% upper bound ${pct(ub, 1)} against a ${pct(target, 1)} target.`,
     );
   }
+  if (inputs.earlier)
+    reasons.push(
+      `Counted for model version ${inputs.modelVersion ?? '(none named)'} only: ${inputs.earlier.set.reviewed} reviews and ${inputs.earlier.set.auditedAuto} audits of earlier versions (${inputs.earlier.modelVersions.map((v) => v ?? '(none named)').join(', ')}) are not counted.`,
+    );
   if (blockers.length > 0) return out;
   const rec = inputs.recommendation();
   return finishGraduation(out, rec, policy, to, reasons, evidence, options);

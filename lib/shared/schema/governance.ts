@@ -264,6 +264,17 @@ export const AutonomyProposal = z.object({
 });
 export type AutonomyProposal = z.infer<typeof AutonomyProposal>;
 
+/** One change of a workflow's autonomy, from the audit log: when, by whom, what, and why. */
+export const AutonomyChange = z.object({
+  at: z.string(),
+  actor: z.string(),
+  kind: z.enum(['tightened', 'loosened', 'step_back', 'graduated', 'level_skipped']),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  reasons: z.array(z.string()),
+});
+export type AutonomyChange = z.infer<typeof AutonomyChange>;
+
 export const AutonomyOut = z.object({
   workflow: z.string(),
   level: Level,
@@ -284,6 +295,24 @@ export const AutonomyOut = z.object({
       falseAlarmAtHalfTarget: z.number(),
     })
     .optional(),
+  /**
+   * Added (issue 16): the model version whose evidence counts for graduation (that of the workflow's
+   * latest draft; null = drafts that name no model). A new model version earns autonomy again.
+   */
+  modelVersion: z.string().nullable().optional(),
+  /**
+   * Added (issue 16): evidence since the last level change from drafts of other (earlier) model
+   * versions: shown, not counted. Null when there is none.
+   */
+  earlierEvidence: z
+    .object({
+      modelVersions: z.array(z.string().nullable()),
+      evidence: AutonomyEvidence,
+    })
+    .nullable()
+    .optional(),
+  /** Added (issue 16): the workflow's latest autonomy changes (tightened, stepped back, graduated…), newest first. */
+  changes: z.array(AutonomyChange).optional(),
 });
 export type AutonomyOut = z.infer<typeof AutonomyOut>;
 

@@ -4,6 +4,7 @@ import {
   GRADUATION,
   type PolicyView,
   proposeGraduationFrom,
+  sortVersions,
   stepBackFrom,
   windowStart,
 } from '../../../lib/shared/policy/autonomy';
@@ -235,6 +236,8 @@ async function metricGroups(w: Window, now: number) {
     workflow: new Map<string, Group>(),
     segment: new Map<string, Group>(),
     model: new Map<string, Group>(),
+    /** By the stored model version ('' = none named), for graduation's split by model version. */
+    rawModel: new Map<string, Group>(),
   };
   const groupsOf = (workflow: string, segment: string, model: string) => {
     const get = (m: Map<string, Group>, k: string) => {
@@ -250,6 +253,7 @@ async function metricGroups(w: Window, now: number) {
       get(maps.workflow, workflow),
       get(maps.segment, segment || '(none)'),
       get(maps.model, model || '(unknown)'),
+      get(maps.rawModel, model),
     ];
   };
   for (const r of await w.sum('set', ['workflow', 'k1', 'k2'])) {
@@ -538,13 +542,45 @@ export async function graduationFigures(
 ): Promise<AutonomyOut> {
   await refreshGovernance(store);
   const workflow = policy.workflow;
-  const own = await metricSetFor(store, { workflow, since: levelChangedAt ?? undefined }, 1, now);
+  // Evidence since the last level change, of the current model version only (the latest draft's);
+  // other versions' evidence is shown beside it, not counted.
+  const latest = await govDb(store.db)
+    .selectFrom('gov_facts')
+    .select('model')
+    .where('workflow', '=', workflow)
+    .where('is_canary', '=', 0)
+    .orderBy('created_at', 'desc')
+    .orderBy('draft_id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const model = latest?.model ?? '';
+  const groups = await metricGroups(new Window(store, { workflow, since: levelChangedAt ?? undefined }), now);
+  const earlier = new Group();
+  const versions: (string | null)[] = [];
+  for (const [m, g] of groups.rawModel) {
+    if (m === model || g.counts.drafts === 0) continue;
+    versions.push(m || null);
+    addCounts(earlier.counts, g.counts);
+    for (const [b, c] of g.dwell) earlier.dwell.set(b, (earlier.dwell.get(b) ?? 0) + c);
+    earlier.ages.push(...g.ages);
+  }
+  const own = groupSet(groups.rawModel.get(model) ?? new Group(), 1);
   const back = await stepBackFigure(store, policy, now, levelChangedAt);
   const rec = await recommendFrom(await recommendInputs(new Window(store, { workflow })), {
     target: policy.falseAutoTarget,
     current: policy,
   });
-  return proposeGraduationFrom({ own, stepBack: back, recommendation: () => rec }, policy, { levelChangedAt });
+  return proposeGraduationFrom(
+    {
+      own,
+      modelVersion: model || null,
+      earlier: earlier.counts.drafts > 0 ? { modelVersions: sortVersions(versions), set: groupSet(earlier, 1) } : null,
+      stepBack: back,
+      recommendation: () => rec,
+    },
+    policy,
+    { levelChangedAt },
+  );
 }
 
 async function stepBackFigure(store: Store, policy: PolicyView, now: number, levelChangedAt: string | null) {
