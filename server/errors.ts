@@ -48,6 +48,8 @@ const NETWORK_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
   'COUNTERSIGN_WRITE_QUEUE_TIMEOUT',
+  // store/pg-guard.ts: the database stopped answering.
+  'COUNTERSIGN_DB_STALLED',
   // SQLite: another connection held the write lock past the busy timeout.
   'SQLITE_BUSY',
 ]);

@@ -14,6 +14,7 @@ import { type ChangeFeed, type LocalChangeFeed, localChangeFeed, pgChangeFeed } 
 import { BACKSTOP_PAGES, type Checkpointer, type CheckpointerOptions, startCheckpointer } from './checkpointer';
 import { preparedName } from './fast';
 import { type Dialect, migrate } from './migrations';
+import { type PgGuard, pgGuard } from './pg-guard';
 import { gate, type PgOptions, pgOptions } from './pg-options';
 import { BOOLEAN_COLUMNS, type Database } from './schema';
 
@@ -241,6 +242,7 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
   let direct: SqliteDirect | undefined;
   let checkpointer: Checkpointer | undefined;
   let writers: ReturnType<typeof gate> | undefined;
+  let guard: PgGuard | undefined;
   if (dialect === 'sqlite') {
     if (target !== ':memory:') mkdirSync(dirname(resolve(target)), { recursive: true });
     const raw = new BetterSqlite3(target);
@@ -302,6 +304,25 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
     pool.on('error', (err) => {
       warn('idle database connection closed', { code: (err as { code?: string }).code ?? null });
     });
+    // A database that stops answering without closing connections: 503 at once instead of a wait
+    // for the query timeout (store/pg-guard.ts). Taking a connection fails while it is stalled.
+    const g = pgGuard({
+      stallMs: o.stallMs,
+      probeMs: o.connectTimeoutMs,
+      connectionString: target,
+      onChange: (stalled) =>
+        warn(stalled ? 'database not answering; refusing requests until it does' : 'database answering again', {}),
+    });
+    guard = g;
+    const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+    pool.connect = (() => {
+      try {
+        g.check();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return connect();
+    }) as typeof pool.connect;
     // Two adjustments to how Kysely's queries reach pg, per pooled client:
     // - BEGIN_AND_LOCK is two statements (simple query protocol, no parameters): pg resolves it
     //   with an array of results, Kysely expects one; hand it the lock's.
@@ -316,13 +337,25 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
         warn('database connection lost', { code: (err as { code?: string }).code ?? null });
       });
       const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      client.query = ((...args: unknown[]) => {
+      const send = (...args: unknown[]): Promise<unknown> => {
         const [text, values] = args;
         if (text === BEGIN_AND_LOCK && args.length <= 2)
           return (query(BEGIN_AND_LOCK) as Promise<pg.QueryResult[]>).then((results) => results[1]);
         const name =
           args.length === 2 && typeof text === 'string' && Array.isArray(values) ? preparedName(text) : undefined;
-        return name ? query({ name, text, values }) : query(...args);
+        return (name ? query({ name, text, values }) : query(...args)) as Promise<unknown>;
+      };
+      client.query = ((...args: unknown[]) => {
+        const result = g.track(client as pg.PoolClient, () => send(...args));
+        if (typeof (result as { then?: unknown } | undefined)?.then !== 'function') return result;
+        return result.catch((e: unknown) => {
+          // pg's query timeout answers the caller but leaves the query on the connection, which
+          // would go back to the pool and hold every later query behind it: end the connection
+          // (pg destroys the socket) so the pool drops it on release.
+          if (e instanceof Error && e.message === 'Query read timeout')
+            void (client as unknown as pg.Client).end().catch(() => {});
+          throw e;
+        });
       }) as typeof client.query;
     });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -433,6 +466,7 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
       if (closed) return;
       closed = true;
       await feed?.close();
+      await guard?.stop();
       // The checkpointer's connection first: the last connection to close checkpoints what is
       // left and removes the WAL.
       await checkpointer?.stop();

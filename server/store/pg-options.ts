@@ -27,6 +27,12 @@ export interface PgOptions {
   writers: number;
   /** A writer waiting in that queue longer than this is refused with 503 (COUNTERSIGN_PG_WRITE_WAIT_MS, 10000). */
   writeWaitMs: number;
+  /**
+   * A query waiting this long while nothing at all is answered makes the server ask the database
+   * directly whether it is alive; if it does not answer within the connect timeout, requests get
+   * 503 at once until it does (store/pg-guard.ts; COUNTERSIGN_PG_STALL_MS, 300; 0 = off).
+   */
+  stallMs: number;
 }
 
 const int = (env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number => {
@@ -51,6 +57,7 @@ export function pgOptions(over: Partial<PgOptions> = {}, env: NodeJS.ProcessEnv 
       int(env, 'COUNTERSIGN_PG_QUERY_TIMEOUT_MS', statementTimeoutMs > 0 ? statementTimeoutMs + 2_000 : 0),
     writers: over.writers ?? int(env, 'COUNTERSIGN_PG_WRITERS', 2, 1),
     writeWaitMs: over.writeWaitMs ?? int(env, 'COUNTERSIGN_PG_WRITE_WAIT_MS', 10_000, 1),
+    stallMs: over.stallMs ?? int(env, 'COUNTERSIGN_PG_STALL_MS', 300),
   };
 }
 

@@ -8,23 +8,31 @@ import { type Cluster, startCluster } from '../helpers/pg-cluster';
 import { draftIn } from './fixtures';
 
 /**
- * PostgreSQL stopped and started while reviewers push decisions (issue 13, "nothing lost"): a
- * throw-away cluster of its own, a real server on a socket, clients that retry a batch with the
- * same decision ids until it is answered (what the extension's sync engine does). Afterwards every
- * decision is stored and applied exactly once; while the database is away every request gets 503
- * with Retry-After, quickly, and the server recovers by itself when it returns.
+ * PostgreSQL stopped and started, then frozen and thawed, while reviewers push decisions (issue 13,
+ * "nothing lost"): a throw-away cluster of its own, a real server on a socket, clients that retry
+ * a batch with the same decision ids until it is answered (what the extension's sync engine does).
+ * Afterwards every decision is stored and applied exactly once; while the database is away or does
+ * not answer, every request gets 503 with Retry-After, quickly, and the server recovers by itself.
+ *
+ * Frozen: SIGSTOP on the postmaster and its backends. The kernel still accepts connections and the
+ * open ones stay open; nothing answers. Without the stall guard (store/pg-guard.ts) requests wait
+ * for the query timeout (statement timeout + 2 s) and the timed-out connections are handed out again.
  */
 
 const PUSHERS = 6;
-const DRAFTS_PER_PUSHER = 60;
+const DRAFTS_PER_PUSHER = 90;
 const BATCH = 4;
+
+type Fault = 'none' | 'fast' | 'immediate' | 'frozen';
 
 interface Attempt {
   status: number | 'network';
   ms: number;
+  /** The fault under way when the push was sent. */
+  during: Fault;
 }
 
-describe('PostgreSQL stopped and started during pushes', () => {
+describe('PostgreSQL stopped and started, frozen and thawed, during pushes', () => {
   let cluster: Cluster;
   let server: RunningServer;
   let pipe: string;
@@ -57,7 +65,7 @@ describe('PostgreSQL stopped and started during pushes', () => {
       body: JSON.stringify(body),
     });
 
-  it('0 decisions lost, 0 duplicated; 503 with Retry-After within 2 s while it is down; recovers by itself', async () => {
+  it('0 decisions lost, 0 duplicated; 503 with Retry-After within 2 s while it is down or frozen; recovers by itself', async () => {
     // The drafts, while the database is up.
     const ids: string[] = [];
     for (let i = 0; i < PUSHERS; i++) {
@@ -80,6 +88,7 @@ describe('PostgreSQL stopped and started during pushes', () => {
     let unavailable = 0;
     let missingRetryAfter = 0;
     let pushing = true;
+    let fault: Fault = 'none';
 
     // Each pusher sends its decisions in batches, one batch at a time, retrying a batch (same ids)
     // on anything but a 200: what the sync engine does with a 503 or a network error.
@@ -89,6 +98,7 @@ describe('PostgreSQL stopped and started during pushes', () => {
         const batch = mine.slice(i, i + BATCH);
         for (;;) {
           const t0 = performance.now();
+          const during = fault;
           let status: number | 'network';
           let body: { results?: Array<{ id: string; status: string }> } = {};
           try {
@@ -102,7 +112,7 @@ describe('PostgreSQL stopped and started during pushes', () => {
           } catch {
             status = 'network';
           }
-          attempts.push({ status, ms: performance.now() - t0 });
+          attempts.push({ status, ms: performance.now() - t0, during });
           if (status === 200) {
             for (const res of body.results ?? []) finalStatus.set(res.id, res.status);
             break;
@@ -114,8 +124,8 @@ describe('PostgreSQL stopped and started during pushes', () => {
     };
 
     // While they push: stop the database twice (a clean fast stop, then a crash-like immediate
-    // one), measure how long a request takes to be refused, start it again, and measure how long
-    // until requests work again.
+    // one), then freeze it; measure how long a request takes to be refused, start (thaw) it again,
+    // and measure how long until requests work again.
     const probe = async () => {
       const t0 = performance.now();
       try {
@@ -128,14 +138,16 @@ describe('PostgreSQL stopped and started during pushes', () => {
     };
     const cycles: Array<{ mode: string; timeTo503: number; slowest503: number; recovery: number }> = [];
     const faults = async () => {
-      for (const mode of ['fast', 'immediate'] as const) {
+      for (const mode of ['fast', 'immediate', 'frozen'] as const) {
         await new Promise((r) => setTimeout(r, 700));
-        await cluster.stop(mode);
+        if (mode === 'frozen') await cluster.freeze();
+        else await cluster.stop(mode);
+        fault = mode;
         const stopped = performance.now();
         let first: number | null = null;
         let slowest = 0;
-        // Down for 2 s: every probe must be a 503 with Retry-After.
-        while (performance.now() - stopped < 2_000) {
+        // Down for 2 s (frozen: 2.5 s): every probe must be a 503 with Retry-After.
+        while (performance.now() - stopped < (mode === 'frozen' ? 2_500 : 2_000)) {
           const r = await probe();
           expect(r.status, 'while the database is down').toBe(503);
           expect(r.retryAfter).toMatch(/^\d+$/);
@@ -143,7 +155,9 @@ describe('PostgreSQL stopped and started during pushes', () => {
           slowest = Math.max(slowest, r.ms);
           await new Promise((res) => setTimeout(res, 50));
         }
-        await cluster.start();
+        if (mode === 'frozen') await cluster.thaw();
+        else await cluster.start();
+        fault = 'none';
         const started = performance.now();
         for (;;) {
           const r = await probe();
@@ -202,8 +216,8 @@ describe('PostgreSQL stopped and started during pushes', () => {
         cycles
           .map(
             (c) =>
-              `${c.mode} stop: first 503 ${c.timeTo503.toFixed(0)} ms after the stop, slowest 503 answer ${c.slowest503.toFixed(0)} ms, ` +
-              `working again ${c.recovery.toFixed(0)} ms after the start`,
+              `${c.mode}: first 503 ${c.timeTo503.toFixed(0)} ms after the stop, slowest 503 answer ${c.slowest503.toFixed(0)} ms, ` +
+              `working again ${c.recovery.toFixed(0)} ms after the ${c.mode === 'frozen' ? 'thaw' : 'start'}`,
           )
           .join('; ') +
         `; slowest refused push ${Math.max(0, ...during.map((a) => a.ms)).toFixed(0)} ms`,
@@ -215,7 +229,9 @@ describe('PostgreSQL stopped and started during pushes', () => {
     // Only 503s while it was away: never a 500, never a hang.
     expect(during.filter((a) => a.status !== 503)).toEqual([]);
     expect(unavailable).toBeGreaterThan(0);
-    expect(cycles).toHaveLength(2);
+    expect(cycles).toHaveLength(3);
+    // Pushes were under way while it was frozen, and were refused, not held.
+    expect(during.filter((a) => a.during === 'frozen' && a.status === 503).length).toBeGreaterThan(0);
     for (const c of cycles) {
       expect(c.timeTo503).toBeLessThan(2_000);
       expect(c.slowest503).toBeLessThan(2_000);

@@ -22,6 +22,7 @@ describe('PostgreSQL settings', () => {
       queryTimeoutMs: 12_000,
       writers: 2,
       writeWaitMs: 10_000,
+      stallMs: 300,
     });
     expect(
       pgOptions(
@@ -32,6 +33,7 @@ describe('PostgreSQL settings', () => {
           COUNTERSIGN_PG_STATEMENT_TIMEOUT_MS: '2500',
           COUNTERSIGN_PG_IDLE_TX_TIMEOUT_MS: '7000',
           COUNTERSIGN_PG_WRITERS: '1',
+          COUNTERSIGN_PG_STALL_MS: '0',
         },
       ),
     ).toMatchObject({
@@ -41,6 +43,7 @@ describe('PostgreSQL settings', () => {
       idleInTransactionTimeoutMs: 7_000,
       queryTimeoutMs: 4_500,
       writers: 1,
+      stallMs: 0,
     });
     expect(() => pgOptions({}, { COUNTERSIGN_PG_POOL_MAX: '0' })).toThrow(/COUNTERSIGN_PG_POOL_MAX/);
     expect(() => pgOptions({}, { COUNTERSIGN_PG_STATEMENT_TIMEOUT_MS: 'soon' })).toThrow(/integer/);
@@ -55,6 +58,43 @@ describe('PostgreSQL settings', () => {
       expect(rows[0]).toEqual({ st: '2500ms', it: '7s' });
       // A statement past the timeout is cancelled by the server and answered 503 (not a hang, not a 500).
       await expect(sql`select pg_sleep(5)`.execute(store.db)).rejects.toMatchObject({ code: '57014' });
+    } finally {
+      await store.close();
+      await fresh.drop();
+    }
+  });
+
+  it('a query past the client-side query timeout ends its connection: the pool does not hand out a stuck one', async () => {
+    const fresh = await freshDatabase('postgres');
+    // One connection, no statement timeout on the server: only the client's query timeout applies.
+    const store = await openStore(fresh.url, { pg: { poolMax: 1, statementTimeoutMs: 0, queryTimeoutMs: 400 } });
+    try {
+      const pid = async () =>
+        (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(store.db)).rows[0]!.pid;
+      const before = await pid();
+      await expect(sql`select pg_sleep(3)`.execute(store.db)).rejects.toThrow(/Query read timeout/);
+      // The next query gets a new connection at once, not the one still sleeping (which would time
+      // it out too, or answer it only after the sleep).
+      const t0 = performance.now();
+      const after = await pid();
+      expect(performance.now() - t0).toBeLessThan(300);
+      expect(after).not.toBe(before);
+    } finally {
+      await store.close();
+      await fresh.drop();
+    }
+  });
+
+  it('a slow query on a database that answers is not taken for a stall (the guard probes, gets an answer)', async () => {
+    const fresh = await freshDatabase('postgres');
+    const store = await openStore(fresh.url, { pg: { stallMs: 100 } });
+    try {
+      const slow = sql`select pg_sleep(1.2)`.execute(store.db);
+      await new Promise((r) => setTimeout(r, 600));
+      // Meanwhile other queries go through, and the slow one completes.
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(store.db);
+      expect(rows[0]!.one).toBe(1);
+      await expect(slow).resolves.toBeDefined();
     } finally {
       await store.close();
       await fresh.drop();

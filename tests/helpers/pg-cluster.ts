@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,31 @@ export interface Cluster {
   start(): Promise<void>;
   /** `fast`: sessions are ended cleanly; `immediate`: like a crash (recovery on the next start). */
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
+  /**
+   * Freezes the cluster (SIGSTOP to the postmaster and every process it started): it keeps its
+   * sockets, the kernel still accepts connections, and nothing answers. `thaw` (SIGCONT) resumes it.
+   */
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
   destroy(): Promise<void>;
+}
+
+/** The postmaster (first line of postmaster.pid) and its children (from /proc). */
+function clusterPids(data: string): number[] {
+  const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // pid (comm) state ppid …; comm may hold spaces and parentheses, so split after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === postmaster) children.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return [postmaster, ...children];
 }
 
 async function freePort(): Promise<number> {
@@ -50,6 +74,7 @@ export async function startCluster(): Promise<Cluster> {
   await pg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
+  let frozen: number[] = [];
   const cluster: Cluster = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
@@ -59,7 +84,22 @@ export async function startCluster(): Promise<Cluster> {
     async stop(mode = 'fast') {
       await pg('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
     },
+    async freeze() {
+      frozen = clusterPids(data);
+      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    },
+    async thaw() {
+      for (const pid of frozen) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // gone
+        }
+      }
+      frozen = [];
+    },
     async destroy() {
+      if (frozen.length) await cluster.thaw();
       if (existsSync(join(data, 'postmaster.pid'))) await cluster.stop('immediate').catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     },
