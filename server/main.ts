@@ -26,7 +26,8 @@ export interface StartOptions extends Omit<AppDeps, 'store' | 'logger'> {
   pg?: Partial<PgOptions>;
   /**
    * Expiry, SLAs, notifications and governance's evaluation (service/timers.ts: one instance at a time on PostgreSQL).
-   * `false` turns them off. On PostgreSQL they need `databaseUrl` (a session of their own).
+   * `false` turns them off. On PostgreSQL they hold a session of their own (opened with the store's
+   * connection string, so a store passed in as `store` runs them too).
    */
   timers?: false | (TimerOptions & DeliveryOptions);
 }
@@ -60,12 +61,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     webhooks === false ? undefined : startWebhookWorker(store, { logger, ...webhooks });
   let timers: Timers | null = null;
   let delivery: ReturnType<typeof createDelivery> | null = null;
-  if (timerOpts !== false && (store.dialect === 'sqlite' || opts.databaseUrl)) {
+  if (timerOpts !== false) {
     delivery = createDelivery(store, { ...timerOpts, logger });
     const d = delivery;
     timers = startTimers(
       store,
-      opts.databaseUrl,
+      opts.databaseUrl ?? store.connectionString,
       [
         async (now) => void (await expireDrafts(store, now)),
         async (now) => void (await checkSlas(store, now)),

@@ -267,6 +267,11 @@ const CHANGING = [
   ['queue_history_json', 'text'],
   ['version', 'bigint'],
   ['updated_at', 'text'],
+  // A decision ends the claim on the draft, whoever held it (contract v1.1 "Claims": released on
+  // decide): the next stage — a second approver, a specialist after an escalation — starts free.
+  ['claimed_by', 'text'],
+  ['claimed_by_name', 'text'],
+  ['claimed_until', 'text'],
 ] as const satisfies readonly (Column & [keyof DraftRow, string])[];
 
 /** The columns a decision reads of a draft (besides the content): what it looks at, and every column it may change. */
@@ -459,6 +464,9 @@ function decide(
   }
   row.version = versions.next();
   row.updated_at = now;
+  row.claimed_by = null;
+  row.claimed_by_name = null;
+  row.claimed_until = null;
   row.prev_queue = prevQueue;
   row.prev_assignee = prevAssignee;
 

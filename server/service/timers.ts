@@ -115,9 +115,12 @@ export function startTimers(
     return running;
   }
 
+  const url = databaseUrl ?? store.connectionString;
+  if (store.dialect === 'postgres' && !url)
+    throw new Error('timers on PostgreSQL need the database URL (a session of their own)');
+
   const campaign = async () => {
     if (stopped) return;
-    const url = databaseUrl!;
     const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true });
     let lost = false;
     const lose = () => {

@@ -74,6 +74,11 @@ export interface Store {
    * (store/changes.ts). Opened on first use: a store that never asks holds no extra connection.
    */
   readonly changes: ChangeFeed;
+  /**
+   * PostgreSQL: the connection string the store was opened with, for the few things that need a
+   * session of their own (the timers' advisory lock, service/timers.ts). Undefined on SQLite.
+   */
+  readonly connectionString?: string;
   close(): Promise<void>;
 }
 
@@ -459,6 +464,7 @@ export async function openStore(databaseUrl?: string, opts: StoreOptions = {}): 
     db,
     write,
     ...(direct ? { sqlite: direct } : {}),
+    ...(dialect === 'postgres' ? { connectionString: target } : {}),
     get changes() {
       return changes();
     },

@@ -4,11 +4,15 @@ import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DraftResult, type QueueOut, type WebhookCreated, WebhookEvent } from '../../lib/shared/schema';
-import { jsonLogger } from '../../server/log';
+import { jsonLogger, silentLogger } from '../../server/log';
+import { startServer } from '../../server/main';
 import { checkSlas } from '../../server/service/expiry';
+import { openStore } from '../../server/store';
 import { webhookDb } from '../../server/store/webhooks';
+import { createToken } from '../../server/tokens';
 import { type Cluster, startCluster } from '../helpers/cluster';
 import { startReceiver } from '../helpers/receiver';
+import { freshDatabase } from '../helpers/server';
 import { decision, draftIn } from './fixtures';
 
 /** A real SMTP server on a free port that keeps what it receives. */
@@ -309,5 +313,41 @@ describe("governance's evaluator on two instances over one PostgreSQL", () => {
     expect(c.instances[other]!.timers?.leader).toBe(true);
     // The stopped instance evaluates no more.
     expect(evaluations(leader)).toBe(before);
+  });
+});
+
+describe('a server given an open PostgreSQL store (no databaseUrl) runs the timers too', () => {
+  it("takes the lock with the store's own connection string and expires a draft", async () => {
+    const fresh = await freshDatabase('postgres');
+    const store = await openStore(fresh.url);
+    const server = await startServer({ port: 0, store, logger: silentLogger, timers: { tickMs: 50, retryMs: 100 } });
+    try {
+      await until('the lock', () => !!server.timers?.leader, 5_000);
+      const pipe = (await createToken(store, { user: 'pipe', role: 'pipeline', actor: 'test' })).token;
+      const r = await fetch(`${server.url}/v1/drafts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${pipe}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          drafts: [
+            draftIn({
+              trigger: {
+                kind: 'x',
+                occurredAt: new Date().toISOString(),
+                expiresAt: new Date(Date.now() + 300).toISOString(),
+              },
+            }),
+          ],
+        }),
+      });
+      const [d] = ((await r.json()) as { results: DraftResult[] }).results;
+      await until('expiry', async () => {
+        const row = await store.db.selectFrom('drafts').select('status').where('id', '=', d!.id).executeTakeFirst();
+        return row?.status === 'expired';
+      });
+    } finally {
+      await server.close();
+      await store.close();
+      await fresh.drop();
+    }
   });
 });

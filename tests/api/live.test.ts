@@ -114,6 +114,24 @@ describe.each(TEST_DBS)('live team review on %s', (db) => {
     }
   });
 
+  it('a decision ends the claim: the next stage (here the admins, after an escalation) starts free', async () => {
+    const ada = await c.token('admin', 'ada', { name: 'Ada' });
+    const [d] = await post([draftIn()]);
+    expect((await c.api(0, `/v1/drafts/${d!.id}/claim`, { method: 'POST', token: maya, body: {} })).status).toBe(200);
+    const dec = await c.api(other, '/v1/decisions', {
+      token: maya,
+      body: { decisions: [decision(d!.id, { action: 'escalate', escalateTo: { kind: 'admin' } })] },
+    });
+    expect(((await dec.json()) as { results: { status: string }[] }).results[0]!.status).toBe('applied');
+    const q = (await (await c.api(0, '/v1/queue', { token: ada })).json()) as QueueOut;
+    const item = q.items.find((i) => i.id === d!.id)!;
+    expect(item.status).toBe('escalated');
+    expect(item.claimedBy).toBeUndefined();
+    const r = await c.api(other, `/v1/drafts/${d!.id}/claim`, { method: 'POST', token: ada, body: {} });
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as ClaimOut).claimedBy).toBe('ada');
+  });
+
   it('the queue in pages, with workflow and segment filters', async () => {
     const extra = Array.from({ length: 23 }, (_, i) =>
       draftIn({ workflow: 'paging', segment: i % 2 ? 'odd' : 'even', confidence: 0.8 + i / 1000 }),
