@@ -2,7 +2,7 @@ import { routes } from '../../lib/shared/api/routes';
 import { type Draft, DraftStatus, DraftsOut, IsoDateTime, REVIEWER_ROLES } from '../../lib/shared/schema';
 import { newRouter, type Resource, requireRole } from '../context';
 import { ApiError, forbidden, notFound } from '../errors';
-import { draftView } from '../service/draft-view';
+import { loadDraftViews, readSnapshot } from '../service/draft-view';
 import { afterIngest } from '../service/governance/canary';
 import { ingestDrafts } from '../service/ingest';
 import { sentFor } from '../service/sent';
@@ -57,22 +57,18 @@ export const draftRoutes: Resource = {
         const privileged = user.role === 'pipeline' || user.role === 'admin';
         if (wait !== undefined && !privileged) throw forbidden('Only the pipeline and admins may wait on a draft');
         const read = () => store.db.selectFrom('drafts').selectAll().where('id', '=', id).executeTakeFirst();
-        let row = await read();
+        const row = await read();
         if (!row || (!privileged && !couldSee(user, row))) throw notFound('No such draft');
         // Canary drafts are governance's test items: never shown to the pipeline (it would send them
         // as output). Anyone who sees one in a queue reads it like any other draft, or a 404 would
         // give it away.
         if (row.canary && user.role === 'pipeline') throw notFound('No such draft');
-        if (wait !== undefined) row = (await waitWhileOpen(store, row, read, wait * 1000, c.req.raw.signal)) ?? row;
-        const decisions = await store.db
-          .selectFrom('decisions')
-          .selectAll()
-          .where('draft_id', '=', id)
-          .orderBy('received_at')
-          .orderBy('id')
-          .execute();
-        const sent = (await sentFor(store.db, [id])).get(id);
-        return c.json({ ...draftView(row, decisions, Date.now(), onMalformed), ...(sent ? { sent } : {}) }, 200);
+        if (wait !== undefined) await waitWhileOpen(store, row, read, wait * 1000, c.req.raw.signal);
+        // The draft, its decisions and its `sent` from one snapshot, so whatever one commit wrote
+        // (a decision with the draft's new status, a `sent` with its version) is answered together.
+        const view = (await readSnapshot(store, (db) => loadDraftViews(db, [id], Date.now(), onMalformed))).get(id);
+        if (!view) throw notFound('No such draft');
+        return c.json(view.view, 200);
       })
       .openapi(listDrafts, async (c) => {
         const user = requireRole(c, READERS);

@@ -3,6 +3,7 @@ import { OutcomesOut } from '../../lib/shared/schema';
 import { appendAudit } from '../audit';
 import { newRouter, type Resource, requireRole } from '../context';
 import { backgroundEvaluator } from '../service/governance/evaluate';
+import { enqueueEvent } from '../service/webhooks/outbox';
 import { ERRORS, openApiRoute } from './openapi';
 
 const PREFIX = '/v1/outcomes';
@@ -28,7 +29,7 @@ export const outcomeRoutes: Resource = {
         for (const o of outcomes) {
           const draft = await trx
             .selectFrom('drafts')
-            .select(['id', 'workflow', 'queue', 'audit_pending'])
+            .select(['id', 'workflow', 'queue', 'status', 'audit_pending'])
             .where('id', '=', o.draftId)
             .executeTakeFirst();
           if (!draft) {
@@ -61,6 +62,11 @@ export const outcomeRoutes: Resource = {
             reasons: o.note ? [o.note] : [],
             detail: { correct: o.correct, source: o.source },
           });
+          // An audit found an auto-approved draft wrong: the pipeline's cue to correct what went
+          // out (issue 14), in this transaction. (An audit decision in the queue does the same in
+          // service/decide.ts.)
+          if (o.source === 'audit' && !o.correct && draft.status === 'auto_approved')
+            await enqueueEvent(trx, { type: 'draft.audit_failed', draftId: draft.id });
           out.push({ draftId: o.draftId, status: 'recorded' });
           workflows.add(draft.workflow);
         }

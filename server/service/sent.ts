@@ -13,7 +13,11 @@ import type {
 import { appendAudit } from '../audit';
 import type { Database, Store } from '../store';
 import type { AuthUser } from '../tokens';
+import { sentFor } from './draft-view';
 import { parseJson } from './views';
+import { enqueueEvent } from './webhooks/outbox';
+
+export { sentFor };
 
 /**
  * Issue 18: what happened to approved text in the page. The extension reports, through its outbox,
@@ -21,20 +25,6 @@ import { parseJson } from './views';
  * a changed version) and an `end` (what the editor held when the person sent, saved, discarded or
  * left). An `end` of `sent`/`saved` becomes the draft's `sent` (contract v1.1), first one wins.
  */
-
-/**
- * Hook for the webhooks outbox (issue 14): called inside the transaction that stores a draft's
- * `sent`, so `draft.sent` is enqueued atomically with it. Registered by the webhooks module.
- */
-export type OnSentStored = (trx: Kysely<Database>, draftId: string, sent: Sent) => Promise<void>;
-const sentHooks: OnSentStored[] = [];
-export function onSentStored(hook: OnSentStored): () => void {
-  sentHooks.push(hook);
-  return () => {
-    const i = sentHooks.indexOf(hook);
-    if (i >= 0) sentHooks.splice(i, 1);
-  };
-}
 
 /** Text as a person reads it: editors turn line breaks into blocks and spaces into &nbsp;. */
 function normText(s: string): string {
@@ -196,38 +186,15 @@ export async function applyPageReports(
             final: content,
             detail: { how: r.end, editedInPage: sent.editedInPage },
           });
-          // i14: the webhooks outbox enqueues `draft.sent` here, in this transaction.
-          for (const hook of sentHooks) await hook(trx, r.draftId, sent);
+          // Issue 14: `draft.sent` into the webhooks outbox, in this transaction (it exists exactly
+          // when this `sent` committed). The event's draft carries the `sent` just written.
+          await enqueueEvent(trx, { type: 'draft.sent', draftId: r.draftId });
         }
       }
       out.push({ id: r.id, status: 'applied' });
     }
     return out;
   });
-}
-
-/** `sent` of each draft that has one. */
-export async function sentFor(db: Kysely<Database>, draftIds: string[]): Promise<Map<string, Sent>> {
-  const out = new Map<string, Sent>();
-  for (let i = 0; i < draftIds.length; i += 500) {
-    const rows = await db
-      .selectFrom('draft_sent')
-      .selectAll()
-      .where('draft_id', 'in', draftIds.slice(i, i + 500))
-      .execute();
-    for (const r of rows) {
-      const content = parseJson<Content | null>(r.content_json, null);
-      if (!content) continue;
-      out.set(r.draft_id, {
-        content,
-        at: r.at,
-        editedInPage: !!r.edited_in_page,
-        how: r.how === 'saved' ? 'saved' : 'sent',
-        ...(r.diff ? { diff: r.diff } : {}),
-      });
-    }
-  }
-  return out;
 }
 
 /** Adds site-health counts (summed per site × selector version × part × day). */

@@ -60,7 +60,11 @@ export async function enqueueEvents(
 
   const views = await loadDraftViews(trx, [...new Set(wanted.map((e) => e.draftId))], now.getTime());
   const at = now.toISOString();
-  const giveUp = new Date(now.getTime() + GIVE_UP_AFTER_MS).toISOString();
+  // The delivery schedule runs on the wall clock whatever `now` the change was made for (a timer
+  // passing its tick's time, a test passing a later one): due at once, given up 24 h from now.
+  const wall = Date.now();
+  const due = new Date(wall).toISOString();
+  const giveUp = new Date(wall + GIVE_UP_AFTER_MS).toISOString();
   const eventRows: Array<{
     id: string;
     type: string;
@@ -101,9 +105,9 @@ export async function enqueueEvents(
         type: e.type,
         state: 'pending',
         attempts: 0,
-        next_attempt_at: at,
+        next_attempt_at: due,
         give_up_at: giveUp,
-        created_at: at,
+        created_at: due,
       });
   }
   // Chunks stay under SQLite's bound-parameter limit; insertion order = delivery order per draft.
