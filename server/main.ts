@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { type AppDeps, createApp, resolveDeps } from './app';
 import { jsonLogger, type Logger } from './log';
-import { checkSlas, expireDrafts } from './service/expiry';
+import { checkSlas, expireDrafts, warnDeadlines } from './service/expiry';
 import { EVALUATE_EVERY_MS, runEvaluation } from './service/governance/evaluate';
 import { createDelivery, type DeliveryOptions } from './service/notify/deliver';
 import { scanForNotifications } from './service/notify/events';
@@ -70,6 +70,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       [
         async (now) => void (await expireDrafts(store, now)),
         async (now) => void (await checkSlas(store, now)),
+        async (now) => void (await warnDeadlines(store, now)),
         async (now) => void (await scanForNotifications(store, now)),
         async (now) => void (await d.deliver(now)),
         every(timerOpts?.governanceEveryMs ?? EVALUATE_EVERY_MS, async () => void (await runEvaluation(deps))),

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { OPEN_STATUSES } from '../../lib/shared/schema';
 import { appendAudit } from '../audit';
 import type { Store, Trx } from '../store';
@@ -94,9 +95,64 @@ export function slaFor(policies: SlaRow[], workflow: string, queue: string): Sla
 }
 
 /**
+ * Who a draft that passed its SLA is offered to (issue 15: "another owner of the account, a
+ * specialist of the same kind, the workflow's admin"), first that applies:
+ * 1. the policy's `backup` person (not the one it waits for now);
+ * 2. in the owner queue: another owner of the same account — a user with the owner role who owns
+ *    other drafts of that account (same account name, or domain when both have one), the most
+ *    recent first;
+ * 3. held by one specialist: every specialist of the same kind (that specialty's shared queue);
+ * 4. the admins' queue.
+ */
+export async function slaBackup(
+  trx: Trx,
+  policy: Pick<SlaRow, 'backup'>,
+  row: { id: string; queue: string; assignee: string | null; input_json: string },
+): Promise<{ queue: string; assignee: string | null; label: string }> {
+  if (policy.backup && policy.backup !== row.assignee)
+    return { queue: row.queue, assignee: policy.backup, label: policy.backup };
+  if (row.queue === 'owner' && row.assignee) {
+    const other = await anotherOwner(trx, row);
+    if (other) return { queue: 'owner', assignee: other, label: `${other}, another owner of the account` };
+  }
+  if (row.queue.startsWith('specialist:') && row.assignee)
+    return { queue: row.queue, assignee: null, label: `the ${row.queue.slice('specialist:'.length)} specialists` };
+  return { queue: 'admin', assignee: null, label: 'the admins' };
+}
+
+type AccountRef = { name?: string; domain?: string };
+const accountOf = (inputJson: string): AccountRef | null =>
+  parseJson<{ account?: AccountRef }>(inputJson, {}).account ?? null;
+
+/** Another user with the owner role who owns drafts of the same account as `row` (most recent first). */
+async function anotherOwner(trx: Trx, row: { id: string; assignee: string | null; input_json: string }) {
+  const account = accountOf(row.input_json);
+  if (!account?.name) return null;
+  // A prefilter on the stored JSON text (the name as JSON writes it), then the account compared parsed.
+  const like = `%${JSON.stringify(account.name).replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  const candidates = await trx
+    .selectFrom('drafts')
+    .innerJoin('users', 'users.id', 'drafts.owner_id')
+    .select(['drafts.owner_id', 'drafts.input_json', 'drafts.created_at'])
+    .where('users.role', '=', 'owner')
+    .where('drafts.owner_id', '!=', row.assignee)
+    .where('drafts.id', '!=', row.id)
+    .where(sql<boolean>`drafts.input_json like ${like} escape '\\'`)
+    .orderBy('drafts.created_at', 'desc')
+    .limit(200)
+    .execute();
+  const same = (a: AccountRef | null) =>
+    !!a &&
+    (a.domain && account.domain
+      ? a.domain.toLowerCase() === account.domain.toLowerCase()
+      : a.name?.trim().toLowerCase() === account.name!.trim().toLowerCase());
+  return candidates.find((c) => same(accountOf(c.input_json)))?.owner_id ?? null;
+}
+
+/**
  * SLAs per queue: when a draft has waited 75% of its queue's SLA, the people it waits for get a
- * "deadline at risk" notification; at 100% it is offered to the backup (the policy's `backup`
- * person, else the admins' queue) with the reason written on the draft, and the backup is told.
+ * "deadline at risk" notification; at 100% it is offered to the backup (`slaBackup`) with the
+ * reason written on the draft, and the backup is told.
  * The clock starts when the draft entered its current queue and holder (its last routing change).
  * Never an approval: only who it waits for changes.
  */
@@ -149,17 +205,15 @@ export async function checkSlas(store: Store, now = new Date()): Promise<{ remin
         // Read again inside the write: a decision may have settled or moved it meanwhile.
         const row = await trx
           .selectFrom('drafts')
-          .select(['id', 'status', 'queue', 'assignee', 'reasons_json', 'queue_history_json', 'owner_id'])
+          .select(['id', 'status', 'queue', 'assignee', 'reasons_json', 'queue_history_json', 'owner_id', 'input_json'])
           .where('id', '=', d.id)
           .executeTakeFirst();
         if (!row || !(OPEN_STATUSES as readonly string[]).includes(row.status)) continue;
         if (row.queue !== d.queue || row.assignee !== d.assignee) continue;
-        const backup = d.policy.backup && d.policy.backup !== row.assignee ? d.policy.backup : null;
-        const queue = backup ? row.queue : 'admin';
-        const assignee = backup;
+        const { queue, assignee, label } = await slaBackup(trx, d.policy, row);
         const hours =
           d.policy.minutes >= 60 ? `${Math.round((d.policy.minutes / 60) * 10) / 10} h` : `${d.policy.minutes} min`;
-        const reason = `SLA: waited more than ${hours} in ${row.queue}${row.assignee ? ` (${row.assignee})` : ''}; offered to ${backup ?? 'the admins'}`;
+        const reason = `SLA: waited more than ${hours} in ${row.queue}${row.assignee ? ` (${row.assignee})` : ''}; offered to ${label}`;
         const reasons = parseJson<string[]>(row.reasons_json, []);
         reasons.push(reason);
         await trx
@@ -212,4 +266,66 @@ async function upsertSla(
     .values({ draft_id: draftId, queue: key, ...v })
     .onConflict((oc) => oc.column('draft_id').doUpdateSet({ queue: key, ...v }))
     .execute();
+}
+
+/** A draft's deadline is at risk once this share of the time from its arrival to `expiresAt` has passed. */
+export const DEADLINE_RISK_AT = 0.75;
+
+/**
+ * Deadlines at risk (issue 15 "Notifications: a deadline at risk"): a waiting draft that has used
+ * 75% of the time between its arrival and its trigger's `expiresAt` is announced once to the people
+ * it waits for (`deadline_at_risk`; on the shared queues, the reviewers who asked for notifications),
+ * while there is still time to review it. Returns the ids announced.
+ */
+export async function warnDeadlines(store: Store, now = new Date()): Promise<string[]> {
+  const at = now.toISOString();
+  const rows = await store.db
+    .selectFrom('drafts')
+    .leftJoin('deadline_warnings', 'deadline_warnings.draft_id', 'drafts.id')
+    .select([
+      'drafts.id',
+      'drafts.workflow',
+      'drafts.queue',
+      'drafts.assignee',
+      'drafts.created_at',
+      'drafts.expires_at',
+    ])
+    .where('drafts.expires_at', '>', at)
+    .where('drafts.status', 'in', [...OPEN_STATUSES])
+    .where('deadline_warnings.draft_id', 'is', null)
+    .orderBy('drafts.expires_at')
+    .limit(5_000)
+    .execute();
+  const t = now.getTime();
+  const due = rows
+    .filter((r) => {
+      const start = Date.parse(r.created_at);
+      const end = Date.parse(r.expires_at!);
+      return end > start && (t - start) / (end - start) >= DEADLINE_RISK_AT;
+    })
+    .slice(0, BATCH);
+  if (!due.length) return [];
+  await store.write(async (trx) => {
+    for (const r of due)
+      await trx
+        .insertInto('deadline_warnings')
+        .values({ draft_id: r.id, warned_at: at })
+        .onConflict((oc) => oc.column('draft_id').doNothing())
+        .execute();
+    const left = (r: (typeof due)[number]) => Math.max(1, Math.round((Date.parse(r.expires_at!) - t) / 60_000));
+    await queueNotifications(
+      trx,
+      store,
+      due.map((r) => ({
+        event: 'deadline_at_risk' as const,
+        draftId: r.id,
+        workflow: r.workflow,
+        queue: r.queue,
+        assignee: r.assignee,
+        now,
+        reason: `It expires at ${r.expires_at} (in about ${left(r) >= 120 ? `${Math.round(left(r) / 60)} h` : `${left(r)} min`}); after that it is out of every queue`,
+      })),
+    );
+  });
+  return due.map((r) => r.id);
 }

@@ -127,4 +127,24 @@ export const LIVE_MIGRATIONS: { version: number; name: string; up(db: AnyDb, dia
         .execute();
     },
   },
+  {
+    version: 45,
+    name: 'deadline warnings; notifications looked up by draft',
+    async up(db) {
+      // A draft close to its trigger's expiresAt is announced once (service/expiry.ts warnDeadlines).
+      await db.schema
+        .createTable('deadline_warnings')
+        .ifNotExists()
+        .addColumn('draft_id', 'text', (c) => c.primaryKey())
+        .addColumn('warned_at', 'text', (c) => c.notNull())
+        .execute();
+      // queueNotifications asks "was this person already told of this draft?" for every event.
+      await db.schema
+        .createIndex('notifications_draft')
+        .ifNotExists()
+        .on('notifications')
+        .columns(['draft_id', 'user_id'])
+        .execute();
+    },
+  },
 ];

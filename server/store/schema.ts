@@ -198,6 +198,11 @@ export interface RateLimitsTable {
   count: number;
 }
 
+export interface DeadlineWarningsTable {
+  draft_id: string;
+  warned_at: string;
+}
+
 export interface RotationCapsTable {
   workflow: string;
   max_share: number;
@@ -221,6 +226,7 @@ export interface Database extends PageTables {
   notifications: NotificationsTable;
   rate_limits: RateLimitsTable;
   rotation_caps: RotationCapsTable;
+  deadline_warnings: DeadlineWarningsTable;
   notify_marks: CountersTable;
 }
 

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DraftResult, type QueueOut, type WebhookCreated, WebhookEvent } from '../../lib/shared/schema';
 import { jsonLogger, silentLogger } from '../../server/log';
 import { startServer } from '../../server/main';
-import { checkSlas } from '../../server/service/expiry';
+import { checkSlas, slaBackup, warnDeadlines } from '../../server/service/expiry';
+import { createDelivery } from '../../server/service/notify/deliver';
 import { openStore } from '../../server/store';
 import { webhookDb } from '../../server/store/webhooks';
 import { createToken } from '../../server/tokens';
@@ -256,6 +257,98 @@ describe('timers on two instances over one PostgreSQL', () => {
     expect(after.status).toBe('pending');
     expect(after.reasons.at(-1)).toMatch(/SLA: waited more than 1 h in owner \(olly\); offered to ola/);
     expect((await checkSlas(c.instances[idle]!.store, at(62))).handedOver).not.toContain(d!.id);
+  });
+
+  it('SLA without a backup person: another owner of the account, the specialists of the kind, else the admins', async () => {
+    const put = await c.api(1, '/v1/slas', {
+      method: 'PUT',
+      token: admin,
+      body: { workflow: 'sla-chain', queue: 'owner', minutes: 60 },
+    });
+    expect(put.status).toBe(200);
+    const named = (name: string, ownerId: string, domain?: string) =>
+      draftIn({ workflow: 'sla-chain', account: { name, tier: 'named', ownerId, ...(domain ? { domain } : {}) } });
+    // Ola owns another Hooli draft (so she is another owner of that account); Pied Piper has only Olly.
+    await post([named('Hooli', 'ola', 'hooli.test')]);
+    const [hooli, piper] = await post([named('Hooli', 'olly', 'hooli.test'), named('Pied Piper', 'olly')]);
+    const t0 = Date.now();
+    const idle = c.instances.findIndex((s) => !s.timers?.leader);
+    const r = await checkSlas(c.instances[idle]!.store, new Date(t0 + 61 * 60_000));
+    expect(r.handedOver).toEqual(expect.arrayContaining([hooli!.id, piper!.id]));
+    const view = async (id: string) =>
+      (await (await c.api(1 - idle, `/v1/drafts/${id}`, { token: admin })).json()) as {
+        queue: string;
+        assignee: string | null;
+        status: string;
+        reasons: string[];
+      };
+    const h = await view(hooli!.id);
+    expect(h).toMatchObject({ queue: 'owner', assignee: 'ola', status: 'pending' });
+    expect(h.reasons.at(-1)).toBe(
+      'SLA: waited more than 1 h in owner (olly); offered to ola, another owner of the account',
+    );
+    const p = await view(piper!.id);
+    expect(p).toMatchObject({ queue: 'admin', assignee: null, status: 'pending' });
+    expect(p.reasons.at(-1)).toBe('SLA: waited more than 1 h in owner (olly); offered to the admins');
+    // Held by one specialist: every specialist of that kind; shared among them already: the admins.
+    const db = c.instances[idle]!.store.db;
+    const row = { id: 'x', input_json: '{}' };
+    expect(await slaBackup(db, { backup: null }, { ...row, queue: 'specialist:legal', assignee: 'lena' })).toEqual({
+      queue: 'specialist:legal',
+      assignee: null,
+      label: 'the legal specialists',
+    });
+    expect((await slaBackup(db, { backup: null }, { ...row, queue: 'specialist:legal', assignee: null })).queue).toBe(
+      'admin',
+    );
+    // A named backup person comes first.
+    expect(await slaBackup(db, { backup: 'ola' }, { ...row, queue: 'review', assignee: null })).toMatchObject({
+      queue: 'review',
+      assignee: 'ola',
+    });
+  });
+
+  it("deadline at risk: 75% of the way to trigger.expiresAt, told once to whom it waits for (owner by email, the shared queue's reviewers who asked)", async () => {
+    const put = await c.api(0, '/v1/me/notifications', {
+      method: 'PUT',
+      token: maya,
+      body: { preferences: [{ channel: 'slack', target: hook.url, events: ['deadline_at_risk'] }] },
+    });
+    expect(put.status).toBe(200);
+    const t0 = Date.now();
+    const trigger = {
+      kind: 'funding',
+      occurredAt: new Date(t0).toISOString(),
+      expiresAt: new Date(t0 + 3_600_000).toISOString(),
+    };
+    const [owned, shared] = await post([
+      draftIn({ trigger, account: { name: 'Vandelay', tier: 'named', ownerId: 'olly' } }),
+      draftIn({ trigger }),
+    ]);
+    const idle = c.instances.findIndex((s) => !s.timers?.leader);
+    const store = c.instances[idle]!.store;
+    const at = (min: number) => new Date(t0 + min * 60_000);
+    expect(await warnDeadlines(store, at(40))).not.toContain(owned!.id);
+    const warned = await warnDeadlines(store, at(46));
+    expect(warned).toEqual(expect.arrayContaining([owned!.id, shared!.id]));
+    expect(await warnDeadlines(c.instances[1 - idle]!.store, at(50))).toEqual([]); // once, from either instance
+    // The messages are due at the moved clock too: the outbox is sent as of then.
+    const delivery = createDelivery(store, { smtpUrl: smtp.url });
+    expect(await delivery.deliver(at(46.1))).toBeGreaterThanOrEqual(2);
+    delivery.close();
+    const flat = (raw: string) => raw.replace(/=\r?\n/g, '');
+    const mailFor = () =>
+      smtp.mails.find((m) => flat(m.raw).includes(owned!.id) && flat(m.raw).includes('close to its review deadline'));
+    await until("the owner's email", () => !!mailFor());
+    expect(mailFor()!.to).toEqual(['olly@example.test']);
+    expect(flat(mailFor()!.raw)).toContain(`https://review.example.test/open/${owned!.id}`);
+    await until("the reviewer's webhook", () => hook.posts.some((x) => x.body.text.includes(shared!.id)));
+    const post1 = hook.posts.find((x) => x.body.text.includes(shared!.id))!;
+    expect(post1.body.text).toContain('close to its review deadline');
+    expect(post1.body.text).toMatch(/in about 1\d min/);
+    // Still waiting, never decided by the clock.
+    expect(await status(owned!.id)).toBe('pending');
+    expect(await status(shared!.id)).toBe('pending');
   });
 
   it('stopping the instance that runs the timers hands them to the other', async () => {

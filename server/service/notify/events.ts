@@ -13,9 +13,17 @@ export interface NotifyInput {
   reason?: string;
 }
 
-/** Who a draft waiting in `queue` (held by `assignee`) waits for. The shared review queue: nobody in particular. */
-async function recipients(trx: Trx, queue: string, assignee: string | null): Promise<string[]> {
+/**
+ * Who a draft waiting in `queue` (held by `assignee`) waits for. The shared queues (review, manual,
+ * audit) wait for nobody in particular: only a deadline there (at risk, or passed) is told to the
+ * reviewers — those of them who asked for notifications (`notification_prefs`).
+ */
+async function recipients(trx: Trx, queue: string, assignee: string | null, event: NotifyEvent): Promise<string[]> {
   if (assignee) return [assignee];
+  if (queue === 'review' || queue === 'manual' || queue === 'audit')
+    return event === 'deadline_at_risk' || event === 'sla_breached'
+      ? (await trx.selectFrom('users').select('id').where('role', '=', 'reviewer').execute()).map((u) => u.id)
+      : [];
   if (queue === 'admin')
     return (await trx.selectFrom('users').select('id').where('role', '=', 'admin').execute()).map((u) => u.id);
   if (queue.startsWith('specialist:')) {
@@ -55,7 +63,7 @@ export function draftLink(draftId: string): string {
 export async function queueNotifications(trx: Trx, _store: Store, events: NotifyInput[]): Promise<number> {
   let n = 0;
   for (const e of events) {
-    const people = await recipients(trx, e.queue, e.assignee);
+    const people = await recipients(trx, e.queue, e.assignee, e.event);
     if (!people.length) continue;
     const prefs = await trx
       .selectFrom('notification_prefs')
