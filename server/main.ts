@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
@@ -32,6 +33,19 @@ export interface StartOptions extends Omit<AppDeps, 'store' | 'logger'> {
   timers?: false | (TimerOptions & DeliveryOptions);
 }
 
+/**
+ * How long an idle keep-alive connection stays open. Node's default (5 s, announced to clients as
+ * `Keep-Alive: timeout=5`) races the clients' own idle timers: undici (Node's fetch, the SDK, the CLI)
+ * keeps a pooled connection until 1 s before the announced timeout, but measures that time with a
+ * coarse clock that only advances when its event loop turns — on a busy machine a connection idle
+ * for 6 s of real time may count as 2 s, be reused for the next request, and be closed under it by
+ * the server ("other side closed" / ECONNRESET; tests/api/keep-alive.test.ts). 65 s leaves that
+ * margin to real stalls only, and is above the usual load balancer idle timeout (60 s), which must be
+ * shorter than the server's for the same reason. Headers must arrive within a little more than that.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+export const HEADERS_TIMEOUT_MS = 66_000;
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -54,6 +68,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     const s = serve({ fetch: app.fetch, port: opts.port ?? 8787, hostname: host }, () => resolve(s));
     s.once('error', reject);
   });
+  (server as Server).keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  (server as Server).headersTimeout = HEADERS_TIMEOUT_MS;
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info('listening', { url, database: store.dialect });
