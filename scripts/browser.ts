@@ -4,16 +4,18 @@
  * shipped manifest's match patterns are what runs and no permission dialog is involved.
  *
  * Headed when $DISPLAY is set (close the window to stop); otherwise headless: it waits for the panel
- * on each page, writes screenshots to docs/screenshots/, then walks the path an SDR takes on the
- * Gmail page (scripts/walk.ts: open Ana's conversation → Reply → Approve → edit a word → Send),
- * writing a screenshot at each step, and exits.
+ * on each page, writes screenshots to docs/screenshots/ (or --out) at 1280×800, the size the Chrome
+ * Web Store asks for, then walks the path an SDR takes on the Gmail page (scripts/walk.ts: open Ana's
+ * conversation → Reply → Approve → edit a word → Send), writing a screenshot at each step and the
+ * whole walk as one animated PNG (walk-through.png, scripts/walk-animation.ts), and exits. These are
+ * the README's and the store listings' pictures; tests run it with --out in a temporary directory.
  *
  * Uses the server at $COUNTERSIGN_URL (default http://127.0.0.1:8787) when one answers there (e.g.
  * `npm start` in another terminal); otherwise starts the demo server itself on the same database.
  *
  * Flags: --headless (even with a display), --no-build, --out <dir> (screenshots), --server URL, --token T.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
@@ -23,8 +25,15 @@ import { demoToken, tokenFileFor } from '../server/demo/seed';
 import { buildExtension, EXTENSION_DIR, startDemo } from '../server/start';
 import { connectExtension, launchExtension } from '../tests/e2e/helpers/extension';
 import { walkGmail } from './walk';
+import { encodeAnimation } from './walk-animation';
 
 const PANEL_TIMEOUT_MS = 20_000;
+/** Chrome Web Store screenshots are 1280×800 (or 640×400); AMO takes any size. */
+const SCREENSHOT_SIZE = { width: 1280, height: 800 } as const;
+/** The animated walk-through stays small enough for a README (palette shrinks until it fits). */
+const ANIMATION_MAX_BYTES = 250_000;
+/** How long each picture of the walk shows: the inbox, then the walk's five steps (scripts/walk.ts). */
+const ANIMATION_DELAYS_MS = [1800, 1500, 2500, 2000, 2000, 3000];
 
 async function healthy(url: string): Promise<boolean> {
   try {
@@ -104,8 +113,8 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     for (const site of FIXTURE_SITES) {
       const realUrl = await routeFixture(ext.context, site);
       const page = await ext.context.newPage();
-      // Screenshots at a laptop's size: the app and the panel side by side.
-      if (headless) await page.setViewportSize({ width: 1440, height: 900 });
+      // Screenshots at the store's size (a laptop's): the app and the panel side by side.
+      if (headless) await page.setViewportSize(SCREENSHOT_SIZE);
       await page.goto(realUrl);
       pages.push({ site, page });
       say(`  ${site.padEnd(10)} ${realUrl}`);
@@ -132,6 +141,16 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
           `  sent to ${walk.sent.to.join(', ')}: "${walk.sent.subject}" (approve → text in the reply: ${walk.approveToTextMs} ms)`,
         );
         for (const f of walk.screenshots) say(`  screenshot ${f}`);
+        const frames = [join(dir, 'sandbox-gmail.png'), ...walk.screenshots];
+        const anim = encodeAnimation(
+          frames.map((f, i) => ({ png: readFileSync(f), delayMs: ANIMATION_DELAYS_MS[i] ?? 2000 })),
+          { maxBytes: ANIMATION_MAX_BYTES },
+        );
+        const file = join(dir, 'walk-through.png');
+        writeFileSync(file, anim.apng);
+        say(
+          `  animation ${file} (${anim.frames} frames, ${anim.width}×${anim.height}, ${anim.colours} colours, ${Math.round(anim.apng.byteLength / 1024)} KB)`,
+        );
       } catch (e) {
         process.stderr.write(`  ${e instanceof Error ? e.message : String(e)}\n`);
         code = 1;

@@ -2,13 +2,15 @@
  * First run (issue 5), end to end: the demo server `npm start` runs (in-process here, on a throw-away
  * database, with the build global-setup made), its sandbox pages, the demo drafts lining up with the
  * records on those pages in the real panel, and `npm run browser` headless — which writes the
- * README's screenshots to docs/screenshots/.
+ * README's and the store's screenshots (1280×800) and the animated walk-through; here into a temporary
+ * directory (--out): tests never write into the checkout.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import UPNG from 'upng-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SDR_ID } from '../../server/demo';
 import { FIXTURE_SITES, routeFixture } from '../../server/demo/pages';
@@ -89,19 +91,35 @@ describe('first run', () => {
     }
   });
 
-  it('`npm run browser` headless connects as the demo SDR and writes the screenshots', async () => {
-    const started = Date.now();
-    const { stdout } = await run('npx', ['tsx', 'scripts/browser.ts', '--headless', '--no-build'], {
+  it('`npm run browser` headless connects as the demo SDR, walks, and writes the screenshots and the animation', async () => {
+    const out = join(dir, 'screenshots');
+    const checkout = resolve('docs/screenshots');
+    const before = new Map(readdirSync(checkout).map((f) => [f, statSync(join(checkout, f)).mtimeMs]));
+    const { stdout } = await run('npx', ['tsx', 'scripts/browser.ts', '--headless', '--no-build', '--out', out], {
       env: { ...process.env, COUNTERSIGN_URL: server.url, DATABASE_URL: databaseUrl },
-      timeout: 90_000,
+      timeout: 120_000,
     });
     expect(stdout).toContain('Connected to');
     expect(stdout).toContain('as Maya Chen');
-    for (const site of FIXTURE_SITES) {
-      const file = resolve('docs/screenshots', `sandbox-${site}.png`);
+    expect(stdout).toMatch(/sent to ana@acme\.example/);
+    const walk = ['walk-1-thread', 'walk-2-reply-and-draft', 'walk-3-approved', 'walk-4-edited', 'walk-5-sent'];
+    for (const name of [...FIXTURE_SITES.map((s) => `sandbox-${s}`), ...walk]) {
+      const file = join(out, `${name}.png`);
       expect(existsSync(file), file).toBe(true);
-      expect(statSync(file).mtimeMs).toBeGreaterThanOrEqual(started - 1000);
+      // The Chrome Web Store's screenshot size.
+      const png = UPNG.decode(new Uint8Array(readFileSync(file)).buffer);
+      expect([png.width, png.height], name).toEqual([1280, 800]);
     }
+    // The walk as one small animated PNG: the inbox and the five steps, looping.
+    const apng = readFileSync(join(out, 'walk-through.png'));
+    expect(apng.byteLength).toBeLessThan(250_000);
+    const anim = UPNG.decode(new Uint8Array(apng).buffer);
+    expect([anim.width, anim.height]).toEqual([1280, 800]);
+    expect(anim.tabs.acTL).toEqual({ num_frames: 6, num_plays: 0 });
+    expect(anim.frames.map((f) => f.delay).every((d) => d >= 1000)).toBe(true);
+    // Nothing in the checkout was written.
+    const after = new Map(readdirSync(checkout).map((f) => [f, statSync(join(checkout, f)).mtimeMs]));
+    expect(after).toEqual(before);
   });
 
   it('a second start reuses the workspace and prints the same tokens', async () => {
