@@ -10,6 +10,7 @@ import { jsonRequests } from './middleware/json-requests';
 import { requestLog } from './middleware/request-log';
 import { sharedRateLimit } from './middleware/shared-rate-limit';
 import { auditRoutes } from './routes/audit';
+import { calibrationSessionRoutes } from './routes/calibration';
 import { claimRoutes } from './routes/claims';
 import { decisionRoutes } from './routes/decisions';
 import { draftRoutes } from './routes/drafts';
@@ -66,6 +67,7 @@ export const RESOURCES: Resource[] = [
   metricsRoutes, // /v1/metrics
   governanceRoutes, // /v1/governance/workflows
   exportRoutes, // /v1/export/feedback.jsonl
+  calibrationSessionRoutes, // /v1/calibration-sessions (issue 16)
   webhookRoutes, // /v1/webhooks
   pageReportRoutes, // /v1/page-reports (issue 18)
   siteHealthRoutes, // /v1/site-health

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { createCalibrationTables } from './calibration';
 import { LIVE_MIGRATIONS } from './live-migrations';
 import { createGovernanceTables } from './rollups';
 import type { Database } from './schema';
@@ -344,6 +345,11 @@ export const MIGRATIONS: Migration[] = [
         .addPrimaryKeyConstraint('site_health_pk', ['site', 'selector_version', 'part', 'day'])
         .execute();
     },
+  },
+  {
+    version: 80,
+    name: 'calibration sessions (issue 16)',
+    up: (db) => createCalibrationTables(db),
   },
 ];
 

@@ -189,6 +189,29 @@ describe.each(TEST_DBS)('API client by route name on %s', (db) => {
     expect(await as(admin).call('pageHealth', { query: { since: day } })).toBeTruthy();
   });
 
+  it('calls the calibration-session routes (issue 16)', async () => {
+    const bob = await s.token('reviewer', { user: 'bob-client' });
+    const posted = await as(pipe).call('postDrafts', {
+      body: { drafts: [draftIn({ workflow: WF }), draftIn({ workflow: WF })] },
+    });
+    const ids = posted.results.map((r) => r.id);
+    const session = await as(admin).call('createCalibrationSession', {
+      body: { workflow: WF, reviewers: ['ann-client', 'bob-client'], draftIds: ids },
+    });
+    expect(session.items).toBe(2);
+    expect((await as(ann).call('listCalibrationSessions')).sessions.map((x) => x.id)).toEqual([session.id]);
+    const items = await as(ann).call('calibrationItems', { params: { id: session.id } });
+    expect(items.items).toHaveLength(2);
+    for (const who of [ann, bob])
+      await as(who).call('putCalibrationJudgements', {
+        params: { id: session.id },
+        body: { judgements: ids.map((draftId) => ({ draftId, verdict: 'approve' as const })) },
+      });
+    expect((await as(admin).call('calibrationResults', { params: { id: session.id } })).agreement.items).toBe(2);
+    const closed = await as(admin).call('closeCalibrationSession', { params: { id: session.id } });
+    expect(closed.agreement.kappa).toBe(1);
+  });
+
   it('called every route of the table', () => {
     expect([...used].sort()).toEqual(Object.keys(routes).sort());
   });

@@ -5,7 +5,14 @@ import {
   AuditQuery,
   AutonomyOut,
   Calibration,
+  CalibrationItems,
+  CalibrationJudgementsIn,
+  CalibrationJudgementsOut,
   CalibrationQuery,
+  CalibrationResults,
+  CalibrationSession,
+  CalibrationSessionCreate,
+  CalibrationSessionList,
   CanaryBody,
   CanaryOut,
   ClaimOut,
@@ -81,6 +88,7 @@ export interface ApiRoute {
 const DraftParams = z.object({ id: z.string().min(1).max(LIMITS.id) });
 const WorkflowParams = z.object({ workflow: WorkflowName });
 const WebhookParams = z.object({ id: z.string().min(1).max(LIMITS.id) });
+const SessionParams = z.object({ id: z.string().min(1).max(LIMITS.id) });
 const DeliveryParams = z.object({
   id: z.string().min(1).max(LIMITS.id),
   deliveryId: z.string().min(1).max(LIMITS.id),
@@ -220,6 +228,39 @@ export const routes = {
     path: '/v1/webhooks/{id}/deliveries/{deliveryId}/retry',
     params: DeliveryParams,
     response: WebhookDelivery,
+  },
+  // Calibration sessions (issue 16): admins create, close and read results; reviewers judge blind.
+  createCalibrationSession: {
+    method: 'post',
+    path: '/v1/calibration-sessions',
+    body: CalibrationSessionCreate,
+    response: CalibrationSession,
+  },
+  listCalibrationSessions: { method: 'get', path: '/v1/calibration-sessions', response: CalibrationSessionList },
+  calibrationItems: {
+    method: 'get',
+    path: '/v1/calibration-sessions/{id}/items',
+    params: SessionParams,
+    response: CalibrationItems,
+  },
+  putCalibrationJudgements: {
+    method: 'put',
+    path: '/v1/calibration-sessions/{id}/judgements',
+    params: SessionParams,
+    body: CalibrationJudgementsIn,
+    response: CalibrationJudgementsOut,
+  },
+  closeCalibrationSession: {
+    method: 'post',
+    path: '/v1/calibration-sessions/{id}/close',
+    params: SessionParams,
+    response: CalibrationResults,
+  },
+  calibrationResults: {
+    method: 'get',
+    path: '/v1/calibration-sessions/{id}/results',
+    params: SessionParams,
+    response: CalibrationResults,
   },
   exportFeedback: { method: 'get', path: '/v1/export/feedback.jsonl', query: ExportQuery, lines: FeedbackLine },
 } as const satisfies Record<string, ApiRoute>;

@@ -1,4 +1,5 @@
 export * from './audit';
+export * from './calibration-session';
 export * from './common';
 export * from './decision';
 export * from './draft';
