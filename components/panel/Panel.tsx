@@ -275,6 +275,7 @@ export function Panel(props: PanelProps) {
         group.apply = a;
         group.applying = false;
         if (!a.placed) group.copy = copyText(draft, finalContent);
+        else if (a.copy !== undefined) group.copy = a.copy;
       };
       const failed = (err: unknown) =>
         settle({ placed: false, where: `${destination(draft)} (could not insert here: ${errText(err)})` });

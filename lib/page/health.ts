@@ -71,7 +71,10 @@ export function watchHealth(
       if (adapter.id === 'other') return;
       clearTimeout(timer);
       // Read again once the page has settled: a compose that is still opening is not a failure.
-      timer = setTimeout(() => count(missingParts(doc, adapter.id, adapter.readContext(doc))), settleMs);
+      timer = setTimeout(
+        () => count([...missingParts(doc, adapter.id, adapter.readContext(doc)), ...(adapter.unread?.(doc) ?? [])]),
+        settleMs,
+      );
     },
     missing(part) {
       if (adapter.id !== 'other') count([part]);

@@ -30,6 +30,8 @@ export interface ApplyOutcome {
   revert?: () => undefined | RevertResult | Promise<RevertResult>;
   /** Why the text did not land, in words (issue 18): "No compose window to Jonas Berg is open: …". */
   message?: string;
+  /** Offered for Copy although the text was placed: the parts that did not land (with `message`). */
+  copy?: string;
   /** Opens a compose window for the draft's person where the site allows it. */
   openCompose?: () => void;
 }

@@ -118,3 +118,96 @@ export function text(el: Element | null | undefined): string {
 export function attrValue(v: string): string | null {
   return /^[A-Za-z0-9_.:-]+$/.test(v) ? v : null;
 }
+
+/**
+ * The words a subject line is labelled with in the languages the sites ship (aria-label, placeholder,
+ * <label>): the last resort when a site's subject input loses its dated selectors.
+ */
+export const SUBJECT_LABEL =
+  /subject|betreff|件名|objet|asunto|oggetto|onderwerp|assunto|ämne|emne|aihe|temat|předmět|тема|主题|主旨|제목/i;
+
+/**
+ * What a control is called, as a screen reader would say it: `aria-label`, the text of
+ * `aria-labelledby`, its `<label>`s, then `placeholder`, `title` and the `field-label`/`label`
+ * attributes Lightning uses. Each source separately (a label match must not span two of them).
+ */
+export function labelsOf(el: Element): string[] {
+  const out: string[] = [];
+  const add = (v: string | null | undefined) => {
+    const t = v?.replace(/\s+/g, ' ').trim();
+    if (t) out.push(t);
+  };
+  add(el.getAttribute('aria-label'));
+  const doc = el.ownerDocument;
+  for (const id of el.getAttribute('aria-labelledby')?.split(/\s+/) ?? []) if (id) add(text(doc.getElementById(id)));
+  const id = el.getAttribute('id');
+  const labels = new Set<Element>((el as HTMLInputElement).labels ?? []);
+  const wrapping = el.closest('label');
+  if (wrapping) labels.add(wrapping);
+  if (id && attrValue(id)) for (const l of doc.querySelectorAll(`label[for="${id}"]`)) labels.add(l);
+  for (const l of labels) add(text(l));
+  for (const a of ['placeholder', 'title', 'field-label', 'label']) add(el.getAttribute(a));
+  return out;
+}
+
+/** Whether one of the element's labels is `label` (a string: the whole label, any case) or matches it (a RegExp). */
+export function labelIs(el: Element, label: string | RegExp): boolean {
+  const want = typeof label === 'string' ? label.replace(/\s+/g, ' ').trim().toLowerCase() : null;
+  return labelsOf(el).some((l) => (want !== null ? l.toLowerCase() === want : (label as RegExp).test(l)));
+}
+
+/** The first shown element of `selectors` under `root` whose label is (or matches) `label`. */
+export function byLabel<T extends Element = Element>(
+  root: Root,
+  selectors: readonly string[],
+  label: string | RegExp,
+): T | null {
+  return all<T>(root, selectors).find((el) => isShown(el) && labelIs(el, label)) ?? null;
+}
+
+/** Controls a label can point at. */
+export const CONTROLS = ['input:not([type="hidden"])', 'textarea', 'select', '[contenteditable="true"]'] as const;
+
+/**
+ * A field by its API/property name on the attributes sites put it in (`name`, Lightning's
+ * `field-name`, `data-field`, `data-field-name`, `data-property-name`): the record's own field names
+ * are not localised, so this survives relabelling.
+ */
+export function fieldByName(root: Root, name: string): Element | null {
+  const v = attrValue(name);
+  if (!v) return null;
+  return (
+    all(root, [
+      `[field-name="${v}"]`,
+      `[data-field-name="${v}"]`,
+      `[data-property-name="${v}"]`,
+      `[data-field="${v}"]`,
+      `input[name="${v}"]`,
+      `textarea[name="${v}"]`,
+    ]).find(isShown) ?? null
+  );
+}
+
+/**
+ * A person as a chip, hovercard or persona shows them: the address from the attributes sites keep it
+ * in (`data-hovercard-id`, `email`, `data-email`, `data-lpc-hover-target-id`, `title`, `aria-label`)
+ * or the text; the name from `data-name`, the text ("Name <email>" or "Name"), or the label without
+ * the address. Chips that show only the name keep the address in an attribute.
+ */
+export function personOf(el: Element): { email?: string; name?: string } {
+  const attrs = ['data-hovercard-id', 'email', 'data-email', 'data-lpc-hover-target-id', 'title', 'aria-label'];
+  let email: string | undefined;
+  for (const a of attrs) {
+    email = emailsInText(el.getAttribute(a) ?? '')[0];
+    if (email) break;
+  }
+  email ??= emailsInText(text(el))[0];
+  const label = el
+    .getAttribute('aria-label')
+    ?.replace(/[(<]?[^\s()<>]+@[^\s()<>]+[)>]?/g, '')
+    .trim();
+  const name = [el.getAttribute('data-name'), nameFromChip(text(el)), label].find(
+    (n): n is string => !!n && !n.includes('@'),
+  );
+  return { ...(email ? { email: email.toLowerCase() } : {}), ...(name ? { name: name.replace(/\s+/g, ' ') } : {}) };
+}

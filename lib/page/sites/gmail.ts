@@ -2,6 +2,7 @@ import type { Draft } from '../../shared/schema';
 import { defineSite } from '../../shared/sites';
 import {
   all,
+  byLabel,
   cleanEmails,
   cleanNames,
   closest,
@@ -9,7 +10,8 @@ import {
   emailsInText,
   first,
   isShown,
-  nameFromChip,
+  personOf,
+  SUBJECT_LABEL,
   text,
 } from './dom';
 import { watchContext } from './observe';
@@ -40,6 +42,9 @@ export const GMAIL_SELECTORS = {
     '.Ap [g_editable="true"][contenteditable="true"][role="textbox"]',
     '[g_editable="true"][contenteditable="true"][role="textbox"]',
     'div.Am.Al.editable[contenteditable="true"]',
+    // By role, when the newer editor has none of the above (fixture variant `new-editor`).
+    '[role="dialog"] [contenteditable="true"][role="textbox"][aria-multiline="true"]',
+    '.M9 [contenteditable="true"][role="textbox"][aria-multiline="true"]',
   ],
   /** 2026-11: a compose mole is a dialog holding a form; `.M9` also roots composes; inline replies sit in a form. */
   composeRoot: ['[role="dialog"]', '.M9', 'form'],
@@ -49,10 +54,20 @@ export const GMAIL_SELECTORS = {
     'div[name="cc"] [data-hovercard-id]',
     'div[name="bcc"] [data-hovercard-id]',
     'span[email]',
+    // Chips that show the name only, the address in aria-label/title (fixture variant `hovercard-less`).
+    '[name="to"] [role="option"]',
+    '[name="cc"] [role="option"]',
+    '[name="bcc"] [role="option"]',
+    '[name="to"] [title*="@"]',
+    '[name="cc"] [title*="@"]',
   ],
   recipientFields: ['textarea[name="to"]', 'textarea[name="cc"]', 'input[name="to"]'],
-  /** 2026-11: subject; hidden on replies, where setting it would break threading. */
+  /**
+   * 2026-11: subject; hidden on replies, where setting it would break threading. Last resort: a text
+   * input in the compose labelled "Subject" in one of the sites' languages (dom.ts SUBJECT_LABEL).
+   */
   subject: ['input[name="subjectbox"]'],
+  textInputs: ['input[type="text"]', 'input:not([type])'],
 } as const;
 
 const GMAIL_HOSTS = new Set(['mail.google.com']);
@@ -67,6 +82,8 @@ interface Compose {
   body: Element;
   recipients: string[];
   names: string[];
+  /** Recipient chips are there but none of them gives an address (the markup changed). */
+  unreadable: boolean;
   /** The thread an inline reply belongs to (dialogs and pop-outs: unknown). */
   threadId?: string;
   inline: boolean;
@@ -88,18 +105,22 @@ function composes(doc: Document): Compose[] {
     if (seen.has(body) || !isShown(body)) continue;
     seen.add(body);
     const root = closest(body, GMAIL_SELECTORS.composeRoot) ?? body.parentElement ?? body;
-    const chips = all(root, GMAIL_SELECTORS.recipientChips);
+    const chips = all(root, GMAIL_SELECTORS.recipientChips).filter((c) => !body.contains(c));
+    const people = chips.map(personOf);
     const fields = all<HTMLTextAreaElement | HTMLInputElement>(root, GMAIL_SELECTORS.recipientFields);
-    const recipients = cleanEmails([
-      ...chips.map((c) => c.getAttribute('data-hovercard-id') ?? c.getAttribute('email')),
-      ...fields.flatMap((f) => emailsInText(f.value)),
-    ]);
-    const names = cleanNames(
-      chips.map((c) => c.getAttribute('data-name') ?? c.getAttribute('name') ?? nameFromChip(text(c))),
-    );
+    const recipients = cleanEmails([...people.map((p) => p.email), ...fields.flatMap((f) => emailsInText(f.value))]);
+    const names = cleanNames(people.map((p) => p.name));
     // An inline reply lives in the thread view, not in a dialog: it belongs to the open thread.
     const inline = !body.closest('[role="dialog"]') && !!heading;
-    out.push({ root, body, recipients, names, inline, threadId: inline ? threadIdOf(heading) : undefined });
+    out.push({
+      root,
+      body,
+      recipients,
+      names,
+      unreadable: recipients.length === 0 && names.length > 0,
+      inline,
+      threadId: inline ? threadIdOf(heading) : undefined,
+    });
   }
   return out;
 }
@@ -152,7 +173,7 @@ function findTargets(doc: Document, draft: Draft): InsertionTarget[] | null {
   const c = matching.find((m) => active && m.root.contains(active)) ?? matching[0]!;
   const who = c.recipients[0] ?? `thread ${c.threadId}`;
   const targets: InsertionTarget[] = [];
-  const subject = first(c.root, GMAIL_SELECTORS.subject);
+  const subject = first(c.root, GMAIL_SELECTORS.subject) ?? byLabel(c.root, GMAIL_SELECTORS.textInputs, SUBJECT_LABEL);
   if (subject && isShown(subject))
     targets.push({ part: 'subject', element: subject, describe: `Gmail subject to ${who}` });
   targets.push({ part: 'body', element: c.body, describe: `Gmail compose to ${who}` });
@@ -164,6 +185,7 @@ export const gmail: SupportedSiteAdapter<typeof GMAIL_SITE> = {
   descriptor: GMAIL_SITE,
   matches: (location) => GMAIL_HOSTS.has(location.hostname),
   readContext,
+  unread: (doc) => (composes(doc).some((c) => c.unreadable) ? ['recipients'] : []),
   watch(doc, signal, onChange) {
     // Thread switches keep the URL unreliable and compose moles open without navigation: the DOM is the signal.
     watchContext({ doc, signal, read: readContext, onChange });

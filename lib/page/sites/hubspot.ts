@@ -3,6 +3,8 @@ import { defineSite } from '../../shared/sites';
 import {
   all,
   attrValue,
+  byLabel,
+  CONTROLS,
   cleanEmails,
   cleanNames,
   draftEmails,
@@ -10,6 +12,7 @@ import {
   emailsInTree,
   first,
   isShown,
+  SUBJECT_LABEL,
   text,
 } from './dom';
 import { watchContext } from './observe';
@@ -51,6 +54,7 @@ export const HUBSPOT_SELECTORS = {
   emailComposer: ['[data-test-id="email-composer"]', '[data-selenium-test="communicator-email"]'],
   noteComposer: ['[data-test-id="note-composer"]', '[data-selenium-test="communicator-note"]'],
   composerBody: ['.DraftEditor-root', '[contenteditable="true"]'],
+  /** Last resort: an input in the composer labelled "Subject" in one of the sites' languages (dom.ts SUBJECT_LABEL). */
   composerSubject: ['input[data-test-id="email-subject"]', 'input[name="subject"]'],
   composerTo: ['[data-test-id="email-to"]'],
   /** 2026-11: company association card in the right sidebar. */
@@ -140,7 +144,11 @@ function findTargets(doc: Document, draft: Draft): InsertionTarget[] | null {
     for (const f of draft.content.fields) {
       const name = attrValue(f.name);
       if (!name) continue;
-      const input = all(doc, HUBSPOT_SELECTORS.propertyInput(name)).find(isShown);
+      // Last resort: the record panel's control whose <label> is the field's label (fixture variant `fields-by-label`).
+      const sidebar = first(doc, [HUBSPOT_SELECTORS.sidebars[0]]);
+      const input =
+        all(doc, HUBSPOT_SELECTORS.propertyInput(name)).find(isShown) ??
+        (sidebar && f.label ? byLabel(sidebar, CONTROLS, f.label) : null);
       if (input) targets.push({ part: { field: f.name }, element: input, describe: `${where}: ${f.label ?? f.name}` });
     }
     return targets.length ? targets : null;
@@ -160,7 +168,7 @@ function findTargets(doc: Document, draft: Draft): InsertionTarget[] | null {
   const wanted = draftEmails(draft);
   if (to && wanted.length && !emailsInText(text(to)).some((e) => wanted.includes(e))) return null;
   const targets: InsertionTarget[] = [];
-  const subject = first(composer, HUBSPOT_SELECTORS.composerSubject);
+  const subject = first(composer, HUBSPOT_SELECTORS.composerSubject) ?? byLabel(composer, ['input'], SUBJECT_LABEL);
   if (subject && isShown(subject))
     targets.push({ part: 'subject', element: subject, describe: `${where}: email subject` });
   targets.push({ part: 'body', element: body, describe: `${where}: email` });

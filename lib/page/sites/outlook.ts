@@ -9,7 +9,10 @@ import {
   emailsInText,
   first,
   isShown,
+  labelIs,
   nameFromChip,
+  personOf,
+  SUBJECT_LABEL,
   text,
 } from './dom';
 import { watchContext } from './observe';
@@ -37,8 +40,12 @@ export const OUTLOOK_SELECTORS = {
   composeBody: ['[contenteditable="true"][aria-multiline="true"]'],
   /** 2026-11: to/cc/bcc wells are the other contenteditables; chips read "Name <email>". */
   recipientWell: ['[contenteditable="true"]:not([aria-multiline="true"])'],
-  recipientChip: ['[data-lpc-hover-target-id]', '[role="button"]', 'span'],
-  /** 2026-11: the subject is the compose root's text input (its label is localised). */
+  /** 2026-11: chips read "Name <email>"; chips showing the name only keep the address in aria-label/title. */
+  recipientChip: ['[data-lpc-hover-target-id]', '[role="button"]', '[title*="@"]', 'span'],
+  /**
+   * 2026-11: the subject is the compose root's text input (its label is localised); when there are
+   * several, the one labelled "Subject" in one of the sites' languages (dom.ts SUBJECT_LABEL).
+   */
   subject: ['input[type="text"]', 'input:not([type])'],
   /** 2026-11: the selected conversation in the message list. */
   selectedConversation: ['[aria-selected="true"][data-convid]'],
@@ -54,6 +61,8 @@ interface Compose {
   subject: HTMLInputElement | null;
   recipients: string[];
   names: string[];
+  /** Recipient chips are there but none of them gives an address (the markup changed). */
+  unreadable: boolean;
 }
 
 function composes(doc: Document): Compose[] {
@@ -62,21 +71,19 @@ function composes(doc: Document): Compose[] {
     if (!isShown(body)) continue;
     const root = closest(body, OUTLOOK_SELECTORS.composeRoot) ?? body.parentElement ?? body;
     const wells = all(root, OUTLOOK_SELECTORS.recipientWell).filter((w) => w !== body && !body.contains(w));
-    const chipTexts = wells.flatMap((w) => {
-      const chips = all(w, OUTLOOK_SELECTORS.recipientChip).filter((c) => text(c).includes('<'));
-      return chips.length ? chips.map(text) : [text(w)];
-    });
-    const subject =
-      all<HTMLInputElement>(root, OUTLOOK_SELECTORS.subject).find(
-        (i) => isShown(i) && !wells.some((w) => w.contains(i)),
-      ) ?? null;
-    out.push({
-      root,
-      body,
-      subject,
-      recipients: cleanEmails(chipTexts.flatMap(emailsInText)),
-      names: cleanNames(chipTexts.map(nameFromChip)),
-    });
+    // Each chip read as a person (address in its text or in its attributes); a well without chips by its text.
+    const chips = wells.flatMap((w) => all(w, OUTLOOK_SELECTORS.recipientChip).map(personOf));
+    const typed = wells.filter((w) => all(w, OUTLOOK_SELECTORS.recipientChip).length === 0).map(text);
+    const people = [...chips, ...typed.map((t) => ({ email: emailsInText(t)[0], name: nameFromChip(t) }))];
+    const inputs = all<HTMLInputElement>(root, OUTLOOK_SELECTORS.subject).filter(
+      (i) => isShown(i) && !wells.some((w) => w.contains(i)),
+    );
+    const subject = inputs.find((i) => labelIs(i, SUBJECT_LABEL)) ?? inputs[0] ?? null;
+    const recipients = cleanEmails(people.map((p) => p.email));
+    const names = cleanNames(people.map((p) => p.name));
+    // Chips with names but no address anywhere: the page changed how it shows recipients.
+    const unreadable = recipients.length === 0 && chips.some((p) => p.name);
+    out.push({ root, body, subject, recipients, names, unreadable });
   }
   return out;
 }
@@ -130,6 +137,7 @@ export const outlook: SupportedSiteAdapter<typeof OUTLOOK_SITE> = {
     return location.protocol === 'https:' && first(doc, OUTLOOK_SELECTORS.marker) !== null;
   },
   readContext,
+  unread: (doc) => (composes(doc).some((c) => c.unreadable) ? ['recipients'] : []),
   watch(doc, signal, onChange) {
     watchContext({ doc, signal, read: readContext, onChange, attributeFilter: ['aria-selected'] });
   },

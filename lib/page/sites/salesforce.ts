@@ -35,6 +35,10 @@ export const SALESFORCE_SELECTORS = {
   field: (sobject: string | undefined, name: string) => [
     ...(sobject ? [`[data-target-selection-name="sfdc:RecordField.${sobject}.${name}"]`] : []),
     `[data-target-selection-name$=".${name}"]`,
+    // Layouts without the selection name: the API name on `field-name` (fixture variant `field-name`).
+    `records-record-layout-item[field-name="${name}"]`,
+    `lightning-input-field[field-name="${name}"]`,
+    `[field-name="${name}"]`,
   ],
   fieldValue: ['.test-id__field-value'],
   /** 2026-11: edit-mode components wrapping the native field (native or synthetic shadow DOM). */
@@ -134,7 +138,11 @@ function findTargets(doc: Document, draft: Draft): InsertionTarget[] | null {
     const name = attrValue(f.name);
     if (!name) continue;
     const item = all(root, SALESFORCE_SELECTORS.field(ctx.recordType, name)).find(isShown);
-    const editor = item ? all(item, SALESFORCE_SELECTORS.fieldEditor).find(isShown) : undefined;
+    const editor = item
+      ? [item, ...all(item, SALESFORCE_SELECTORS.fieldEditor)].find(
+          (el) => isShown(el) && SALESFORCE_SELECTORS.fieldEditor.some((s) => el.matches(s)),
+        )
+      : undefined;
     if (editor) {
       targets.push({
         part: { field: f.name },

@@ -1,4 +1,4 @@
-import type { Draft, Site } from '../../shared/schema';
+import type { Draft, HealthPart, Site } from '../../shared/schema';
 import type { PageContext } from '../../shared/schema/protocol';
 import type { SiteDescriptor } from '../../shared/sites';
 
@@ -33,6 +33,11 @@ export interface SiteAdapter {
    * that belongs to someone else's compose window or another record.
    */
   findTargets(doc: Document, draft: Draft): InsertionTarget[] | null;
+  /**
+   * Parts the adapter sees on the page but cannot read (e.g. recipient chips that show no address):
+   * the panel says so instead of "not addressed to …", and site health counts them.
+   */
+  unread?(doc: Document): HealthPart[];
 }
 
 /** An adapter for a supported site: one file in lib/page/sites/, listed in the registry (index.ts). */
