@@ -1,8 +1,8 @@
 /**
  * The Firefox build in Firefox (issue 17): Firefox ESR (Debian's firefox-esr) over WebDriver BiDi,
  * the production Firefox build installed as a temporary add-on, the real review server. The same
- * core walk as the Chromium suite: options connect, the panel on the Gmail, HubSpot and Salesforce
- * fixtures, approve → applied (the Draft.js paste through the main-world bridge included), the
+ * core walk as the Chromium suite: options connect, the panel on the Gmail, Outlook, HubSpot and
+ * Salesforce fixtures, approve → applied (the Draft.js paste through the main-world bridge included), the
  * decision synced to the server, and decisions made while the server is down delivered after.
  *
  * One browser for the whole file (a Firefox launch is seconds); every test opens its own tab.
@@ -52,6 +52,13 @@ const DRAFTS = {
   salesforce: crm(4, {
     target: { site: 'salesforce', recordType: 'Contact', recordId: SF_ANA.slice(0, 15), name: ANA.name },
     content: { fields: [{ name: 'Title', label: 'Title', value: 'Chief Operating Officer' }] },
+  }),
+  outlook: emailDraft(6, {
+    target: { site: 'outlook', ...BEN },
+    content: {
+      subject: 'Onboarding plan for Globex (Firefox)',
+      body: 'Hi Ben,\n\nThe onboarding plan is attached.\n\nSam',
+    },
   }),
   offline: emailDraft(5, {
     target: { site: 'gmail', ...BEN },
@@ -131,6 +138,28 @@ describe('Firefox ESR with the Firefox build', () => {
       ),
     ).toEqual([]);
     const row = await decidedOnServer(ids.gmail);
+    expect(row.action).toBe('approve');
+    expect(row.status).toBe('applied');
+    await page.close();
+  });
+
+  it('Outlook on the web: the panel shows the draft for the compose’s recipient; Approve fills subject and body', async () => {
+    const page = await ff.openFixture('outlook');
+    const id = await page.evaluate((to) => (window as unknown as Win).__fixture.openCompose({ to: [to] }), BEN);
+    const card = await panelCard(page, 'Onboarding plan for Globex (Firefox)');
+    await clickButton(card, 'Approve');
+    const st = await waitFor(
+      () =>
+        page.evaluate((cid) => {
+          const c = (window as unknown as Win).__fixtureState.composes[cid];
+          return c?.body.includes('The onboarding plan is attached.') ? c : null;
+        }, id),
+      { message: 'Outlook compose body registered' },
+    );
+    expect(st.subject).toBe('Onboarding plan for Globex (Firefox)');
+    // Typed as the page's own editor sees typing (input events it trusts), not set behind its back.
+    expect(st.trustedInputs).toBeGreaterThan(0);
+    const row = await decidedOnServer(ids.outlook);
     expect(row.action).toBe('approve');
     expect(row.status).toBe('applied');
     await page.close();
