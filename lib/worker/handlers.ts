@@ -69,7 +69,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     // The reply below goes out only after the commit above; the push runs on its own (a held
     // decision is skipped by the push, which schedules itself for the moment it is due).
     if (created) deps.onSaved([decision.draftId]);
-    if (created || row.sendAfter === null) deps.engine.syncSoon('write');
+    if (created || row?.sendAfter === null) deps.engine.syncSoon('write');
     return { saved: true as const, decisionId: decision.id };
   }
 

@@ -5,6 +5,8 @@
  *   1. Disconnect with decisions pending, connect as another person, then back under another
  *      spelling of the server URL.
  *   2. The tab closed (and another crashed) inside the undo window.
+ *   2b. The same while the worker is hung (it cannot take the decision) and is then killed: only the
+ *       hand-off through storage holds the decision.
  *   3. A proxy that answers 400 with an HTML page.
  */
 import { randomUUID } from 'node:crypto';
@@ -177,6 +179,115 @@ describe('nothing lost, nothing duplicated (real server counts)', () => {
     expect(rows.every((r) => r.status === 'applied')).toBe(true);
     expect(early.length).toBeLessThanOrEqual(1); // the closed tab may flush its own at pagehide; the crashed one cannot
     expect((await status(options)).unsynced).toBe(0);
+  }, 120_000);
+
+  it('the worker hung when the person decides, then killed; the tabs closed and crashed meanwhile: the hand-off through storage delivers each decision once', async () => {
+    const ids = await server.submit([
+      emailDraft(0, { target: { site: 'gmail', email: 'lead0@acme.test', name: 'Lead 0' } }),
+      emailDraft(1, { target: { site: 'gmail', email: 'lead1@acme.test', name: 'Lead 1' } }),
+    ]);
+    ext = await launchExtension();
+    const token = await server.token('reviewer', { user: 'sam', name: 'Sam' });
+    const options = await connectExtension(ext, { url: server.url, token });
+    const url = await routeFixture(ext.context, 'gmail');
+    const handoffs = async () =>
+      Object.keys(
+        await options.evaluate(() =>
+          (
+            globalThis as unknown as { chrome: { storage: { local: { get(k: null): Promise<object> } } } }
+          ).chrome.storage.local.get(null),
+        ),
+      ).filter((k) => k.startsWith('countersign:handoff:'));
+
+    // Both pages open with their card before the worker hangs (the panel needs it to list drafts).
+    const pages = [];
+    for (const name of ['Lead 0', 'Lead 1']) {
+      const page = await ext.context.newPage();
+      await page.setViewportSize({ width: 1280, height: 1600 });
+      await page.goto(url);
+      const card = page
+        .getByRole('complementary', { name: 'Countersign' })
+        .getByRole('article')
+        .filter({ hasText: name });
+      await card.waitFor({ timeout: 20_000 });
+      pages.push({ page, card });
+    }
+
+    // The worker hangs: a long task holds its thread (a stuck IndexedDB, a runaway sync); messages
+    // to it wait and are never answered.
+    const worker = await ext.worker();
+    void worker
+      .evaluate(() => {
+        const end = Date.now() + 120_000;
+        while (Date.now() < end) {
+          // busy
+        }
+      })
+      .catch(() => {});
+    await new Promise((r) => setTimeout(r, 200));
+
+    const t0 = Date.now();
+    for (const [i, { page, card }] of pages.entries()) {
+      await card.getByRole('button', { name: 'Approve', exact: true }).click();
+      await page
+        .getByRole('complementary', { name: 'Countersign' })
+        .getByRole('button', { name: 'Undo' })
+        .first()
+        .waitFor();
+      if (i === 0) await page.close();
+      else {
+        const crashed = page.waitForEvent('crash', { timeout: 10_000 });
+        const cdp = await ext.context.newCDPSession(page);
+        void cdp.send('Page.crash').catch(() => {});
+        await crashed;
+        await page.close().catch(() => {});
+      }
+    }
+    // Nothing reached the worker; the pages are gone; the decisions are in storage.
+    expect((await handoffs()).length).toBe(2);
+
+    // Chrome ends the hung worker; the next event starts a fresh one, which collects the hand-offs.
+    await ext.stopWorker();
+    // The next event (here: a request from the options page) starts a fresh worker once the hung
+    // one is gone; the fresh one collects the hand-offs at its start.
+    await waitFor(
+      async () =>
+        (await Promise.race([
+          sendToWorker(options, 'getStatus', {}).then(
+            () => true,
+            () => false,
+          ),
+          new Promise<boolean>((res) => setTimeout(() => res(false), 1_000)),
+        ])) === true,
+      { timeout: 30_000, message: 'a fresh worker answers' },
+    );
+    const popup = await ext.openPopup();
+    await waitFor(async () => (await serverDecisions()).length === 2, {
+      timeout: 60_000,
+      interval: 250,
+      message: 'both decisions on the server',
+    });
+    const elapsed = Date.now() - t0;
+    await sendToWorker(popup, 'syncNow', {});
+    const rows = await serverDecisions();
+    const figures = {
+      made: ids.length,
+      lost: ids.filter((id) => !rows.some((r) => r.draft_id === id)).length,
+      duplicated: tally(
+        rows.map((r) => ({ id: r.id, draftId: r.draft_id })),
+        rows,
+      ).duplicated,
+    };
+    console.log('[no-loss] worker hung then killed, tabs closed / crashed:', {
+      ...figures,
+      secondsToServer: elapsed / 1000,
+    });
+    expect(figures).toEqual({ made: 2, lost: 0, duplicated: 0 });
+    expect(rows.every((r) => r.status === 'applied')).toBe(true);
+    // Not before the undo window (10 s) had passed.
+    expect(elapsed).toBeGreaterThanOrEqual(9_000);
+    expect(await handoffs()).toEqual([]);
+    expect((await status(popup)).unsynced).toBe(0);
   }, 120_000);
 
   it('a proxy answering 400 with an HTML page marks nothing rejected: backoff, retry, delivered once', async () => {

@@ -223,6 +223,31 @@ describe('held decisions (issue 13: the undo window lives in the worker)', () =>
     expect(row?.sendAfter).not.toBeNull();
   });
 
+  it('a decision taken back before it arrived (Undo while its message or hand-off was on the way) is not saved when it comes', async () => {
+    const h = handlers();
+    const d = makeDecision('d1');
+    const sendAfter = new Date(Date.now() + 10_000).toISOString();
+    // Undo reaches the worker first: remembered as taken back.
+    expect(await h.cancelDecision({ decisionId: d.id }, sender)).toEqual({ cancelled: true });
+    // Then the storage hand-off and the page's own message arrive: neither saves it.
+    const store: Record<string, unknown> = { [HANDOFF_PREFIX + d.id]: { decision: d, sendAfter } };
+    const storage = {
+      get: async () => ({ ...store }),
+      remove: async (keys: string | string[]) => {
+        for (const k of [keys].flat()) delete store[k];
+      },
+    } as unknown as Parameters<typeof collectHandoffs>[2];
+    expect(await collectHandoffs((fn) => fn(db), settings, storage)).toEqual([]);
+    expect(store).toEqual({});
+    await h.saveDecision({ decision: d, sendAfter }, sender);
+    expect(await db.outbox.get(d.id)).toBeUndefined();
+    expect(await countUnsynced(db)).toBe(0);
+    // Another decision on the same draft (a new id) is saved as usual.
+    const e = makeDecision('d1');
+    await h.saveDecision({ decision: e }, sender);
+    expect((await pendingBatch(db, accountKey(settings), 50)).map((r) => r.id)).toEqual([e.id]);
+  });
+
   it('unsent decisions of another account are listed with its name; the same person under another URL spelling takes them over', async () => {
     const maya = 'http://127.0.0.1:8787|maya';
     await rememberAccount(db, {

@@ -106,6 +106,9 @@ export function createPanelStore(deps: PanelDeps) {
   };
 
   const send = async (d: Decision, sendAfter?: string) => {
+    // Written ahead: until the worker confirms it has the decision, a copy waits in storage (the
+    // worker collects it), so a worker that hangs or dies and a tab closed meanwhile lose nothing.
+    await deps.handOff?.(d, sendAfter).catch(() => {});
     await deps.saveDecision(d, sendAfter);
     // It is in the worker's outbox now: the hand-off copy (if any) is not needed any more.
     void deps.clearHandOff?.(d.id).catch(() => {});

@@ -27,6 +27,8 @@ export const MetaSchemas = {
   health: HealthRows,
   /** Drafts that left the queue because someone settled them (newest first, a few minutes' worth). */
   recent: z.array(RecentSettled),
+  /** Decisions taken back in their undo window (newest last, bounded): never saved again. */
+  cancelled: z.array(z.string()),
 } as const;
 export type MetaKey = keyof typeof MetaSchemas;
 export type MetaValue<K extends MetaKey> = z.infer<(typeof MetaSchemas)[K]>;

@@ -44,7 +44,11 @@ export async function useAccount(db: CountersignDb, account: string): Promise<bo
   });
 }
 
-export type SaveOutcome = { created: boolean; row: OutboxRow };
+/** `row` null: the decision was taken back (Undo) before it arrived; it is not saved. */
+export type SaveOutcome = { created: boolean; row: OutboxRow | null };
+
+/** How many taken-back decision ids are remembered (a hand-off arrives within seconds). */
+const CANCELLED_KEEP = 500;
 
 /**
  * Issue 3 §4: ONE transaction adds the outbox row and marks the draft decided here. Resolves only
@@ -61,6 +65,9 @@ export async function saveDecisionLocally(
 ): Promise<SaveOutcome> {
   return db.transaction('rw', db.outbox, db.drafts, db.meta, async () => {
     const existing = await db.outbox.get(decision.id);
+    // Taken back already (a late copy: the storage hand-off, a retried message): not again.
+    if (!existing && ((await getMeta(db, 'cancelled')) ?? []).includes(decision.id))
+      return { created: false, row: null };
     if (existing) {
       const row = OutboxRow.parse(existing);
       // Saved again without a hold (the panel's undo window ran out, or a retry): send it now.
@@ -124,16 +131,27 @@ export async function nextHeldAt(db: CountersignDb, account: string, now = new D
 
 /**
  * Undo: takes back a decision still held in its undo window (never pushed). Returns false when it
- * is not held any more (already due or sent): too late to take back here.
+ * is not held any more (already due or sent): too late to take back here. A decision not here yet
+ * (its message or storage hand-off still on the way) is remembered as taken back and refused when
+ * it arrives (true).
  */
 export async function cancelHeldDecision(db: CountersignDb, id: string, now = new Date()): Promise<boolean> {
-  return db.transaction('rw', db.outbox, db.drafts, async () => {
+  return db.transaction('rw', db.outbox, db.drafts, db.meta, async () => {
+    const remember = async () => {
+      const ids = ((await getMeta(db, 'cancelled')) ?? []).filter((x) => x !== id);
+      await setMeta(db, 'cancelled', [...ids, id].slice(-CANCELLED_KEEP));
+    };
     const raw = await db.outbox.get(id);
-    if (!raw) return false;
+    // Not here yet (its hand-off or message still on the way): it will not be saved when it comes.
+    if (!raw) {
+      await remember();
+      return true;
+    }
     const row = OutboxRow.parse(raw);
     if (row.state !== 'pending' || !row.sendAfter || row.sendAfter <= now.toISOString() || row.attempts > 0) {
       return false;
     }
+    await remember();
     await db.outbox.delete(id);
     const draft = await db.drafts.get(row.draftId);
     if (draft && draft.localDecisionId === id) {
