@@ -6,14 +6,15 @@
  *    by instance B; p50 / p95 / max over N decisions.
  * 2. 500 streams held by one instance: memory added, CPU used at rest over 10 s.
  * 3. Simulation: 4 reviewers work one queue of 400 drafts at (compressed) human pace through two
- *    instances, claiming the card they open: drafts opened by two people at once, and conflicts.
+ *    instances, claiming the card they open (and, to compare, without claims): drafts opened by two
+ *    people at once, conflicts, claims refused.
  */
 import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { ClaimOut, QueueOut } from '../lib/shared/schema';
 import { draftIn } from '../tests/api/fixtures';
 import { startCluster } from '../tests/helpers/cluster';
+import { simulateTeam, type TeamResult } from '../tests/helpers/simulate';
 import { openSse } from '../tests/helpers/sse';
 
 // A full collection before each memory reading (without `node --expose-gc`).
@@ -22,6 +23,7 @@ const gc = runInNewContext('gc') as () => void;
 
 const N = Number(process.env.BENCH_N ?? 200);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 500);
+const SIM = Number(process.env.BENCH_SIM ?? 400);
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -102,56 +104,29 @@ async function main() {
     console.log(`  one decision → all ${STREAMS} streams told: p50 ${ms(pct(fan, 50))}, last ${ms(Math.max(...fan))}`);
     for (const s of held) s.close();
 
-    // 3. simulation: 4 reviewers × 400 drafts, human pace compressed (read 20–60 ms instead of 20–60 s)
-    await post(400, { workflow: 'sim' });
-    const opened = new Map<string, string>(); // draft → who has it open now
-    let doubleOpen = 0;
-    let conflicts = 0;
-    let decided = 0;
-    let claimRefused = 0;
-    const work = async (k: number) => {
-      const token = tokens[k]!;
-      const inst = k % 2;
-      for (;;) {
-        const q = (await (await c.api(inst, '/v1/queue?workflow=sim&limit=10', { token })).json()) as QueueOut;
-        const me = people[k]!;
-        const candidates = q.items.filter((i) => !i.claimedBy || i.claimedBy === me);
-        if (!q.items.length) return;
-        let got: string | null = null;
-        for (const item of candidates) {
-          const r = await c.api(inst, `/v1/drafts/${item.id}/claim`, { method: 'POST', token, body: {} });
-          if (r.status === 200) {
-            (await r.json()) as ClaimOut;
-            got = item.id;
-            break;
-          }
-          claimRefused++;
-        }
-        if (!got) {
-          await new Promise((r) => setTimeout(r, 20));
-          continue;
-        }
-        if (opened.has(got)) doubleOpen++;
-        opened.set(got, me);
-        await new Promise((r) => setTimeout(r, 20 + Math.random() * 40));
-        const res = (await (
-          await c.api(inst, '/v1/decisions', {
-            token,
-            body: {
-              decisions: [{ id: randomUUID(), draftId: got, action: 'approve', decidedAt: new Date().toISOString() }],
-            },
-          })
-        ).json()) as { results: { status: string }[] };
-        if (res.results[0]!.status === 'conflict') conflicts++;
-        else decided++;
-        opened.delete(got);
-      }
-    };
-    const ts = performance.now();
-    await Promise.all(people.map((_, k) => work(k)));
-    console.log(`simulation: 4 reviewers (two per instance) × 400 drafts, claiming the card they open:`);
-    console.log(
-      `  decided ${decided}, opened by two at once ${doubleOpen}, conflicts ${conflicts}, claims refused (someone else had it) ${claimRefused}, ${((performance.now() - ts) / 1e3).toFixed(1)} s`,
+    // 3. simulation: 4 reviewers × 400 drafts, human pace compressed (read 20–60 ms instead of 20–60 s),
+    // with claims (as the panel works) and, for comparison, without (everyone opens the head of their
+    // queue). HTTP round trips are not compressed, so the race between reading the queue and
+    // claiming is ~1000× wider than at real pace: a slower run (200–600 ms) shows the refusals shrink.
+    const line = (label: string, r: TeamResult) =>
+      console.log(
+        `  ${label}: decided ${r.decided}, opened by two at once ${r.openedByTwo}, conflicts ${r.conflicts}, claims refused ${r.claimsRefused}, ${r.seconds.toFixed(1)} s`,
+      );
+    console.log('simulation: 4 reviewers (two per instance) working one queue:');
+    await post(SIM, { workflow: 'sim' });
+    line(
+      `${SIM} drafts, with claims, read 20–60 ms`,
+      await simulateTeam(c, { tokens, people, workflow: 'sim', claims: true, readMs: [20, 60] }),
+    );
+    await post(SIM, { workflow: 'sim-free' });
+    line(
+      `${SIM} drafts, without claims, read 20–60 ms`,
+      await simulateTeam(c, { tokens, people, workflow: 'sim-free', claims: false, readMs: [20, 60] }),
+    );
+    await post(100, { workflow: 'sim-slow' });
+    line(
+      '100 drafts, with claims, read 200–600 ms',
+      await simulateTeam(c, { tokens, people, workflow: 'sim-slow', claims: true, readMs: [200, 600] }),
     );
   } finally {
     await c.close();

@@ -543,10 +543,11 @@ export function settledLine(r: RecentSettled, now = Date.now()): string {
     rejected: 'rejected',
     escalated: 'escalated',
     awaiting_second: 'approved',
-    expired: 'saw expire',
   };
   const ago = now - Date.parse(r.at);
   const when = ago < 90_000 ? 'a moment ago' : `${Math.round(ago / 60_000)} min ago`;
+  // Nobody decides an expiry: the trigger's deadline passed.
+  if (r.status === 'expired') return `“${r.title}” expired ${when}`;
   return `${r.byName ?? r.byId ?? 'Someone'} ${verb[r.status] ?? 'settled'} “${r.title}” ${when}`;
 }
 

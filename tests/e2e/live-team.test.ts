@@ -117,5 +117,11 @@ describe('two reviewers on one queue, two browsers, two server instances', () =>
     console.log(`[live-team] decision on instance 0 → card gone from the panel on instance 1: ${lag} ms`);
     expect(lag).toBeLessThan(1_000);
     expect(await b.panel.getByRole('article').count()).toBe(2);
+    // …and Sam's panel says what happened: "Maya rejected “…” a moment ago".
+    const settled = b.panel.getByRole('list', { name: 'Settled by others' });
+    await waitFor(async () => /Maya rejected “.+” a moment ago/.test((await settled.textContent()) ?? ''), {
+      timeout: 5_000,
+      message: '"Maya rejected … a moment ago" in the other panel',
+    });
   });
 });

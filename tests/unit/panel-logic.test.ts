@@ -257,3 +257,27 @@ describe('formatting and links', () => {
     expect(destination(d)).toMatch(/^Gmail email to /);
   });
 });
+
+describe('settled by others (issue 15: "Maya approved this a moment ago")', () => {
+  const now = Date.parse('2026-12-05T10:00:00Z');
+  const r = (over: Record<string, unknown> = {}) => ({
+    draftId: 'd1',
+    title: 'A question for Acme',
+    byId: 'maya',
+    byName: 'Maya',
+    status: 'approved',
+    at: new Date(now - 20_000).toISOString(),
+    ...over,
+  });
+  it('names who did what, and when', async () => {
+    const { settledLine } = await import('../../components/panel/Panel');
+    expect(settledLine(r(), now)).toBe('Maya approved “A question for Acme” a moment ago');
+    expect(settledLine(r({ status: 'rejected', at: new Date(now - 5 * 60_000).toISOString() }), now)).toBe(
+      'Maya rejected “A question for Acme” 5 min ago',
+    );
+    expect(settledLine(r({ byName: null }), now)).toBe('maya approved “A question for Acme” a moment ago');
+    expect(settledLine(r({ status: 'expired', byId: null, byName: null }), now)).toBe(
+      '“A question for Acme” expired a moment ago',
+    );
+  });
+});
