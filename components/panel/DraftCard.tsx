@@ -52,7 +52,7 @@ export interface DraftCardProps {
 export const DraftCard = memo(function DraftCard(p: DraftCardProps) {
   const { draft } = p;
   const id = useId();
-  const zone = zoneOf(draft.confidence);
+  const zone = zoneOf(draft.confidence, draft.thresholds);
   const urgent = isUrgent(draft, p.now);
   const sensitivity = timeSensitivity(draft, p.now);
   const second = secondReviewStatus(draft);
@@ -82,7 +82,9 @@ export const DraftCard = memo(function DraftCard(p: DraftCardProps) {
           Draft {p.position} of {p.total}
         </span>
         <span className={`cs-conf cs-zone-${zone.zone}`}>{percent(draft.confidence)}</span>
-        <span className={`cs-zone cs-zone-${zone.zone}`}>{zone.label}</span>
+        <span className={`cs-zone cs-zone-${zone.zone}`} title={zone.title}>
+          {zone.label}
+        </span>
         {p.forContext ? <span className="cs-badge">For this page</span> : null}
         {sensitivity ? <span className={`cs-badge${urgent ? ' cs-urgent' : ''}`}>{sensitivity}</span> : null}
         {claimedByOther(draft, p.now ?? Date.now()) ? (

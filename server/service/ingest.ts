@@ -42,6 +42,8 @@ const DRAFT_COLUMNS = [
   ['deal_value', 'double precision'],
   ['expires_at', 'text'],
   ['model_version', 'text'],
+  ['auto_threshold', 'double precision'],
+  ['review_threshold', 'double precision'],
   ['canary', 'boolean'],
   ['canary_of', 'text'],
   ['queue_history_json', 'text'],
@@ -220,6 +222,9 @@ export async function ingestDrafts(
         // UTC, so the expiry timer's text comparison holds whatever offset the pipeline wrote.
         expires_at: d.trigger?.expiresAt ? new Date(d.trigger.expiresAt).toISOString() : null,
         model_version: d.model ? `${d.model.name}@${d.model.version}` : null,
+        // The thresholds it was routed with: the panel's confidence zones.
+        auto_threshold: policy.autoThreshold,
+        review_threshold: policy.reviewThreshold,
         canary: false,
         canary_of: null,
         queue_history_json: JSON.stringify([[routed.queue, routed.assignee]]),

@@ -178,7 +178,16 @@ export function rawDraft(row: DraftRow, now = Date.now()): Record<string, unknow
     escalationNote: row.escalation_note,
     ...frictionFields(row),
     ...claimOf(row, now),
+    ...thresholdsOf(row),
   };
+}
+
+/** The thresholds the draft was routed with (issue 16), when stored. */
+export function thresholdsOf(row: Pick<DraftRow, 'auto_threshold' | 'review_threshold'>): {
+  thresholds?: { autoThreshold: number; reviewThreshold: number };
+} {
+  if (row.auto_threshold == null || row.review_threshold == null) return {};
+  return { thresholds: { autoThreshold: Number(row.auto_threshold), reviewThreshold: Number(row.review_threshold) } };
 }
 
 const loggedMalformed = new WeakMap<Logger, Set<string>>();
@@ -230,6 +239,7 @@ export function rowToDraft(row: DraftRow, now = Date.now()): Draft {
     escalationNote: row.escalation_note,
     ...frictionFields(row),
     ...claimOf(row, now),
+    ...thresholdsOf(row),
   });
 }
 

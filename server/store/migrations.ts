@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import { createCalibrationTables } from './calibration';
 import { LIVE_MIGRATIONS } from './live-migrations';
 import { createGovernanceTables } from './rollups';
@@ -284,6 +284,51 @@ export const MIGRATIONS: Migration[] = [
     version: 20,
     name: 'governance facts and daily rollups (issue 16)',
     up: (db, dialect) => createGovernanceTables(db, dialect),
+  },
+  {
+    version: 21,
+    name: 'thresholds a draft was routed with (issue 16)',
+    // The panel labels confidence by the draft's own workflow thresholds (high: at or above the auto
+    // threshold; low: below the review threshold). Drafts waiting for a person get their workflow's
+    // current thresholds; settled ones keep null (nobody labels them any more).
+    async up(db) {
+      await db.schema.alterTable('drafts').addColumn('auto_threshold', 'double precision').execute();
+      await db.schema.alterTable('drafts').addColumn('review_threshold', 'double precision').execute();
+      const thresholds = (json: string) => {
+        let p: { autoThreshold?: unknown; reviewThreshold?: unknown } = {};
+        try {
+          p = JSON.parse(json) ?? {};
+        } catch {}
+        const rate = (x: unknown, d: number) => (typeof x === 'number' && x >= 0 && x <= 1 ? x : d);
+        // The defaults of the time (contract: 0.98 and 0.70).
+        return { auto: rate(p.autoThreshold, 0.98), review: rate(p.reviewThreshold, 0.7) };
+      };
+      // biome-ignore lint/suspicious/noExplicitAny: migrations run on an untyped handle
+      const waiting = (eb: ExpressionBuilder<any, any>) =>
+        eb.or([
+          eb('status', 'in', ['pending', 'escalated', 'awaiting_second']),
+          eb.and([eb('queue', '=', 'audit'), eb('audit_pending', '=', true)]),
+        ]);
+      const rows = (await db.selectFrom('workflows').select(['workflow', 'policy_json']).execute()) as {
+        workflow: string;
+        policy_json: string;
+      }[];
+      for (const r of rows) {
+        const t = thresholds(r.policy_json);
+        await db
+          .updateTable('drafts')
+          .set({ auto_threshold: t.auto, review_threshold: t.review })
+          .where('workflow', '=', r.workflow)
+          .where(waiting)
+          .execute();
+      }
+      await db
+        .updateTable('drafts')
+        .set({ auto_threshold: 0.98, review_threshold: 0.7 })
+        .where('auto_threshold', 'is', null)
+        .where(waiting)
+        .execute();
+    },
   },
   {
     version: 30,

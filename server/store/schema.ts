@@ -70,6 +70,12 @@ export interface DraftsTable {
   deal_value: number | null;
   expires_at: string | null;
   model_version: string | null;
+  /**
+   * The workflow's thresholds the draft was routed with (migration 21): the panel's confidence zones.
+   * Null for settled drafts from before migration 21.
+   */
+  auto_threshold: Defaulted<number | null>;
+  review_threshold: Defaulted<number | null>;
   /** Known-bad test draft inserted by governance; never handed back to the pipeline. */
   canary: Defaulted<boolean>;
   canary_of: string | null;

@@ -72,6 +72,9 @@ describe.each(TEST_DBS)('canaries through the real review flow on %s', (db) => {
     for (const c of shown) {
       const orig = items.find((it) => it.id === canaries.find((x) => x.id === c.id)!.canary_of)!;
       expect(c.confidence).toBe(orig.confidence);
+      // The panel labels it by the same workflow thresholds (issue 16).
+      expect(c.thresholds).toEqual(orig.thresholds);
+      expect(c.thresholds).toBeDefined();
       expect(c.rationale).toBe(orig.rationale);
       expect(c.content).not.toEqual(orig.content);
       expect(String(c.externalId)).toHaveLength(String(orig.externalId).length);

@@ -26,6 +26,53 @@ afterEach(() => {
 });
 
 describe('draft card', () => {
+  it("labels confidence by the draft's own workflow thresholds (issue 16)", () => {
+    const zone = () => m!.container.querySelector('.cs-zone');
+    // 93% under the contract's defaults (auto 98%): medium.
+    m = mount(
+      <DraftCard
+        draft={makeDraft({ confidence: 0.93 })}
+        forContext={false}
+        current
+        mode="view"
+        position={1}
+        total={1}
+        {...handlers}
+      />,
+    );
+    expect(zone()?.textContent).toBe('Medium confidence');
+    m.unmount();
+    // The same 93% in a workflow calibrated to auto-approve from 92%: high, and the card says why.
+    m = mount(
+      <DraftCard
+        draft={makeDraft({ confidence: 0.93, thresholds: { autoThreshold: 0.92, reviewThreshold: 0.6 } })}
+        forContext={false}
+        current
+        mode="view"
+        position={1}
+        total={1}
+        {...handlers}
+      />,
+    );
+    expect(zone()?.textContent).toBe('High confidence');
+    expect(zone()?.getAttribute('title')).toBe("At or above this workflow's auto threshold (92%)");
+    expect(m.container.textContent).toContain('Why the model is sure');
+    m.unmount();
+    // 65% where review starts at 70%: low (a person writes it).
+    m = mount(
+      <DraftCard
+        draft={makeDraft({ confidence: 0.65, thresholds: { autoThreshold: 0.92, reviewThreshold: 0.7 } })}
+        forContext={false}
+        current
+        mode="view"
+        position={1}
+        total={1}
+        {...handlers}
+      />,
+    );
+    expect(zone()?.textContent).toBe('Low confidence');
+  });
+
   it('shows what the reviewer needs: kind, target, 82%, zone, reasons, rationale, evidence, tier, deal, expiry, second review, model', () => {
     const d = makeDraft({
       confidence: 0.82,

@@ -228,8 +228,19 @@ describe('formatting and links', () => {
 
   it('percent, zone, time sensitivity', () => {
     expect(percent(0.8249)).toBe('82%');
-    expect(zoneOf(0.95).label).toBe('High confidence');
+    // Without thresholds: the contract's defaults for a new workflow (auto 0.98, review 0.70).
+    expect(zoneOf(0.95).label).toBe('Medium confidence');
+    expect(zoneOf(0.98).label).toBe('High confidence');
     expect(zoneOf(0.5).zone).toBe('low');
+    // With the draft's own workflow thresholds (issue 16): the same 95% is high where the workflow
+    // auto-approves from 90%, and 65% is medium where review starts at 60%.
+    const calibrated = { autoThreshold: 0.9, reviewThreshold: 0.6 };
+    expect(zoneOf(0.95, calibrated).label).toBe('High confidence');
+    expect(zoneOf(0.9, calibrated).zone).toBe('high');
+    expect(zoneOf(0.899, calibrated).zone).toBe('medium');
+    expect(zoneOf(0.65, calibrated).label).toBe('Medium confidence');
+    expect(zoneOf(0.59, calibrated).label).toBe('Low confidence');
+    expect(zoneOf(0.95, calibrated).title).toBe("At or above this workflow's auto threshold (90%)");
     const now = Date.parse('2026-11-21T10:00:00Z');
     const d = makeDraft({
       trigger: { kind: 'job change', occurredAt: '2026-11-20T10:00:00Z', expiresAt: '2026-11-21T12:00:00Z' },

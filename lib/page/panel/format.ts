@@ -7,14 +7,42 @@ export function percent(confidence: number): string {
 
 export type Zone = 'high' | 'medium' | 'low';
 
+/** A workflow's thresholds as a draft carries them (`Draft.thresholds`). */
+export interface ZoneThresholds {
+  autoThreshold: number;
+  reviewThreshold: number;
+}
+
+/** The contract's defaults for a new workflow, for a draft that carries no thresholds (an older server). */
+export const DEFAULT_THRESHOLDS: ZoneThresholds = { autoThreshold: 0.98, reviewThreshold: 0.7 };
+
 /**
- * The confidence zone, in words and a colour. The boundaries follow the default workflow policy
- * (reviewThreshold 0.70: below it a person writes the draft) with 0.90 as the start of "high".
+ * The confidence zone, in words and a colour, from the draft's own workflow thresholds (issue 16):
+ * high at or above the auto threshold (where the workflow trusts the model to act alone), low below
+ * the review threshold (a person writes the draft), medium between. `title` says where the lines are.
  */
-export function zoneOf(confidence: number): { zone: Zone; label: string } {
-  if (confidence >= 0.9) return { zone: 'high', label: 'High confidence' };
-  if (confidence >= 0.7) return { zone: 'medium', label: 'Medium confidence' };
-  return { zone: 'low', label: 'Low confidence' };
+export function zoneOf(
+  confidence: number,
+  thresholds: ZoneThresholds = DEFAULT_THRESHOLDS,
+): { zone: Zone; label: string; title: string } {
+  const { autoThreshold: auto, reviewThreshold: review } = thresholds;
+  if (confidence >= auto)
+    return {
+      zone: 'high',
+      label: 'High confidence',
+      title: `At or above this workflow's auto threshold (${percent(auto)})`,
+    };
+  if (confidence >= review)
+    return {
+      zone: 'medium',
+      label: 'Medium confidence',
+      title: `Between this workflow's review (${percent(review)}) and auto (${percent(auto)}) thresholds`,
+    };
+  return {
+    zone: 'low',
+    label: 'Low confidence',
+    title: `Below this workflow's review threshold (${percent(review)}): a person writes it`,
+  };
 }
 
 export const KIND_LABEL: Record<Draft['kind'], string> = {

@@ -221,6 +221,13 @@ const draftOutExtra = {
   claimedUntil: IsoDateTime.nullable().optional(),
   /** Added: the claim holder's display name ("Maya is reviewing"). */
   claimedByName: z.string().nullable().optional(),
+  /**
+   * Added (issue 16): the workflow thresholds the draft was routed with. The panel's confidence
+   * labels come from them: high at or above `autoThreshold`, low below `reviewThreshold`.
+   */
+  thresholds: z
+    .object({ autoThreshold: z.number().min(0).max(1), reviewThreshold: z.number().min(0).max(1) })
+    .optional(),
 };
 
 // Output objects are not strict: a newer server may add fields, an older extension keeps working.

@@ -30,6 +30,8 @@ const CANARY_SOURCE_COLUMNS = [
   'deal_value',
   'expires_at',
   'model_version',
+  'auto_threshold',
+  'review_threshold',
 ] as const;
 
 /** What a canary is copied from: the source draft's row, as stored. */
@@ -93,6 +95,9 @@ export async function insertCanary(
         deal_value: source.deal_value,
         expires_at: source.expires_at,
         model_version: source.model_version,
+        // A canary carries its source's thresholds: the panel labels it exactly like a real draft.
+        auto_threshold: source.auto_threshold,
+        review_threshold: source.review_threshold,
         canary: true,
         canary_of: source.id,
         final_json: null,

@@ -3,6 +3,7 @@ import { hash32 } from '../../../lib/shared/policy/stats';
 import type { Content, DraftIn } from '../../../lib/shared/schema';
 import type { GovItem } from '../../../lib/shared/schema/governance';
 import type { Store } from '../../store';
+import { getPolicy } from '../policy';
 
 // Governance history written straight into the store, for the demo and for tests.
 
@@ -29,7 +30,13 @@ export async function writeHistory(
   for (let start = 0; start < items.length; start += 200) {
     const chunk = items.slice(start, start + 200);
     await store.write(async (trx, versions) => {
+      const policies = new Map<string, { autoThreshold: number; reviewThreshold: number }>();
       for (const it of chunk) {
+        let policy = policies.get(it.workflow);
+        if (!policy) {
+          policy = await getPolicy(trx, it.workflow);
+          policies.set(it.workflow, policy);
+        }
         const i = hash32(it.id);
         const company = DEMO_COMPANIES[i % DEMO_COMPANIES.length]!;
         const words = Math.max(4, it.words);
@@ -81,6 +88,8 @@ export async function writeHistory(
             deal_value: null,
             expires_at: null,
             model_version: it.modelVersion,
+            auto_threshold: policy.autoThreshold,
+            review_threshold: policy.reviewThreshold,
             canary: it.canary,
             canary_of: null,
             version,
