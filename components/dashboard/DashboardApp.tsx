@@ -19,6 +19,7 @@ import { ReliabilityDiagram } from './ReliabilityDiagram';
 import { ReviewerTable } from './ReviewerTable';
 import { ThresholdSimulator } from './ThresholdSimulator';
 import { TrendChart } from './TrendChart';
+import { WebhooksSection } from './WebhooksSection';
 
 const WINDOWS = [
   { label: 'Last 7 days', days: 7 },
@@ -303,6 +304,7 @@ export function DashboardApp() {
           </section>
         </>
       )}
+      {client && <WebhooksSection client={client} />}
     </main>
   );
 }
