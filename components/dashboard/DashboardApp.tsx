@@ -11,6 +11,7 @@ import type {
 } from '../../lib/shared/schema/governance';
 import { AutonomyCard } from './AutonomyCard';
 import { BreakdownTable } from './BreakdownTable';
+import { CalibrationSessions } from './CalibrationSessions';
 import { pct } from './format';
 import { MetricCards } from './MetricCards';
 import { PageHealthSection } from './PageHealthSection';
@@ -293,6 +294,16 @@ export function DashboardApp() {
               </>
             )}
           </section>
+          {client && (
+            <section aria-labelledby="h-calsessions">
+              <h2 id="h-calsessions">Calibration sessions</h2>
+              <CalibrationSessions
+                client={client}
+                workflow={workflow}
+                candidates={data.metrics.reviewers.map((r) => r.userId)}
+              />
+            </section>
+          )}
           <section aria-labelledby="h-break">
             <h2 id="h-break">By segment and model version</h2>
             <BreakdownTable label="Segment" sets={data.metrics.bySegment} />
