@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import type { Logger } from '../../log';
@@ -111,6 +112,8 @@ export function startWebhookWorker(store: Store, opts: WebhookWorkerOptions = {}
   const logger = opts.logger;
   const inFlight = new Set<Promise<void>>();
   const stopController = new AbortController();
+  // One listener per attempt in flight (up to `concurrency`), removed when it settles.
+  setMaxListeners(0, stopController.signal);
   let stopped = false;
   let wakeUp: (() => void) | undefined;
   let woken = false;
