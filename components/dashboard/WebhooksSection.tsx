@@ -134,7 +134,7 @@ export function WebhooksSection({ client }: { client: ApiClient }) {
           Webhooks: {error}
         </p>
       )}
-      {message && <p role="status">{message}</p>}
+      {message && <output className="message">{message}</output>}
       {subs?.length === 0 && <p className="empty">No webhook subscriptions (POST /v1/webhooks adds one).</p>}
       {subs?.map(({ webhook: w, recent, failed }) => (
         <article key={w.id} aria-label={`Webhook ${w.url}`}>
