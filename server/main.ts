@@ -109,9 +109,16 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
         // Live streams never end by themselves: end them first (their clients reconnect elsewhere).
         closeStreams(store);
         await new Promise<void>((resolve) => {
-          // close() waits for in-flight requests; idle keep-alive sockets would hold it open forever.
-          server.close(() => resolve());
-          (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+          // close() waits for in-flight requests, and a keep-alive socket stays open (65 s) after its
+          // last response: close the idle ones now and, until the server is closed, each one that
+          // turns idle when its in-flight request finishes.
+          const http = server as Server;
+          const sweep = setInterval(() => http.closeIdleConnections(), 25);
+          server.close(() => {
+            clearInterval(sweep);
+            resolve();
+          });
+          http.closeIdleConnections();
         });
         await worker?.stop();
         if (ownsStore) await store.close();

@@ -263,8 +263,10 @@ describe.each(TEST_DBS)('fuzzing every POST/PUT route on %s', (db) => {
     );
     expect(sent).toBeGreaterThanOrEqual(TOTAL);
     expect(fiveXx).toBe(0);
-    // Valid bodies were among them, and applied.
-    expect(byStatus.get(200) ?? 0).toBeGreaterThan(TOTAL / 20);
+    // Valid bodies were among them, and applied. About 1 in 19 answers is a 200 (valid body × a role
+    // allowed × the real workflow, which fast-check's unseeded draws vary by ±10%): half of that is
+    // a floor the run can only miss when valid bodies stop being applied.
+    expect(byStatus.get(200) ?? 0).toBeGreaterThan(TOTAL / 40);
     // Healthy afterwards: health, a fresh draft, a decision on it.
     expect((await s.api('/v1/health')).status).toBe(200);
     const [d] = await postDrafts(s, tokens.pipeline!, [draftIn()]);
