@@ -14,13 +14,13 @@ const post = openApiRoute(PREFIX, routes.decisions, {
 
 export const decisionRoutes: Resource = {
   prefix: PREFIX,
-  routes: ({ store }) =>
+  routes: ({ store, random }) =>
     newRouter().openapi(post, async (c) => {
       const user = requireRole(c, REVIEWER_ROLES);
       const { decisions } = c.req.valid('json');
       // Built field by field from the schema's own type in applyDecisions (no stored data passes
       // through unchecked), so the answer is not parsed again on the way out.
-      const results = await applyDecisions(store, user, decisions);
+      const results = await applyDecisions(store, user, decisions, random);
       return c.json({ results } satisfies DecisionsOut, 200);
     }),
 };

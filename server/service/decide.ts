@@ -1,4 +1,5 @@
 import type { Insertable } from 'kysely';
+import { approvalAuditChance, approvalAuditReason } from '../../lib/shared/policy/approval-audit';
 import { diffContent } from '../../lib/shared/policy/diff';
 import {
   type Content,
@@ -8,11 +9,13 @@ import {
   type DraftIn,
   type DraftKind,
   type EscalateTo,
+  WorkflowPolicy,
 } from '../../lib/shared/schema';
 import { AUDIT_COLUMNS, type AuditInput, auditValues } from '../audit';
 import type { Database, Store, Trx, Versions } from '../store';
 import { type Column, insertRows, memo, params, pgJsonRows, pgRows, run } from '../store/fast';
 import type { AuthUser } from '../tokens';
+import { contentWords } from './governance/load';
 import { canSee, couldSee, type DraftRow, isOpen, parseJson, withQueue } from './views';
 import { type DraftEvent, decisionEventType, enqueueEvents } from './webhooks/outbox';
 
@@ -31,6 +34,17 @@ interface Applied {
   /** `content` as JSON (serialised once for the draft, the decision and the audit entry). */
   contentJson?: string | null;
   diff?: string | null;
+  /** The decision was the audit check of an approved or auto-approved draft. */
+  audit?: boolean;
+}
+
+/**
+ * Sampling of people's approvals into audit (issue 16 §4): each workflow's `approvalAuditRate` in
+ * this batch and the random source (the server's, injectable in tests).
+ */
+interface ApprovalSampling {
+  rates: Map<string, number>;
+  random: () => number;
 }
 
 /**
@@ -46,13 +60,46 @@ interface Applied {
  * it fails on the primary key, the whole transaction rolls back, and the batch runs again with the
  * lookup, which reports it as `duplicate` without applying anything twice.
  */
-export async function applyDecisions(store: Store, user: AuthUser, decisions: Decision[]): Promise<DecisionResult[]> {
+export async function applyDecisions(
+  store: Store,
+  user: AuthUser,
+  decisions: Decision[],
+  random: () => number = Math.random,
+): Promise<DecisionResult[]> {
   try {
-    return await applyBatch(store, user, decisions, false);
+    return await applyBatch(store, user, decisions, false, random);
   } catch (e) {
     if (!isDecisionIdTaken(e)) throw e;
-    return applyBatch(store, user, decisions, true);
+    return applyBatch(store, user, decisions, true, random);
   }
+}
+
+/**
+ * The `approvalAuditRate` of each workflow whose drafts this batch may approve (read in the
+ * decision transaction; none read when the batch approves nothing).
+ */
+async function approvalAuditRates(trx: Trx, decisions: Decision[], drafts: Map<string, DecideRow>) {
+  const rates = new Map<string, number>();
+  const workflows = new Set<string>();
+  for (const d of decisions) {
+    const row = drafts.get(d.draftId);
+    if (row && (d.action === 'approve' || d.action === 'edit') && !row.canary) workflows.add(row.workflow);
+  }
+  if (!workflows.size) return rates;
+  const rows = await trx
+    .selectFrom('workflows')
+    .select(['workflow', 'policy_json'])
+    .where('workflow', 'in', [...workflows])
+    .execute();
+  for (const r of rows) {
+    // Parsed like every stored policy (service/policy.ts): a setting that does not parse is not set.
+    const stored = WorkflowPolicy.pick({ approvalAuditRate: true })
+      .partial()
+      .safeParse(parseJson<unknown>(r.policy_json, null));
+    const rate = stored.success ? stored.data.approvalAuditRate : undefined;
+    if (rate) rates.set(r.workflow, rate);
+  }
+  return rates;
 }
 
 /** A decision id that is already recorded (SQLite / PostgreSQL primary-key violation on `decisions`). */
@@ -67,6 +114,7 @@ async function applyBatch(
   user: AuthUser,
   decisions: Decision[],
   lookUpIds: boolean,
+  random: () => number,
 ): Promise<DecisionResult[]> {
   const { dialect } = store;
   return store.write(async (trx, versions) => {
@@ -76,6 +124,7 @@ async function applyBatch(
       ...new Set(decisions.map((d) => d.draftId)),
     ]);
 
+    const sampling: ApprovalSampling = { rates: await approvalAuditRates(trx, decisions, drafts), random };
     const pending: Pending = { decisions: [], audits: [], outcomes: [], changed: new Map() };
     // Webhook events, in the order the decisions took effect (written to the outbox at the end).
     const events: DraftEvent[] = [];
@@ -100,9 +149,18 @@ async function applyBatch(
         out.push({ id: d.id, status: 'rejected', error: 'unknown draft' });
         continue;
       }
-      const r = decide(versions, user, d, row, pending, receivedAt);
+      const r = decide(versions, user, d, row, pending, receivedAt, sampling);
       prior.set(d.id, { status: r.status, error: r.error ?? null });
-      const eventType = r.status === 'applied' && row ? decisionEventType(row.status, d.action) : null;
+      // An audit check tells the pipeline only when it found the draft wrong (a human approval's
+      // audit too: its draft stays `approved`, which must not read as a second `draft.decided`).
+      const eventType =
+        r.status !== 'applied'
+          ? null
+          : r.audit
+            ? d.action === 'approve'
+              ? null
+              : 'draft.audit_failed'
+            : decisionEventType(row.status, d.action);
       if (eventType) events.push({ type: eventType, draftId: d.draftId, decisionId: d.id });
       pending.decisions.push([
         d.id,
@@ -256,6 +314,7 @@ const CHANGING = [
   ['assignee', 'text'],
   ['specialty', 'text'],
   ['reasons_json', 'text'],
+  ['audit', 'boolean'],
   ['audit_pending', 'boolean'],
   ['approved_by_json', 'text'],
   ['final_json', 'text'],
@@ -282,6 +341,7 @@ const DECIDE_COLUMNS = [
   'route',
   'second_review',
   'owner_id',
+  'canary',
   ...CHANGING.map(([c]) => c),
 ] as const;
 
@@ -368,6 +428,7 @@ function decide(
   row: DecideRow,
   pending: Pending,
   now: string,
+  sampling: ApprovalSampling,
 ): Applied {
   // Reads (and this answer) keep the history-based visibility: someone who could see the draft
   // learns that it was settled (`conflict`) or moved on; someone who never could learns nothing.
@@ -387,7 +448,9 @@ function decide(
   if (originalJson === null) return reject("this draft's stored data cannot be read; an admin has to repair it");
   const kind = row.kind as DraftKind;
   const reasons = d.reasons ?? [];
-  const isAudit = row.status === 'auto_approved' && row.audit_pending;
+  // An audit check: of an auto-approved draft, or of a person's approval sampled into audit.
+  const isAudit =
+    (row.status === 'auto_approved' || (row.status === 'approved' && row.queue === 'audit')) && row.audit_pending;
   // High-risk friction: a draft routed `manual` is written by a person from the draft. A plain
   // approve of it (no content) is refused until someone has written it; "Save and approve" (an
   // edit, or an approve carrying the written content) is how it is approved.
@@ -411,6 +474,7 @@ function decide(
   const prevAssignee = row.assignee;
   let finalJson: string | null = null;
   let diff: string | null = null;
+  let sampled: { rate: number; fast: boolean } | null = null;
 
   if (isAudit) {
     // An audit check of an auto-approved draft: it was already sent; the result becomes an outcome.
@@ -442,6 +506,7 @@ function decide(
     if (!needSecond) {
       row.decided_by = user.id;
       row.decided_at = now;
+      sampled = sampleApproval(row, prevQueue, finalJson, d, sampling);
     }
   } else if (d.action === 'reject') {
     row.status = 'rejected';
@@ -486,9 +551,37 @@ function decide(
       note: d.note,
       diff,
       ...(escalated ? { queue: row.queue, assignee: row.assignee } : {}),
+      ...(sampled ? { sampledForAudit: sampled } : {}),
     },
   });
-  return { status: 'applied', content, contentJson, diff };
+  return { status: 'applied', content, contentJson, diff, audit: isAudit };
+}
+
+/**
+ * Samples a person's final approval into the audit queue (issue 16 §4), in the decision's own
+ * transaction: approvals from the shared review and manual queues (not named accounts, specialists
+ * or second reviews, which already had a second person; not canaries), at the workflow's
+ * `approvalAuditRate`, four times as often when faster than the text can be skimmed. A sampled
+ * draft stays `approved` (it is sent); whoever audits it must be someone other than its approvers.
+ */
+function sampleApproval(
+  row: DecideRow,
+  prevQueue: string,
+  finalJson: string | null,
+  d: Decision,
+  sampling: ApprovalSampling,
+): { rate: number; fast: boolean } | null {
+  const base = sampling.rates.get(row.workflow);
+  if (!base || row.canary || row.second_review || row.assignee !== null) return null;
+  if (prevQueue !== 'review' && prevQueue !== 'manual') return null;
+  const chance = approvalAuditChance(base, d.dwellMs, contentWords(parseJson<unknown>(finalJson, null)));
+  if (!(sampling.random() < chance.rate)) return null;
+  row.queue = 'audit';
+  row.audit = true;
+  row.audit_pending = true;
+  row.queue_history_json = withQueue(row.queue_history_json, 'audit', null);
+  row.reasons_json = JSON.stringify([...parseJson<string[]>(row.reasons_json, []), approvalAuditReason(chance)]);
+  return chance;
 }
 
 function escalationTarget(

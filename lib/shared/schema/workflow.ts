@@ -29,6 +29,11 @@ export const WorkflowPolicy = z.object({
   autoAdjust: z.boolean(),
   /** Added (issue 16): audited auto-approvals the rolling window needs before an observed rate above target tightens. */
   minAuditedToTighten: z.number().int().min(1).max(1_000_000),
+  /**
+   * Added (issue 16 §4): share of people's approvals (review and manual queues) sampled into the
+   * audit queue; approvals faster than skimming are sampled 4× as often (policy/approval-audit.ts).
+   */
+  approvalAuditRate: Rate,
   updatedAt: z.string().nullable(),
 });
 export type WorkflowPolicy = z.infer<typeof WorkflowPolicy>;
@@ -63,6 +68,7 @@ export const DEFAULT_POLICY: Omit<WorkflowPolicy, 'workflow' | 'updatedAt'> = {
   falseAutoTarget: 0.02,
   autoAdjust: false,
   minAuditedToTighten: 200,
+  approvalAuditRate: 0,
 };
 
 export const WorkflowPolicyPatch = z.strictObject({
@@ -76,6 +82,7 @@ export const WorkflowPolicyPatch = z.strictObject({
   falseAutoTarget: Rate.optional(),
   autoAdjust: z.boolean().optional(),
   minAuditedToTighten: z.number().int().min(1).max(1_000_000).optional(),
+  approvalAuditRate: Rate.optional(),
   /** Moving the level more than one step needs a written reason (audited). */
   levelSkipReason: z.string().trim().min(10).max(1000).optional(),
 });
