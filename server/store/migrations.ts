@@ -396,6 +396,21 @@ export const MIGRATIONS: Migration[] = [
     name: 'calibration sessions (issue 16)',
     up: (db) => createCalibrationTables(db),
   },
+  {
+    version: 81,
+    name: 'accountability indexes (issue 16)',
+    // GET /v1/accountability (server/service/accountability.ts): approved drafts by decision time,
+    // and negative outcomes by time (partial: the few wrong ones, not every outcome). The queries
+    // repeat these predicates word for word, which is what SQLite needs to use a partial index.
+    async up(db) {
+      await sql`create index if not exists drafts_approved_decided on drafts (decided_at) where status = 'approved'`.execute(
+        db,
+      );
+      await sql`create index if not exists outcomes_wrong_created on outcomes (created_at) where not correct`.execute(
+        db,
+      );
+    },
+  },
 ];
 
 /** Arbitrary constant key for pg_advisory_xact_lock: serialises migrations across server instances. */

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
   AcceptBody,
+  Accountability,
+  AccountabilityQuery,
   AuditOut,
   AuditQuery,
   AutonomyOut,
@@ -206,6 +208,7 @@ export const routes = {
     response: CanaryOut,
   },
   metrics: { method: 'get', path: '/v1/metrics', query: MetricsQuery, response: Metrics },
+  accountability: { method: 'get', path: '/v1/accountability', query: AccountabilityQuery, response: Accountability },
   governanceWorkflows: { method: 'get', path: '/v1/governance/workflows', response: GovernanceWorkflows },
   // Webhooks (admin; contract v1.1). `createWebhook` answers 201.
   createWebhook: { method: 'post', path: '/v1/webhooks', body: WebhookCreate, response: WebhookCreated },

@@ -1,3 +1,4 @@
+export * from './accountability';
 export * from './audit';
 export * from './calibration-session';
 export * from './common';
