@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { type AppDeps, createApp, resolveDeps } from './app';
 import { jsonLogger, type Logger } from './log';
-import { checkSlas, expireDrafts, warnDeadlines } from './service/expiry';
+import { expireDrafts, watchDeadlines } from './service/expiry';
 import { EVALUATE_EVERY_MS, runEvaluation } from './service/governance/evaluate';
 import { createDelivery, type DeliveryOptions } from './service/notify/deliver';
 import { scanForNotifications } from './service/notify/events';
@@ -85,8 +85,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       opts.databaseUrl ?? store.connectionString,
       [
         async (now) => void (await expireDrafts(store, now)),
-        async (now) => void (await checkSlas(store, now)),
-        async (now) => void (await warnDeadlines(store, now)),
+        // SLAs and deadline warnings from one read of the waiting drafts.
+        async (now) => void (await watchDeadlines(store, now)),
         async (now) => void (await scanForNotifications(store, now)),
         async (now) => void (await d.deliver(now)),
         every(timerOpts?.governanceEveryMs ?? EVALUATE_EVERY_MS, async () => void (await runEvaluation(deps))),

@@ -149,35 +149,93 @@ async function anotherOwner(trx: Trx, row: { id: string; assignee: string | null
   return candidates.find((c) => same(accountOf(c.input_json)))?.owner_id ?? null;
 }
 
+/** One read of the waiting drafts for both deadline jobs (SLAs and deadline warnings). */
+const OPEN_COLUMNS = [
+  'drafts.id',
+  'drafts.workflow',
+  'drafts.queue',
+  'drafts.assignee',
+  'drafts.updated_at',
+  'drafts.created_at',
+  'drafts.expires_at',
+  'draft_sla.queue as sla_key',
+  'draft_sla.reminded_at',
+  'draft_sla.breached_at',
+  'deadline_warnings.warned_at',
+] as const;
+
+export interface OpenDraft {
+  id: string;
+  workflow: string;
+  queue: string;
+  assignee: string | null;
+  updated_at: string | null;
+  created_at: string;
+  expires_at: string | null;
+  sla_key: string | null;
+  reminded_at: string | null;
+  breached_at: string | null;
+  warned_at: string | null;
+}
+
 /**
- * SLAs per queue: when a draft has waited 75% of its queue's SLA, the people it waits for get a
- * "deadline at risk" notification; at 100% it is offered to the backup (`slaBackup`) with the
- * reason written on the draft, and the backup is told.
- * The clock starts when the draft entered its current queue and holder (its last routing change).
- * Never an approval: only who it waits for changes.
+ * The waiting drafts the deadline jobs look at, in one query: every open draft when an SLA policy
+ * exists (any of them may be under one), otherwise only those with a trigger deadline still ahead
+ * and not yet warned about (all `warnDeadlines` needs).
  */
-export async function checkSlas(store: Store, now = new Date()): Promise<{ reminded: string[]; handedOver: string[] }> {
-  const policies = await store.db.selectFrom('sla_policies').selectAll().execute();
+export async function readOpenDrafts(store: Store, now: Date, policies: SlaRow[]): Promise<OpenDraft[]> {
+  let q = store.db
+    .selectFrom('drafts')
+    .leftJoin('draft_sla', 'draft_sla.draft_id', 'drafts.id')
+    .leftJoin('deadline_warnings', 'deadline_warnings.draft_id', 'drafts.id')
+    .select(OPEN_COLUMNS)
+    .where('drafts.status', 'in', [...OPEN_STATUSES]);
+  if (!policies.length)
+    q = q
+      .where('drafts.expires_at', '>', now.toISOString())
+      .where('deadline_warnings.draft_id', 'is', null)
+      .orderBy('drafts.expires_at')
+      .limit(5_000);
+  return (await q.execute()) as OpenDraft[];
+}
+
+const readPolicies = (store: Store): Promise<SlaRow[]> =>
+  store.db.selectFrom('sla_policies').selectAll().execute() as Promise<SlaRow[]>;
+
+/**
+ * The timer's deadline job: SLA reminders and hand-overs (`checkSlas`) and deadline warnings
+ * (`warnDeadlines`) from one read of the waiting drafts per tick.
+ */
+export async function watchDeadlines(
+  store: Store,
+  now = new Date(),
+): Promise<{ reminded: string[]; handedOver: string[]; warned: string[] }> {
+  const policies = await readPolicies(store);
+  const open = await readOpenDrafts(store, now, policies);
+  const sla = await checkSlas(store, now, { policies, open });
+  const warned = await warnDeadlines(store, now, open);
+  return { ...sla, warned };
+}
+
+/**
+ * SLAs per queue: when a draft has waited 75% of its queue's SLA, the people it waits for get an
+ * "SLA at risk" notification (`sla_at_risk`, its own kind: a draft can also be close to its
+ * trigger's deadline, `deadline_at_risk`, and each is told once); at 100% it is offered to the
+ * backup (`slaBackup`) with the reason written on the draft, and the backup is told.
+ * The clock starts when the draft entered its current queue and holder (its last routing change).
+ * Never an approval: only who it waits for changes. `read`: what `watchDeadlines` already read.
+ */
+export async function checkSlas(
+  store: Store,
+  now = new Date(),
+  read?: { policies: SlaRow[]; open: OpenDraft[] },
+): Promise<{ reminded: string[]; handedOver: string[] }> {
+  const policies = read?.policies ?? (await readPolicies(store));
   const out = { reminded: [] as string[], handedOver: [] as string[] };
   if (!policies.length) return out;
   const t = now.getTime();
   const at = now.toISOString();
-  const open = await store.db
-    .selectFrom('drafts')
-    .leftJoin('draft_sla', 'draft_sla.draft_id', 'drafts.id')
-    .select([
-      'drafts.id',
-      'drafts.workflow',
-      'drafts.queue',
-      'drafts.assignee',
-      'drafts.updated_at',
-      'drafts.created_at',
-      'draft_sla.queue as sla_key',
-      'draft_sla.reminded_at',
-      'draft_sla.breached_at',
-    ])
-    .where('drafts.status', 'in', [...OPEN_STATUSES])
-    .execute();
+  const open = read?.open ?? (await readOpenDrafts(store, now, policies));
   const remind: typeof open = [];
   const breach: Array<(typeof open)[number] & { policy: SlaRow }> = [];
   for (const d of open) {
@@ -194,7 +252,7 @@ export async function checkSlas(store: Store, now = new Date()): Promise<{ remin
     await store.write(async (trx) => {
       await upsertSla(trx, d.id, `${d.queue}|${d.assignee ?? ''}`, { reminded_at: at, breached_at: null });
       await queueNotifications(trx, store, [
-        { event: 'deadline_at_risk', draftId: d.id, workflow: d.workflow, queue: d.queue, assignee: d.assignee, now },
+        { event: 'sla_at_risk', draftId: d.id, workflow: d.workflow, queue: d.queue, assignee: d.assignee, now },
       ]);
     });
     out.reminded.push(d.id);
@@ -277,25 +335,12 @@ export const DEADLINE_RISK_AT = 0.75;
  * it waits for (`deadline_at_risk`; on the shared queues, the reviewers who asked for notifications),
  * while there is still time to review it. Returns the ids announced.
  */
-export async function warnDeadlines(store: Store, now = new Date()): Promise<string[]> {
+export async function warnDeadlines(store: Store, now = new Date(), open?: OpenDraft[]): Promise<string[]> {
   const at = now.toISOString();
-  const rows = await store.db
-    .selectFrom('drafts')
-    .leftJoin('deadline_warnings', 'deadline_warnings.draft_id', 'drafts.id')
-    .select([
-      'drafts.id',
-      'drafts.workflow',
-      'drafts.queue',
-      'drafts.assignee',
-      'drafts.created_at',
-      'drafts.expires_at',
-    ])
-    .where('drafts.expires_at', '>', at)
-    .where('drafts.status', 'in', [...OPEN_STATUSES])
-    .where('deadline_warnings.draft_id', 'is', null)
-    .orderBy('drafts.expires_at')
-    .limit(5_000)
-    .execute();
+  const rows = (open ?? (await readOpenDrafts(store, now, []))).filter(
+    (r) => r.expires_at !== null && r.expires_at > at && r.warned_at === null,
+  );
+  rows.sort((a, b) => (a.expires_at! < b.expires_at! ? -1 : a.expires_at! > b.expires_at! ? 1 : 0));
   const t = now.getTime();
   const due = rows
     .filter((r) => {

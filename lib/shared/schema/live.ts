@@ -50,6 +50,9 @@ export const NOTIFY_EVENTS = [
   'deadline_at_risk',
   'sla_breached',
   'repeated_failures',
+  // Added: the SLA's 75% reminder, apart from the trigger deadline's `deadline_at_risk` (a draft
+  // can be close to both; each is told once). A preference listing `deadline_at_risk` gets it too.
+  'sla_at_risk',
 ] as const;
 export const NotifyEvent = z.enum(NOTIFY_EVENTS);
 export type NotifyEvent = z.infer<typeof NotifyEvent>;

@@ -21,7 +21,7 @@ export interface NotifyInput {
 async function recipients(trx: Trx, queue: string, assignee: string | null, event: NotifyEvent): Promise<string[]> {
   if (assignee) return [assignee];
   if (queue === 'review' || queue === 'manual' || queue === 'audit')
-    return event === 'deadline_at_risk' || event === 'sla_breached'
+    return event === 'deadline_at_risk' || event === 'sla_at_risk' || event === 'sla_breached'
       ? (await trx.selectFrom('users').select('id').where('role', '=', 'reviewer').execute()).map((u) => u.id)
       : [];
   if (queue === 'admin')
@@ -44,7 +44,16 @@ const TITLES: Record<NotifyEvent, string> = {
   deadline_at_risk: 'A draft is close to its review deadline',
   sla_breached: 'A draft passed its review deadline and was handed to you',
   repeated_failures: 'Repeated failures in a segment need an admin',
+  sla_at_risk: "A draft has used 75% of its queue's review time (SLA)",
 };
+
+/**
+ * Whether a preference's `events` (empty = all) wants `event`. `sla_at_risk` was announced as
+ * `deadline_at_risk` before it had its own kind: a preference naming that one keeps getting it.
+ */
+export function wants(events: readonly string[], event: NotifyEvent): boolean {
+  return !events.length || events.includes(event) || (event === 'sla_at_risk' && events.includes('deadline_at_risk'));
+}
 
 /** Where a link in a notification points: a page that shows the draft and where to review it; it never approves. */
 export function draftLink(draftId: string): string {
@@ -79,7 +88,7 @@ export async function queueNotifications(trx: Trx, _store: Store, events: Notify
     const what = input.content?.subject ?? input.account?.name ?? e.draftId;
     for (const p of prefs) {
       const wanted = parseJson<string[]>(p.events_json, []);
-      if (wanted.length && !wanted.includes(e.event)) continue;
+      if (!wants(wanted, e.event)) continue;
       // A workflow-specific preference wins over '*' for the same channel.
       if (
         p.workflow === '*' &&
