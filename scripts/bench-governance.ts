@@ -9,7 +9,9 @@
  * - p95 (and p50) of every governance endpoint over BENCH_REPS requests (default 20),
  * - the feedback export: lines, bytes, time, and the server's RSS before and at the end of it,
  * - the server's peak RSS (VmHWM) over the run,
- * - one evaluator pass (rollup refresh + every workflow evaluated) after one day of new data.
+ * - one evaluator pass (rollup refresh + every workflow evaluated) after one day of new data,
+ * - at the end, every figure side by side: per size, one column per database, with the target.
+ * `npm run bench:governance:1m` runs 100,000 and 1,000,000 drafts (the issue's scale; tens of minutes).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -62,6 +64,21 @@ function rssOf(pid: number): { rss: number; hwm: number } {
 }
 
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+
+/** Every figure of a run by name, for the side-by-side table at the end (per size: SQLite | PostgreSQL). */
+const results = new Map<string, Map<string, string>>();
+const figure = (db: string, n: number, name: string, value: string) => {
+  const key = `${n}\u0000${name}`;
+  const row = results.get(key) ?? new Map<string, string>();
+  row.set(db, value);
+  results.set(key, row);
+};
+/** The issue's targets, printed beside the figures. */
+const TARGETS: Record<string, string> = {
+  'export: server RSS peak': '< 300 MB',
+  'server peak RSS (VmHWM)': '< 300 MB',
+  'evaluator pass (one day)': '< 1000 ms',
+};
 
 function get(url: string, token: string): Promise<{ status: number; bytes: number; ms: number }> {
   const t0 = performance.now();
@@ -140,6 +157,7 @@ async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
     console.log(
       `seed ${seedS.toFixed(1)} s; rollup backfill of ${counted.toLocaleString()} drafts ${backfillS.toFixed(1)} s`,
     );
+    figure(db, n, 'rollup backfill (one-off)', `${backfillS.toFixed(0)} s`);
 
     const { child, url } = await startChild(fresh.url);
     const pid = serverPid(child);
@@ -168,6 +186,8 @@ async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
         console.log(
           `${name.padEnd(32)} ${quantile(times, 0.5).toFixed(1).padStart(7)} ${quantile(times, 0.95).toFixed(1).padStart(8)}`,
         );
+        figure(db, n, `p95 ${name}`, `${quantile(times, 0.95).toFixed(0)} ms`);
+        TARGETS[`p95 ${name}`] = '< 300 ms';
       }
       const before = rssOf(pid).rss;
       let peak = before;
@@ -180,6 +200,11 @@ async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
         `export: ${mb(ex.bytes)} streamed in ${(ex.ms / 1000).toFixed(1)} s; server RSS ${mb(before)} before, peak ${mb(peak)} during`,
       );
       console.log(`server peak RSS (VmHWM) over the run: ${mb(rssOf(pid).hwm)}`);
+      figure(db, n, 'export: time', `${(ex.ms / 1000).toFixed(1)} s`);
+      figure(db, n, 'export: size', mb(ex.bytes));
+      figure(db, n, 'export: server RSS before', mb(before));
+      figure(db, n, 'export: server RSS peak', mb(peak));
+      figure(db, n, 'server peak RSS (VmHWM)', mb(rssOf(pid).hwm));
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -200,10 +225,14 @@ async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
           .execute(),
       );
     const t2 = performance.now();
+    await refreshGovernance(store);
+    const t3 = performance.now();
     await evaluateAll(resolveDeps({ store }));
+    const t4 = performance.now();
     console.log(
-      `evaluator pass after one day of new data (${Math.round(n / DAYS).toLocaleString()} drafts): ${(performance.now() - t2).toFixed(0)} ms`,
+      `evaluator pass after one day of new data (${Math.round(n / DAYS).toLocaleString()} drafts): ${(t4 - t2).toFixed(0)} ms (rollups from the watermark ${(t3 - t2).toFixed(0)} ms, ${WORKFLOWS.length} workflows evaluated ${(t4 - t3).toFixed(0)} ms)`,
     );
+    figure(db, n, 'evaluator pass (one day)', `${(t4 - t2).toFixed(0)} ms`);
   } finally {
     await store.close();
     await fresh.drop();
@@ -211,3 +240,21 @@ async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
 }
 
 for (const n of SIZES) for (const db of DBS) await run(db, n);
+
+// Side by side: every figure per size, one column per database, with the issue's target.
+const NAMES: Record<string, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
+console.log(`\n== summary (${REPS} requests per endpoint) ==`);
+for (const n of SIZES) {
+  console.log(
+    `\n${n.toLocaleString()} drafts`.padEnd(38) +
+      DBS.map((d) => NAMES[d]!.padStart(12)).join('') +
+      '  target',
+  );
+  for (const [key, row] of results) {
+    const [size, name] = key.split('\u0000') as [string, string];
+    if (Number(size) !== n) continue;
+    console.log(
+      `${name.padEnd(37) + DBS.map((d) => (row.get(d) ?? '–').padStart(12)).join('')}  ${TARGETS[name] ?? ''}`,
+    );
+  }
+}

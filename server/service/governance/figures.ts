@@ -89,7 +89,15 @@ class Window {
     this.partialRows ??= (async () => {
       const since = this.f.since!;
       const day = since.slice(0, 10);
-      let fq = this.g.selectFrom('gov_facts').selectAll().where('day', '=', day).where('created_at', '>=', since);
+      // Bounded above by the next day too, so `gov_facts_workflow_created` reads one day, not every
+      // day from `since` on (which `day = …` alone would filter row by row).
+      const next = new Date(Date.parse(`${day}T00:00:00.000Z`) + DAY_MS).toISOString();
+      let fq = this.g
+        .selectFrom('gov_facts')
+        .selectAll()
+        .where('day', '=', day)
+        .where('created_at', '>=', since)
+        .where('created_at', '<', next);
       if (this.f.workflow) fq = fq.where('workflow', '=', this.f.workflow);
       const facts = await fq.execute();
       let dq = this.g.selectFrom('gov_decision_facts').selectAll().where('day', '=', day);
