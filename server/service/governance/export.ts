@@ -25,65 +25,64 @@ export async function* feedbackLines(
   // `since` or later, so the window's bound is the same index range as every later page's.
   let after: { at: string; id: string } | null = q.since ? { at: q.since, id: '' } : null;
   for (;;) {
-    // Step 1: the next page of decisions alone, in index order, on a row-value comparison.
-    // PostgreSQL turns `(received_at, id) > (…)` into a range on `decisions_received`; the earlier
-    // `a > x or (a = x and b > y)` with the join to drafts was only a filter, so every page re-read
-    // every decision before it (quadratic: 40–72 s for 80,000 decisions). Nothing else is in the
-    // WHERE clause so the plan stays an index range even on tables never analysed (autovacuum off):
-    // the status and the drafts' filters apply to the page in step 2.
+    // The next page of decisions alone, in index order, on a row-value comparison, joined to their
+    // drafts by primary key. PostgreSQL turns `(received_at, id) > (…)` into a range on
+    // `decisions_received`; the earlier `a > x or (a = x and b > y)` beside the join was only a
+    // filter, so every page re-read every decision before it (quadratic: 40–72 s for 80,000
+    // decisions). Nothing else is in the page's WHERE clause, so its plan stays an index range even
+    // on tables never analysed (autovacuum off); status, canary and workflow filter the page here.
     let page = store.db
       .selectFrom('decisions')
       .select([
-        'id as decisionId',
-        'draft_id as draftId',
-        'user_id as userId',
+        'id',
+        'draft_id',
+        'user_id',
         'action',
         'status',
-        'decided_at as decidedAt',
-        'received_at as receivedAt',
-        'content_json as contentJson',
-        'reasons_json as reasonsJson',
+        'decided_at',
+        'received_at',
+        'content_json',
+        'reasons_json',
         'note',
-        'dwell_ms as dwellMs',
+        'dwell_ms',
         'diff',
       ]);
     if (after) {
       const { at, id } = after;
       page = page.where((eb) => eb(eb.refTuple('received_at', 'id'), '>', eb.tuple(at, id)));
     }
-    const decisions = await page.orderBy('received_at').orderBy('id').limit(PAGE).execute();
-    if (decisions.length === 0) return;
-    const lastRead = decisions[decisions.length - 1]!;
+    const read = await store.db
+      .selectFrom(page.orderBy('received_at').orderBy('id').limit(PAGE).as('d'))
+      .innerJoin('drafts', 'drafts.id', 'd.draft_id')
+      .select([
+        'd.id as decisionId',
+        'd.draft_id as draftId',
+        'd.user_id as userId',
+        'd.action as action',
+        'd.status as status',
+        'd.decided_at as decidedAt',
+        'd.received_at as receivedAt',
+        'd.content_json as contentJson',
+        'd.reasons_json as reasonsJson',
+        'd.note as note',
+        'd.dwell_ms as dwellMs',
+        'd.diff as diff',
+        'drafts.external_id as externalId',
+        'drafts.workflow as workflow',
+        'drafts.kind as kind',
+        'drafts.input_json as inputJson',
+        'drafts.confidence as confidence',
+        'drafts.canary as canary',
+      ])
+      .orderBy('d.received_at')
+      .orderBy('d.id')
+      .execute();
+    if (read.length === 0) return;
+    const lastRead = read[read.length - 1]!;
     after = { at: lastRead.receivedAt, id: lastRead.decisionId };
-    const applied = decisions.filter((d) => d.status === 'applied');
-    // Step 2: their drafts by primary key.
-    const draftIds = [...new Set(applied.map((d) => d.draftId))];
-    const drafts = new Map<
-      string,
-      { externalId: string; workflow: string; kind: string; inputJson: string; confidence: number }
-    >();
-    for (let i = 0; i < draftIds.length; i += 500) {
-      let dq = store.db
-        .selectFrom('drafts')
-        .select([
-          'id',
-          'external_id as externalId',
-          'workflow',
-          'kind',
-          'input_json as inputJson',
-          'confidence',
-          'canary',
-        ])
-        .where('id', 'in', draftIds.slice(i, i + 500));
-      if (q.workflow) dq = dq.where('workflow', '=', q.workflow);
-      for (const d of await dq.execute()) if (!d.canary) drafts.set(d.id, d);
-    }
-    const rows = applied.flatMap((d) => {
-      const draft = drafts.get(d.draftId);
-      return draft ? [{ ...d, ...draft }] : [];
-    });
+    const rows = read.filter((r) => r.status === 'applied' && !r.canary && (!q.workflow || r.workflow === q.workflow));
     if (rows.length === 0) {
-      if (decisions.length < PAGE) return;
+      if (read.length < PAGE) return;
       continue;
     }
     const ids = [...new Set(rows.map((r) => r.draftId))];
@@ -159,7 +158,7 @@ export async function* feedbackLines(
                 : 'escalated',
       };
     });
-    if (decisions.length < PAGE) return;
+    if (read.length < PAGE) return;
   }
 }
 
