@@ -1,7 +1,7 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import { createCalibrationTables } from './calibration';
 import { LIVE_MIGRATIONS } from './live-migrations';
-import { createGovernanceTables } from './rollups';
+import { addZoneRollup, createGovernanceTables } from './rollups';
 import type { Database } from './schema';
 import { createWebhookTables } from './webhooks';
 
@@ -410,6 +410,11 @@ export const MIGRATIONS: Migration[] = [
         db,
       );
     },
+  },
+  {
+    version: 90,
+    name: 'governance zone rollup and facts index for the simulator (issue 16)',
+    up: (db) => addZoneRollup(db),
   },
 ];
 

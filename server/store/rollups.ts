@@ -1,4 +1,4 @@
-import type { ColumnType, Kysely } from 'kysely';
+import { type ColumnType, type Kysely, sql } from 'kysely';
 import type { Dialect } from './migrations';
 import type { Database } from './schema';
 
@@ -225,4 +225,28 @@ export async function createGovernanceTables(db: AnyDb, _dialect: Dialect): Prom
     .addColumn('name', 'text', (c) => c.primaryKey())
     .addColumn('value', 'bigint', (c) => c.notNull())
     .execute();
+}
+
+/**
+ * Migration 90: the `zone` rollup (service/governance/facts.ts `contributions`) from the facts
+ * already counted, in one INSERT … SELECT … GROUP BY (the refresh adds it for every draft counted
+ * from then on), and the index the simulator reads the two threshold steps' facts by.
+ */
+export async function addZoneRollup(db: AnyDb): Promise<void> {
+  await db.schema
+    .createIndex('gov_facts_workflow_zk')
+    .ifNotExists()
+    .on('gov_facts')
+    .columns(['workflow', 'zk', 'created_at'])
+    .execute();
+  await sql`insert into gov_roll (kind, workflow, day, k1, k2, k3, v0, v1, v2, v3, v4, v5)
+    select 'zone', workflow, day, cast(zk as text), '', '',
+      count(*),
+      sum(1 - rule_escalated),
+      sum(case when is_correct is not null then 1 else 0 end),
+      sum(case when is_correct = 0 then 1 else 0 end),
+      sum(case when verdict is not null then 1 else 0 end),
+      sum(case when verdict = 'approved' then 1 else 0 end)
+    from gov_facts where is_canary = 0
+    group by workflow, day, zk`.execute(db);
 }

@@ -233,6 +233,11 @@ describe.each(TEST_DBS)('governance figures equal the in-memory computation on %
   it.each([
     ['0.9 / 0.6', { autoThreshold: '0.9', reviewThreshold: '0.6' }],
     ['0.955 / 0.7 since', { autoThreshold: '0.955', reviewThreshold: '0.7', since: SINCE }],
+    // Issue 16: the simulator reads only the thresholds' own 0.01 steps from facts: both in one
+    // step, on a step's edge, and at the ends.
+    ['0.953 / 0.951 (one step)', { autoThreshold: '0.953', reviewThreshold: '0.951' }],
+    ['0.8 / 0.8 since (edges)', { autoThreshold: '0.8', reviewThreshold: '0.8', since: SINCE }],
+    ['1 / 0', { autoThreshold: '1', reviewThreshold: '0' }],
   ] as const)('simulation and curve (%s)', async (_name, q: Record<string, string>) => {
     const qs = new URLSearchParams(q).toString();
     const actual = await get(`/v1/workflows/${WF}/simulate?${qs}`);

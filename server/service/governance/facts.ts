@@ -126,9 +126,11 @@ export interface RollRow {
  *   fast approvals, canaries, caught
  * - rdwell (user, bucket): a reviewer's review times (real drafts)
  * - pairs (first, second): agreement pairs
+ * - zone (zk): drafts, not rule-escalated, labelled, wrong, with a verdict, approved unchanged — the
+ *   simulator's sums for any pair of thresholds, but the two 0.01 steps they fall in (migration 90)
  * Canary drafts add only to reviewer and pairs (as in the in-memory figures).
  */
-export type RollKind = 'set' | 'dwell' | 'conf' | 'reviews' | 'reviewer' | 'rdwell' | 'pairs';
+export type RollKind = 'set' | 'dwell' | 'conf' | 'reviews' | 'reviewer' | 'rdwell' | 'pairs' | 'zone';
 
 /** What a draft's facts add to the rollups. */
 export function contributions(f: Fact, decisions: readonly DecisionFact[]): RollRow[] {
@@ -169,6 +171,14 @@ export function contributions(f: Fact, decisions: readonly DecisionFact[]): Roll
       labelled * c,
       labelled * c * c,
       ok * c,
+    ]);
+    row('zone', String(f.zk), '', '', [
+      1,
+      1 - f.rule_escalated,
+      labelled,
+      b01(f.is_correct === 0),
+      b01(v !== null),
+      b01(v === 'approved'),
     ]);
     if (v !== null && f.review_day !== null)
       row('reviews', f.review_day, '', '', [1, b01(v === 'approved'), b01(v !== 'approved')]);

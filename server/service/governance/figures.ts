@@ -43,6 +43,7 @@ import {
   type RollKind,
   type RollRow,
   type StreakDay,
+  zoneIndex,
 } from './facts';
 import { refreshGovernance } from './refresh';
 
@@ -486,7 +487,13 @@ export async function recommendationFigures(
   return recommendFrom(await recommendInputs(new Window(store, f)), options);
 }
 
-/** GET …/simulate: one aggregate over the window's facts (any thresholds), and the curve from rollups. */
+/**
+ * GET …/simulate for any pair of thresholds, without reading the window's facts: the `zone` rollup
+ * sums every 0.01 confidence step wholly on one side of each threshold (a step above the one a
+ * threshold falls in is all at or above it, a step below all under it: `zoneIndex` only grows with
+ * the confidence), and only the facts in the (at most two) steps the thresholds fall in are read,
+ * by index `gov_facts_workflow_zk`, with the thresholds compared exactly. The curve from the rollups.
+ */
 export async function simulationFigures(
   store: Store,
   f: Filter,
@@ -494,13 +501,40 @@ export async function simulationFigures(
   reviewThreshold: number,
 ): Promise<SimulationOut> {
   await refreshGovernance(store);
+  const w = new Window(store, f);
+  const ka = zoneIndex(autoThreshold);
+  const kr = zoneIndex(reviewThreshold);
+  const edges = [...new Set([ka, kr])];
+  const s = { n: 0, auto: 0, manual: 0, zoneN: 0, zoneErr: 0, judged: 0, unchanged: 0 };
+  for (const r of await w.sum('zone', ['k1'])) {
+    const k = Number(r.k1);
+    const [drafts, eligible, labelled, wrong, verdict, approved] = r.v as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    s.n += drafts;
+    if (edges.includes(k)) continue;
+    const auto = k > ka;
+    const review = k > kr;
+    if (auto) {
+      s.auto += eligible;
+      s.zoneN += labelled;
+      s.zoneErr += wrong;
+    } else if (review) {
+      s.judged += verdict;
+      s.unchanged += approved;
+    }
+    if (!auto && !review) s.manual += eligible;
+  }
   let q = govDb(store.db)
     .selectFrom('gov_facts')
+    .where('zk', 'in', edges)
     .where('is_canary', '=', 0)
-    .select((eb) => [
-      eb.fn.countAll<number>().as('n'),
-      eb.fn.min('created_at').as('lo'),
-      eb.fn.max('created_at').as('hi'),
+    .select([
       sql<number>`sum(case when rule_escalated = 0 and confidence >= ${autoThreshold} then 1 else 0 end)`.as('auto'),
       sql<number>`sum(case when rule_escalated = 0 and confidence < ${autoThreshold} and confidence < ${reviewThreshold} then 1 else 0 end)`.as(
         'manual',
@@ -518,27 +552,37 @@ export async function simulationFigures(
     ]);
   if (f.workflow) q = q.where('workflow', '=', f.workflow);
   if (f.since) q = q.where('created_at', '>=', f.since);
-  const r = (await q.executeTakeFirst())!;
-  const n = Number(r.n);
-  const auto = Number(r.auto ?? 0);
-  const manual = Number(r.manual ?? 0);
-  const days = n > 0 ? Math.max(1, Math.ceil((Date.parse(String(r.hi)) - Date.parse(String(r.lo))) / DAY_MS)) : 1;
+  const e = (await q.executeTakeFirst())!;
+  for (const k of ['auto', 'manual', 'zoneN', 'zoneErr', 'judged', 'unchanged'] as const) s[k] += Number(e[k] ?? 0);
+  // The window's first and last draft (its days), each one step on `gov_facts_workflow_created`.
+  const end = async (dir: 'asc' | 'desc') => {
+    let eq = govDb(store.db).selectFrom('gov_facts').select('created_at').where('is_canary', '=', 0);
+    if (f.workflow) eq = eq.where('workflow', '=', f.workflow);
+    if (f.since) eq = eq.where('created_at', '>=', f.since);
+    return (await eq.orderBy('created_at', dir).limit(1).executeTakeFirst())?.created_at;
+  };
+  const lo = s.n > 0 ? await end('asc') : undefined;
+  const hi = s.n > 0 ? await end('desc') : undefined;
+  const days =
+    lo !== undefined && hi !== undefined
+      ? Math.max(1, Math.ceil((Date.parse(String(hi)) - Date.parse(String(lo))) / DAY_MS))
+      : 1;
   const sim = simulationFrom(
     {
-      n,
+      n: s.n,
       days,
-      auto,
-      manual,
-      review: n - auto - manual,
-      zoneN: Number(r.zoneN ?? 0),
-      zoneErr: Number(r.zoneErr ?? 0),
-      reviewJudged: Number(r.judged ?? 0),
-      reviewUnchanged: Number(r.unchanged ?? 0),
+      auto: s.auto,
+      manual: s.manual,
+      review: s.n - s.auto - s.manual,
+      zoneN: s.zoneN,
+      zoneErr: s.zoneErr,
+      reviewJudged: s.judged,
+      reviewUnchanged: s.unchanged,
     },
     autoThreshold,
     reviewThreshold,
   );
-  return { ...sim, curve: thresholdCurveFrom(await recommendInputs(new Window(store, f))) };
+  return { ...sim, curve: thresholdCurveFrom(await recommendInputs(w)) };
 }
 
 /** The graduation proposal (or step back) for a workflow, from the rollups. */
