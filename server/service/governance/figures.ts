@@ -635,11 +635,28 @@ export async function graduationFigures(
   );
 }
 
-async function stepBackFigure(store: Store, policy: PolicyView, now: number, levelChangedAt: string | null) {
+/** The graduation window's MetricSet per `since`, computed once per evaluation (step back and auto-adjust share it). */
+type WindowSets = Map<string, Promise<MetricSet>>;
+
+function windowSet(store: Store, workflow: string, since: string, now: number, sets: WindowSets) {
+  let m = sets.get(since);
+  if (!m) {
+    m = metricSetFor(store, { workflow, since }, GRADUATION.windowDays, now);
+    sets.set(since, m);
+  }
+  return m;
+}
+
+async function stepBackFigure(
+  store: Store,
+  policy: PolicyView,
+  now: number,
+  levelChangedAt: string | null,
+  sets: WindowSets = new Map(),
+) {
   if (policy.level === 'review_all') return null;
   const since = new Date(windowStart(now, levelChangedAt)).toISOString();
-  const m = await metricSetFor(store, { workflow: policy.workflow, since }, GRADUATION.windowDays, now);
-  return stepBackFrom(m, policy);
+  return stepBackFrom(await windowSet(store, policy.workflow, since, now, sets), policy);
 }
 
 /** What the evaluator decides for a workflow now: step back and (opted in) threshold adjustment. */
@@ -650,7 +667,8 @@ export async function evaluationFigures(
   levelChangedAt: string | null,
 ): Promise<Pick<EvaluateOut, 'stepBack' | 'adjustment'>> {
   await refreshGovernance(store);
-  const back = await stepBackFigure(store, policy, now, levelChangedAt);
+  const sets: WindowSets = new Map();
+  const back = await stepBackFigure(store, policy, now, levelChangedAt, sets);
   let adjustment: ThresholdAdjustment | null = null;
   if (policy.autoAdjust) {
     const workflow = policy.workflow;
@@ -677,7 +695,7 @@ export async function evaluationFigures(
           target: policy.falseAutoTarget,
           current: policy,
         }),
-        window: await metricSetFor(store, { workflow, since }, GRADUATION.windowDays, now),
+        window: await windowSet(store, workflow, since, now, sets),
         judged: Number(r.judged ?? 0),
       },
       policy,
