@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useId, useState } from 'react';
 import type { ApiClient } from '../../lib/shared/api-client';
-import type { CalibrationResults, CalibrationSession } from '../../lib/shared/schema';
+import type { CalibrationResults } from '../../lib/shared/schema';
 import { num, pct } from './format';
+import { useApiData } from './useApiData';
 
 /**
  * Calibration sessions of a workflow (issue 16 §3), for admins: start one on a random sample of
@@ -19,30 +20,23 @@ export function CalibrationSessions({
   /** Reviewer ids to offer (those with decisions in the window). */
   candidates: string[];
 }) {
-  const [sessions, setSessions] = useState<CalibrationSession[]>([]);
   const [chosen, setChosen] = useState<string[]>([]);
   const [extra, setExtra] = useState('');
   const [size, setSize] = useState(20);
   const [results, setResults] = useState<CalibrationResults | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const sizeId = useId();
   const extraId = useId();
 
   const load = useCallback(async () => {
     const list = await client.call('listCalibrationSessions');
-    setSessions(list.sessions.filter((s) => s.workflow === workflow));
+    return list.sessions.filter((s) => s.workflow === workflow);
   }, [client, workflow]);
+  const { data, error, reload, run } = useApiData(load);
+  const sessions = data ?? [];
 
-  useEffect(() => {
-    setResults(null);
-    load().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
-  }, [load]);
-
-  const run = (f: () => Promise<void>) => () => {
-    f()
-      .then(() => setError(null))
-      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
-  };
+  // Another workflow's results do not stay on screen.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset when the workflow changes.
+  useEffect(() => setResults(null), [workflow]);
 
   const reviewers = [
     ...new Set([
@@ -93,7 +87,7 @@ export function CalibrationSessions({
             await client.call('createCalibrationSession', {
               body: { workflow, reviewers, sample: { size } },
             });
-            await load();
+            await reload();
           })}
         >
           Start session
@@ -138,7 +132,7 @@ export function CalibrationSessions({
                       type="button"
                       onClick={run(async () => {
                         setResults(await client.call('closeCalibrationSession', { params: { id: s.id } }));
-                        await load();
+                        await reload();
                       })}
                     >
                       Close session

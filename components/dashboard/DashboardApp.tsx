@@ -9,6 +9,7 @@ import type {
   Recommendation,
   WorkflowSummary,
 } from '../../lib/shared/schema/governance';
+import { AccountabilitySection } from './AccountabilitySection';
 import { AutonomyCard } from './AutonomyCard';
 import { BreakdownTable } from './BreakdownTable';
 import { CalibrationSessions } from './CalibrationSessions';
@@ -304,6 +305,7 @@ export function DashboardApp() {
               />
             </section>
           )}
+          {client && <AccountabilitySection client={client} workflow={workflow} days={days} />}
           <section aria-labelledby="h-break">
             <h2 id="h-break">By segment and model version</h2>
             <BreakdownTable label="Segment" sets={data.metrics.bySegment} />

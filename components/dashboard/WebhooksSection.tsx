@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { ApiClient } from '../../lib/shared/api-client';
 import type { Webhook, WebhookDelivery } from '../../lib/shared/schema';
+import { errorText, useApiData } from './useApiData';
 
 /** Deliveries shown per subscription: the latest, and the latest failed ones (retries ran out). */
 const RECENT = 10;
@@ -24,12 +25,10 @@ function when(iso: string | null): string {
  * retry route; same `webhook-id`). Fetches its own data so the dashboard only places it.
  */
 export function WebhooksSection({ client }: { client: ApiClient }) {
-  const [subs, setSubs] = useState<SubscriptionData[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
+  const load = useCallback(async (): Promise<SubscriptionData[]> => {
     const { webhooks } = await client.call('listWebhooks');
     return Promise.all(
       webhooks.map(async (webhook) => {
@@ -42,22 +41,7 @@ export function WebhooksSection({ client }: { client: ApiClient }) {
       }),
     );
   }, [client]);
-
-  const refresh = useCallback(() => {
-    let live = true;
-    load()
-      .then((d) => {
-        if (!live) return;
-        setSubs(d);
-        setError(null);
-      })
-      .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
-    return () => {
-      live = false;
-    };
-  }, [load]);
-
-  useEffect(() => refresh(), [refresh]);
+  const { data: subs, error, refresh, reload } = useApiData(load);
 
   async function retry(webhookId: string, d: WebhookDelivery) {
     setBusy(d.id);
@@ -65,9 +49,9 @@ export function WebhooksSection({ client }: { client: ApiClient }) {
     try {
       await client.call('retryDelivery', { params: { id: webhookId, deliveryId: d.id } });
       setMessage(`Delivery ${d.id} (${d.type}) will be sent again.`);
-      setSubs(await load());
+      await reload();
     } catch (e) {
-      setMessage(`Retry failed: ${e instanceof Error ? e.message : String(e)}`);
+      setMessage(`Retry failed: ${errorText(e)}`);
     } finally {
       setBusy(null);
     }
