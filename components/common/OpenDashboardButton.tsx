@@ -1,20 +1,27 @@
 import { browser } from 'wxt/browser';
-import type { Role } from '../../lib/shared/schema';
+import { REVIEWER_ROLES, type Role } from '../../lib/shared/schema';
 
-/** Opens the extension's governance dashboard (entrypoints/dashboard) in a new tab. */
+/** Opens the extension's dashboard page (entrypoints/dashboard) in a new tab. */
 export async function openDashboard(): Promise<void> {
   await browser.tabs.create({ url: browser.runtime.getURL('/dashboard.html') });
 }
 
 /**
- * "Open dashboard", shown only to admins: the dashboard's data (metrics, policies, calibration)
- * comes from admin-only routes, so for any other role it would be a page of 403s.
+ * "Open dashboard" for admins (governance: metrics, policies, calibration); "Calibration sessions"
+ * for the reviewer roles, whom the same page shows only the calibration sessions they judge (issue
+ * 16 §3). Nothing for the pipeline or before Connect.
  */
 export function OpenDashboardButton({ role, onOpened }: { role: Role | null | undefined; onOpened?: () => void }) {
-  if (role !== 'admin') return null;
+  const label =
+    role === 'admin'
+      ? 'Open dashboard'
+      : role && (REVIEWER_ROLES as readonly string[]).includes(role)
+        ? 'Calibration sessions'
+        : null;
+  if (!label) return null;
   return (
     <button type="button" onClick={() => void openDashboard().then(onOpened)}>
-      Open dashboard
+      {label}
     </button>
   );
 }

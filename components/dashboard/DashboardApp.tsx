@@ -12,6 +12,7 @@ import type {
 import { AccountabilitySection } from './AccountabilitySection';
 import { AutonomyCard } from './AutonomyCard';
 import { BreakdownTable } from './BreakdownTable';
+import { CalibrationJudging } from './CalibrationJudging';
 import { CalibrationSessions } from './CalibrationSessions';
 import { pct } from './format';
 import { MetricCards } from './MetricCards';
@@ -53,6 +54,7 @@ export function DashboardApp() {
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
+  const [role, setRole] = useState<string | null>(null);
   const wfId = useId();
   const winId = useId();
   const mvId = useId();
@@ -61,6 +63,10 @@ export function DashboardApp() {
     serverClient()
       .then(async (c) => {
         setClient(c);
+        // Reviewers come here for calibration sessions only (governance is admin-only).
+        const me = await c.call('me');
+        setRole(me.role);
+        if (me.role !== 'admin') return;
         const list = await c.call('governanceWorkflows');
         setWorkflows(list.workflows);
         const params = new URLSearchParams(location.search);
@@ -173,6 +179,14 @@ export function DashboardApp() {
         <p>
           <a href={browser.runtime.getURL('/options.html')}>Open the settings</a> and connect with an admin token.
         </p>
+      </main>
+    );
+
+  if (client && role && role !== 'admin')
+    return (
+      <main className="dashboard">
+        <h1>Countersign calibration</h1>
+        <CalibrationJudging client={client} />
       </main>
     );
 

@@ -82,7 +82,7 @@ describe('Open dashboard (admins)', () => {
     expect(created).toEqual([{ url: `chrome-extension://${fakeBrowser.runtime.id}/dashboard.html` }]);
   });
 
-  it('options page: a reviewer does not get it', async () => {
+  it('options page: a reviewer gets "Calibration sessions" (the same page, their sessions only), not the dashboard', async () => {
     await saveSettings({
       serverUrl: 'http://srv.test',
       token: 'tok',
@@ -94,6 +94,10 @@ describe('Open dashboard (admins)', () => {
     await settle(() => mounted!.container.textContent!.includes('Connected as'));
     expect(button('Disconnect')).toBeDefined();
     expect(button('Open dashboard')).toBeUndefined();
+    const sessions = button('Calibration sessions');
+    expect(sessions).toBeDefined();
+    await act(async () => sessions!.click());
+    expect(created).toEqual([{ url: `chrome-extension://${fakeBrowser.runtime.id}/dashboard.html` }]);
   });
 
   it('popup: an admin gets the button; it opens the dashboard and closes the popup', async () => {
@@ -108,10 +112,11 @@ describe('Open dashboard (admins)', () => {
     expect(close).toHaveBeenCalled();
   });
 
-  it('popup: a specialist does not get it', async () => {
+  it('popup: a specialist gets "Calibration sessions", not the dashboard', async () => {
     workerSays(status('specialist'));
     mounted = mount(<PopupApp />);
     await settle(() => button('Sync now') !== undefined);
     expect(button('Open dashboard')).toBeUndefined();
+    expect(button('Calibration sessions')).toBeDefined();
   });
 });
