@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { AutonomyOut } from '../../lib/shared/schema/governance';
+import { AutonomyChanges } from './AutonomyChanges';
 import { num, pct } from './format';
 
 const LEVEL_TEXT = {
@@ -95,6 +96,7 @@ export function AutonomyCard({ autonomy, accept }: { autonomy: AutonomyOut; acce
         </ul>
       )}
       <ModelEvidence autonomy={autonomy} />
+      <AutonomyChanges changes={autonomy.changes} />
       <output className="status">{status}</output>
     </div>
   );

@@ -1,4 +1,5 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import { ALERT_MIGRATIONS } from './alerts';
 import { createCalibrationTables } from './calibration';
 import { LIVE_MIGRATIONS } from './live-migrations';
 import { addZoneRollup, createGovernanceTables } from './rollups';
@@ -330,6 +331,7 @@ export const MIGRATIONS: Migration[] = [
         .execute();
     },
   },
+  ...ALERT_MIGRATIONS,
   {
     version: 30,
     name: 'webhooks',

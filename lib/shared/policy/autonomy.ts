@@ -380,6 +380,14 @@ export function autoAdjustFrom(inputs: AdjustInputs, policy: PolicyView): Thresh
       reasons: [
         `Tightened: ${wrong} of ${n} audited drafts at or above ${pct(current)} were wrong in the last ${GRADUATION.windowDays} days (${pct(wrong / n, 1)}, target ${pct(target, 1)}).`,
       ],
+      evidence: {
+        audited: n,
+        wrong,
+        falseAutoRate: wrong / n,
+        target,
+        minAudited: policy.minAuditedToTighten ?? MIN_AUDITED_TO_TIGHTEN,
+        windowDays: GRADUATION.windowDays,
+      },
     };
   }
   const m = inputs.window;
@@ -399,6 +407,15 @@ export function autoAdjustFrom(inputs: AdjustInputs, policy: PolicyView): Thresh
       reasons: [
         `Loosened: ${pct(m.unnecessaryReviewRate)} of ${judged} reviews in the last ${GRADUATION.windowDays} days were approved unchanged (over ${pct(GRADUATION.loosenUnnecessary)}), and ${pct(rec.autoThreshold)} is proven safe: ${rec.reasons[0] ?? ''}`,
       ],
+      evidence: {
+        reviews: judged,
+        unnecessaryReviewRate: m.unnecessaryReviewRate,
+        loosenAboveRate: GRADUATION.loosenUnnecessary,
+        recommendedThreshold: rec.autoThreshold,
+        expectedFalseAutoRate: rec.expectedFalseAutoRate,
+        target,
+        windowDays: GRADUATION.windowDays,
+      },
     };
   }
   return null;

@@ -272,6 +272,13 @@ export const AutonomyChange = z.object({
   from: z.string().nullable(),
   to: z.string().nullable(),
   reasons: z.array(z.string()),
+  /**
+   * Added (issue 16): the figures the change was made on, as recorded with it (e.g. `audited`,
+   * `wrong`, `falseAutoRate`, `target`; rates 0..1). Absent for changes recorded without them.
+   */
+  evidence: AutonomyEvidence.optional(),
+  /** Added (issue 16): the change in one sentence for a team lead (lib/shared/policy/changes.ts). */
+  summary: z.string().optional(),
 });
 export type AutonomyChange = z.infer<typeof AutonomyChange>;
 
@@ -320,6 +327,8 @@ export const ThresholdAdjustment = z.object({
   autoThreshold: Rate,
   previous: Rate,
   reasons: z.array(z.string()),
+  /** Added (issue 16): the figures behind it (recorded in the audit log; shown as the workflow's `changes`). */
+  evidence: AutonomyEvidence.optional(),
 });
 export type ThresholdAdjustment = z.infer<typeof ThresholdAdjustment>;
 

@@ -4,6 +4,7 @@ import { appendAudit } from '../../audit';
 import type { Deps } from '../../context';
 import { ApiError } from '../../errors';
 import { updatePolicy } from '../policy';
+import { autonomyChanges } from './changes';
 import { graduationFigures } from './figures';
 import { levelChangedAt, loadPolicy, view } from './load';
 
@@ -13,7 +14,8 @@ import { levelChangedAt, loadPolicy, view } from './load';
 export async function autonomyProposal(deps: Deps, workflow: string): Promise<AutonomyOut> {
   const policy = await loadPolicy(deps.store, workflow);
   const changed = await levelChangedAt(deps.store, workflow);
-  return graduationFigures(deps.store, view(policy), deps.now().getTime(), changed);
+  const out = await graduationFigures(deps.store, view(policy), deps.now().getTime(), changed);
+  return { ...out, changes: await autonomyChanges(deps.store, workflow) };
 }
 
 /**
@@ -48,5 +50,6 @@ export async function acceptProposal(
       detail: p.evidence,
     });
   });
-  return graduationFigures(store, view(next), deps.now().getTime(), deps.now().toISOString());
+  const after = await graduationFigures(store, view(next), deps.now().getTime(), deps.now().toISOString());
+  return { ...after, changes: await autonomyChanges(store, workflow) };
 }

@@ -44,7 +44,7 @@ export async function evaluateWorkflow(deps: Deps, workflow: string, actor = 'go
           original: { level: back.from },
           final: { level: back.to },
           reasons: back.reasons,
-          detail: back.evidence,
+          detail: { ...back.evidence, target: policy.falseAutoTarget },
         });
       }
       if (adjustment) {
@@ -57,6 +57,7 @@ export async function evaluateWorkflow(deps: Deps, workflow: string, actor = 'go
           original: { autoThreshold: adjustment.previous },
           final: { autoThreshold: adjustment.autoThreshold },
           reasons: adjustment.reasons,
+          detail: adjustment.evidence,
         });
       }
       await updatePolicy(trx, workflow, { level: next.level, autoThreshold: next.autoThreshold }, actor);
