@@ -17,7 +17,7 @@ import { CalibrationSessions } from './CalibrationSessions';
 import { pct } from './format';
 import { MetricCards } from './MetricCards';
 import { PageHealthSection } from './PageHealthSection';
-import { PolicyControls } from './PolicyControls';
+import { PolicyControls, type PolicyPatch } from './PolicyControls';
 import { ReliabilityDiagram } from './ReliabilityDiagram';
 import { ReviewerTable } from './ReviewerTable';
 import { ThresholdSimulator } from './ThresholdSimulator';
@@ -133,7 +133,7 @@ export function DashboardApp() {
     [client, workflow, refreshWorkflows],
   );
 
-  async function savePolicy(patch: { canaryRate?: number; autoAdjust?: boolean }) {
+  async function savePolicy(patch: PolicyPatch) {
     if (!client) return;
     await client.call('putWorkflow', { params: { workflow }, body: patch });
     await refreshWorkflows();

@@ -1,9 +1,11 @@
 import { useEffect, useId, useState } from 'react';
 import type { EvaluateOut, WorkflowSummary } from '../../lib/shared/schema/governance';
 
+export type PolicyPatch = { canaryRate?: number; autoAdjust?: boolean; approvalAuditRate?: number };
+
 export interface PolicyControlsProps {
   policy: WorkflowSummary;
-  save(patch: { canaryRate?: number; autoAdjust?: boolean }): Promise<void>;
+  save(patch: PolicyPatch): Promise<void>;
   evaluate(): Promise<EvaluateOut>;
   plantCanaries(count: number): Promise<number>;
 }
@@ -12,9 +14,14 @@ export interface PolicyControlsProps {
 export function PolicyControls(props: PolicyControlsProps) {
   const [rate, setRate] = useState(String(Math.round(props.policy.canaryRate * 100)));
   const [status, setStatus] = useState<string | null>(null);
+  const approvalShare = () => String(Math.round((props.policy.approvalAuditRate ?? 0) * 1000) / 10);
+  const [approvals, setApprovals] = useState(approvalShare);
   const rateId = useId();
+  const approvalsId = useId();
   const adjustId = useId();
   useEffect(() => setRate(String(Math.round(props.policy.canaryRate * 100))), [props.policy.canaryRate]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: follows the stored rate.
+  useEffect(() => setApprovals(approvalShare()), [props.policy.approvalAuditRate]);
 
   const run = (label: string, fn: () => Promise<string>) => {
     setStatus(`${label}…`);
@@ -50,6 +57,34 @@ export function PolicyControls(props: PolicyControlsProps) {
           onChange={(e) => setRate(e.target.value)}
         />
         <button type="submit">Save canary share</button>
+      </form>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const v = Number(approvals);
+          if (!Number.isFinite(v) || v < 0 || v > 100) {
+            setStatus('The audit share of approvals must be between 0 and 100%.');
+            return;
+          }
+          run('Saving', async () => {
+            await props.save({ approvalAuditRate: v / 100 });
+            return v
+              ? `${v}% of people's approvals are now sampled for audit (four times as many of those faster than skimming).`
+              : "People's approvals are no longer sampled for audit.";
+          });
+        }}
+      >
+        <label htmlFor={approvalsId}>People's approvals sampled for audit (%)</label>
+        <input
+          id={approvalsId}
+          type="number"
+          min={0}
+          max={100}
+          step={0.5}
+          value={approvals}
+          onChange={(e) => setApprovals(e.target.value)}
+        />
+        <button type="submit">Save audit share</button>
       </form>
       <p>
         <input

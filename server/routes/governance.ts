@@ -178,6 +178,7 @@ export const governanceRoutes: Resource = {
           canaryRate: p.canaryRate,
           falseAutoTarget: p.falseAutoTarget,
           autoAdjust: p.autoAdjust,
+          approvalAuditRate: p.approvalAuditRate,
           drafts: counts.get(w) ?? 0,
         });
       }

@@ -391,6 +391,8 @@ export const WorkflowSummary = z.object({
   canaryRate: z.number(),
   falseAutoTarget: z.number(),
   autoAdjust: z.boolean(),
+  /** Added (issue 16 §4): share of people's approvals sampled into audit. */
+  approvalAuditRate: z.number().optional(),
   drafts: z.number().int(),
 });
 export type WorkflowSummary = z.infer<typeof WorkflowSummary>;

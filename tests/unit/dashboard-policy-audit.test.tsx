@@ -1,0 +1,61 @@
+import { act } from 'react';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PolicyControls } from '../../components/dashboard/PolicyControls';
+import { startTestApp, type TestApi } from '../helpers/server';
+import { button, type Mounted, mount, type } from './panel-helpers';
+
+// The dashboard's "People's approvals sampled for audit" setting (issue 16 §4) against the real
+// server app: saved through PUT /v1/workflows/{workflow}, read back through the dashboard's list.
+
+const WF = 'policy.audit';
+let s: TestApi;
+let admin: string;
+let mounted: Mounted | null = null;
+
+beforeAll(async () => {
+  s = await startTestApp('sqlite');
+  admin = await s.token('admin', { user: 'pa-admin' });
+  await s.api(`/v1/workflows/${WF}`, { method: 'PUT', token: admin, body: { canaryRate: 0 } });
+});
+afterAll(async () => {
+  mounted?.unmount();
+  await s?.close();
+});
+
+describe('Policy controls: audit share of approvals', () => {
+  it('saves the share and shows the stored one', async () => {
+    const client = s.client(admin);
+    const summary = async () => (await client.call('governanceWorkflows')).workflows.find((w) => w.workflow === WF)!;
+    const policy = await summary();
+    expect(policy.approvalAuditRate).toBe(0);
+    const save = async (patch: Record<string, unknown>) => {
+      await client.call('putWorkflow', { params: { workflow: WF }, body: patch });
+    };
+    mounted = mount(
+      <PolicyControls
+        policy={policy}
+        save={save}
+        evaluate={async () => ({ applied: [] }) as never}
+        plantCanaries={async () => 0}
+      />,
+    );
+    const c = mounted.container;
+    const label = [...c.querySelectorAll('label')].find(
+      (l) => l.textContent === "People's approvals sampled for audit (%)",
+    )!;
+    const input = c.querySelector(`#${CSS.escape(label.htmlFor)}`) as HTMLInputElement;
+    expect(input.value).toBe('0');
+    type(input, '7.5');
+    await act(async () => button(c, 'Save audit share').click());
+    await vi.waitFor(async () => {
+      await act(async () => {});
+      expect(c.querySelector('output')!.textContent).toContain('7.5% of people');
+    });
+    expect((await summary()).approvalAuditRate).toBe(0.075);
+    type(input, '120');
+    await act(async () => button(c, 'Save audit share').click());
+    // Out of range: the form does not submit (the input's own max, else the handler's check).
+    expect(c.querySelector('output')!.textContent).not.toContain('120');
+    expect((await summary()).approvalAuditRate).toBe(0.075);
+  });
+});
