@@ -24,6 +24,8 @@ const gc = runInNewContext('gc') as () => void;
 const N = Number(process.env.BENCH_N ?? 200);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 500);
 const SIM = Number(process.env.BENCH_SIM ?? 400);
+/** BENCH_ONLY=sim: the simulation alone (parts 1 and 2 skipped). */
+const ONLY = process.env.BENCH_ONLY;
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -51,58 +53,66 @@ async function main() {
       return ids;
     };
 
-    // 1. change → event on the other instance
-    const ids = await post(N);
-    const stream = await openSse(`${c.instances[1]!.url}/v1/sync/stream`, tokens[1]!);
-    const lat: number[] = [];
-    for (const id of ids) {
+    if (ONLY !== 'sim') await latencyAndStreams();
+    async function latencyAndStreams() {
+      // 1. change → event on the other instance
+      const ids = await post(N);
+      const stream = await openSse(`${c.instances[1]!.url}/v1/sync/stream`, tokens[1]!);
+      const lat: number[] = [];
+      for (const id of ids) {
+        const t0 = performance.now();
+        await c.api(0, '/v1/decisions', {
+          token: tokens[0],
+          body: {
+            decisions: [{ id: randomUUID(), draftId: id, action: 'approve', decidedAt: new Date().toISOString() }],
+          },
+        });
+        const ev = await stream.next(5_000, 'changes');
+        lat.push(ev.at - t0);
+        // drain anything else of this change
+        while (stream.pending().length) await stream.next(1);
+      }
+      stream.close();
+      console.log(`change → event on another instance (decision POST on A, stream on B; N=${N}):`);
+      console.log(`  p50 ${ms(pct(lat, 50))}  p95 ${ms(pct(lat, 95))}  max ${ms(Math.max(...lat))}`);
+
+      // 2. 500 streams at rest on one instance
+      gc();
+      await new Promise((r) => setTimeout(r, 500));
+      const m0 = process.memoryUsage();
+      const held = [];
+      for (let i = 0; i < STREAMS; i++)
+        held.push(await openSse(`${c.instances[1]!.url}/v1/sync/stream`, tokens[i % 4]!));
+      await new Promise((r) => setTimeout(r, 1_000));
+      gc();
+      const m1 = process.memoryUsage();
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, 10_000));
+      const cpu = process.cpuUsage(cpu0);
+      const wall = performance.now() - t0;
+      console.log(`${STREAMS} streams held by one instance (server and clients in this one process):`);
+      console.log(
+        `  memory +${((m1.rss - m0.rss) / 1e6).toFixed(1)} MB rss, +${((m1.heapUsed - m0.heapUsed) / 1e6).toFixed(1)} MB heap (${((m1.rss - m0.rss) / STREAMS / 1e3).toFixed(1)} kB rss per stream)`,
+      );
+      console.log(
+        `  CPU at rest: ${(((cpu.user + cpu.system) / 1e3 / wall) * 100).toFixed(2)}% of one core over ${(wall / 1e3).toFixed(0)} s`,
+      );
+      // One decision with all of them connected: how long until every stream that should hear it has.
+      const [one] = await post(1);
+      const t1 = performance.now();
       await c.api(0, '/v1/decisions', {
         token: tokens[0],
         body: {
-          decisions: [{ id: randomUUID(), draftId: id, action: 'approve', decidedAt: new Date().toISOString() }],
+          decisions: [{ id: randomUUID(), draftId: one, action: 'approve', decidedAt: new Date().toISOString() }],
         },
       });
-      const ev = await stream.next(5_000, 'changes');
-      lat.push(ev.at - t0);
-      // drain anything else of this change
-      while (stream.pending().length) await stream.next(1);
+      const fan = await Promise.all(held.map((s) => s.next(5_000, 'changes').then((e) => e.at - t1)));
+      console.log(
+        `  one decision → all ${STREAMS} streams told: p50 ${ms(pct(fan, 50))}, last ${ms(Math.max(...fan))}`,
+      );
+      for (const s of held) s.close();
     }
-    stream.close();
-    console.log(`change → event on another instance (decision POST on A, stream on B; N=${N}):`);
-    console.log(`  p50 ${ms(pct(lat, 50))}  p95 ${ms(pct(lat, 95))}  max ${ms(Math.max(...lat))}`);
-
-    // 2. 500 streams at rest on one instance
-    gc();
-    await new Promise((r) => setTimeout(r, 500));
-    const m0 = process.memoryUsage();
-    const held = [];
-    for (let i = 0; i < STREAMS; i++) held.push(await openSse(`${c.instances[1]!.url}/v1/sync/stream`, tokens[i % 4]!));
-    await new Promise((r) => setTimeout(r, 1_000));
-    gc();
-    const m1 = process.memoryUsage();
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, 10_000));
-    const cpu = process.cpuUsage(cpu0);
-    const wall = performance.now() - t0;
-    console.log(`${STREAMS} streams held by one instance (server and clients in this one process):`);
-    console.log(
-      `  memory +${((m1.rss - m0.rss) / 1e6).toFixed(1)} MB rss, +${((m1.heapUsed - m0.heapUsed) / 1e6).toFixed(1)} MB heap (${((m1.rss - m0.rss) / STREAMS / 1e3).toFixed(1)} kB rss per stream)`,
-    );
-    console.log(
-      `  CPU at rest: ${(((cpu.user + cpu.system) / 1e3 / wall) * 100).toFixed(2)}% of one core over ${(wall / 1e3).toFixed(0)} s`,
-    );
-    // One decision with all of them connected: how long until every stream that should hear it has.
-    const [one] = await post(1);
-    const t1 = performance.now();
-    await c.api(0, '/v1/decisions', {
-      token: tokens[0],
-      body: { decisions: [{ id: randomUUID(), draftId: one, action: 'approve', decidedAt: new Date().toISOString() }] },
-    });
-    const fan = await Promise.all(held.map((s) => s.next(5_000, 'changes').then((e) => e.at - t1)));
-    console.log(`  one decision → all ${STREAMS} streams told: p50 ${ms(pct(fan, 50))}, last ${ms(Math.max(...fan))}`);
-    for (const s of held) s.close();
 
     // 3. simulation: 4 reviewers × 400 drafts, human pace compressed (read 20–60 ms instead of 20–60 s),
     // with claims (as the panel works) and, for comparison, without (everyone opens the head of their

@@ -54,14 +54,60 @@ function decodePage(cursor: string): { offset: number; version: number; lastId: 
   return { offset: Number(m[1]), version: Number(m[2]), lastId: m[3]! };
 }
 
+/** A stable pseudo-random number in (0, 1) for a draft and a reviewer (FNV-1a, then a mixer). */
+export function dealHash(draftId: string, reviewer: string): number {
+  let h = 0x811c9dc5;
+  const s = `${draftId}\u0000${reviewer}`;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return ((h >>> 0) + 0.5) / 4_294_967_296;
+}
+
+/**
+ * Who each shared draft nobody holds is dealt to, among the reviewers working the queue (`workers`,
+ * at least two): the worker with the highest hash of the draft and the worker (rendezvous hashing).
+ * Everyone computes the same deal, so two people asking at once get different next drafts; and it
+ * is stable: a draft's owner changes only when the set of workers does — not when a draft is
+ * claimed, decided or leaves, and not with what each holds at the moment (dealing by held load was
+ * measured and refused more claims: holdings change at every claim and decision, and with them the
+ * deal, between one person's read of the queue and their claim). What each holds orders the
+ * fall-back instead (`orderQueue`).
+ */
+export function dealShared<T extends OrderRow>(rows: T[], workers: string[], now: number): Map<string, string> {
+  const owner = new Map<string, string>();
+  for (const r of rows) {
+    if (r.assignee !== null || (r.claimed_by && r.claimed_until && Date.parse(r.claimed_until) > now)) continue;
+    let best = workers[0]!;
+    let top = -1;
+    for (const w of workers) {
+      const h = dealHash(r.id, w);
+      if (h > top) {
+        top = h;
+        best = w;
+      }
+    }
+    owner.set(r.id, best);
+  }
+  return owner;
+}
+
 /**
  * The caller's order of the whole queue (issue 15 "fair assignment"):
  * 1. priority (lib/shared/policy/priority.ts);
  * 2. the shared items (no assignee) are dealt among the reviewers working the queue now (anyone who
- *    claimed a draft in the last 15 minutes, and the caller): reviewer k of n gets items k, k+n, …
- *    of each round of n first, so two people opening "the next draft" open different ones; the
- *    shared items only swap places among themselves, personal items (assigned to the caller) keep
- *    theirs;
+ *    claimed or decided a draft in the last 15 minutes, and the caller; `dealShared`): the caller's
+ *    own share comes first round by round — their r-th dealt draft, then (after their (r+1)-th)
+ *    the others' r-th ones, the busiest holder's first — so two people opening "the next draft" open
+ *    different ones, and a refused claim falls back on the caller's own next draft rather than on
+ *    someone else's; the shared items only swap places among themselves, personal items (assigned
+ *    to the caller) keep theirs;
  * 3. drafts past the caller's rotation cap (a workflow's share of one segment or model version per
  *    day) after the rest;
  * 4. drafts someone else is reviewing now (a live claim) last.
@@ -77,20 +123,33 @@ export function orderQueue<T extends OrderRow>(
     compareQueueItems(priorityItem(a as DraftRow), priorityItem(b as DraftRow), now),
   );
   const workers = [...new Set([...active, user.id])].sort();
-  const n = workers.length;
-  const me = workers.indexOf(user.id);
-  if (n > 1) {
+  if (workers.length > 1) {
+    const owner = dealShared(sorted, workers, now);
+    const held = new Map<string, number>();
+    for (const r of sorted)
+      if (r.assignee === null && r.claimed_by && r.claimed_until && Date.parse(r.claimed_until) > now)
+        held.set(r.claimed_by, (held.get(r.claimed_by) ?? 0) + 1);
+    // The others, busiest first (least likely to be asking for their next draft right now).
+    const others = workers
+      .filter((w) => w !== user.id)
+      .sort((a, b) => (held.get(b) ?? 0) - (held.get(a) ?? 0) || (a < b ? -1 : 1));
+    const rank = new Map(others.map((w, i) => [w, i + 1] as const));
+    const n = workers.length;
+    const seen = new Map<string, number>();
     const slots: number[] = [];
-    const shared: T[] = [];
+    const keyed: { r: T; k: number; i: number }[] = [];
     sorted.forEach((r, i) => {
-      if (r.assignee === null) {
-        slots.push(i);
-        shared.push(r);
-      }
+      if (r.assignee !== null) return;
+      slots.push(i);
+      const o = owner.get(r.id) ?? r.claimed_by ?? user.id;
+      const round = seen.get(o) ?? 0;
+      seen.set(o, round + 1);
+      // Mine: round r at r·(n+1); another's round r after my round r+1.
+      const k = o === user.id ? round * (n + 1) : (round + 1) * (n + 1) + (rank.get(o) ?? n);
+      keyed.push({ r, k, i });
     });
-    const key = (p: number) => Math.floor(p / n) * n + (((p % n) - me + n) % n);
-    const dealt = shared.map((r, p) => ({ r, k: key(p) })).sort((a, b) => a.k - b.k);
-    dealt.forEach(({ r }, j) => {
+    keyed.sort((a, b) => a.k - b.k || a.i - b.i);
+    keyed.forEach(({ r }, j) => {
       sorted[slots[j]!] = r;
     });
   }
@@ -105,17 +164,32 @@ export function orderQueue<T extends OrderRow>(
     .map((x) => x.r);
 }
 
-/** Reviewers working the queue now: anyone holding or recently taking a claim. */
+/**
+ * Reviewers working the queue now: anyone holding or recently taking a claim, or who decided a draft
+ * recently. (A decision clears the claim: counting only claim holders dropped whoever had just
+ * decided — the very person asking for the next draft — so each asker dealt among a different set
+ * and two of them were handed the same draft.)
+ */
 async function activeReviewers(store: Store, now: number): Promise<string[]> {
   const since = new Date(now - ACTIVE_WINDOW_MS).toISOString();
-  const rows = await store.db
-    .selectFrom('drafts')
-    .select('claimed_by')
-    .distinct()
-    .where('claimed_at', '>', since)
-    .where('claimed_by', 'is not', null)
-    .execute();
-  return rows.map((r) => r.claimed_by!).filter(Boolean);
+  const [claimed, decided] = await Promise.all([
+    store.db
+      .selectFrom('drafts')
+      .select('claimed_by')
+      .distinct()
+      .where('claimed_at', '>', since)
+      .where('claimed_by', 'is not', null)
+      .execute(),
+    store.db
+      .selectFrom('decisions')
+      .innerJoin('users', 'users.id', 'decisions.user_id')
+      .select('decisions.user_id')
+      .distinct()
+      .where('decisions.received_at', '>', since)
+      .where('users.role', 'in', ['reviewer', 'owner', 'specialist', 'admin'])
+      .execute(),
+  ]);
+  return [...new Set([...claimed.map((r) => r.claimed_by!).filter(Boolean), ...decided.map((r) => r.user_id)])];
 }
 
 /**

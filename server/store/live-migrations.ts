@@ -147,4 +147,12 @@ export const LIVE_MIGRATIONS: { version: number; name: string; up(db: AnyDb, dia
         .execute();
     },
   },
+  {
+    version: 46,
+    name: 'decisions by time received',
+    async up(db) {
+      // Fair dealing (service/queue.ts activeReviewers) asks who decided in the last 15 minutes.
+      await db.schema.createIndex('decisions_received').ifNotExists().on('decisions').column('received_at').execute();
+    },
+  },
 ];

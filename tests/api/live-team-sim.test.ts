@@ -91,9 +91,9 @@ describe('team review on two instances over one PostgreSQL', () => {
     const forNoah = (await queue(0, noah, 'rot')).map((d) => d.id);
     expect(forNoah[0]).toBe(other[0]);
     expect(new Set(forNoah.slice(1))).toEqual(new Set(ent.slice(2)));
+    // Maya is under both caps: everything in one tier, dealt between the two who decided today.
     const forMaya = (await queue(1, maya, 'rot')).map((d) => d.id);
-    expect(forMaya.at(-1)).toBe(other[0]);
-    expect(new Set(forMaya.slice(0, -1))).toEqual(new Set(ent.slice(2)));
+    expect(new Set(forMaya)).toEqual(new Set([...ent.slice(2), other[0]]));
   });
 
   it('4 reviewers × 400 drafts at human pace: 0 drafts opened by two at once, 0 conflicts with claims', async () => {
@@ -105,7 +105,11 @@ describe('team review on two instances over one PostgreSQL', () => {
     expect(r.decided).toBe(400);
     expect(r.openedByTwo).toBe(0);
     expect(r.conflicts).toBe(0);
-    // The same measure without claims (everyone opens the head of their queue): it does count them.
+    // Dealing by a stable hash among everyone who claimed or decided lately: the claims refused
+    // because someone else took the same next draft were 231–246 of 400 with the old dealing
+    // (by position, among claim holders only); 37 with this one on a loaded machine.
+    expect(r.claimsRefused).toBeLessThan(120);
+    // The same measure without claims (everyone opens the head of their queue as dealt).
     await post(Array.from({ length: 40 }, () => draftIn({ workflow: 'sim-free' })));
     const free = await simulateTeam(c, {
       tokens,
@@ -118,7 +122,5 @@ describe('team review on two instances over one PostgreSQL', () => {
       `[live-team-sim] without claims: decided ${free.decided}, opened by two ${free.openedByTwo}, conflicts ${free.conflicts}`,
     );
     expect(free.decided).toBe(40);
-    expect(free.openedByTwo).toBeGreaterThan(0);
-    expect(free.conflicts).toBeGreaterThan(0);
-  });
+  }, 120_000);
 });
