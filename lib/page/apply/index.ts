@@ -17,6 +17,7 @@ import {
   insertTextNodes,
   lightningInput,
   type Placement,
+  quillPaste,
   reactInput,
   syntheticPaste,
   type Technique,
@@ -40,7 +41,7 @@ const CHAINS: Record<EditorKind, ReadonlyArray<[Technique, TechniqueFn]>> = {
     ['exec-insert-text', execInsertText],
   ],
   quill: [
-    ['synthetic-paste', syntheticPaste],
+    ['synthetic-paste', quillPaste],
     ['exec-insert-text', execInsertText],
   ],
   prosemirror: [

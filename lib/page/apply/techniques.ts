@@ -244,3 +244,44 @@ export const beforeInputReplacement: TechniqueFn = async (input) => {
   await tick();
   return handled && mutated;
 };
+
+/** The editor's own queued work has run (Quill's MutationObserver updates, React's batches). */
+export function settle(doc: Document): Promise<void> {
+  const win = doc.defaultView;
+  const frame = () =>
+    new Promise<void>((r) => {
+      // rAF does not run in background tabs: a task is the floor.
+      const t = setTimeout(r, 50);
+      win?.requestAnimationFrame(() => {
+        clearTimeout(t);
+        r();
+      });
+    });
+  return frame()
+    .then(frame)
+    .then(() => tick());
+}
+
+/**
+ * Quill 1 and 2. Quill 1's paste handler does not cancel a synthetic paste over a selection: it
+ * queues a delete of the selection's length, which then hits the start of the pasted text (the
+ * first characters of a replaced subject went missing). So a non-empty Quill is first emptied with
+ * the browser's delete (Quill reads it from the DOM into its model, and its history merges both
+ * changes into one undo step), then the text is pasted into the empty editor.
+ */
+export const quillPaste: TechniqueFn = async (input) => {
+  const { el } = input;
+  if (input.placement !== 'replace' || (el.textContent ?? '').trim() === '') return syntheticPaste(input);
+  if (!placeCaret(el, 'replace')) return false;
+  const doc = el.ownerDocument;
+  await afterSelectionChange(doc);
+  if (!doc.execCommand('delete')) return false;
+  await settle(doc);
+  const rest = { ...input, placement: 'start' as const };
+  if (await syntheticPaste(rest)) return true;
+  // Quill 1 does not take a synthetic paste (it reads the browser's default paste, which an
+  // untrusted event does not do): after its queued work, the browser's insertText, which Quill
+  // reads from the DOM like typing.
+  await settle(doc);
+  return execInsertText(rest);
+};

@@ -1,0 +1,218 @@
+/**
+ * The editor matrix (issue 18, item 6; docs/sites.md "Editor matrix"): real editor libraries (the
+ * npm packages pinned in server/demo/pages/package.json, bundled here with esbuild, in memory),
+ * each on its own page, with and without a strict CSP with Trusted Types. The lib runs in an
+ * isolated world like the content script (adapters-harness.ts). After each insertion the editor's
+ * own model is read through its API (tests/fixtures/editors/matrix/*.js): every line present,
+ * markup-like text kept as text, no double insertion, placement (replace, caret, start, end) honoured.
+ * One browser, one context per CSP mode, one page per editor (reset through its API between cases).
+ */
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApplyResult } from '../../lib/page/apply';
+import { type Isolated, isolate, launch } from './adapters-harness';
+
+const MATRIX = join(process.cwd(), 'tests', 'fixtures', 'editors', 'matrix');
+const PAGES_MODULES = join(process.cwd(), 'server', 'demo', 'pages', 'node_modules');
+const ORIGIN = 'https://editors.countersign.test';
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; require-trusted-types-for 'script'";
+
+const EDITORS = [
+  'textarea',
+  'contenteditable',
+  'prosemirror',
+  'prosemirror-shadow',
+  'quill1',
+  'quill2',
+  'squire',
+  'draftjs',
+  'slate',
+  'lexical',
+] as const;
+type Editor = (typeof EDITORS)[number];
+type Mode = 'plain' | 'csp';
+
+/** Known gaps, checked honestly with `it.fails` (the case runs and must still fail): `editor/case/mode`. */
+const KNOWN: Record<string, string> = {};
+
+const known = (key: string) => KNOWN[key] ?? KNOWN[key.replace(/\/(plain|csp)$/, '/*')];
+
+const bundles = new Map<string, string>();
+let browser: Browser;
+const contexts = new Map<Mode, BrowserContext>();
+
+beforeAll(async () => {
+  const files = [...new Set(EDITORS.map((e) => e.replace(/-shadow$/, ''))), 'tt-default'];
+  const [b] = await Promise.all([
+    launch(),
+    ...files.map(async (f) => {
+      const out = await build({
+        entryPoints: [join(MATRIX, `${f}.js`)],
+        bundle: true,
+        format: 'iife',
+        write: false,
+        minify: true,
+        target: 'chrome120',
+        // One React for the editors and the page: the demo pages' React 18, not the extension's React 19.
+        alias: { react: join(PAGES_MODULES, 'react'), 'react-dom': join(PAGES_MODULES, 'react-dom') },
+        define: { 'process.env.NODE_ENV': '"production"', global: 'window' },
+        loader: { '.css': 'empty' },
+        logLevel: 'silent',
+      });
+      bundles.set(f, out.outputFiles[0]!.text);
+    }),
+  ]);
+  browser = b as Browser;
+  for (const mode of ['plain', 'csp'] as const) {
+    const context = await browser.newContext();
+    await context.route(`${ORIGIN}/**`, (route) => {
+      const url = new URL(route.request().url());
+      const headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8' };
+      if (mode === 'csp') headers['content-security-policy'] = CSP;
+      if (url.pathname.endsWith('.js')) {
+        const name = url.pathname.slice(1, -3);
+        return route.fulfill({ status: 200, contentType: 'text/javascript', body: bundles.get(name) ?? '' });
+      }
+      const editor = url.searchParams.get('e') as Editor;
+      const file = editor.replace(/-shadow$/, '');
+      const shadow = editor.endsWith('-shadow') ? '<script src="/shadow.js"></script>' : '';
+      const tt = mode === 'csp' && file.startsWith('quill') ? '<script src="/tt-default.js"></script>' : '';
+      return route.fulfill({
+        status: 200,
+        headers,
+        body: `<!doctype html><html><head><meta charset="utf-8"></head><body><main><input id="elsewhere" aria-label="Elsewhere"><div id="editor"></div></main>${shadow}${tt}<script src="/${file}.js"></script></body></html>`,
+      });
+    });
+    contexts.set(mode, context);
+  }
+  bundles.set('shadow', 'window.__shadow = true;');
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+interface Opened {
+  page: Page;
+  cs: Isolated;
+  errors: string[];
+}
+
+async function open(editor: Editor, mode: Mode): Promise<Opened> {
+  const page = await contexts.get(mode)!.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${ORIGIN}/?e=${editor}`);
+  await page.waitForFunction(
+    () => {
+      const ed = (window as { __editor?: { editable(): Element | null } }).__editor;
+      return !!ed?.editable();
+    },
+    undefined,
+    { timeout: 5000 },
+  );
+  const cs = await isolate(page);
+  return { page, cs, errors };
+}
+
+/** The editor back to one paragraph "Hello world" with an empty undo history; focus elsewhere. */
+async function reset(o: Opened): Promise<void> {
+  await o.page.focus('#elsewhere');
+  await o.page.evaluate(() => (window as unknown as { __editor: { reset(): void } }).__editor.reset());
+  await settled(o.page);
+  // The element an adapter would hand to applyText, found from the isolated world.
+  await o.cs.run(`
+    const host = document.getElementById('editor');
+    const root = host.shadowRoot ?? host;
+    globalThis.__target = root.querySelector('textarea, .ql-container, .ProseMirror, .public-DraftEditor-content, [data-slate-editor="true"], [contenteditable="true"]') ?? host;
+  `);
+  expect(await blocks(o.page)).toEqual(['Hello world']);
+}
+
+const blocks = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __editor: { blocks(): string[] } }).__editor.blocks());
+
+/** The editor's own queued work (Quill's, React's batches) has run: two frames and a task. */
+const settled = (page: Page) =>
+  page.evaluate(
+    () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => r(), 0)))),
+  );
+
+const apply = (o: Opened, text: string, placement: string) =>
+  o.cs.run<ApplyResult>(
+    `return cs.apply.applyText(globalThis.__target, arg.text, { placement: arg.placement, memory: cs.memory });`,
+    {
+      text,
+      placement,
+    },
+  );
+
+/** Puts the person's caret after "Hello" in the editor (a real click, then arrow keys), then leaves. */
+async function caretAfterHello(o: Opened): Promise<void> {
+  await o.cs.run(`
+    const t = globalThis.__target;
+    const el = t.matches('.ql-container') ? t.querySelector('.ql-editor') : t;
+    el.focus();
+  `);
+  await o.page.keyboard.press('Control+Home');
+  for (let i = 0; i < 5; i++) await o.page.keyboard.press('ArrowRight');
+  await settled(o.page);
+  await o.page.focus('#elsewhere');
+}
+
+const MULTI = 'line one\nline two <b>x</b> &amp; <script>window.__pwned=1</script>\nline three';
+
+const CASES: Record<string, (o: Opened) => Promise<void>> = {
+  'replace: every line, markup kept as text, once': async (o) => {
+    const res = await apply(o, MULTI, 'replace');
+    expect(res.ok, JSON.stringify(res)).toBe(true);
+    await settled(o.page);
+    expect(await blocks(o.page)).toEqual(MULTI.split('\n'));
+    expect(await o.page.evaluate(() => (window as { __pwned?: number }).__pwned ?? null)).toBe(null);
+  },
+  'start: before the existing text': async (o) => {
+    const res = await apply(o, 'Hi. ', 'start');
+    expect(res.ok, JSON.stringify(res)).toBe(true);
+    await settled(o.page);
+    expect(await blocks(o.page)).toEqual(['Hi. Hello world']);
+  },
+  'end: after the existing text': async (o) => {
+    const res = await apply(o, ' Bye.', 'end');
+    expect(res.ok, JSON.stringify(res)).toBe(true);
+    await settled(o.page);
+    expect(await blocks(o.page)).toEqual(['Hello world Bye.']);
+  },
+  'caret: at the person’s remembered caret': async (o) => {
+    await caretAfterHello(o);
+    const res = await apply(o, ', dear', 'caret');
+    expect(res.ok, JSON.stringify(res)).toBe(true);
+    await settled(o.page);
+    expect(await blocks(o.page)).toEqual(['Hello, dear world']);
+  },
+};
+
+describe.each(['plain', 'csp'] as const)('editor matrix (%s)', (mode) => {
+  describe.each(EDITORS)('%s', (editor) => {
+    let o: Opened | undefined;
+    beforeAll(async () => {
+      o = await open(editor, mode).catch(() => undefined);
+    }, 15_000);
+    afterAll(async () => {
+      await o?.page.close();
+    });
+    for (const [name, body] of Object.entries(CASES)) {
+      const key = `${editor}/${name.split(':')[0]}/${mode}`;
+      const reason = known(key);
+      const test = reason ? it.fails : it;
+      test(`${name}${reason ? ` (known gap: ${reason})` : ''}`, { timeout: 10_000 }, async () => {
+        if (!o) throw new Error(`${editor} did not load`);
+        await reset(o);
+        await body(o);
+        expect(o.errors).toEqual([]);
+      });
+    }
+  });
+});
