@@ -28,6 +28,7 @@ export { BRIDGE_ATTR, BRIDGE_EVENT, installMainWorldBridge } from './bridge';
 export { type EditorKind, editorKind } from './detect';
 export { type SavedSelection, type SelectionMemory, trackSelection } from './selection';
 export type { Placement, Technique } from './techniques';
+export { type UndoResult, type UndoTechnique, undoInsertion } from './undo';
 
 /** Techniques tried in order for each kind of editor; the first one that verifiably lands wins. */
 const CHAINS: Record<EditorKind, ReadonlyArray<[Technique, TechniqueFn]>> = {
