@@ -10,6 +10,7 @@ import { jsonRequests } from './middleware/json-requests';
 import { requestLog } from './middleware/request-log';
 import { sharedRateLimit } from './middleware/shared-rate-limit';
 import { accountabilityRoutes } from './routes/accountability';
+import { alertRoutes } from './routes/alerts';
 import { auditRoutes } from './routes/audit';
 import { calibrationSessionRoutes } from './routes/calibration';
 import { claimRoutes } from './routes/claims';
@@ -67,6 +68,7 @@ export const RESOURCES: Resource[] = [
   workflowGovernanceRoutes, // /v1/workflows/{workflow}/calibration, …
   metricsRoutes, // /v1/metrics
   accountabilityRoutes, // /v1/accountability (issue 16)
+  alertRoutes, // /v1/alerts (issue 16)
   governanceRoutes, // /v1/governance/workflows
   exportRoutes, // /v1/export/feedback.jsonl
   calibrationSessionRoutes, // /v1/calibration-sessions (issue 16)

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { type AppDeps, createApp, resolveDeps } from './app';
 import { jsonLogger, type Logger } from './log';
+import { ALERTS_EVERY_MS, type AlertLimits, alertLimitsFromEnv, checkAlerts } from './service/alerts';
 import { expireDrafts, watchDeadlines } from './service/expiry';
 import { EVALUATE_EVERY_MS, runEvaluation } from './service/governance/evaluate';
 import { createDelivery, type DeliveryOptions } from './service/notify/deliver';
@@ -12,6 +13,14 @@ import { closeStreams } from './service/notify/streams';
 import { every, startTimers, type TimerOptions, type Timers } from './service/timers';
 import { startWebhookWorker, type WebhookWorker, type WebhookWorkerOptions } from './service/webhooks/worker';
 import { openStore, type PgOptions, type Store } from './store';
+
+/** Governance alerts on the timers (service/alerts.ts). */
+export interface AlertTimerOptions {
+  /** How often the alert conditions are checked (ms; 0 = never). Default COUNTERSIGN_ALERTS_INTERVAL_MS or 60 s. */
+  alertsEveryMs?: number;
+  /** Over the environment's limits. */
+  alertLimits?: Partial<AlertLimits>;
+}
 
 export interface StartOptions extends Omit<AppDeps, 'store' | 'logger'> {
   /** 0 = any free port. */
@@ -30,7 +39,7 @@ export interface StartOptions extends Omit<AppDeps, 'store' | 'logger'> {
    * `false` turns them off. On PostgreSQL they hold a session of their own (opened with the store's
    * connection string, so a store passed in as `store` runs them too).
    */
-  timers?: false | (TimerOptions & DeliveryOptions);
+  timers?: false | (TimerOptions & DeliveryOptions & AlertTimerOptions);
 }
 
 /**
@@ -90,6 +99,10 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
         async (now) => void (await scanForNotifications(store, now)),
         async (now) => void (await d.deliver(now)),
         every(timerOpts?.governanceEveryMs ?? EVALUATE_EVERY_MS, async () => void (await runEvaluation(deps))),
+        every(
+          timerOpts?.alertsEveryMs ?? ALERTS_EVERY_MS,
+          async (now) => void (await checkAlerts(store, now, { ...alertLimitsFromEnv(), ...timerOpts?.alertLimits })),
+        ),
       ],
       logger,
       timerOpts || {},

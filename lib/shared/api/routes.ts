@@ -3,6 +3,8 @@ import {
   AcceptBody,
   Accountability,
   AccountabilityQuery,
+  AlertsOut,
+  AlertsQuery,
   AuditOut,
   AuditQuery,
   AutonomyOut,
@@ -208,6 +210,7 @@ export const routes = {
     response: CanaryOut,
   },
   metrics: { method: 'get', path: '/v1/metrics', query: MetricsQuery, response: Metrics },
+  alerts: { method: 'get', path: '/v1/alerts', query: AlertsQuery, response: AlertsOut },
   accountability: { method: 'get', path: '/v1/accountability', query: AccountabilityQuery, response: Accountability },
   governanceWorkflows: { method: 'get', path: '/v1/governance/workflows', response: GovernanceWorkflows },
   // Webhooks (admin; contract v1.1). `createWebhook` answers 201.

@@ -1,4 +1,5 @@
 export * from './accountability';
+export * from './alert';
 export * from './audit';
 export * from './calibration-session';
 export * from './common';

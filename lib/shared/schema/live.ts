@@ -53,6 +53,11 @@ export const NOTIFY_EVENTS = [
   // Added: the SLA's 75% reminder, apart from the trigger deadline's `deadline_at_risk` (a draft
   // can be close to both; each is told once). A preference listing `deadline_at_risk` gets it too.
   'sla_at_risk',
+  // Added (issue 16): governance alerts; a segment's repeated failures go out as `repeated_failures`.
+  'queue_backlog',
+  'escalation_surge',
+  'rubber_stamping',
+  'false_auto_rate',
 ] as const;
 export const NotifyEvent = z.enum(NOTIFY_EVENTS);
 export type NotifyEvent = z.infer<typeof NotifyEvent>;

@@ -45,6 +45,10 @@ const TITLES: Record<NotifyEvent, string> = {
   sla_breached: 'A draft passed its review deadline and was handed to you',
   repeated_failures: 'Repeated failures in a segment need an admin',
   sla_at_risk: "A draft has used 75% of its queue's review time (SLA)",
+  queue_backlog: 'A review queue has a backlog',
+  escalation_surge: 'Escalations are surging',
+  rubber_stamping: 'A reviewer may be rubber-stamping',
+  false_auto_rate: 'False auto-approvals are over target',
 };
 
 /**
