@@ -212,6 +212,12 @@ describe.each(TEST_DBS)('API client by route name on %s', (db) => {
     expect(closed.agreement.kappa).toBe(1);
   });
 
+  it('alerts and accountability (issue 16)', async () => {
+    expect((await as(admin).call('alerts', { query: { state: 'all' } })).alerts).toEqual([]);
+    // Issue 16 §4's route, not called here before (this test failed on main without it).
+    expect((await as(admin).call('accountability', { query: {} })).reviewers).toBeInstanceOf(Array);
+  });
+
   it('called every route of the table', () => {
     expect([...used].sort()).toEqual(Object.keys(routes).sort());
   });
