@@ -10,6 +10,7 @@ import type {
   WorkflowSummary,
 } from '../../lib/shared/schema/governance';
 import { AccountabilitySection } from './AccountabilitySection';
+import { AlertsSection } from './AlertsSection';
 import { AutonomyCard } from './AutonomyCard';
 import { BreakdownTable } from './BreakdownTable';
 import { CalibrationJudging } from './CalibrationJudging';
@@ -232,6 +233,7 @@ export function DashboardApp() {
       {workflows.length === 0 && !fatal && <p className="empty">No workflows yet: post drafts to the server first.</p>}
       {data && (
         <>
+          {client && <AlertsSection client={client} />}
           <section aria-labelledby="h-metrics">
             <h2 id="h-metrics">Metrics</h2>
             <MetricCards m={data.metrics.overall} />
