@@ -105,8 +105,13 @@ export const notificationRoutes: Resource = {
         for (const p of preferences) {
           if (p.channel === 'email' && !/^[^\s@]+@[^\s@]+$/.test(p.target))
             throw new ApiError(400, 'invalid_input', `"${p.target}" is not an email address`);
-          if (p.channel === 'slack' && !/^https?:\/\//.test(p.target))
-            throw new ApiError(400, 'invalid_input', 'a Slack-compatible webhook target is an http(s) URL');
+          if (p.channel === 'slack') {
+            const u = URL.canParse(p.target) ? new URL(p.target) : null;
+            if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:'))
+              throw new ApiError(400, 'invalid_input', 'a Slack-compatible webhook target is an http(s) URL');
+            if (u.username || u.password)
+              throw new ApiError(400, 'invalid_input', 'a webhook URL must not carry a user name or password');
+          }
         }
         const at = now().toISOString();
         await store.db.transaction().execute(async (trx) => {

@@ -83,4 +83,15 @@ describe.each(TEST_DBS)('notification kinds and channels (%s)', (db) => {
     expect(texts.filter((t) => t.includes('close to its review deadline'))).toHaveLength(1);
     expect(hook.received.every((x) => x.status === 200)).toBe(true);
   });
+
+  it('a webhook target must be http(s) without credentials in the URL', async () => {
+    for (const target of ['ftp://hooks.example.test/x', 'https://user:secret@hooks.example.test/x', 'not a url']) {
+      const r = await s.api('/v1/me/notifications', {
+        method: 'PUT',
+        token: olly,
+        body: { preferences: [{ channel: 'slack', target }] },
+      });
+      expect(r.status).toBe(400);
+    }
+  });
 });
