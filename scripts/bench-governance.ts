@@ -246,9 +246,7 @@ const NAMES: Record<string, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL'
 console.log(`\n== summary (${REPS} requests per endpoint) ==`);
 for (const n of SIZES) {
   console.log(
-    `\n${n.toLocaleString()} drafts`.padEnd(38) +
-      DBS.map((d) => NAMES[d]!.padStart(12)).join('') +
-      '  target',
+    `\n${n.toLocaleString()} drafts`.padEnd(38) + DBS.map((d) => NAMES[d]!.padStart(12)).join('') + '  target',
   );
   for (const [key, row] of results) {
     const [size, name] = key.split('\u0000') as [string, string];
