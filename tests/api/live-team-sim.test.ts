@@ -75,7 +75,10 @@ describe('team review on two instances over one PostgreSQL', () => {
     // Her order (from either instance): the rest first, SMB after; Noah's is unchanged.
     for (const i of [0, 1])
       expect(order(await queue(i, maya, 'rot'))).toEqual([...Array(6).fill('ent'), ...Array(3).fill('smb')]);
-    expect(order(await queue(1, noah, 'rot'))).toEqual([...Array(3).fill('smb'), ...Array(6).fill('ent')]);
+    // Noah is under both caps: one tier, in which his dealt share comes first (the deal is a hash of
+    // draft and reviewer ids, so which SMB drafts are his varies); every draft is still in it.
+    const forNoahNow = await queue(1, noah, 'rot');
+    expect(new Set(forNoahNow.map((d) => d.id))).toEqual(new Set([...smb.slice(3), ...ent]));
     // Noah approves three SMB: Maya is at half the segment now, still capped; Noah too (3 of 6).
     await c.api(1, '/v1/decisions', {
       token: tokens[noah],

@@ -77,7 +77,11 @@ describe('sync with the real server', () => {
     expect(down.unsynced).toBe(3);
     expect(down.waiting).toBe(0);
     await popup.getByText('Decisions are kept here').waitFor();
-    expect(await popup.getByTestId('unsynced').textContent()).toBe('3');
+    // The "offline" status can reach the popup before the three saves do (the live stream's failed
+    // reconnect reports it first): the count follows within the status refresh.
+    await waitFor(async () => (await popup.getByTestId('unsynced').textContent()) === '3', {
+      message: 'popup unsynced count',
+    });
 
     // Back up: "Sync now" in the popup delivers them.
     await server.start();
