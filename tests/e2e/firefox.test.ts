@@ -215,9 +215,14 @@ describe('Firefox ESR with the Firefox build', () => {
   it('offline: a decision made while the server is down is applied, kept, and delivered once it is back', async () => {
     const page = await ff.openFixture('gmail');
     const id = await page.evaluate((to) => (window as unknown as Win).__fixture.openCompose({ to: [to] }), BEN);
-    const card = await panelCard(page, 'Seats while offline');
+    await panelCard(page, 'Seats while offline');
     await server.stop();
     try {
+      // The live stream's failed reconnect makes the panel pull and re-render its cards: the card is
+      // found again after the stop (a handle taken before it can point at a replaced node, and a
+      // click on that lands nowhere — a person clicks the card that is on screen).
+      await new Promise((r) => setTimeout(r, 1_000));
+      const card = await panelCard(page, 'Seats while offline');
       await clickButton(card, 'Approve');
       await waitFor(
         () =>
