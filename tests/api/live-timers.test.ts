@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DraftResult, type QueueOut, type WebhookCreated, WebhookEvent } from '../../lib/shared/schema';
@@ -14,29 +13,8 @@ import { createToken } from '../../server/tokens';
 import { type Cluster, startCluster } from '../helpers/cluster';
 import { startReceiver } from '../helpers/receiver';
 import { freshDatabase } from '../helpers/server';
+import { smtpSink } from '../helpers/smtp';
 import { decision, draftIn } from './fixtures';
-
-/** A real SMTP server on a free port that keeps what it receives. */
-async function smtpSink() {
-  const mails: Array<{ to: string[]; raw: string }> = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, session, cb) {
-      let raw = '';
-      stream.on('data', (c: Buffer) => {
-        raw += c.toString();
-      });
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.server.address() as AddressInfo).port;
-  return { mails, url: `smtp://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 /** A local HTTP receiver standing in for a Slack-compatible incoming webhook. */
 async function httpSink() {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
-/** A real SMTP server on a free port that keeps what it receives (as in tests/api/live-timers.test.ts). */
+/** A real SMTP server on a free port that keeps what it receives. */
 export async function smtpSink() {
   const mails: Array<{ to: string[]; raw: string }> = [];
   const server = new SMTPServer({
