@@ -29,7 +29,7 @@ export const outcomeRoutes: Resource = {
         for (const o of outcomes) {
           const draft = await trx
             .selectFrom('drafts')
-            .select(['id', 'workflow', 'queue', 'status', 'audit_pending'])
+            .select(['id', 'workflow', 'queue', 'status', 'audit', 'audit_pending'])
             .where('id', '=', o.draftId)
             .executeTakeFirst();
           if (!draft) {
@@ -62,10 +62,11 @@ export const outcomeRoutes: Resource = {
             reasons: o.note ? [o.note] : [],
             detail: { correct: o.correct, source: o.source },
           });
-          // An audit found an auto-approved draft wrong: the pipeline's cue to correct what went
-          // out (issue 14), in this transaction. (An audit decision in the queue does the same in
-          // service/decide.ts.)
-          if (o.source === 'audit' && !o.correct && draft.status === 'auto_approved')
+          // An audit found an auto-approved draft, or a person's approval sampled into audit (issue
+          // 16 §4), wrong: the pipeline's cue to correct what went out (issue 14), in this
+          // transaction. (An audit decision in the queue does the same in service/decide.ts.)
+          const checked = draft.status === 'auto_approved' || (draft.status === 'approved' && draft.audit);
+          if (o.source === 'audit' && !o.correct && checked)
             await enqueueEvent(trx, { type: 'draft.audit_failed', draftId: draft.id });
           out.push({ draftId: o.draftId, status: 'recorded' });
           workflows.add(draft.workflow);

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type Expression, sql } from 'kysely';
 import { REPEATED_FAILURES } from '../../lib/shared/policy/routing';
 import { type Alert, AlertKind, type NotifyEvent } from '../../lib/shared/schema';
 import type { Store, Trx } from '../store';
@@ -70,6 +70,23 @@ const limitPct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 const minutes = (ms: number) =>
   ms >= 2 * HOUR ? `${Math.round(ms / HOUR)} h` : `${Math.max(1, Math.round(ms / 60_000))} min`;
 const WAITING = ['pending', 'escalated', 'awaiting_second'];
+
+/** Only each draft's latest outcome: `outcome` aliases outcomes, `draftId` names the draft's id. */
+const isLatestOutcome = (outcome: string, draftId: string) =>
+  sql<boolean>`${sql.ref(`${outcome}.id`)} = (select max(o2.id) from outcomes o2 where o2.draft_id = ${sql.ref(draftId)})`;
+
+/**
+ * Repeated failures (routing's rule): the segments with at least `REPEATED_FAILURES.min` bad ones among
+ * their latest `REPEATED_FAILURES.window` rows of `rows` (workflow, segment, bad 0/1, rn = 1 newest).
+ */
+async function repeated(db: Trx, rows: Expression<unknown>) {
+  const r = await sql<{ workflow: string; segment: string; bad: unknown; n: unknown }>`
+    select r.workflow, r.segment, sum(r.bad) as bad, count(*) as n from (${rows}) r
+    where r.rn <= ${REPEATED_FAILURES.window}
+    group by r.workflow, r.segment
+    having sum(r.bad) >= ${REPEATED_FAILURES.min}`.execute(db);
+  return r.rows;
+}
 
 /** Every condition that holds now. */
 export async function alertConditions(db: Trx, now: Date, limits: AlertLimits): Promise<Condition[]> {
@@ -202,15 +219,7 @@ export async function alertConditions(db: Trx, now: Date, limits: AlertLimits): 
     .where('d.route', '=', 'auto')
     .where('d.canary', '=', false)
     .where('d.created_at', '>=', windowStart)
-    .where(({ eb, selectFrom }) =>
-      eb(
-        'o.id',
-        '=',
-        selectFrom('outcomes as o2')
-          .select((e) => e.fn.max('o2.id').as('m'))
-          .whereRef('o2.draft_id', '=', 'd.id'),
-      ),
-    )
+    .where(isLatestOutcome('o', 'd.id'))
     .groupBy('d.workflow')
     .execute();
   for (const r of audited) {
@@ -229,35 +238,70 @@ export async function alertConditions(db: Trx, now: Date, limits: AlertLimits): 
     });
   }
 
-  // A segment's repeated failures: of its latest drafts (routing's window), too many below the review threshold.
-  const recent = db
-    .selectFrom('drafts')
-    .select([
-      'workflow',
-      'segment',
-      sql<number>`case when confidence < coalesce(review_threshold, 0.7) then 1 else 0 end`.as('low'),
-      sql<number>`row_number() over (partition by workflow, segment order by created_version desc)`.as('rn'),
-    ])
-    .where('segment', 'is not', null)
-    .where('canary', '=', false)
-    .where('created_at', '>=', new Date(t - 7 * DAY).toISOString())
-    .as('r');
-  const segments = await db
-    .selectFrom(recent)
-    .select((eb) => ['r.workflow', 'r.segment', sql<number>`sum(r.low)`.as('low'), eb.fn.countAll<number>().as('n')])
-    .where('r.rn', '<=', REPEATED_FAILURES.window)
-    .groupBy(['r.workflow', 'r.segment'])
-    .having(sql`sum(r.low)`, '>=', REPEATED_FAILURES.min)
-    .execute();
-  for (const s of segments)
+  // A segment's repeated failures: of its latest drafts (routing's window), too many below the
+  // review threshold; or of its latest outcomes (each draft's latest), too many negative — customer
+  // complaints, failed audits, QA. Either makes one alert per segment.
+  const weekAgo = new Date(t - 7 * DAY).toISOString();
+  const lowDrafts = await repeated(
+    db,
+    db
+      .selectFrom('drafts')
+      .select([
+        'workflow',
+        'segment',
+        sql<number>`case when confidence < coalesce(review_threshold, 0.7) then 1 else 0 end`.as('bad'),
+        sql<number>`row_number() over (partition by workflow, segment order by created_version desc)`.as('rn'),
+      ])
+      .where('segment', 'is not', null)
+      .where('canary', '=', false)
+      .where('created_at', '>=', weekAgo),
+  );
+  const wrongOutcomes = await repeated(
+    db,
+    db
+      .selectFrom('outcomes as o')
+      .innerJoin('drafts as d', 'd.id', 'o.draft_id')
+      .select([
+        'd.workflow as workflow',
+        'd.segment as segment',
+        sql<number>`case when ${sql.ref('o.correct')} then 0 else 1 end`.as('bad'),
+        sql<number>`row_number() over (partition by d.workflow, d.segment order by o.id desc)`.as('rn'),
+      ])
+      .where('d.segment', 'is not', null)
+      .where('d.canary', '=', false)
+      .where('o.created_at', '>=', weekAgo)
+      .where(isLatestOutcome('o', 'd.id')),
+  );
+  type Failing = { workflow: string; segment: string; low?: [number, number]; wrong?: [number, number] };
+  const failing = new Map<string, Failing>();
+  const at = (workflow: string, segment: string) => {
+    const key = `${workflow}/${segment}`;
+    const f = failing.get(key) ?? { workflow, segment };
+    failing.set(key, f);
+    return f;
+  };
+  for (const r of lowDrafts) at(r.workflow, String(r.segment)).low = [Number(r.bad), Number(r.n)];
+  for (const r of wrongOutcomes) at(r.workflow, String(r.segment)).wrong = [Number(r.bad), Number(r.n)];
+  for (const [scope, f] of failing) {
+    const found = [
+      f.low && `${f.low[0]} of its last ${f.low[1]} drafts are below the review threshold`,
+      f.wrong && `${f.wrong[0]} of its last ${f.wrong[1]} outcomes are negative (complaints, failed audits, QA)`,
+    ].filter(Boolean);
     out.push({
       kind: 'segment_failures',
-      scope: `${s.workflow}/${s.segment}`,
-      workflow: s.workflow,
-      count: Number(s.low),
-      message: `Repeated failures in segment “${s.segment}” of ${s.workflow}: ${Number(s.low)} of its last ${Number(s.n)} drafts are below the review threshold. The prompt or workflow needs a look.`,
-      detail: { below: Number(s.low), of: Number(s.n), segment: s.segment },
+      scope,
+      workflow: f.workflow,
+      count: (f.low?.[0] ?? 0) + (f.wrong?.[0] ?? 0),
+      message: `Repeated failures in segment “${f.segment}” of ${f.workflow}: ${found.join('; ')}. The prompt or workflow needs a look.`,
+      detail: {
+        segment: f.segment,
+        below: f.low?.[0] ?? 0,
+        of: f.low?.[1] ?? 0,
+        negativeOutcomes: f.wrong?.[0] ?? 0,
+        outcomes: f.wrong?.[1] ?? 0,
+      },
     });
+  }
   return out;
 }
 

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalAuditChance, FAST_APPROVAL_WEIGHT } from '../../lib/shared/policy/approval-audit';
 import { binomialCdf, mulberry32 } from '../../lib/shared/policy/stats';
-import type { Draft, QueueOut } from '../../lib/shared/schema';
+import { Accountability, type Draft, type QueueOut } from '../../lib/shared/schema';
+import { webhookDb } from '../../server/store/webhooks';
+import { type Receiver, startReceiver } from '../helpers/receiver';
 import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
 import { decision, draftIn, json, postDecisions, postDrafts } from './fixtures';
 
@@ -49,6 +51,9 @@ describe.each(TEST_DBS)('human approvals sampled into audit on %s', (db) => {
   let fastIds: string[] = [];
   let slowIds: string[] = [];
   let plainIds: string[] = [];
+  let receiver: Receiver;
+  /** The sampled approvals the audit queue failed and passed. */
+  const audited = { failed: '', passed: '' };
 
   beforeAll(async () => {
     s = await startTestApp(db, { random: mulberry32(16_004) });
@@ -56,6 +61,12 @@ describe.each(TEST_DBS)('human approvals sampled into audit on %s', (db) => {
     pipe = await s.token('pipeline');
     ann = await s.token('reviewer', { user: 'ann' });
     ben = await s.token('reviewer', { user: 'ben' });
+    receiver = await startReceiver();
+    const sub = await s.api('/v1/webhooks', {
+      token: admin,
+      body: { url: receiver.url, events: ['draft.audit_failed'] },
+    });
+    expect(sub.status).toBe(201);
     const put = await s.api(`/v1/workflows/${WF}`, { method: 'PUT', token: admin, body: { approvalAuditRate: BASE } });
     expect(put.status).toBe(200);
     const ids: string[] = [];
@@ -87,7 +98,10 @@ describe.each(TEST_DBS)('human approvals sampled into audit on %s', (db) => {
       expect(results.every((r) => r.status === 'applied')).toBe(true);
     }
   }, 60_000);
-  afterAll(() => s?.close());
+  afterAll(async () => {
+    await s?.close();
+    await receiver?.close();
+  });
 
   const sampledOf = async (ids: string[]) => {
     const rows = await s.store.db
@@ -125,6 +139,8 @@ describe.each(TEST_DBS)('human approvals sampled into audit on %s', (db) => {
     expect(new Set((await queueOf(ben)).filter((id) => sampled.includes(id)))).toEqual(new Set(sampled));
 
     const [bad, good] = sampled as [string, string];
+    audited.failed = bad;
+    audited.passed = good;
     // The approver cannot audit their own approval.
     expect((await postDecisions(s, ann, [decision(bad)]))[0]!.status).toBe('rejected');
     const r = await postDecisions(s, ben, [
@@ -149,5 +165,55 @@ describe.each(TEST_DBS)('human approvals sampled into audit on %s', (db) => {
       expect(d.decidedBy).toBe('ann');
     }
     expect((await queueOf(ben)).filter((id) => id === bad || id === good)).toEqual([]);
+  });
+
+  it('an audit outcome from outside settles a sampled approval too; failed audits count as the approver’s misses', async () => {
+    const events = async (id: string) =>
+      (
+        await webhookDb(s.store.db).selectFrom('webhook_events').select('type').where('draft_id', '=', id).execute()
+      ).map((e) => e.type);
+    const waiting = [...(await sampledOf(fastIds)), ...(await sampledOf(slowIds))];
+    const [failed, passed] = waiting as [string, string];
+    const r = await json<{ results: { status: string }[] }>(
+      s.api('/v1/outcomes', {
+        token: pipe,
+        body: {
+          outcomes: [
+            { draftId: failed, correct: false, source: 'audit', note: 'wrong title' },
+            { draftId: passed, correct: true, source: 'audit' },
+          ],
+        },
+      }),
+    );
+    expect(r.results.map((x) => x.status)).toEqual(['recorded', 'recorded']);
+    // Settled: out of the audit queue, still Ann's approval; the failed one is the pipeline's cue
+    // (as the audit queue's rejection was), the passed one is not.
+    expect(await sampledOf([failed, passed])).toEqual([]);
+    for (const id of [failed, passed])
+      expect(await json<Draft>(s.api(`/v1/drafts/${id}`, { token: admin }))).toMatchObject({
+        status: 'approved',
+        decidedBy: 'ann',
+      });
+    expect(await events(failed)).toEqual(['draft.audit_failed']);
+    expect(await events(audited.failed)).toEqual(['draft.audit_failed']);
+    expect(await events(passed)).toEqual([]);
+    expect(await events(audited.passed)).toEqual([]);
+
+    // Ann approved all 600; four were audited, two failed (one in the queue, one from outside).
+    const acc = Accountability.parse(await json(s.api(`/v1/accountability?workflow=${WF}`, { token: admin })));
+    const annRow = acc.reviewers.find((p) => p.userId === 'ann');
+    expect(annRow).toMatchObject({
+      approvals: 2 * N,
+      checked: 4,
+      misses: 2,
+      missesBySource: { audit: 2, customer: 0, qa: 0 },
+      missRate: 0.5,
+    });
+    // Ben audited; he approved nothing, so nothing is his miss.
+    const benRow = acc.reviewers.find((p) => p.userId === 'ben');
+    expect(benRow).toMatchObject({ approvals: 0, misses: 0 });
+    expect(benRow!.reviews).toBeGreaterThanOrEqual(2);
+    expect(acc.misses.map((m) => m.draftId).sort()).toEqual([audited.failed, failed].sort());
+    for (const m of acc.misses) expect(m).toMatchObject({ approvedBy: ['ann'], decidedBy: 'ann', source: 'audit' });
   });
 });
