@@ -11,6 +11,7 @@ export type EditorKind =
   | 'quill'
   | 'prosemirror'
   | 'ckeditor5'
+  | 'ckeditor4'
   | 'contenteditable';
 
 /** Markers of rich-text editors, checked on the element and its ancestors (newest markers first). */
@@ -25,6 +26,9 @@ const EDITOR_MARKERS: ReadonlyArray<[EditorKind, string]> = [
   ['quill', '.ql-editor'],
   ['prosemirror', '.ProseMirror'],
   ['ckeditor5', '.ck-editor__editable'],
+  // CKEditor 4: the editable (the body of its editing iframe in the classic editor, or an inline
+  // element) carries `cke_editable`.
+  ['ckeditor4', '.cke_editable'],
 ];
 
 /** Lightning base components that wrap a native field in a (native or synthetic) shadow root. */
@@ -69,6 +73,8 @@ export function editableFor(el: Element, kind: EditorKind): Element {
       return inner('.ProseMirror');
     case 'ckeditor5':
       return inner('.ck-editor__editable');
+    case 'ckeditor4':
+      return inner('.cke_editable');
     case 'contenteditable':
       return editingHost(el) ?? el;
     default:
@@ -142,9 +148,47 @@ export function findNativeField(host: Element, maxDepth = 6): HTMLInputElement |
   return null;
 }
 
-/** Focus that may sit inside shadow roots (our panel lives in one): the innermost active element. */
+/** The document of a same-origin `iframe`/`frame` element, else null (cross-origin, not a frame). */
+export function frameDocument(el: Element | null): Document | null {
+  if (!el || (el.localName !== 'iframe' && el.localName !== 'frame')) return null;
+  try {
+    return (el as HTMLIFrameElement).contentDocument;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Focus that may sit inside shadow roots (our panel lives in one) or inside a same-origin iframe
+ * (CKEditor 4 and TinyMCE edit in one: the document's active element is then the iframe): the
+ * innermost active element.
+ */
 export function deepActiveElement(doc: Document): Element | null {
   let active: Element | null = doc.activeElement;
-  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
-  return active;
+  for (;;) {
+    if (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+    else {
+      const inner = frameDocument(active)?.activeElement;
+      if (!inner) return active;
+      active = inner;
+    }
+  }
+}
+
+/**
+ * The outermost document reachable from `doc` through same-origin frames: where the page's (and the
+ * panel's) focus is when `doc` is an editor's iframe. `frameElement` is null across origins.
+ */
+export function outerDocument(doc: Document): Document {
+  let d = doc;
+  for (;;) {
+    let owner: Element | null = null;
+    try {
+      owner = d.defaultView?.frameElement ?? null;
+    } catch {
+      owner = null;
+    }
+    if (!owner) return d;
+    d = owner.ownerDocument;
+  }
 }

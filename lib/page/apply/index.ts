@@ -8,7 +8,15 @@
  */
 import type { Draft } from '../../shared/schema';
 import type { InsertionTarget, SiteAdapter } from '../sites/types';
-import { deepActiveElement, type EditorKind, editableFor, editorKind, findNativeField, isTextField } from './detect';
+import {
+  deepActiveElement,
+  type EditorKind,
+  editableFor,
+  editorKind,
+  findNativeField,
+  isTextField,
+  outerDocument,
+} from './detect';
 import { restoreSnapshot, type SavedSelection, type SelectionMemory, snapshot } from './selection';
 import {
   beforeInputReplacement,
@@ -50,6 +58,13 @@ const CHAINS: Record<EditorKind, ReadonlyArray<[Technique, TechniqueFn]>> = {
     ['exec-insert-text', execInsertText],
   ],
   ckeditor5: [
+    ['synthetic-paste', syntheticPaste],
+    ['exec-insert-text', execInsertText],
+  ],
+  // CKEditor 4 keeps its undo as snapshots it takes around its own commands and typing: text that
+  // went in with the browser's insertText is not one of them (Ctrl+Z there undid nothing). Its
+  // clipboard plugin takes a paste's text/plain and inserts it as one undo step.
+  ckeditor4: [
     ['synthetic-paste', syntheticPaste],
     ['exec-insert-text', execInsertText],
   ],
@@ -127,8 +142,10 @@ export async function applyText(target: Element, text: string, options: ApplyTex
   const placement = resolvePlacement(el, kind, options.placement, memory);
 
   // Remember where the person is (the panel, or another field with its own selection) to put it back.
+  // For an editor in an iframe (CKEditor 4, TinyMCE) that is in the outer document, the panel's.
   const doc = el.ownerDocument;
-  const before = deepActiveElement(doc);
+  const focusDoc = outerDocument(doc);
+  const before = deepActiveElement(focusDoc);
   const beforeSel: SavedSelection | undefined = before && before !== el ? snapshot(before) : undefined;
 
   const restore = options.restoreFocus !== false && !!before && before !== el;
@@ -163,7 +180,7 @@ export async function applyText(target: Element, text: string, options: ApplyTex
       (before as HTMLElement).focus?.({ preventScroll: true });
       if (beforeSel) restoreSnapshot(before, beforeSel);
     }
-    release?.(back ? deepActiveElement(doc) : null);
+    release?.(back ? deepActiveElement(focusDoc) : null);
   }
   return result;
 }

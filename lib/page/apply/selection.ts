@@ -1,4 +1,4 @@
-import { deepActiveElement, editingHost, isTextField } from './detect';
+import { deepActiveElement, editingHost, frameDocument, isTextField } from './detect';
 
 /** A remembered caret/selection in one editable element. */
 export type SavedSelection =
@@ -68,12 +68,15 @@ function editableOf(node: Node | null): Element | null {
 /**
  * Starts remembering selections in `doc` until `signal` aborts. Listens to `focusout` (the moment
  * the person clicks the panel: the selection is still the editor's) and `selectionchange` (keeps a
- * contenteditable's range fresh while they type or click inside it).
+ * contenteditable's range fresh while they type or click inside it). Editors inside same-origin
+ * iframes (CKEditor 4, TinyMCE) have their own document, focus and selection: each such document is
+ * tracked too from the moment focus goes into its iframe (the outer window then loses focus).
  */
 export function trackSelection(doc: Document, signal: AbortSignal): SelectionMemory {
   const saved = new WeakMap<Element, SavedSelection>();
   // A WeakRef so a closed compose window can be collected.
   let last: WeakRef<Element> | null = null;
+  const listeners = new WeakMap<Document, () => void>();
 
   const remember = (el: Element | null) => {
     if (!el) return;
@@ -82,28 +85,64 @@ export function trackSelection(doc: Document, signal: AbortSignal): SelectionMem
     last = new WeakRef(el);
   };
 
-  const onFocusOut = (e: Event) => remember(editableOf(e.target as Node | null));
-  const onFocusIn = (e: Event) => {
-    const el = editableOf(e.target as Node | null);
-    if (el) last = new WeakRef(el);
-  };
-  const onSelectionChange = () => {
-    const active = deepActiveElement(doc);
-    if (isTextField(active)) {
-      remember(active);
-      return;
-    }
-    const sel = doc.getSelection();
-    if (!sel || sel.rangeCount === 0) return;
-    const host = editingHost(sel.anchorNode);
-    // Only while the editor has focus: a click in the panel must not overwrite the editor's range.
-    if (host && active && (host === active || host.contains(active))) remember(host);
+  /**
+   * Listens in `d`. Added again each time focus goes into a frame: `document.open()` (CKEditor 4
+   * rewrites its iframe's document that way on `setData`) drops a document's listeners, and adding
+   * the same listener twice is a no-op.
+   */
+  const track = (d: Document) => {
+    const known = listeners.get(d);
+    if (known) return known();
+    const onFocusOut = (e: Event) => {
+      remember(editableOf(e.target as Node | null));
+      // Focus may be going into an iframe editor: its document is tracked from then on.
+      setTimeout(intoFrame, 0);
+    };
+    const onFocusIn = (e: Event) => {
+      const el = editableOf(e.target as Node | null);
+      if (el) last = new WeakRef(el);
+    };
+    const onSelectionChange = () => {
+      const active = deepActiveElement(d);
+      if (isTextField(active)) {
+        remember(active);
+        return;
+      }
+      const sel = d.getSelection();
+      if (!sel || sel.rangeCount === 0) return;
+      const host = editingHost(sel.anchorNode);
+      // Only while the editor has focus: a click in the panel must not overwrite the editor's range.
+      if (host && active && (host === active || host.contains(active))) remember(host);
+    };
+    const onBlur = () => setTimeout(intoFrame, 0);
+    const add = () => {
+      const opts = { capture: true, signal };
+      d.addEventListener('focusout', onFocusOut, opts);
+      d.addEventListener('focusin', onFocusIn, opts);
+      d.addEventListener('selectionchange', onSelectionChange, { signal });
+      d.defaultView?.addEventListener('blur', onBlur, { signal });
+    };
+    listeners.set(d, add);
+    add();
   };
 
-  const opts = { capture: true, signal };
-  doc.addEventListener('focusout', onFocusOut, opts);
-  doc.addEventListener('focusin', onFocusIn, opts);
-  doc.addEventListener('selectionchange', onSelectionChange, { signal });
+  /** Tracks the documents of the same-origin iframes focus sits in now (nested ones included). */
+  function intoFrame() {
+    if (signal.aborted) return;
+    let active: Element | null = doc.activeElement;
+    for (;;) {
+      while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+      const inner = frameDocument(active);
+      if (!inner) return;
+      track(inner);
+      const el = editableOf(inner.activeElement);
+      if (el) last = new WeakRef(el);
+      active = inner.activeElement;
+    }
+  }
+
+  track(doc);
+  intoFrame();
 
   return {
     lastEditable() {

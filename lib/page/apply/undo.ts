@@ -4,13 +4,13 @@
  * (the browser's delete over several blocks removes nodes behind React) and did nothing on Slate and
  * CKEditor 5. What Ctrl/Cmd+Z does, tried in the order editors listen for it:
  *   1. `beforeinput` with inputType `historyUndo` (ProseMirror, Quill 2, Lexical, Squire);
- *   2. the Ctrl/Cmd+Z keydown (Draft.js, Slate, Quill 1: their key bindings);
+ *   2. the Ctrl/Cmd+Z keydown (Draft.js, Slate, Quill 1, CKEditor 4 and 5, TinyMCE: their key bindings);
  *   3. `document.execCommand('undo')` (textareas, inputs and plain contenteditable: the browser's
  *      own undo stack, which `insertText` filled).
  * Each step is verified by reading the editor back after its queued work; the next step runs only
  * when the previous one changed nothing (so two undos never run).
  */
-import { deepActiveElement, type EditorKind, editableFor, editorKind } from './detect';
+import { deepActiveElement, type EditorKind, editableFor, editorKind, outerDocument } from './detect';
 import { editorText } from './index';
 import { restoreSnapshot, type SavedSelection, snapshot } from './selection';
 import { settle } from './techniques';
@@ -80,10 +80,10 @@ export async function undoInsertion(
   if (!kind) return { ok: false, kind: null, technique: null, error: 'not an editor' };
   const el = editableFor(target, kind);
   const doc = el.ownerDocument;
-  const topDoc = doc.defaultView?.top?.document ?? doc;
   if (norm(editorText(el, kind)) === norm(before)) return { ok: true, kind, technique: null };
 
-  const previous = deepActiveElement(topDoc === doc ? doc : topDoc);
+  // Where the person is: for an editor in an iframe, in the outer document (the panel's).
+  const previous = deepActiveElement(outerDocument(doc));
   const previousSel: SavedSelection | undefined = previous && previous !== el ? snapshot(previous) : undefined;
   const start = norm(editorText(el, kind));
   let result: UndoResult = { ok: false, kind, technique: null, error: 'the editor did not undo' };
