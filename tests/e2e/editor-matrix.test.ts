@@ -1,6 +1,6 @@
 /**
  * The editor matrix (issue 18, item 6; docs/sites.md "Editor matrix"): real editor libraries (the
- * npm packages pinned in server/demo/pages/package.json, bundled here with esbuild, in memory),
+ * npm packages pinned in server/demo/pages/package.json, bundled here with esbuild, cached in os.tmpdir()),
  * each on its own page, with and without a strict CSP with Trusted Types. The lib runs in an
  * isolated world like the content script (adapters-harness.ts). After each insertion the editor's
  * own model is read through its API (tests/fixtures/editors/matrix/*.js): every line present,
