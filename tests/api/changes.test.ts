@@ -80,7 +80,7 @@ describe.each(TEST_DBS)('change feed on %s', (db) => {
       const admin = new pg.Client({ connectionString: fresh.url });
       await admin.connect();
       await admin.query(
-        "select pg_terminate_backend(pid) from pg_stat_activity where query like 'select value from counters%' and pid <> pg_backend_pid()",
+        "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like 'select value from counters%' and pid <> pg_backend_pid()",
       );
       await admin.end();
       await expect.poll(() => states.includes('lost'), { timeout: 2_000 }).toBe(true);
