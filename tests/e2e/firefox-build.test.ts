@@ -12,7 +12,6 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyResult } from '../../lib/page/apply';
 import { SITE_MATCHES } from '../../lib/page/sites';
-import { buildExtension } from '../../server/start';
 import { launch, openFixture } from './adapters-harness';
 import { EXTENSION_DIR } from './helpers/extension';
 
@@ -33,8 +32,8 @@ interface Manifest {
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
 
 let browser: Browser;
+// The Firefox build is the one the suite's global setup made (`npm run zip`, tests/e2e/global-setup.ts).
 beforeAll(async () => {
-  await buildExtension(['-b', 'firefox', '--mv3']);
   browser = await launch();
 }, 180_000);
 afterAll(async () => {

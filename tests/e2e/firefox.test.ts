@@ -10,7 +10,6 @@
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DraftIn } from '../../lib/shared/schema';
-import { buildExtension } from '../../server/start';
 import { waitFor } from './helpers/extension';
 import { clickButton, type LaunchedFirefox, launchFirefox, panelCard, panelText } from './helpers/firefox';
 import { type E2eServer, emailDraft, startE2eServer } from './helpers/server';
@@ -76,7 +75,7 @@ beforeAll(async () => {
   const keys = Object.keys(DRAFTS) as (keyof typeof DRAFTS)[];
   const got = await server.submit(keys.map((k) => DRAFTS[k]));
   ids = Object.fromEntries(keys.map((k, i) => [k, got[i]!])) as typeof ids;
-  await buildExtension(['-b', 'firefox', '--mv3']);
+  // The Firefox build the suite's global setup made (`npm run zip`, tests/e2e/global-setup.ts).
   ff = await launchFirefox();
 }, 180_000);
 afterAll(async () => {

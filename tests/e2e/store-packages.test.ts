@@ -1,17 +1,18 @@
 /**
  * `npm run zip` (issue 17): the Chrome Web Store package, AMO's package and AMO's source archive,
- * built here as a release would be, and checked as a store's review would: what the manifest asks
+ * built as a release would be (the e2e suite's global setup runs `npm run zip` once; the extension
+ * the other e2e files load is that build), and checked as a store's review would: what the manifest asks
  * for (no more than the code uses; the sandbox's needs optional), no test-only match patterns, no
  * remote code, icons, Firefox's gecko settings and data collection declaration, and sources without
  * local data.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SITE_MATCHES } from '../../lib/page/sites';
 import { SANDBOX_ORIGINS, SANDBOX_PERMISSIONS } from '../../lib/shared/sandbox';
+import { npmRunZip } from './global-setup';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { name: string; version: string };
 const OUT = resolve('.output');
@@ -20,28 +21,6 @@ const ZIPS = {
   firefox: join(OUT, `${pkg.name}-${pkg.version}-firefox.zip`),
   sources: join(OUT, `${pkg.name}-${pkg.version}-sources.zip`),
 };
-
-/** Runs `npm run zip` as a person would. */
-function npmRunZip(): Promise<string> {
-  return new Promise((ok, fail) => {
-    const child = spawn('npm', ['run', '-s', 'zip'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // As buildExtension does: vitest's NODE_ENV=test would give a development JSX runtime.
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
-    child.on('error', fail);
-    child.on('exit', (code) =>
-      code === 0 ? ok(out) : fail(new Error(`npm run zip: exit ${code}\n${out.slice(-3000)}`)),
-    );
-  });
-}
 
 type Files = Record<string, Uint8Array>;
 interface Manifest {
@@ -73,8 +52,12 @@ const code = (files: Files) =>
     .map(([name, bytes]) => [name, strFromU8(bytes)] as const);
 
 beforeAll(async () => {
-  for (const z of Object.values(ZIPS)) rmSync(z, { force: true });
-  await npmRunZip();
+  // The suite's global setup ran `npm run zip` (tests/e2e/global-setup.ts): its packages are read
+  // here. Without that build (COUNTERSIGN_SKIP_BUILD=1), `npm run zip` runs here.
+  if (process.env.COUNTERSIGN_SKIP_BUILD === '1') {
+    for (const z of Object.values(ZIPS)) rmSync(z, { force: true });
+    await npmRunZip();
+  }
   for (const [k, file] of Object.entries(ZIPS)) {
     expect(existsSync(file), `${file} was not built`).toBe(true);
     zips[k as keyof typeof ZIPS] = unzipSync(readFileSync(file));
