@@ -18,7 +18,7 @@ import { decisionRoutes } from './routes/decisions';
 import { draftRoutes } from './routes/drafts';
 import { exportRoutes, governanceRoutes, metricsRoutes, workflowGovernanceRoutes } from './routes/governance';
 import { healthRoutes } from './routes/health';
-import { notificationRoutes, openLinkRoutes, rotationRoutes, slaRoutes } from './routes/live-admin';
+import { channelRoutes, notificationRoutes, openLinkRoutes, rotationRoutes, slaRoutes } from './routes/live-admin';
 import { meRoutes } from './routes/me';
 import { outcomeRoutes } from './routes/outcomes';
 import { pageHealthRoutes, pageReportRoutes, siteHealthRoutes } from './routes/page';
@@ -61,6 +61,7 @@ export const RESOURCES: Resource[] = [
   slaRoutes, // /v1/slas
   notificationRoutes, // /v1/me/notifications
   rotationRoutes, // /v1/workflows/{workflow}/rotation
+  channelRoutes, // /v1/workflows/{workflow}/channels
   openLinkRoutes, // /open/{id} (notification links; decide nothing)
   decisionRoutes, // /v1/decisions
   outcomeRoutes, // /v1/outcomes

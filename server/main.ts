@@ -8,7 +8,7 @@ import { ALERTS_EVERY_MS, type AlertLimits, alertLimitsFromEnv, checkAlerts } fr
 import { expireDrafts, watchDeadlines } from './service/expiry';
 import { EVALUATE_EVERY_MS, runEvaluation } from './service/governance/evaluate';
 import { createDelivery, type DeliveryOptions } from './service/notify/deliver';
-import { scanForNotifications } from './service/notify/events';
+import { type EscalationBatching, escalationBatchingFromEnv, scanForNotifications } from './service/notify/events';
 import { closeStreams } from './service/notify/streams';
 import { every, startTimers, type TimerOptions, type Timers } from './service/timers';
 import { startWebhookWorker, type WebhookWorker, type WebhookWorkerOptions } from './service/webhooks/worker';
@@ -20,6 +20,11 @@ export interface AlertTimerOptions {
   alertsEveryMs?: number;
   /** Over the environment's limits. */
   alertLimits?: Partial<AlertLimits>;
+  /**
+   * Escalation messages per recipient and kind before they come batched (service/notify/events.ts),
+   * over COUNTERSIGN_ESCALATIONS_PER_HOUR (default 10 an hour).
+   */
+  escalationBatching?: Partial<EscalationBatching>;
 }
 
 export interface StartOptions extends Omit<AppDeps, 'store' | 'logger'> {
@@ -96,7 +101,10 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
         async (now) => void (await expireDrafts(store, now)),
         // SLAs and deadline warnings from one read of the waiting drafts.
         async (now) => void (await watchDeadlines(store, now)),
-        async (now) => void (await scanForNotifications(store, now)),
+        async (now) =>
+          void (await scanForNotifications(store, now, {
+            batching: { ...escalationBatchingFromEnv(), ...timerOpts?.escalationBatching },
+          })),
         async (now) => void (await d.deliver(now)),
         every(timerOpts?.governanceEveryMs ?? EVALUATE_EVERY_MS, async () => void (await runEvaluation(deps))),
         every(

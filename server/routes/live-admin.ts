@@ -1,5 +1,5 @@
 import { routes } from '../../lib/shared/api/routes';
-import { NotificationPref, type SlaPolicy } from '../../lib/shared/schema';
+import { NotificationPref, type SlaPolicy, WorkflowChannel, type WorkflowChannelsOut } from '../../lib/shared/schema';
 import { newRouter, type Resource, requireRole } from '../context';
 import { ApiError, notFound } from '../errors';
 import { parseJson } from '../service/views';
@@ -60,6 +60,19 @@ export const slaRoutes: Resource = {
       }),
 };
 
+/** A notification target as its channel needs it: an email address, or an http(s) URL without credentials. */
+function checkTarget(channel: 'email' | 'slack', target: string): void {
+  if (channel === 'email' && !/^[^\s@]+@[^\s@]+$/.test(target))
+    throw new ApiError(400, 'invalid_input', `"${target}" is not an email address`);
+  if (channel === 'slack') {
+    const u = URL.canParse(target) ? new URL(target) : null;
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:'))
+      throw new ApiError(400, 'invalid_input', 'a Slack-compatible webhook target is an http(s) URL');
+    if (u.username || u.password)
+      throw new ApiError(400, 'invalid_input', 'a webhook URL must not carry a user name or password');
+  }
+}
+
 const getPrefs = openApiRoute('/v1/me', routes.getNotifications, {
   summary: "The caller's notification preferences",
   ok: 'Where and about what the caller is told',
@@ -102,17 +115,7 @@ export const notificationRoutes: Resource = {
         if (user.role === 'pipeline')
           throw new ApiError(403, 'forbidden', 'The pipeline gets webhooks, not notifications');
         const { preferences } = c.req.valid('json');
-        for (const p of preferences) {
-          if (p.channel === 'email' && !/^[^\s@]+@[^\s@]+$/.test(p.target))
-            throw new ApiError(400, 'invalid_input', `"${p.target}" is not an email address`);
-          if (p.channel === 'slack') {
-            const u = URL.canParse(p.target) ? new URL(p.target) : null;
-            if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:'))
-              throw new ApiError(400, 'invalid_input', 'a Slack-compatible webhook target is an http(s) URL');
-            if (u.username || u.password)
-              throw new ApiError(400, 'invalid_input', 'a webhook URL must not carry a user name or password');
-          }
-        }
+        for (const p of preferences) checkTarget(p.channel, p.target);
         const at = now().toISOString();
         await store.db.transaction().execute(async (trx) => {
           await trx.deleteFrom('notification_prefs').where('user_id', '=', user.id).execute();
@@ -185,8 +188,89 @@ export const rotationRoutes: Resource = {
       }),
 };
 
+const getChannels = openApiRoute('/v1/workflows', routes.getChannels, {
+  summary: "A workflow's team channels (admin)",
+  ok: 'The channels (none: the workflow has no team channel)',
+  errors: ERRORS,
+});
+const putChannels = openApiRoute('/v1/workflows', routes.putChannels, {
+  summary:
+    "Replace a workflow's team channels (admin): email or Slack-compatible webhook, digest, events (empty = escalations, named-account drafts waiting, deadlines and SLAs at risk or passed, a segment's repeated failures)",
+  ok: 'The channels as stored',
+  errors: ERRORS,
+});
+
 /**
- * `GET /open/{id}`: where a notification's link lands. It names the draft and where to review it
+ * A workflow's team channels (issue 15 §6: notifications "per person and per workflow"). The
+ * notifier (service/notify/events.ts) writes one outbox row per channel for the workflow's events,
+ * with the same /open/{id} links; escalations beyond the hourly rate come batched, as for persons.
+ */
+export const channelRoutes: Resource = {
+  prefix: '/v1/workflows',
+  routes: ({ store, now }) => {
+    const read = async (workflow: string): Promise<WorkflowChannelsOut> => ({
+      workflow,
+      channels: (
+        await store.db
+          .selectFrom('workflow_channels')
+          .selectAll()
+          .where('workflow', '=', workflow)
+          .orderBy('kind')
+          .orderBy('target')
+          .execute()
+      ).map((r) => ({
+        ...WorkflowChannel.parse({
+          kind: r.kind,
+          target: r.target,
+          digest: r.digest,
+          events: parseJson(r.events_json, []),
+        }),
+        updatedAt: r.updated_at,
+        updatedBy: r.updated_by,
+      })),
+    });
+    return newRouter()
+      .openapi(getChannels, async (c) => {
+        requireRole(c, ['admin']);
+        const { workflow } = c.req.valid('param');
+        return c.json(await read(workflow), 200);
+      })
+      .openapi(putChannels, async (c) => {
+        const user = requireRole(c, ['admin']);
+        const { workflow } = c.req.valid('param');
+        const { channels } = c.req.valid('json');
+        const seen = new Set<string>();
+        for (const ch of channels) {
+          checkTarget(ch.kind, ch.target);
+          const k = `${ch.kind}\u0000${ch.target}`;
+          if (seen.has(k))
+            throw new ApiError(400, 'invalid_input', `${ch.kind} channel "${ch.target}" is listed twice`);
+          seen.add(k);
+        }
+        const at = now().toISOString();
+        await store.write(async (trx) => {
+          await trx.deleteFrom('workflow_channels').where('workflow', '=', workflow).execute();
+          for (const ch of channels)
+            await trx
+              .insertInto('workflow_channels')
+              .values({
+                workflow,
+                kind: ch.kind,
+                target: ch.target,
+                digest: ch.digest,
+                events_json: JSON.stringify(ch.events),
+                updated_at: at,
+                updated_by: user.id,
+              })
+              .execute();
+        });
+        return c.json(await read(workflow), 200);
+      });
+  },
+};
+
+/**
+ * `GET /open/{id}`: where a notification's link lands (`/open/queue/{queue}`: a batch's, the queue). It names the draft and where to review it
  * (the extension's dashboard, the record's page); it changes nothing — a chat tool's link preview
  * fetching it approves nothing. No token: it shows nothing but the id.
  */
@@ -194,6 +278,19 @@ export const openLinkRoutes: Resource = {
   prefix: '/open',
   routes: () => {
     const r = newRouter();
+    // A batch of escalations links to the queue they wait in (service/notify/events.ts queueLink).
+    r.get('/queue/:name', (c) => {
+      const name = c.req.param('name');
+      if (!/^[\w.:*-]{1,200}$/.test(name)) throw notFound();
+      const safe = name.replace(/[&<>"']/g, '');
+      c.header('cache-control', 'no-store');
+      c.header('x-robots-tag', 'noindex');
+      return c.html(
+        `<!doctype html><meta charset="utf-8"><title>Countersign queue ${safe}</title>` +
+          `<h1>Drafts wait for review in the ${safe} queue</h1>` +
+          `<p>Open the Countersign extension's dashboard or panel to review them. This page decides nothing.</p>`,
+      );
+    });
     r.get('/:id', (c) => {
       const id = c.req.param('id');
       if (!/^[\w.:-]{1,200}$/.test(id)) throw notFound();

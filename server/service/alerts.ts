@@ -3,6 +3,7 @@ import { REPEATED_FAILURES } from '../../lib/shared/policy/routing';
 import { type Alert, AlertKind, type NotifyEvent } from '../../lib/shared/schema';
 import type { Store, Trx } from '../store';
 import { alertDb } from '../store/alerts';
+import { teamDestinations } from './notify/events';
 import { getPolicy } from './policy';
 import { parseJson } from './views';
 
@@ -321,17 +322,23 @@ const TITLE: Record<AlertKind, string> = {
   false_auto_rate: 'False auto-approvals over target',
 };
 
-/** Tells the admins (those with a matching notification preference) that an alert opened or closed. */
+/**
+ * Tells the admins (those with a matching notification preference) that an alert opened or closed,
+ * and the team channels of the alert's workflow that want its event (a segment's repeated failures
+ * by default; the other alerts when a channel lists them).
+ */
 async function notifyAdmins(trx: Trx, a: Condition, resolved: boolean, now: string): Promise<void> {
   const admins = (await trx.selectFrom('users').select('id').where('role', '=', 'admin').execute()).map((u) => u.id);
-  if (!admins.length) return;
-  const prefs = await trx
-    .selectFrom('notification_prefs')
-    .selectAll()
-    .where('user_id', 'in', admins)
-    .where('workflow', 'in', a.workflow ? [a.workflow, '*'] : ['*'])
-    .execute();
   const event = EVENT[a.kind];
+  const prefs = admins.length
+    ? await trx
+        .selectFrom('notification_prefs')
+        .selectAll()
+        .where('user_id', 'in', admins)
+        .where('workflow', 'in', a.workflow ? [a.workflow, '*'] : ['*'])
+        .execute()
+    : [];
+  const dests: Array<{ user_id: string; channel: string; target: string; digest: boolean }> = [];
   for (const p of prefs) {
     const wanted = parseJson<string[]>(p.events_json, []);
     if (wanted.length && !wanted.includes(event)) continue;
@@ -340,6 +347,12 @@ async function notifyAdmins(trx: Trx, a: Condition, resolved: boolean, now: stri
       prefs.some((q) => q.user_id === p.user_id && q.channel === p.channel && q.workflow === a.workflow)
     )
       continue;
+    dests.push(p);
+  }
+  if (a.workflow)
+    for (const d of await teamDestinations(trx, a.workflow, event))
+      dests.push({ user_id: d.userId, channel: d.channel, target: d.target, digest: d.digest });
+  for (const p of dests) {
     await trx
       .insertInto('notifications')
       .values({

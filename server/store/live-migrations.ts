@@ -155,4 +155,47 @@ export const LIVE_MIGRATIONS: { version: number; name: string; up(db: AnyDb, dia
       await db.schema.createIndex('decisions_received').ifNotExists().on('decisions').column('received_at').execute();
     },
   },
+  {
+    version: 47,
+    name: 'workflow team channels',
+    async up(db) {
+      // A workflow's team channels (routes/live-admin.ts, admin): told of the workflow's drafts
+      // beside the people's own preferences (service/notify/events.ts).
+      await db.schema
+        .createTable('workflow_channels')
+        .ifNotExists()
+        .addColumn('workflow', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('digest', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('events_json', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('updated_by', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('workflow_channels_pk', ['workflow', 'kind', 'target'])
+        .execute();
+    },
+  },
+  {
+    version: 48,
+    name: 'escalation notifications batched beyond a rate',
+    async up(db) {
+      // `batch_key`: the escalation kind of a notification (event|kind|queue), counted per recipient
+      // against the rate; `folded_into`: the batch row (same table, draft_id null) a notification
+      // beyond the rate was folded into — it is sent as part of that one message, never alone.
+      await db.schema.alterTable('notifications').addColumn('batch_key', 'text').execute();
+      await db.schema.alterTable('notifications').addColumn('folded_into', 'bigint').execute();
+      await db.schema
+        .createIndex('notifications_batch')
+        .ifNotExists()
+        .on('notifications')
+        .columns(['user_id', 'batch_key', 'created_at'])
+        .execute();
+      await db.schema
+        .createIndex('notifications_folded')
+        .ifNotExists()
+        .on('notifications')
+        .column('folded_into')
+        .execute();
+    },
+  },
 ];

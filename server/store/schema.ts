@@ -196,6 +196,22 @@ export interface NotificationsTable {
   attempts: Defaulted<number>;
   next_at: string;
   error: string | null;
+  /** An escalation's kind (`event|kind|queue`), counted per recipient against the hourly rate. */
+  batch_key: string | null;
+  /** The batch row this one was folded into (sent within that message, never alone). */
+  folded_into: number | null;
+}
+
+export interface WorkflowChannelsTable {
+  workflow: string;
+  /** `email` | `slack` */
+  kind: string;
+  target: string;
+  digest: Defaulted<boolean>;
+  /** Events wanted (empty = the team events). */
+  events_json: Defaulted<string>;
+  updated_at: string;
+  updated_by: string;
 }
 
 export interface RateLimitsTable {
@@ -234,6 +250,7 @@ export interface Database extends PageTables {
   rotation_caps: RotationCapsTable;
   deadline_warnings: DeadlineWarningsTable;
   notify_marks: CountersTable;
+  workflow_channels: WorkflowChannelsTable;
 }
 
 /** Columns SQLite hands back as 0/1 that the store turns back into booleans. */

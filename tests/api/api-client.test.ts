@@ -135,6 +135,17 @@ describe.each(TEST_DBS)('API client by route name on %s', (db) => {
       minDrafts: 5,
     });
     expect((await as(admin).call('getRotation', { params })).maxShare).toBe(0.5);
+    const team = { channels: [{ kind: 'slack' as const, target: 'https://hooks.example.test/team' }] };
+    expect((await as(admin).call('putChannels', { params, body: team })).channels).toMatchObject([
+      {
+        kind: 'slack',
+        target: 'https://hooks.example.test/team',
+        digest: false,
+        events: [],
+        updatedBy: expect.any(String),
+      },
+    ]);
+    expect((await as(admin).call('getChannels', { params })).channels).toHaveLength(1);
   });
 
   it('calls the webhook routes', async () => {

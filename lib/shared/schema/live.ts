@@ -85,3 +85,36 @@ export const RotationCap = z.object({
 });
 export type RotationCap = z.infer<typeof RotationCap>;
 export const RotationOut = z.object({ workflow: z.string(), maxShare: z.number().nullable(), minDrafts: z.number() });
+
+/**
+ * What a workflow's team channel gets when its `events` is empty: the events about the
+ * workflow's drafts (an escalation, a named-account draft waiting, a deadline or SLA at risk or
+ * passed, a segment's repeated failures). Governance alerts reach it only when listed.
+ */
+export const TEAM_EVENTS = [
+  'escalated_to_you',
+  'named_account_waiting',
+  'deadline_at_risk',
+  'sla_at_risk',
+  'sla_breached',
+  'repeated_failures',
+] as const satisfies readonly NotifyEvent[];
+
+/** One team channel of a workflow (`PUT /v1/workflows/{workflow}/channels`, admin). */
+export const WorkflowChannel = z.object({
+  kind: z.enum(['email', 'slack']),
+  /** An email address (`email`) or a Slack-compatible incoming-webhook URL (`slack`, http(s), no credentials). */
+  target: z.string().min(3).max(2000),
+  /** Collect into one message every digest period instead of one message each. */
+  digest: z.boolean().default(false),
+  /** Empty = the team events (TEAM_EVENTS). */
+  events: z.array(NotifyEvent).max(NOTIFY_EVENTS.length).default([]),
+});
+export type WorkflowChannel = z.infer<typeof WorkflowChannel>;
+export const WorkflowChannelsIn = z.object({ channels: z.array(WorkflowChannel).max(20) });
+export type WorkflowChannelsIn = z.infer<typeof WorkflowChannelsIn>;
+export const WorkflowChannelsOut = z.object({
+  workflow: z.string(),
+  channels: z.array(WorkflowChannel.extend({ updatedAt: IsoDateTime, updatedBy: z.string() })),
+});
+export type WorkflowChannelsOut = z.infer<typeof WorkflowChannelsOut>;

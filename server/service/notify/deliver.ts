@@ -1,12 +1,15 @@
 import nodemailer from 'nodemailer';
 import type { Logger } from '../../log';
 import type { Store } from '../../store';
+import { isTeamRecipient } from './events';
 
 /**
  * Sending the notification outbox (`notifications`, written by service/notify/events.ts) on the
  * instance that runs the timers: email over SMTP (nodemailer) and Slack-compatible incoming webhooks
  * (`POST {"text"}`). Single messages go at once; digest rows wait and go together, one message per
  * person and destination, every `digestMs`. A failure is tried again with backoff (at most 8 times).
+ * A batch of escalations (events.ts: beyond the rate) is one row sent when its window closes; the
+ * rows folded into it are marked sent with it, in the same statement, and never sent alone.
  *
  * SMTP from the environment: `COUNTERSIGN_SMTP_URL` (e.g. `smtp://user:pass@mail.example.com:587`,
  * `smtps://…` for TLS) or `SMTP_HOST`, `SMTP_PORT`, `SMTP_USER`, `SMTP_PASS`, `SMTP_SECURE=1`;
@@ -62,11 +65,13 @@ export function createDelivery(store: Store, opts: DeliveryOptions = {}) {
   async function deliver(now = new Date()): Promise<number> {
     const at = now.toISOString();
     let sent = 0;
+    await unfoldOrphans();
     const single = await store.db
       .selectFrom('notifications')
       .selectAll()
       .where('sent_at', 'is', null)
       .where('digest', '=', false)
+      .where('folded_into', 'is', null)
       .where('next_at', '<=', at)
       .where('attempts', '<', MAX_ATTEMPTS)
       .orderBy('id')
@@ -75,7 +80,7 @@ export function createDelivery(store: Store, opts: DeliveryOptions = {}) {
     for (const n of single) {
       try {
         await send(n.channel, n.target, n.subject, n.text);
-        await store.db.updateTable('notifications').set({ sent_at: at, error: null }).where('id', '=', n.id).execute();
+        await markSent([n.id], at);
         sent++;
       } catch (error) {
         await failed([n.id], n.attempts, error, now);
@@ -87,6 +92,7 @@ export function createDelivery(store: Store, opts: DeliveryOptions = {}) {
       .selectAll()
       .where('sent_at', 'is', null)
       .where('digest', '=', true)
+      .where('folded_into', 'is', null)
       .where('next_at', '<=', at)
       .where('attempts', '<', MAX_ATTEMPTS)
       .orderBy('id')
@@ -101,19 +107,16 @@ export function createDelivery(store: Store, opts: DeliveryOptions = {}) {
       const oldest = Math.min(...rows.map((r) => Date.parse(r.created_at)));
       if (now.getTime() - oldest < digestMs) continue;
       const first = rows[0]!;
-      const subject = `Countersign: ${rows.length} draft${rows.length === 1 ? '' : 's'} need${rows.length === 1 ? 's' : ''} you`;
+      const subject = isTeamRecipient(first.user_id)
+        ? `Countersign (${first.user_id.slice(1)}): ${rows.length} notification${rows.length === 1 ? '' : 's'} for the team`
+        : `Countersign: ${rows.length} draft${rows.length === 1 ? '' : 's'} need${rows.length === 1 ? 's' : ''} you`;
       const text = rows.map((r) => `• ${r.subject} — ${r.link ?? ''}`).join('\n');
       try {
         await send(first.channel, first.target, subject, `${text}\n\nOpening a link decides nothing.`);
-        await store.db
-          .updateTable('notifications')
-          .set({ sent_at: at, error: null })
-          .where(
-            'id',
-            'in',
-            rows.map((r) => r.id),
-          )
-          .execute();
+        await markSent(
+          rows.map((r) => r.id),
+          at,
+        );
         sent++;
       } catch (error) {
         await failed(
@@ -125,6 +128,31 @@ export function createDelivery(store: Store, opts: DeliveryOptions = {}) {
       }
     }
     return sent;
+  }
+
+  /** Marks rows sent, and with a batch row the rows folded into it — one statement, so never apart. */
+  async function markSent(ids: number[], at: string) {
+    await store.db
+      .updateTable('notifications')
+      .set({ sent_at: at, error: null })
+      .where((eb) => eb.or([eb('id', 'in', ids), eb.and([eb('folded_into', 'in', ids), eb('sent_at', 'is', null)])]))
+      .execute();
+  }
+
+  /**
+   * A row folded into a batch that was sent without it (folded by an instance whose clock was behind
+   * as the batch went out) is sent on its own instead: nothing folded is lost.
+   */
+  async function unfoldOrphans() {
+    await store.db
+      .updateTable('notifications')
+      .set({ folded_into: null })
+      .where('sent_at', 'is', null)
+      .where('folded_into', 'is not', null)
+      .where('folded_into', 'in', (eb) =>
+        eb.selectFrom('notifications as b').select('b.id').where('b.sent_at', 'is not', null),
+      )
+      .execute();
   }
 
   async function failed(ids: number[], attempts: number, error: unknown, now: Date) {
