@@ -1,5 +1,7 @@
+import type { Insertable } from 'kysely';
 import { type NotifyEvent, TEAM_EVENTS } from '../../../lib/shared/schema';
 import type { Store, Trx } from '../../store';
+import type { NotificationsTable } from '../../store/schema';
 import { parseJson } from '../views';
 
 export interface NotifyInput {
@@ -257,20 +259,7 @@ async function insertBatched(
   await trx.updateTable('notifications').set({ subject, text }).where('id', '=', batch.id).execute();
 }
 
-type NotificationRow = {
-  user_id: string;
-  channel: string;
-  target: string;
-  event: string;
-  draft_id: string | null;
-  workflow: string | null;
-  subject: string;
-  text: string;
-  link: string | null;
-  digest: boolean;
-  created_at: string;
-  next_at: string;
-};
+type NotificationRow = Omit<Insertable<NotificationsTable>, 'id' | 'batch_key' | 'folded_into'>;
 
 /**
  * Turns events into notification rows (the outbox service/notify/deliver.ts sends), one per
@@ -397,50 +386,28 @@ export async function scanForNotifications(
   const events: NotifyInput[] = [];
   for (const r of rows) {
     const moved = r.queue !== r.prev_queue || r.assignee !== r.prev_assignee;
+    const fresh = r.status === 'pending' && r.prev_queue === null;
+    const tell = (event: NotifyEvent, key: string, label: string) =>
+      events.push({
+        event,
+        draftId: r.id,
+        workflow: r.workflow,
+        queue: r.queue,
+        assignee: r.assignee,
+        now,
+        kind: { key, label },
+      });
     if (r.status === 'escalated' && moved && r.prev_queue !== null)
-      events.push({
-        event: 'escalated_to_you',
-        draftId: r.id,
-        workflow: r.workflow,
-        queue: r.queue,
-        assignee: r.assignee,
-        now,
-        kind: { key: 'person', label: "a reviewer's escalation" },
-      });
-    else if (r.status === 'pending' && r.prev_queue === null && r.queue.startsWith('specialist:'))
-      events.push({
-        event: 'escalated_to_you',
-        draftId: r.id,
-        workflow: r.workflow,
-        queue: r.queue,
-        assignee: r.assignee,
-        now,
-        kind: { key: 'detected', label: `detected content (${r.queue.slice('specialist:'.length)})` },
-      });
-    else if (r.status === 'pending' && r.queue === 'owner' && r.assignee && r.prev_queue === null)
-      events.push({
-        event: 'named_account_waiting',
-        draftId: r.id,
-        workflow: r.workflow,
-        queue: r.queue,
-        assignee: r.assignee,
-        now,
-        kind: { key: 'named', label: 'a named account' },
-      });
+      tell('escalated_to_you', 'person', "a reviewer's escalation");
+    else if (fresh && r.queue.startsWith('specialist:'))
+      tell('escalated_to_you', 'detected', `detected content (${r.queue.slice('specialist:'.length)})`);
+    else if (fresh && r.queue === 'owner' && r.assignee) tell('named_account_waiting', 'named', 'a named account');
     else if (
       r.queue === 'admin' &&
       r.prev_queue === null &&
       parseJson<string[]>(r.reasons_json, []).some((x) => /repeated|failure/i.test(x))
     )
-      events.push({
-        event: 'repeated_failures',
-        draftId: r.id,
-        workflow: r.workflow,
-        queue: r.queue,
-        assignee: r.assignee,
-        now,
-        kind: { key: 'failures', label: 'repeated failures' },
-      });
+      tell('repeated_failures', 'failures', 'repeated failures');
   }
   const last = Number(rows.at(-1)!.version);
   return store.write(async (trx) => {
