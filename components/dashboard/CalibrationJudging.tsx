@@ -49,9 +49,27 @@ type Answer = { verdict?: CalibrationVerdict; note: string };
  * draft as the pipeline wrote it, each to judge (approve, needs an edit, reject, escalate, with a
  * note). Blind by construction: the server's items carry no status, decision or anyone else's
  * judgement — only the caller's own, so coming back shows what they answered. Nothing is sent.
+ *
+ * An admin chosen as a judge gets the same screen on the governance dashboard (`admin`): shown
+ * only while they are in a session; `changed` reloads the list (a session started or closed
+ * there), `onSaved` tells the dashboard their progress changed.
  */
-export function CalibrationJudging({ client }: { client: ApiClient }) {
-  const listSessions = useCallback(async () => (await client.call('listCalibrationSessions')).sessions, [client]);
+export function CalibrationJudging({
+  client,
+  admin = false,
+  changed = 0,
+  onSaved,
+}: {
+  client: ApiClient;
+  admin?: boolean;
+  changed?: number;
+  onSaved?: () => void;
+}) {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `changed` forces a reload.
+  const listSessions = useCallback(
+    async () => (await client.call('listCalibrationSessions')).sessions,
+    [client, changed],
+  );
   const sessions = useApiData(listSessions);
   const [open, setOpen] = useState<CalibrationItems | null>(null);
   const [answers, setAnswers] = useState<Record<string, Answer>>({});
@@ -98,6 +116,7 @@ export function CalibrationJudging({ client }: { client: ApiClient }) {
       setMessage(`Saved. You have judged ${r.judged} of ${r.items} drafts.`);
       setError(null);
       await sessions.reload();
+      onSaved?.();
     } catch (e) {
       setError(errorText(e));
     }
@@ -107,6 +126,8 @@ export function CalibrationJudging({ client }: { client: ApiClient }) {
     setAnswers((all) => ({ ...all, [id]: { note: '', ...all[id], ...patch } }));
 
   const mine = (sessions.data ?? []).filter((s) => s.yourJudged !== undefined);
+  // An admin judges only when chosen (their own list holds every session; `yourJudged` marks theirs).
+  if (admin && mine.length === 0 && !open && !sessions.error) return null;
   return (
     <section aria-labelledby="h-judge" className="calibration-judging">
       <h2 id="h-judge">Calibration sessions to judge</h2>

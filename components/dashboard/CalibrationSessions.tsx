@@ -14,11 +14,17 @@ export function CalibrationSessions({
   client,
   workflow,
   candidates,
+  changed = 0,
+  onChange,
 }: {
   client: ApiClient;
   workflow: string;
   /** Reviewer ids to offer (those with decisions in the window). */
   candidates: string[];
+  /** Reloads the list when it changes (the admin judged in a session). */
+  changed?: number;
+  /** Called after a session was started or closed. */
+  onChange?: () => void;
 }) {
   const [chosen, setChosen] = useState<string[]>([]);
   const [extra, setExtra] = useState('');
@@ -27,10 +33,11 @@ export function CalibrationSessions({
   const sizeId = useId();
   const extraId = useId();
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `changed` forces a reload.
   const load = useCallback(async () => {
     const list = await client.call('listCalibrationSessions');
     return list.sessions.filter((s) => s.workflow === workflow);
-  }, [client, workflow]);
+  }, [client, workflow, changed]);
   const { data, error, reload, run } = useApiData(load);
   const sessions = data ?? [];
 
@@ -88,6 +95,7 @@ export function CalibrationSessions({
               body: { workflow, reviewers, sample: { size } },
             });
             await reload();
+            onChange?.();
           })}
         >
           Start session
@@ -133,6 +141,7 @@ export function CalibrationSessions({
                       onClick={run(async () => {
                         setResults(await client.call('closeCalibrationSession', { params: { id: s.id } }));
                         await reload();
+                        onChange?.();
                       })}
                     >
                       Close session

@@ -56,6 +56,9 @@ export function DashboardApp() {
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
   const [role, setRole] = useState<string | null>(null);
+  // Bumped when a calibration session starts or closes, or the admin judges in one: both lists reload.
+  const [calibrationChanged, setCalibrationChanged] = useState(0);
+  const calibrationChange = useCallback(() => setCalibrationChanged((n) => n + 1), []);
   const wfId = useId();
   const winId = useId();
   const mvId = useId();
@@ -318,8 +321,14 @@ export function DashboardApp() {
                 client={client}
                 workflow={workflow}
                 candidates={data.metrics.reviewers.map((r) => r.userId)}
+                changed={calibrationChanged}
+                onChange={calibrationChange}
               />
             </section>
+          )}
+          {client && (
+            // An admin chosen as a judge judges here, as blind as anyone (the results wait for the close).
+            <CalibrationJudging client={client} admin changed={calibrationChanged} onSaved={calibrationChange} />
           )}
           {client && <AccountabilitySection client={client} workflow={workflow} days={days} />}
           <section aria-labelledby="h-break">

@@ -40,14 +40,15 @@ function history(): GovItem[] {
 describe('governance dashboard', () => {
   let server: E2eServer;
   let ext: LaunchedExtension;
+  let lead = '';
   const items = history();
 
   beforeAll(async () => {
     server = await startE2eServer();
     await writeHistory(server.running().store, items);
     ext = await launchExtension();
-    const token = await server.token('admin', { user: 'lead', name: 'Team Lead' });
-    await connectExtension(ext, { url: server.url, token });
+    lead = await server.token('admin', { user: 'lead', name: 'Team Lead' });
+    await connectExtension(ext, { url: server.url, token: lead });
   });
   afterAll(async () => {
     await ext?.close();
@@ -170,6 +171,35 @@ describe('governance dashboard', () => {
     });
     await page.getByRole('button', { name: 'Run quality checks now' }).click();
     await page.getByText('Checked: no change needed.').waitFor();
+    await page.close();
+  });
+
+  it('an admin chosen as a calibration judge judges on the dashboard; the session table counts it', async () => {
+    await server.token('reviewer', { user: 'ana' });
+    const created = await fetch(`${server.url}/v1/calibration-sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${lead}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ workflow: WF, name: 'Lead judges', reviewers: ['lead', 'ana'], sample: { size: 2 } }),
+    });
+    expect(created.status).toBe(200);
+    const page = await ext.context.newPage();
+    await page.goto(ext.url('dashboard.html'));
+    await page.getByRole('heading', { name: 'Calibration sessions to judge' }).waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Judge Lead judges' }).click();
+    const form = page.getByRole('form', { name: 'Judging Lead judges' });
+    for (const n of [1, 2])
+      await form
+        .getByRole('group', { name: `Your verdict on draft ${n}` })
+        .getByLabel('Approve')
+        .check();
+    await form.getByRole('button', { name: 'Save judgements' }).click();
+    await page.getByText('Saved. You have judged 2 of 2 drafts.').waitFor();
+    await page
+      .getByRole('table', { name: 'Calibration sessions' })
+      .getByRole('row')
+      .filter({ hasText: 'Lead judges' })
+      .getByText('ana 0/2, lead 2/2')
+      .waitFor();
     await page.close();
   });
 });

@@ -1,23 +1,18 @@
-import { act } from 'react';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AccountabilitySection } from '../../components/dashboard/AccountabilitySection';
 import { decision, draftIn, postDecisions, postDrafts } from '../api/fixtures';
-import { startTestApp, type TestApi } from '../helpers/server';
-import { type Mounted, mount } from './panel-helpers';
+import { dashboardApp, settle } from './dashboard-app';
 
 // The dashboard's Accountability section against the real server app (in process, SQLite): per
 // reviewer approvals and misses, the negative outcome traced to its approver, error types by segment;
 // another workflow (the dashboard's selector) loads its own figures.
 
 const WF = 'acc.dash';
-let s: TestApi;
-let admin: string;
+const app = dashboardApp('dash-admin');
 let missed = '';
-let mounted: Mounted | null = null;
 
 beforeAll(async () => {
-  s = await startTestApp('sqlite');
-  admin = await s.token('admin', { user: 'dash-admin' });
+  const { s } = app;
   const pipe = await s.token('pipeline');
   const ann = await s.token('reviewer', { user: 'ann', name: 'Ann' });
   const ben = await s.token('reviewer', { user: 'ben', name: 'Ben' });
@@ -37,21 +32,6 @@ beforeAll(async () => {
     body: { outcomes: [{ draftId: missed, correct: false, source: 'customer', note: 'wrong name' }] },
   });
 });
-afterAll(async () => {
-  mounted?.unmount();
-  await s?.close();
-});
-
-async function settle(until: () => boolean) {
-  await vi.waitFor(
-    async () => {
-      await act(async () => {});
-      expect(until()).toBe(true);
-    },
-    { timeout: 5000 },
-  );
-}
-
 /** The cells of the row headed `head` in the table labelled `table`. */
 const rowOf = (c: HTMLElement, table: string, head: string) =>
   [
@@ -62,9 +42,8 @@ const rowOf = (c: HTMLElement, table: string, head: string) =>
 
 describe('Accountability (dashboard)', () => {
   it('shows approvals, misses, the traced negative outcome and error types; follows the workflow', async () => {
-    const client = s.client(admin);
-    mounted = mount(<AccountabilitySection client={client} workflow={WF} days={0} />);
-    const c = mounted.container;
+    const client = app.s.client(app.admin);
+    const c = app.mount(<AccountabilitySection client={client} workflow={WF} days={0} />).container;
     await settle(() => c.querySelector('table[aria-label="Approvals and misses per reviewer"]') !== null);
     // Ann: 2 approvals, one checked later and found wrong by a customer; median of 4 s and 6 s.
     expect(rowOf(c, 'Approvals and misses per reviewer', 'Ann (ann)')).toEqual([
@@ -94,9 +73,7 @@ describe('Accountability (dashboard)', () => {
     const day = new Date().toISOString().slice(5, 10);
     expect(rowOf(c, 'Error types by segment', 'wrong_fact')).toEqual(['ent', 'wrong_fact', '1', `${day}: 1`]);
 
-    mounted.unmount();
-    mounted = mount(<AccountabilitySection client={client} workflow="acc.other" days={0} />);
-    const o = mounted.container;
+    const o = app.mount(<AccountabilitySection client={client} workflow="acc.other" days={0} />).container;
     await settle(() => o.textContent!.includes('No decisions in this window.'));
     expect(o.textContent).toContain('No negative outcomes in this window.');
   });

@@ -1,23 +1,20 @@
 import { act } from 'react';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CalibrationSessions } from '../../components/dashboard/CalibrationSessions';
 import { draftIn } from '../api/fixtures';
-import { startTestApp, type TestApi } from '../helpers/server';
-import { button, type Mounted, mount, type } from './panel-helpers';
+import { dashboardApp, settle } from './dashboard-app';
+import { button, type } from './panel-helpers';
 
 // The dashboard's calibration-session section against the real server app (in process, SQLite):
 // start a session on a sample with two chosen reviewers, see counts of who judged, close it, read
 // kappa, deviations and the draft that split the team.
 
 const WF = 'calib.dash';
-let s: TestApi;
-let admin: string;
+const app = dashboardApp('dash-admin');
 const tok: Record<string, string> = {};
-let mounted: Mounted | null = null;
 
 beforeAll(async () => {
-  s = await startTestApp('sqlite');
-  admin = await s.token('admin', { user: 'dash-admin' });
+  const { s } = app;
   for (const u of ['ann', 'ben', 'cy']) tok[u] = await s.token('reviewer', { user: u });
   const pipe = await s.token('pipeline');
   await s.api('/v1/drafts', {
@@ -25,25 +22,12 @@ beforeAll(async () => {
     body: { drafts: Array.from({ length: 4 }, (_, i) => draftIn({ workflow: WF, externalId: `dash-${i}` })) },
   });
 });
-afterAll(async () => {
-  mounted?.unmount();
-  await s?.close();
-});
-
-async function settle(until: () => boolean) {
-  await vi.waitFor(
-    async () => {
-      await act(async () => {});
-      expect(until()).toBe(true);
-    },
-    { timeout: 5000 },
-  );
-}
-
 describe('Calibration sessions (dashboard)', () => {
   it('starts a sampled session, shows judged counts only, closes it and shows agreement and splits', async () => {
-    mounted = mount(<CalibrationSessions client={s.client(admin)} workflow={WF} candidates={['ann', 'ben', 'cy']} />);
-    const c = mounted.container;
+    const { s, admin } = app;
+    const c = app.mount(
+      <CalibrationSessions client={s.client(admin)} workflow={WF} candidates={['ann', 'ben', 'cy']} />,
+    ).container;
     await settle(() => c.textContent!.includes('No calibration sessions for this workflow yet.'));
     expect(button(c, 'Start session').disabled).toBe(true);
     const box = (name: string) =>

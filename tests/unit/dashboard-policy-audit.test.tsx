@@ -1,45 +1,36 @@
 import { act } from 'react';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PolicyControls } from '../../components/dashboard/PolicyControls';
-import { startTestApp, type TestApi } from '../helpers/server';
-import { button, type Mounted, mount, type } from './panel-helpers';
+import { dashboardApp, settle } from './dashboard-app';
+import { button, type } from './panel-helpers';
 
 // The dashboard's "People's approvals sampled for audit" setting (issue 16 §4) against the real
 // server app: saved through PUT /v1/workflows/{workflow}, read back through the dashboard's list.
 
 const WF = 'policy.audit';
-let s: TestApi;
-let admin: string;
-let mounted: Mounted | null = null;
+const app = dashboardApp('pa-admin');
 
 beforeAll(async () => {
-  s = await startTestApp('sqlite');
-  admin = await s.token('admin', { user: 'pa-admin' });
-  await s.api(`/v1/workflows/${WF}`, { method: 'PUT', token: admin, body: { canaryRate: 0 } });
-});
-afterAll(async () => {
-  mounted?.unmount();
-  await s?.close();
+  await app.s.api(`/v1/workflows/${WF}`, { method: 'PUT', token: app.admin, body: { canaryRate: 0 } });
 });
 
 describe('Policy controls: audit share of approvals', () => {
   it('saves the share and shows the stored one', async () => {
-    const client = s.client(admin);
+    const client = app.s.client(app.admin);
     const summary = async () => (await client.call('governanceWorkflows')).workflows.find((w) => w.workflow === WF)!;
     const policy = await summary();
     expect(policy.approvalAuditRate).toBe(0);
     const save = async (patch: Record<string, unknown>) => {
       await client.call('putWorkflow', { params: { workflow: WF }, body: patch });
     };
-    mounted = mount(
+    const c = app.mount(
       <PolicyControls
         policy={policy}
         save={save}
         evaluate={async () => ({ applied: [] }) as never}
         plantCanaries={async () => 0}
       />,
-    );
-    const c = mounted.container;
+    ).container;
     const label = [...c.querySelectorAll('label')].find(
       (l) => l.textContent === "People's approvals sampled for audit (%)",
     )!;
@@ -47,10 +38,7 @@ describe('Policy controls: audit share of approvals', () => {
     expect(input.value).toBe('0');
     type(input, '7.5');
     await act(async () => button(c, 'Save audit share').click());
-    await vi.waitFor(async () => {
-      await act(async () => {});
-      expect(c.querySelector('output')!.textContent).toContain('7.5% of people');
-    });
+    await settle(() => c.querySelector('output')!.textContent!.includes('7.5% of people'));
     expect((await summary()).approvalAuditRate).toBe(0.075);
     type(input, '120');
     await act(async () => button(c, 'Save audit share').click());
