@@ -10,18 +10,58 @@ export interface PolicyControlsProps {
   plantCanaries(count: number): Promise<number>;
 }
 
+interface PercentSettingProps {
+  label: string;
+  /** The stored share, 0–1. */
+  share: number;
+  /** Decimals of the percent shown. */
+  decimals: number;
+  /** The highest percent accepted. */
+  max: number;
+  step: number;
+  button: string;
+  /** What to say when the typed percent is out of 0–max. */
+  outOfRange: string;
+  save(percent: number): void;
+  invalid(message: string): void;
+}
+
+/** A share of a workflow's policy typed as a percent, with its own save button; follows the stored share. */
+function PercentSetting(p: PercentSettingProps) {
+  const scale = 10 ** p.decimals;
+  const shown = () => String(Math.round(p.share * 100 * scale) / scale);
+  const [value, setValue] = useState(shown);
+  const id = useId();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: follows the stored share.
+  useEffect(() => setValue(shown()), [p.share]);
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        const v = Number(value);
+        if (!Number.isFinite(v) || v < 0 || v > p.max) p.invalid(p.outOfRange);
+        else p.save(v);
+      }}
+    >
+      <label htmlFor={id}>{p.label}</label>
+      <input
+        id={id}
+        type="number"
+        min={0}
+        max={p.max}
+        step={p.step}
+        value={value}
+        onChange={(e) => setValue(e.target.value)}
+      />
+      <button type="submit">{p.button}</button>
+    </form>
+  );
+}
+
 /** Vigilance and automation switches of a workflow: canary share, automatic threshold adjustment, checks on demand. */
 export function PolicyControls(props: PolicyControlsProps) {
-  const [rate, setRate] = useState(String(Math.round(props.policy.canaryRate * 100)));
   const [status, setStatus] = useState<string | null>(null);
-  const approvalShare = () => String(Math.round((props.policy.approvalAuditRate ?? 0) * 1000) / 10);
-  const [approvals, setApprovals] = useState(approvalShare);
-  const rateId = useId();
-  const approvalsId = useId();
   const adjustId = useId();
-  useEffect(() => setRate(String(Math.round(props.policy.canaryRate * 100))), [props.policy.canaryRate]);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: follows the stored rate.
-  useEffect(() => setApprovals(approvalShare()), [props.policy.approvalAuditRate]);
 
   const run = (label: string, fn: () => Promise<string>) => {
     setStatus(`${label}…`);
@@ -32,60 +72,40 @@ export function PolicyControls(props: PolicyControlsProps) {
 
   return (
     <div className="policy-controls">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          const v = Number(rate);
-          if (!Number.isFinite(v) || v < 0 || v > 50) {
-            setStatus('Canary share must be between 0 and 50%.');
-            return;
-          }
+      <PercentSetting
+        label="Canary share of review queues (%)"
+        share={props.policy.canaryRate}
+        decimals={0}
+        max={50}
+        step={1}
+        button="Save canary share"
+        outOfRange="Canary share must be between 0 and 50%."
+        invalid={setStatus}
+        save={(v) =>
           run('Saving', async () => {
             await props.save({ canaryRate: v / 100 });
             return `Canaries now make up ${v}% of review queues.`;
-          });
-        }}
-      >
-        <label htmlFor={rateId}>Canary share of review queues (%)</label>
-        <input
-          id={rateId}
-          type="number"
-          min={0}
-          max={50}
-          step={1}
-          value={rate}
-          onChange={(e) => setRate(e.target.value)}
-        />
-        <button type="submit">Save canary share</button>
-      </form>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          const v = Number(approvals);
-          if (!Number.isFinite(v) || v < 0 || v > 100) {
-            setStatus('The audit share of approvals must be between 0 and 100%.');
-            return;
-          }
+          })
+        }
+      />
+      <PercentSetting
+        label="People's approvals sampled for audit (%)"
+        share={props.policy.approvalAuditRate ?? 0}
+        decimals={1}
+        max={100}
+        step={0.5}
+        button="Save audit share"
+        outOfRange="The audit share of approvals must be between 0 and 100%."
+        invalid={setStatus}
+        save={(v) =>
           run('Saving', async () => {
             await props.save({ approvalAuditRate: v / 100 });
             return v
               ? `${v}% of people's approvals are now sampled for audit (four times as many of those faster than skimming).`
               : "People's approvals are no longer sampled for audit.";
-          });
-        }}
-      >
-        <label htmlFor={approvalsId}>People's approvals sampled for audit (%)</label>
-        <input
-          id={approvalsId}
-          type="number"
-          min={0}
-          max={100}
-          step={0.5}
-          value={approvals}
-          onChange={(e) => setApprovals(e.target.value)}
-        />
-        <button type="submit">Save audit share</button>
-      </form>
+          })
+        }
+      />
       <p>
         <input
           id={adjustId}

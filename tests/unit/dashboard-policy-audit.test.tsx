@@ -45,5 +45,20 @@ describe('Policy controls: audit share of approvals', () => {
     // Out of range: the form does not submit (the input's own max, else the handler's check).
     expect(c.querySelector('output')!.textContent).not.toContain('120');
     expect((await summary()).approvalAuditRate).toBe(0.075);
+
+    // The canary share, the same kind of setting beside it: whole percents, at most 50.
+    const canaryLabel = [...c.querySelectorAll('label')].find(
+      (l) => l.textContent === 'Canary share of review queues (%)',
+    )!;
+    const canary = c.querySelector(`#${CSS.escape(canaryLabel.htmlFor)}`) as HTMLInputElement;
+    expect(canary.value).toBe('0');
+    type(canary, '5');
+    await act(async () => button(c, 'Save canary share').click());
+    await settle(() => c.querySelector('output')!.textContent === 'Canaries now make up 5% of review queues.');
+    expect(await summary()).toMatchObject({ canaryRate: 0.05, approvalAuditRate: 0.075 });
+    type(canary, '60');
+    await act(async () => button(c, 'Save canary share').click());
+    expect(c.querySelector('output')!.textContent).not.toContain('60%');
+    expect((await summary()).canaryRate).toBe(0.05);
   });
 });
