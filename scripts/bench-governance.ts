@@ -12,10 +12,14 @@
  * - one evaluator pass (rollup refresh + every workflow evaluated) after one day of new data,
  * - at the end, every figure side by side: per size, one column per database, with the target.
  * `npm run bench:governance:1m` runs 100,000 and 1,000,000 drafts (the issue's scale; tens of minutes).
+ * BENCH_CACHE=1 keeps each seeded and backfilled database (SQLite file / PostgreSQL template database,
+ * keyed by size and a hash of the seed and the code deriving facts; a change to how the refresh runs
+ * does not invalidate it) and starts later runs from a copy of
+ * it: the seed and backfill figures are then the ones measured when the copy was made.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +37,66 @@ const REPS = Number(process.env.BENCH_REPS ?? 20);
 const PG_URL = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DAY = 86_400_000;
 const DAYS = 90;
+const CACHE = process.env.BENCH_CACHE === '1';
+const CACHE_DIR = join(tmpdir(), 'cs-bench-gov-cache');
+/** What a cached database depends on: the seed and the code deriving facts and rollups. */
+const CACHE_KEY = createHash('sha256')
+  .update(
+    [
+      'scripts/governance-seed.ts',
+      'server/service/governance/facts.ts',
+      'server/service/governance/load.ts',
+      'server/store/rollups.ts',
+    ]
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\u0000'),
+  )
+  .digest('hex')
+  .slice(0, 10);
+
+interface Seeded {
+  seedS: number;
+  backfillS: number;
+  counted: number;
+}
+
+async function pgAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+const cacheName = (db: string, n: number) => `cs_bench_gov_cache_${db}_${n}_${CACHE_KEY}`;
+
+/** A cached copy of this size's seeded database, copied into `url`'s (empty, never opened) place. */
+async function fromCache(db: 'sqlite' | 'postgres', n: number, url: string): Promise<Seeded | null> {
+  const meta = join(CACHE_DIR, `${cacheName(db, n)}.json`);
+  if (!CACHE || !existsSync(meta)) return null;
+  if (db === 'sqlite') copyFileSync(join(CACHE_DIR, `${cacheName(db, n)}.db`), url.slice('sqlite:'.length));
+  else {
+    const name = new URL(url).pathname.slice(1);
+    await pgAdmin((c) => c.query(`drop database ${name}`));
+    await pgAdmin((c) => c.query(`create database ${name} template ${cacheName(db, n)}`));
+  }
+  return JSON.parse(readFileSync(meta, 'utf8')) as Seeded;
+}
+
+/** Keeps a copy of the (closed) seeded database for later runs. */
+async function toCache(db: 'sqlite' | 'postgres', n: number, url: string, seeded: Seeded): Promise<void> {
+  if (!CACHE) return;
+  mkdirSync(CACHE_DIR, { recursive: true });
+  if (db === 'sqlite') copyFileSync(url.slice('sqlite:'.length), join(CACHE_DIR, `${cacheName(db, n)}.db`));
+  else {
+    const name = new URL(url).pathname.slice(1);
+    await pgAdmin((c) => c.query(`drop database if exists ${cacheName(db, n)}`));
+    await pgAdmin((c) => c.query(`create database ${cacheName(db, n)} template ${name}`));
+  }
+  writeFileSync(join(CACHE_DIR, `${cacheName(db, n)}.json`), JSON.stringify(seeded));
+}
 
 async function freshDb(db: 'sqlite' | 'postgres'): Promise<{ url: string; drop(): Promise<void> }> {
   if (db === 'sqlite') {
@@ -129,15 +193,24 @@ function serverPid(child: ChildProcess): number {
 
 async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
   const fresh = await freshDb(db);
-  const store = await openStore(fresh.url);
+  const now = Date.now();
+  let seeded = await fromCache(db, n, fresh.url);
+  let store = await openStore(fresh.url);
   try {
-    const now = Date.now();
-    const t0 = performance.now();
-    await seed(store, n, now - DAYS * DAY, DAYS - 1, 16);
-    const seedS = (performance.now() - t0) / 1000;
-    const t1 = performance.now();
-    const counted = await refreshGovernance(store);
-    const backfillS = (performance.now() - t1) / 1000;
+    if (!seeded) {
+      const t0 = performance.now();
+      await seed(store, n, now - DAYS * DAY, DAYS - 1, 16);
+      const seedS = (performance.now() - t0) / 1000;
+      const t1 = performance.now();
+      const counted = await refreshGovernance(store);
+      seeded = { seedS, backfillS: (performance.now() - t1) / 1000, counted };
+      if (CACHE) {
+        await store.close();
+        await toCache(db, n, fresh.url, seeded);
+        store = await openStore(fresh.url);
+      }
+    } else await refreshGovernance(store);
+    const { seedS, backfillS, counted } = seeded;
     const counts = await store.db
       .selectFrom('drafts')
       .select((eb) => eb.fn.countAll<number>().as('n'))

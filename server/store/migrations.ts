@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import { ALERT_MIGRATIONS } from './alerts';
 import { createCalibrationTables } from './calibration';
+import { GOVPERF_MIGRATIONS } from './govperf-migrations';
 import { LIVE_MIGRATIONS } from './live-migrations';
 import { addZoneRollup, createGovernanceTables } from './rollups';
 import type { Database } from './schema';
@@ -418,6 +419,7 @@ export const MIGRATIONS: Migration[] = [
     name: 'governance zone rollup and facts index for the simulator (issue 16)',
     up: (db) => addZoneRollup(db),
   },
+  ...GOVPERF_MIGRATIONS,
 ];
 
 /** Arbitrary constant key for pg_advisory_xact_lock: serialises migrations across server instances. */

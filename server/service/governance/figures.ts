@@ -12,7 +12,6 @@ import { CALIBRATION_BINS, type CalibrationSums, calibrateFrom } from '../../../
 import { type MetricCounts, metricSetFrom, zeroCounts } from '../../../lib/shared/policy/metrics';
 import { type RecommendInputs, recommendFrom, type ZoneStat } from '../../../lib/shared/policy/recommendation';
 import { simulationFrom, thresholdCurveFrom } from '../../../lib/shared/policy/simulate';
-import { quantile } from '../../../lib/shared/policy/stats';
 import {
   agreementFrom,
   type ReviewerStats,
@@ -182,18 +181,57 @@ class Window {
     return [...out.values()];
   }
 
-  /** Open (non-canary) drafts in the window: their group and creation time. */
-  async open(): Promise<{ workflow: string; segment: string; model: string; created_at: string }[]> {
-    let q = this.g
-      .selectFrom('gov_facts')
-      .select(['workflow', 'segment', 'model', 'created_at'])
-      .where('is_open', '=', 1)
-      .where('is_canary', '=', 0);
+  /** The window's open drafts: the non-canary drafts nobody has decided (partial indexes of migration 91). */
+  private openDrafts() {
+    let q = this.g.selectFrom('gov_facts').where(OPEN);
     if (this.f.workflow) q = q.where('workflow', '=', this.f.workflow);
     if (this.f.since) q = q.where('created_at', '>=', this.f.since);
-    return q.execute();
+    return q;
+  }
+
+  /** Open drafts in the window, counted by group in SQL: how many and the oldest's creation time. */
+  open(): Promise<{ workflow: string; segment: string; model: string; n: number | string; oldest: string }[]> {
+    return this.openDrafts()
+      .select((eb) => [
+        'workflow',
+        'segment',
+        'model',
+        eb.fn.countAll<number>().as('n'),
+        eb.fn.min('created_at').as('oldest'),
+      ])
+      .groupBy(['workflow', 'segment', 'model'])
+      .execute() as never;
+  }
+
+  /**
+   * The median queue age of each group's open drafts, as `quantile(ages, 0.5)` of every age: the
+   * one or two middle drafts by creation time read by offset on an index (newest first is the ages
+   * in ascending order), not every open draft loaded.
+   */
+  async openMedians(groups: readonly Group[], now: number): Promise<void> {
+    for (const g of groups) {
+      const n = g.open.n;
+      if (n === 0 || g.open.median !== undefined) continue;
+      const pos = (n - 1) * 0.5;
+      const lo = Math.floor(pos);
+      const hi = Math.ceil(pos);
+      let q = this.openDrafts().select('created_at');
+      if (g.open.dim) q = q.where(g.open.dim, 'in', [...g.open.values]);
+      const rows = await q
+        .orderBy('created_at', 'desc')
+        .limit(hi - lo + 1)
+        .offset(lo)
+        .execute();
+      const age = (r: { created_at: string } | undefined) => (r ? Math.max(0, now - Date.parse(r.created_at)) : 0);
+      const a = age(rows[0]);
+      const b = age(rows[hi - lo]);
+      g.open.median = a + (b - a) * (pos - lo);
+    }
   }
 }
+
+/** Open, non-canary drafts: word for word the predicate of migration 91's partial indexes. */
+const OPEN = sql<boolean>`is_open = 1 and is_canary = 0`;
 
 const countsOf = (v: readonly number[]): MetricCounts => ({
   drafts: v[0]!,
@@ -215,24 +253,32 @@ function addCounts(into: MetricCounts, c: MetricCounts): void {
   for (const k of Object.keys(into) as (keyof MetricCounts)[]) into[k] += c[k];
 }
 
+type OpenDim = 'workflow' | 'segment' | 'model';
+
 class Group {
   counts = zeroCounts();
   present = false;
   dwell = new Map<number, number>();
-  ages: number[] = [];
+  /**
+   * The group's open drafts: how many, the greatest queue age, the median age (`Window.openMedians`)
+   * and which they are: every one in the window (no `dim`), or those whose `dim` is one of `values`.
+   */
+  open: { n: number; maxAge: number | null; median?: number | null; dim: OpenDim | null; values: Set<string> };
+  constructor(dim: OpenDim | null = null) {
+    this.open = { n: 0, maxAge: null, dim, values: new Set() };
+  }
 }
 
 function groupSet(g: Group, days: number): MetricSet {
-  let max: number | null = null;
-  for (const a of g.ages) max = max === null ? a : Math.max(max, a);
+  if (g.open.n > 0 && g.open.median === undefined) throw new Error('open drafts: median not read (openMedians)');
   return metricSetFrom(
     g.counts,
     {
       reviewTimeMedianMs: histogramQuantile(g.dwell, 0.5),
       reviewTimeP90Ms: histogramQuantile(g.dwell, 0.9),
-      openDrafts: g.ages.length,
-      queueAgeMedianMs: quantile(g.ages, 0.5),
-      queueAgeMaxMs: max,
+      openDrafts: g.open.n,
+      queueAgeMedianMs: g.open.n > 0 ? (g.open.median ?? null) : null,
+      queueAgeMaxMs: g.open.maxAge,
     },
     { days },
   );
@@ -249,20 +295,20 @@ async function metricGroups(w: Window, now: number) {
     rawModel: new Map<string, Group>(),
   };
   const groupsOf = (workflow: string, segment: string, model: string) => {
-    const get = (m: Map<string, Group>, k: string) => {
+    const get = (m: Map<string, Group>, k: string, dim: OpenDim) => {
       let x = m.get(k);
       if (!x) {
-        x = new Group();
+        x = new Group(dim);
         m.set(k, x);
       }
       return x;
     };
     return [
       overall,
-      get(maps.workflow, workflow),
-      get(maps.segment, segment || '(none)'),
-      get(maps.model, model || '(unknown)'),
-      get(maps.rawModel, model),
+      get(maps.workflow, workflow, 'workflow'),
+      get(maps.segment, segment || '(none)', 'segment'),
+      get(maps.model, model || '(unknown)', 'model'),
+      get(maps.rawModel, model, 'model'),
     ];
   };
   for (const r of await w.sum('set', ['workflow', 'k1', 'k2'])) {
@@ -276,8 +322,13 @@ async function metricGroups(w: Window, now: number) {
     for (const g of groupsOf(key.workflow, key.k1, key.k2))
       for (const [b, c] of h) g.dwell.set(b, (g.dwell.get(b) ?? 0) + c);
   for (const o of await w.open()) {
-    const age = Math.max(0, now - Date.parse(o.created_at));
-    for (const g of groupsOf(o.workflow, o.segment, o.model)) g.ages.push(age);
+    const age = Math.max(0, now - Date.parse(o.oldest));
+    const raw = { workflow: o.workflow, segment: o.segment, model: o.model };
+    for (const g of groupsOf(o.workflow, o.segment, o.model)) {
+      g.open.n += Number(o.n);
+      g.open.maxAge = g.open.maxAge === null ? age : Math.max(g.open.maxAge, age);
+      if (g.open.dim) g.open.values.add(raw[g.open.dim]);
+    }
   }
   return { overall, ...maps };
 }
@@ -298,7 +349,9 @@ async function windowDays(store: Store, f: Filter, now: number): Promise<number>
 
 /** One MetricSet for a workflow and window (graduation, step back). */
 export async function metricSetFor(store: Store, f: Filter, days: number, now: number): Promise<MetricSet> {
-  const groups = await metricGroups(new Window(store, f), now);
+  const w = new Window(store, f);
+  const groups = await metricGroups(w, now);
+  await w.openMedians([groups.overall], now);
   return groupSet(groups.overall, days);
 }
 
@@ -308,6 +361,12 @@ export async function metricsFigures(store: Store, f: Filter, now: number): Prom
   const w = new Window(store, f);
   const days = await windowDays(store, f, now);
   const groups = await metricGroups(w, now);
+  await w.openMedians(
+    [groups.overall, ...[groups.workflow, groups.segment, groups.model].flatMap((m) => [...m.values()])].filter(
+      (g) => g === groups.overall || g.present,
+    ),
+    now,
+  );
   const sets = (m: Map<string, Group>) => {
     const out: Record<string, MetricSet> = {};
     for (const [k, g] of [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
@@ -606,16 +665,23 @@ export async function graduationFigures(
     .limit(1)
     .executeTakeFirst();
   const model = latest?.model ?? '';
-  const groups = await metricGroups(new Window(store, { workflow, since: levelChangedAt ?? undefined }), now);
-  const earlier = new Group();
+  const w = new Window(store, { workflow, since: levelChangedAt ?? undefined });
+  const groups = await metricGroups(w, now);
+  const earlier = new Group('model');
   const versions: (string | null)[] = [];
   for (const [m, g] of groups.rawModel) {
     if (m === model || g.counts.drafts === 0) continue;
     versions.push(m || null);
     addCounts(earlier.counts, g.counts);
     for (const [b, c] of g.dwell) earlier.dwell.set(b, (earlier.dwell.get(b) ?? 0) + c);
-    earlier.ages.push(...g.ages);
+    earlier.open.n += g.open.n;
+    if (g.open.maxAge !== null) earlier.open.maxAge = Math.max(earlier.open.maxAge ?? 0, g.open.maxAge);
+    for (const v of g.open.values) earlier.open.values.add(v);
   }
+  await w.openMedians(
+    [groups.rawModel.get(model), earlier].filter((g) => g !== undefined),
+    now,
+  );
   const own = groupSet(groups.rawModel.get(model) ?? new Group(), 1);
   const back = await stepBackFigure(store, policy, now, levelChangedAt);
   const rec = await recommendFrom(await recommendInputs(new Window(store, { workflow })), {
