@@ -38,6 +38,9 @@ const PG_URL = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? 'postgres:
 const DAY = 86_400_000;
 const DAYS = 90;
 const CACHE = process.env.BENCH_CACHE === '1';
+// The stall guard (store/pg-guard.ts) probes after 300 ms without an answer; on a loaded machine a
+// minute-long bulk insert or backfill statement trips it and loses the run. Off unless set.
+process.env.COUNTERSIGN_PG_STALL_MS ??= '0';
 const CACHE_DIR = join(tmpdir(), 'cs-bench-gov-cache');
 /** What a cached database depends on: the seed and the code deriving facts and rollups. */
 const CACHE_KEY = createHash('sha256')
