@@ -1,6 +1,7 @@
-import { type Insertable, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Store, Trx } from '../../store';
-import { type GovDatabase, govDb, ROLL_VALUES } from '../../store/rollups';
+import { type Column, insertRows, memo, pgJsonRows, pgRows, run } from '../../store/fast';
+import { govDb, ROLL_VALUES } from '../../store/rollups';
 import {
   addRows,
   contributions,
@@ -95,7 +96,7 @@ export function refreshGovernance(store: Store): Promise<number> {
     try {
       if (!(await behind(store))) return 0;
       for (;;) {
-        const r = await store.write((trx) => refreshBatch(trx));
+        const r = await store.write((trx) => refreshBatch(store, trx));
         total += r.drafts;
         if (r.done) break;
       }
@@ -111,7 +112,7 @@ export function refreshGovernance(store: Store): Promise<number> {
 }
 
 /** One batch: the drafts changed and the drafts with new outcomes since the watermarks. */
-async function refreshBatch(trx: Trx): Promise<{ done: boolean; drafts: number }> {
+async function refreshBatch(store: Store, trx: Trx): Promise<{ done: boolean; drafts: number }> {
   const g = govDb(trx);
   const m = await marks(g);
   const changed = await g
@@ -129,7 +130,7 @@ async function refreshBatch(trx: Trx): Promise<{ done: boolean; drafts: number }
     .limit(BATCH)
     .execute();
   const ids = [...new Set([...changed.map((r) => r.id), ...outcomes.map((r) => r.draft_id)])];
-  if (ids.length > 0) await recount(g, trx, ids);
+  if (ids.length > 0) await recount(store, g, trx, ids);
   const done = changed.length < BATCH && outcomes.length < BATCH;
   let draftMark = changed.length > 0 ? Number(changed[changed.length - 1]!.version) : m.draft;
   if (changed.length < BATCH) {
@@ -143,7 +144,7 @@ async function refreshBatch(trx: Trx): Promise<{ done: boolean; drafts: number }
 }
 
 /** Replaces the facts of these drafts and moves the rollups by the difference. */
-async function recount(g: G, trx: Trx, ids: readonly string[]): Promise<void> {
+async function recount(store: Store, g: G, trx: Trx, ids: readonly string[]): Promise<void> {
   const oldFacts: Fact[] = [];
   const oldDecisions: DecisionFact[] = [];
   for (let i = 0; i < ids.length; i += 500) {
@@ -182,18 +183,26 @@ async function recount(g: G, trx: Trx, ids: readonly string[]): Promise<void> {
     await g.deleteFrom('gov_facts').where('draft_id', 'in', chunk).execute();
     await g.deleteFrom('gov_decision_facts').where('draft_id', 'in', chunk).execute();
   }
-  for (let i = 0; i < facts.length; i += 200)
-    await g
-      .insertInto('gov_facts')
-      .values(facts.slice(i, i + 200))
-      .execute();
-  for (let i = 0; i < decisions.length; i += 300)
-    await g
-      .insertInto('gov_decision_facts')
-      .values(decisions.slice(i, i + 300))
-      .execute();
+  // Cached statements (store/fast.ts): one per table on PostgreSQL, a prepared single-row insert
+  // per row on SQLite; Kysely building and compiling thousands of rows cost more than the inserts.
+  await insertRows(
+    store,
+    trx,
+    'gov_facts',
+    FACT_COLUMNS,
+    facts.map((f) => FACT_COLUMNS.map(([c]) => f[c as keyof Fact])),
+  );
+  await insertRows(
+    store,
+    trx,
+    'gov_decision_facts',
+    DECISION_COLUMNS,
+    decisions.map((d) => DECISION_COLUMNS.map(([c]) => d[c as keyof DecisionFact])),
+  );
   await applyDeltas(
+    store,
     g,
+    trx,
     [...deltas.values()].filter((r) => r.v.some((x) => x !== 0)),
   );
   // Approval streaks are not sums: the touched reviewer-days are marked and recomputed after.
@@ -209,8 +218,67 @@ async function recount(g: G, trx: Trx, ids: readonly string[]): Promise<void> {
       .execute();
 }
 
+const FACT_COLUMNS: readonly Column[] = [
+  ['draft_id', 'text'],
+  ['workflow', 'text'],
+  ['day', 'text'],
+  ['created_at', 'text'],
+  ['confidence', 'double precision'],
+  ['bin10', 'bigint'],
+  ['zk', 'bigint'],
+  ['route', 'text'],
+  ['is_open', 'bigint'],
+  ['segment', 'text'],
+  ['model', 'text'],
+  ['is_canary', 'bigint'],
+  ['rule_escalated', 'bigint'],
+  ['escalated', 'bigint'],
+  ['verdict', 'text'],
+  ['outcome', 'bigint'],
+  ['is_correct', 'bigint'],
+  ['review_day', 'text'],
+  ['n_decisions', 'bigint'],
+  ['words', 'bigint'],
+  ['pair_a', 'text'],
+  ['pair_b', 'text'],
+];
+
+const DECISION_COLUMNS: readonly Column[] = [
+  ['draft_id', 'text'],
+  ['seq', 'bigint'],
+  ['user_id', 'text'],
+  ['workflow', 'text'],
+  ['day', 'text'],
+  ['created_at', 'text'],
+  ['decided_at', 'text'],
+  ['decided_day', 'text'],
+  ['label', 'text'],
+  ['is_canary', 'bigint'],
+  ['dwell_ms', 'bigint'],
+  ['fast', 'bigint'],
+];
+
+const ROLL_KEYS = ['kind', 'workflow', 'day', 'k1', 'k2', 'k3'] as const;
+const ROLL_COLUMNS: readonly Column[] = [
+  ...ROLL_KEYS.map((k): Column => [k, 'text']),
+  ...ROLL_VALUES.map((v): Column => [v, 'double precision']),
+];
+
+/** Insert a rollup row or add its sums to the existing one (upsert; one statement, cached). */
+function upsertRollText(store: Store): string {
+  const names = ROLL_COLUMNS.map(([c]) => c).join(', ');
+  const add = ROLL_VALUES.map((v) => `${v} = gov_roll.${v} + excluded.${v}`).join(', ');
+  const conflict = `on conflict (${ROLL_KEYS.join(', ')}) do update set ${add}`;
+  return store.dialect === 'postgres'
+    ? memo('pg:gov_roll:add', () => `insert into gov_roll (${names}) ${pgJsonRows(ROLL_COLUMNS, 1)} ${conflict}`)
+    : memo(
+        'sqlite:gov_roll:add',
+        () => `insert into gov_roll (${names}) values (${ROLL_COLUMNS.map(() => '?').join(', ')}) ${conflict}`,
+      );
+}
+
 /** Adds the deltas to the rollup rows (insert or add; histograms read, merged and written back). */
-async function applyDeltas(g: G, all: readonly RollRow[]): Promise<void> {
+async function applyDeltas(store: Store, g: G, trx: Trx, all: readonly RollRow[]): Promise<void> {
   const rows = all.filter((r) => !isHist(r.kind));
   const hists = new Map<string, { key: RollRow; h: Map<number, number> }>();
   for (const r of all) {
@@ -224,33 +292,21 @@ async function applyDeltas(g: G, all: readonly RollRow[]): Promise<void> {
     hists.set(k, entry);
   }
   await applyHistograms(g, [...hists.values()]);
-  for (let i = 0; i < rows.length; i += 100) {
-    const values = rows.slice(i, i + 100).map((r) => {
-      const row: Record<string, string | number> = {
-        kind: r.kind,
-        workflow: r.workflow,
-        day: r.day,
-        k1: r.k1,
-        k2: r.k2,
-        k3: r.k3,
-      };
-      ROLL_VALUES.forEach((v, j) => {
-        row[v] = r.v[j] ?? 0;
-      });
-      return row as unknown as Insertable<GovDatabase['gov_roll']>;
-    });
-    await g
-      .insertInto('gov_roll')
-      .values(values)
-      .onConflict((oc) =>
-        oc
-          .columns(['kind', 'workflow', 'day', 'k1', 'k2', 'k3'])
-          .doUpdateSet(
-            Object.fromEntries(ROLL_VALUES.map((v) => [v, sql`gov_roll.${sql.ref(v)} + excluded.${sql.ref(v)}`])),
-          ),
-      )
-      .execute();
-  }
+  const values = rows.map((r) => [
+    r.kind,
+    r.workflow,
+    r.day,
+    r.k1,
+    r.k2,
+    r.k3,
+    ...ROLL_VALUES.map((_, j) => r.v[j] ?? 0),
+  ]);
+  if (!values.length) return;
+  const text = upsertRollText(store);
+  if (store.dialect === 'postgres') {
+    for (let i = 0; i < values.length; i += 2_000) await run(trx, text, [pgRows(values.slice(i, i + 2_000))]);
+  } else if (store.sqlite) store.sqlite.runEach(text, values);
+  else for (const v of values) await run(trx, text, v);
 }
 
 async function applyHistograms(g: G, entries: readonly { key: RollRow; h: Map<number, number> }[]): Promise<void> {
