@@ -149,16 +149,19 @@ export async function alertConditions(db: Trx, now: Date, limits: AlertLimits): 
         detail: { lastHour: n, perHourLimit: limits.escalationsPerHour },
       });
 
-  // Rubber-stamping: very fast approvals, or near-total approval well above the peers'.
+  // Rubber-stamping: very fast approvals, or near-total approval well above the peers'. An approval
+  // is a draft passed unchanged: approved, or "edited" without a change (as the dashboard's reviewer
+  // table counts it); a changed approval is an edit.
   const since = new Date(t - limits.reviewerWindowMs).toISOString();
+  const unchanged = sql`action in ('approve', 'edit') and diff is null`;
   const people = await db
     .selectFrom('decisions')
     .select((eb) => [
       'user_id',
       eb.fn.countAll<number>().as('judged'),
-      sql<number>`sum(case when action = 'approve' then 1 else 0 end)`.as('approved'),
-      sql<number>`sum(case when action = 'approve' and dwell_ms is not null then 1 else 0 end)`.as('timed'),
-      sql<number>`sum(case when action = 'approve' and dwell_ms < ${limits.fastMs} then 1 else 0 end)`.as('fast'),
+      sql<number>`sum(case when ${unchanged} then 1 else 0 end)`.as('approved'),
+      sql<number>`sum(case when ${unchanged} and dwell_ms is not null then 1 else 0 end)`.as('timed'),
+      sql<number>`sum(case when ${unchanged} and dwell_ms < ${limits.fastMs} then 1 else 0 end)`.as('fast'),
     ])
     .where('status', '=', 'applied')
     .where('action', 'in', ['approve', 'edit', 'reject'])

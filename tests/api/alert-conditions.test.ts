@@ -83,8 +83,15 @@ describe.each(TEST_DBS)('alert conditions on %s', (db) => {
     const rita = await s.token('reviewer', { user: 'rita' });
     const paul = await s.token('reviewer', { user: 'paul' });
     const ids = await drafts(s, pipe, 100);
-    // Rita approves all 30, read at a normal pace (no speed signal).
-    await decide(s, rita, ids.slice(0, 30), { dwellMs: 30_000 });
+    // Rita passes all 30 unchanged, at a normal pace (no speed signal): 25 approvals and 5 "edits"
+    // saved without a change, which are approvals too (as in the dashboard's reviewer table).
+    await decide(s, rita, ids.slice(0, 25), { dwellMs: 30_000 });
+    await decide(s, rita, ids.slice(25, 30), {
+      action: 'edit',
+      reasons: ['tone'],
+      content: draftIn().content,
+      dwellMs: 30_000,
+    });
     // Paul: 29 decisions (22 approved, 7 rejected: 76%) — too few to stand for the team.
     await decide(s, paul, ids.slice(50, 72), { dwellMs: 30_000 });
     await decide(s, paul, ids.slice(72, 79), { action: 'reject', reasons: ['wrong_fact'], dwellMs: 30_000 });
