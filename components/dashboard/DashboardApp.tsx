@@ -21,6 +21,7 @@ import { PageHealthSection } from './PageHealthSection';
 import { PolicyControls, type PolicyPatch } from './PolicyControls';
 import { ReliabilityDiagram } from './ReliabilityDiagram';
 import { ReviewerTable } from './ReviewerTable';
+import { TeamChannelsSection } from './TeamChannelsSection';
 import { ThresholdSimulator } from './ThresholdSimulator';
 import { TrendChart } from './TrendChart';
 import { WebhooksSection } from './WebhooksSection';
@@ -331,6 +332,7 @@ export function DashboardApp() {
             <CalibrationJudging client={client} admin changed={calibrationChanged} onSaved={calibrationChange} />
           )}
           {client && <AccountabilitySection client={client} workflow={workflow} days={days} />}
+          {client && workflow && <TeamChannelsSection client={client} workflow={workflow} />}
           <section aria-labelledby="h-break">
             <h2 id="h-break">By segment and model version</h2>
             <BreakdownTable label="Segment" sets={data.metrics.bySegment} />
