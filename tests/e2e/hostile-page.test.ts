@@ -116,8 +116,12 @@ describe('a hostile page script cannot decide for the person (Gmail fixture, rea
     expect(await lead3.getByRole('textbox', { name: 'Draft body' }).inputValue()).not.toContain('INJECTED');
     expect(await lead3.getByRole('checkbox', { name: 'Tone or style' }).isChecked()).toBe(false);
 
-    // The undo window (10 s) and a push would have passed by now.
-    await page.waitForTimeout(12_000);
+    // A decision shows at once: its card leaves the list, the text goes into the compose and Undo
+    // appears (for the 10 s undo window). After two frames the panel has rendered whatever the
+    // script's events did. That nothing reached the server either is checked below, when the
+    // person's own two decisions are there: they were made after the script ran, so anything it had
+    // decided would have waited out its undo window and been pushed before them (or with them).
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     expect(await allDecisions()).toEqual([]);
     expect(await panel.getByRole('article').count()).toBe(5);
     const c = await compose();
