@@ -53,6 +53,27 @@ export interface ApiInit {
 
 let counter = 0;
 
+/**
+ * PostgreSQL test databases dropped in the background (`deferPgDrops`): DROP DATABASE waits for an
+ * immediate checkpoint of the whole server (0.3–3 s here), which a test need not wait for. The
+ * drop still starts at once (ending the database's sessions as before); `settlePgDrops` waits for
+ * them all and reports the first that failed.
+ */
+const pendingDrops = new Set<Promise<unknown>>();
+const failedDrops: unknown[] = [];
+let deferDrops = false;
+
+/** From now on in this process, `drop()` of a PostgreSQL test database returns before the drop ends. */
+export function deferPgDrops(): void {
+  deferDrops = true;
+}
+
+/** Waits for the drops `deferPgDrops` let run in the background; throws if one failed. */
+export async function settlePgDrops(): Promise<void> {
+  while (pendingDrops.size) await Promise.all(pendingDrops);
+  if (failedDrops.length) throw failedDrops.splice(0)[0];
+}
+
 /** A database URL for a fresh, empty database, and a function that removes it again. */
 export async function freshDatabase(db: TestDb): Promise<{ url: string; drop(): Promise<void> }> {
   if (db === 'sqlite') {
@@ -72,13 +93,18 @@ export async function freshDatabase(db: TestDb): Promise<{ url: string; drop(): 
   return {
     url: u.toString(),
     async drop() {
-      const c = new pg.Client({ connectionString: TEST_PG_URL });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await c.end();
-      }
+      const dropping = (async () => {
+        const c = new pg.Client({ connectionString: TEST_PG_URL });
+        await c.connect();
+        try {
+          await c.query(`drop database if exists ${name} with (force)`);
+        } finally {
+          await c.end();
+        }
+      })();
+      if (!deferDrops) return dropping;
+      const tracked = dropping.catch((e) => failedDrops.push(e)).finally(() => pendingDrops.delete(tracked));
+      pendingDrops.add(tracked);
     },
   };
 }
