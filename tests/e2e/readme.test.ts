@@ -12,6 +12,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -98,6 +99,21 @@ async function waitForHealth(url: string, ms = 30_000): Promise<void> {
     if (Date.now() > deadline) throw new Error(`no answer from ${url}/v1/health`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * A port nothing listens on now (the system picks it, then it is let go) for a command that takes
+ * PORT: a random number could be in use by another server, even one that answers /v1/health.
+ */
+function freePort(): Promise<string> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => ok(String(port)));
+    });
+  });
 }
 
 /** A long-running npm command in its own process group, with its output collected. */
@@ -267,7 +283,7 @@ describe.skipIf(!hasReadme)('README commands', () => {
     const role = /--role\s+(\S+)/.exec(cmd)![1]!;
 
     const server = find(/\bnpm run server\b/)[0]!;
-    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const port = await freePort();
     const p = startProcess(splitEnv(server.command).rest, { DATABASE_URL: db, PORT: port });
     try {
       await waitForHealth(`http://127.0.0.1:${port}`);
@@ -291,7 +307,7 @@ describe.skipIf(!hasReadme)('README commands', () => {
     const line = find(/DATABASE_URL=postgres(ql)?:\/\/\S+.*npm run server/)[0];
     if (!line) ctx.skip();
     const db = await freshDatabase('postgres');
-    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const port = await freePort();
     const p = startProcess(splitEnv(line!.command).rest, { DATABASE_URL: db.url, PORT: port });
     try {
       await waitForHealth(`http://127.0.0.1:${port}`);
