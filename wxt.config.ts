@@ -3,6 +3,7 @@ import { defineConfig } from 'wxt';
 // The site registry's descriptors are data: the manifest's site lists come from them here (one of
 // the registry's three importers outside the content script; see lib/page/sites/index.ts).
 import { SITE_MATCHES } from './lib/page/sites';
+import { OPEN_LINK_ORIGINS } from './lib/shared/open-link';
 import { SANDBOX_ORIGINS, SANDBOX_PERMISSIONS } from './lib/shared/sandbox';
 
 /**
@@ -37,7 +38,10 @@ export default defineConfig({
     // the page's own world; tests/e2e/firefox-build.test.ts).
     'entrypoints:resolved': (_wxt, entrypoints) => {
       for (const e of entrypoints) {
-        if (e.type === 'content-script' && !e.options.matches?.length) e.options.matches = SITE_MATCHES;
+        // Scripts the worker registers at run time (`registration: 'runtime'`, e.g. the notification
+        // links' open-link script, lib/worker/open-link.ts) are not in the manifest and match no site.
+        if (e.type === 'content-script' && e.options.registration !== 'runtime' && !e.options.matches?.length)
+          e.options.matches = SITE_MATCHES;
       }
     },
     'vite:build:extendConfig': (entrypoints, config) => {
@@ -74,7 +78,9 @@ export default defineConfig({
     // Only the supported sites (never <all_urls>). The review server is reached through CORS, so it
     // needs no host permission.
     host_permissions: SITE_MATCHES,
-    optional_host_permissions: SANDBOX_ORIGINS,
+    // Notification links (lib/worker/open-link.ts): the person's own review server (https, or loopback
+    // as for the sandbox), asked for from the options page for that one origin.
+    optional_host_permissions: [...SANDBOX_ORIGINS, ...OPEN_LINK_ORIGINS],
     ...(browser === 'firefox'
       ? {
           browser_specific_settings: {

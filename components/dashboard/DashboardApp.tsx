@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { browser } from 'wxt/browser';
 import { serverClient } from '../../lib/client/api';
 import type { ApiClient } from '../../lib/shared/api-client';
+import type { Me } from '../../lib/shared/schema';
 import type {
   AutonomyOut,
   Calibration,
@@ -15,6 +16,7 @@ import { AutonomyCard } from './AutonomyCard';
 import { BreakdownTable } from './BreakdownTable';
 import { CalibrationJudging } from './CalibrationJudging';
 import { CalibrationSessions } from './CalibrationSessions';
+import { DraftReview, extensionWorker, OpenDraftForm } from './DraftReview';
 import { pct } from './format';
 import { MetricCards } from './MetricCards';
 import { PageHealthSection } from './PageHealthSection';
@@ -44,8 +46,50 @@ function sinceFor(days: number): string | undefined {
   return days > 0 ? new Date(Date.now() - days * 86_400_000).toISOString() : undefined;
 }
 
-/** The governance dashboard (issue 6): for admins; reads the connection the options page stored. */
+/**
+ * The dashboard. `?draft=<id>` (a notification link, through the server's /open page) shows that one
+ * draft for review (DraftReview); otherwise the governance dashboard (issue 6) for admins, and
+ * calibration sessions for reviewers. Reads the connection the options page stored.
+ */
 export function DashboardApp() {
+  const draftId = new URLSearchParams(location.search).get('draft');
+  return draftId ? <DraftPage draftId={draftId} /> : <GovernanceApp />;
+}
+
+function DraftPage({ draftId }: { draftId: string }) {
+  const [ctx, setCtx] = useState<{ client: ApiClient; me: Me } | null>(null);
+  const [fatal, setFatal] = useState<string | null>(null);
+  useEffect(() => {
+    serverClient()
+      .then(async (client) => setCtx({ client, me: await client.call('me') }))
+      .catch((e: unknown) => setFatal(e instanceof Error ? e.message : String(e)));
+  }, []);
+  return (
+    <main className="dashboard">
+      <header>
+        <h1>Countersign: review a draft</h1>
+        <OpenDraftForm initial={draftId} />
+      </header>
+      {fatal ? (
+        <>
+          <p className="error" role="alert">
+            {fatal}
+          </p>
+          <p>
+            <a href={browser.runtime.getURL('/options.html')}>Open the settings</a> and connect to your Countersign
+            server.
+          </p>
+        </>
+      ) : ctx ? (
+        <DraftReview draftId={draftId} client={ctx.client} me={ctx.me} worker={extensionWorker} />
+      ) : (
+        <p aria-busy="true">Connecting…</p>
+      )}
+    </main>
+  );
+}
+
+function GovernanceApp() {
   const [client, setClient] = useState<(ApiClient & { token: string }) | null>(null);
   const [fatal, setFatal] = useState<string | null>(null);
   const [workflows, setWorkflows] = useState<WorkflowSummary[]>([]);
@@ -191,6 +235,7 @@ export function DashboardApp() {
     return (
       <main className="dashboard">
         <h1>Countersign calibration</h1>
+        <OpenDraftForm />
         <CalibrationJudging client={client} />
       </main>
     );
@@ -200,6 +245,7 @@ export function DashboardApp() {
     <main className="dashboard" aria-busy={loading}>
       <header>
         <h1>Countersign governance</h1>
+        <OpenDraftForm />
         <div className="controls">
           <label htmlFor={wfId}>Workflow</label>
           <select id={wfId} value={workflow} onChange={(e) => setWorkflow(e.target.value)}>

@@ -4,6 +4,7 @@ import { formatWhen, useSyncStatus } from '../../lib/client/use-status';
 import type { Connection } from '../../lib/shared/schema/protocol';
 import { OpenDashboardButton } from '../common/OpenDashboardButton';
 import { UnsentElsewhere } from '../common/UnsentElsewhere';
+import { OpenLinksSection } from './OpenLinksSection';
 import { SandboxSection } from './SandboxSection';
 
 /** Options page (issue 3 §2): Server URL + Access token → Connect → "Connected as <name>". */
@@ -163,6 +164,7 @@ export function OptionsApp() {
           </button>
         </form>
       )}
+      {loaded && settings?.serverUrl && <OpenLinksSection serverUrl={settings.serverUrl} />}
       {loaded && <SandboxSection serverUrl={settings?.serverUrl ?? null} />}
     </main>
   );

@@ -1,5 +1,7 @@
+import { browser } from 'wxt/browser';
 import { type ApiClient, ApiError, createApiClient } from '../shared/api-client';
 import { splitForContext } from '../shared/match';
+import { draftViewPath, isOpenPageOf } from '../shared/open-link';
 import type { Decision } from '../shared/schema';
 import type { QueueItem } from '../shared/schema/protocol';
 import { MATCHING_LIMIT, MessagingError, OTHERS_LIMIT } from '../shared/schema/protocol';
@@ -10,6 +12,7 @@ import {
   dismissAttention,
   fullItem,
   getMeta,
+  latestLocalDecision,
   listQueueHeads,
   type QueueHead,
   RECENT_MS,
@@ -17,9 +20,10 @@ import {
 } from './db';
 import type { SyncEngine } from './engine';
 import type { Handlers } from './messaging';
+import { syncOpenLinkRegistration } from './open-link';
 import { countHealth, savePageReport } from './page-reports';
 import { syncSandboxRegistration } from './sandbox';
-import { accountKey, type Settings } from './settings';
+import { accountKey, type Settings, sameAccount } from './settings';
 
 export interface HandlerDeps {
   engine: SyncEngine;
@@ -31,6 +35,9 @@ export interface HandlerDeps {
   connect?: typeof connectToServer;
   disconnect?: typeof forgetConnection;
   syncSandbox?: () => Promise<boolean>;
+  syncOpenLink?: (settings: Settings | null) => Promise<boolean>;
+  /** Shows an extension page in the sender's tab (or a new one). Default: browser.tabs. */
+  showPage?: (url: string, tabId: number | undefined) => Promise<void>;
   /** The server API for claims (default: the real client for the settings). */
   makeClient?: (settings: Settings) => ApiClient;
 }
@@ -55,6 +62,11 @@ export function claimedLast<T extends { raw: unknown }>(heads: T[], me: string |
   };
   const free = heads.filter((h) => !held(h));
   return free.length === heads.length ? heads : [...free, ...heads.filter(held)];
+}
+
+async function showPage(url: string, tabId: number | undefined): Promise<void> {
+  if (tabId !== undefined) await browser.tabs.update(tabId, { url });
+  else await browser.tabs.create({ url });
 }
 
 /** The worker's answers to the typed requests of lib/shared/schema/protocol.ts. */
@@ -170,6 +182,27 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     async syncSandbox() {
       return { on: await (deps.syncSandbox ?? syncSandboxRegistration)() };
+    },
+    async syncOpenLink() {
+      return { on: await (deps.syncOpenLink ?? syncOpenLinkRegistration)(await deps.getSettings()) };
+    },
+    async getLocalDecision({ draftId }) {
+      const s = await deps.getSettings();
+      if (!s) return { local: null };
+      const mine = accountKey(s);
+      return { local: await deps.withDb((db) => latestLocalDecision(db, draftId, (a) => sameAccount(a, mine))) };
+    },
+    async openDraft({ draftId }, sender) {
+      // Only the /open page of the server this person is connected to hands over (the content script
+      // is registered there alone; checked again here, port and path included). It only shows the
+      // draft: the person decides in the dashboard.
+      const s = await deps.getSettings();
+      if (!s) throw new MessagingError('not_connected', 'Not connected to a Countersign server');
+      if (!sender.url || isOpenPageOf(sender.url, s.serverUrl) !== draftId)
+        throw new MessagingError('forbidden_sender', "Only your Countersign server's /open page opens a draft");
+      const url = browser.runtime.getURL(draftViewPath(draftId) as '/dashboard.html');
+      await (deps.showPage ?? showPage)(url, sender.tab?.id);
+      return { opened: true as const };
     },
   };
 }

@@ -7,6 +7,7 @@ import { createHandlers } from './handlers';
 import { collectHandoffs } from './handoff';
 import { createLiveConnection } from './live';
 import { createEventHub, registerHandlers } from './messaging';
+import { syncOpenLinkRegistration } from './open-link';
 import { syncSandboxRegistration } from './sandbox';
 import { getSettings, onSettingsChanged } from './settings';
 
@@ -106,6 +107,8 @@ export function startWorker(): void {
 
   onSettingsChanged((next) => {
     live.restart();
+    // Notification links follow the connection: the /open pages of the server now connected, if granted.
+    syncOpenLinkRegistration(next).catch((err) => console.warn('[countersign] open-link registration failed', err));
     engine.settingsChanged(next).catch((err) => console.warn('[countersign] settings change failed', err));
   });
 
@@ -132,6 +135,17 @@ export function startWorker(): void {
   // permissions.onAdded: the options page registers right after the grant, and two registrations
   // racing fail on the duplicate script id.
   syncSandboxRegistration().catch((err) => console.warn('[countersign] sandbox registration failed', err));
+
+  // Notification links (lib/worker/open-link.ts): at every start, and whenever a grant changes (the
+  // options page's checkbox, the sandbox's loopback grant, a revocation in the browser's settings).
+  // Serialised inside, so these never race on the script id.
+  const syncOpenLink = () =>
+    getSettings()
+      .then(syncOpenLinkRegistration)
+      .catch((err) => console.warn('[countersign] open-link registration failed', err));
+  browser.permissions.onAdded.addListener(() => void syncOpenLink());
+  browser.permissions.onRemoved.addListener(() => void syncOpenLink());
+  void syncOpenLink();
 }
 
 async function updateBadge(waiting: number, problem: boolean): Promise<void> {

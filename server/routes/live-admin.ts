@@ -1,4 +1,5 @@
 import { routes } from '../../lib/shared/api/routes';
+import { OPEN_ID, OPEN_MARKER } from '../../lib/shared/open-link';
 import { NotificationPref, type SlaPolicy, WorkflowChannel, type WorkflowChannelsOut } from '../../lib/shared/schema';
 import { newRouter, type Resource, requireRole } from '../context';
 import { ApiError, notFound } from '../errors';
@@ -270,9 +271,38 @@ export const channelRoutes: Resource = {
 };
 
 /**
+ * The /open page. It is unauthenticated and may be fetched by anyone holding the link (a chat tool's
+ * preview, a forwarded email), so it shows the id and a generic text only: no content, account,
+ * record link or status, and no database read (whether the id exists is not told either).
+ */
+export function openPage(id: string): string {
+  // The id pattern below allows no markup characters; escaped all the same.
+  const safe = id.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+    `<meta name="robots" content="noindex, nofollow"><meta name="referrer" content="no-referrer">` +
+    `<meta name="${OPEN_MARKER}" content="${safe}">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<title>Countersign draft ${safe}</title>` +
+    `<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1f2933}` +
+    `code{background:#f0f2f5;padding:.1rem .3rem;border-radius:3px}</style></head><body>` +
+    `<h1>Draft <code>${safe}</code> waits for your review</h1>` +
+    `<p data-countersign-open-status>If the Countersign extension is installed in this browser and allowed to open ` +
+    `links from this server, it opens the draft in its dashboard now.</p>` +
+    `<p>Otherwise: open the Countersign extension's dashboard (its toolbar button, then <em>Open dashboard</em>) and ` +
+    `enter <code>${safe}</code> under <em>Open a draft</em>, or go to the record's page, where the panel shows the draft. ` +
+    `To open links like this one directly, tick <em>Open notification links in the dashboard</em> in the extension's settings.</p>` +
+    `<p>This page decides nothing: approving, editing and rejecting happen in the extension, by you.</p>` +
+    `</body></html>`
+  );
+}
+
+/**
  * `GET /open/{id}`: where a notification's link lands (`/open/queue/{queue}`: a batch's, the queue). It names the draft and where to review it
  * (the extension's dashboard, the record's page); it changes nothing — a chat tool's link preview
- * fetching it approves nothing. No token: it shows nothing but the id.
+ * fetching it approves nothing. No token: it shows nothing but the id. With the extension installed
+ * and allowed on this server's origin, its content script finds the `countersign-open` marker and
+ * hands the person to the dashboard's draft view (`dashboard.html?draft=<id>`), where they decide.
  */
 export const openLinkRoutes: Resource = {
   prefix: '/open',
@@ -293,16 +323,15 @@ export const openLinkRoutes: Resource = {
     });
     r.get('/:id', (c) => {
       const id = c.req.param('id');
-      if (!/^[\w.:-]{1,200}$/.test(id)) throw notFound();
-      const safe = id.replace(/[&<>"']/g, '');
+      if (!OPEN_ID.test(id)) throw notFound();
       c.header('cache-control', 'no-store');
-      c.header('x-robots-tag', 'noindex');
-      return c.html(
-        `<!doctype html><meta charset="utf-8"><title>Countersign draft ${safe}</title>` +
-          `<h1>Draft ${safe} waits for your review</h1>` +
-          `<p>Open the Countersign extension's dashboard (or the record's page, where the panel shows it) to review it. ` +
-          `This page decides nothing.</p>`,
-      );
+      c.header('x-robots-tag', 'noindex, nofollow');
+      c.header('referrer-policy', 'no-referrer');
+      c.header('x-content-type-options', 'nosniff');
+      // No script of its own and nothing to load: the extension's content script is not subject to
+      // the page's CSP. Never framed (nothing to click, but no reason to be embedded either).
+      c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+      return c.html(openPage(id));
     });
     return r;
   },

@@ -1,6 +1,7 @@
 import type { ExpressionBuilder, Selectable } from 'kysely';
 import { batchApprovable, oneClickApprove } from '../../lib/shared/policy/friction';
 import { priorityReason } from '../../lib/shared/policy/priority';
+import { canSee } from '../../lib/shared/policy/visibility';
 import { Draft, DraftIn, OPEN_STATUSES, REVIEWER_ROLES } from '../../lib/shared/schema';
 import { ApiError } from '../errors';
 import type { Logger } from '../log';
@@ -9,31 +10,8 @@ import type { AuthUser } from '../tokens';
 
 export type DraftRow = Selectable<Database['drafts']>;
 
-/**
- * Who sees a draft (issue 2, "a person can only decide drafts visible to them"):
- * - queue `review` / `manual`: every reviewer role (reviewer, owner, specialist);
- * - queue `owner` (and any draft with an assignee): that person;
- * - queue `specialist:<x>`: specialists with specialty x;
- * - queue `audit` (auto-approved, sampled for a check afterwards): every reviewer role — an audit is
- *   ordinary review work, done after the fact;
- * - queue `admin` (repeated failures, escalations to admin): admins only;
- * - queue `auto` (auto-approved, not sampled): nobody's queue;
- * - admins see every queue except `auto`; the pipeline sees no queue.
- */
-export function canSee(
-  user: Pick<AuthUser, 'id' | 'role' | 'specialties'>,
-  queue: string | null,
-  assignee: string | null,
-): boolean {
-  if (queue === null || queue === 'auto') return false;
-  if (user.role === 'admin') return true;
-  if (!(REVIEWER_ROLES as readonly string[]).includes(user.role)) return false;
-  if (assignee !== null) return assignee === user.id;
-  if (queue === 'review' || queue === 'manual' || queue === 'audit') return true;
-  if (queue.startsWith('specialist:'))
-    return user.role === 'specialist' && user.specialties.some((s) => queue === `specialist:${s}`);
-  return false;
-}
+// Who sees a draft: lib/shared/policy/visibility.ts (shared with the dashboard's draft view).
+export { canSee };
 
 /** Open = waiting for a person: an open status, or an audit check still to do. */
 export function isOpen(row: Pick<DraftRow, 'status' | 'queue' | 'audit_pending'>): boolean {

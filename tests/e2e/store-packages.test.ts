@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SITE_MATCHES } from '../../lib/page/sites';
+import { OPEN_LINK_ORIGINS, OPEN_SCRIPT_FILE } from '../../lib/shared/open-link';
 import { SANDBOX_ORIGINS, SANDBOX_PERMISSIONS } from '../../lib/shared/sandbox';
 import { npmRunZip } from './global-setup';
 
@@ -81,7 +82,12 @@ describe.each(['chrome', 'firefox'] as const)('the %s package', (browser) => {
     expect([...(m.permissions ?? [])].sort()).toEqual(['alarms', 'storage', 'unlimitedStorage']);
     expect(m.optional_permissions).toEqual(SANDBOX_PERMISSIONS);
     expect([...(m.host_permissions ?? [])].sort()).toEqual([...SITE_MATCHES].sort());
-    expect([...(m.optional_host_permissions ?? [])].sort()).toEqual([...SANDBOX_ORIGINS].sort());
+    // Optional: loopback for the sandbox; the person's own https server for notification links (asked
+    // for that one origin from the options page, lib/shared/open-link.ts).
+    expect([...(m.optional_host_permissions ?? [])].sort()).toEqual([...SANDBOX_ORIGINS, ...OPEN_LINK_ORIGINS].sort());
+    // The open-link script is registered at run time only: built into the package, never in the manifest.
+    expect(Object.keys(zips[browser])).toContain(OPEN_SCRIPT_FILE);
+    expect((m.content_scripts ?? []).flatMap((c) => c.js ?? [])).not.toContain(OPEN_SCRIPT_FILE);
     // Each permission asked for (optional ones too) is used by the shipped code.
     const all = code(zips[browser])
       .map(([, text]) => text)

@@ -37,6 +37,9 @@ function handlers(over: Partial<Handlers> = {}): Handlers {
     reportPage: async () => ({ saved: true }),
     reportHealth: async () => ({ counted: 0 }),
     claim: async () => ({ held: true, heldBy: null, until: null }),
+    getLocalDecision: async () => ({ local: null }),
+    openDraft: async () => ({ opened: true }),
+    syncOpenLink: async () => ({ on: false }),
     ...over,
   };
 }

@@ -16,6 +16,12 @@ export const Target = z.object({
   recordType: z.string().max(100).optional(),
   recordId: z.string().max(LIMITS.id).optional(),
   threadId: z.string().max(LIMITS.id).optional(),
+  /**
+   * Added (issue 15, notification links): the record's page (CRM record, email thread) when the
+   * pipeline knows it. Notifications and the dashboard's draft view link to it; the unauthenticated
+   * /open page never shows it.
+   */
+  url: HttpUrl.optional(),
 });
 export type Target = z.infer<typeof Target>;
 

@@ -24,9 +24,15 @@
  *   connect         { serverUrl, token }                      ConnectResult       ┐
  *   disconnect      {}                                        { disconnected }    │ extension pages only
  *   getApiAccess    {}                                        { serverUrl, token }│ (PAGES_ONLY)
- *   syncSandbox     {}                                        { on }              ┘
+ *   syncSandbox     {}                                        { on }              │
+ *   syncOpenLink    {}                                        { on }              ┘
  *   reportPage      { report: PageReport }                    { saved: true } — page-report outbox (issue 18)
  *   reportHealth    { site, selectorVersion, parts }          { counted } — site-health counters (issue 18)
+ *   getLocalDecision { draftId }                              { local } — my latest decision on it made here
+ *                   (held, waiting, done, conflict, rejected + the server's reason): the dashboard's draft view
+ *   openDraft       { draftId }                               { opened } — from the open-link content script on
+ *                   the server's /open/{id} page only (the sender's URL is checked): shows the draft in the
+ *                   dashboard's draft view, in that tab. Decides nothing.
  *
  * Events (a long-lived runtime Port named `countersign:events`, one per tab/page):
  *   client → worker  { type: 'hello', reason: 'open' | 'reconnect' }   'open' = panel/popup opened → sync
@@ -42,6 +48,7 @@
  */
 
 import { z } from 'zod';
+import { OPEN_ID } from '../open-link';
 import { Decision, DecisionAction } from './decision';
 import { Draft, Site } from './draft';
 import { HealthPart, PageReport } from './page';
@@ -222,6 +229,18 @@ export const Requests = {
     payload: z.object({ site: Site, selectorVersion: z.string().min(1).max(40), parts: z.array(HealthPart).max(10) }),
     reply: z.object({ counted: z.number().int() }),
   },
+  /** Issue 15, notification links: my latest decision on one draft as this browser knows it. */
+  getLocalDecision: {
+    payload: z.object({ draftId: z.string().min(1).max(200) }),
+    reply: z.object({ local: LocalDecision.nullable() }),
+  },
+  /** Issue 15, notification links: the /open page hands the person to the dashboard's draft view. */
+  openDraft: {
+    payload: z.object({ draftId: z.string().regex(OPEN_ID) }),
+    reply: z.object({ opened: z.literal(true) }),
+  },
+  /** Options page: bring the open-link script's registration in line with the permission (lib/worker/open-link.ts). */
+  syncOpenLink: { payload: z.object({}), reply: z.object({ on: z.boolean() }) },
   /**
    * Claim (`hold: true`, renewed by calling again) or release a draft while the person works on it
    * (contract v1.1 "Claims"). `heldBy` names who else holds it when the claim was refused.
@@ -236,7 +255,13 @@ export const Requests = {
  * Requests only the extension's own pages (options, popup, dashboard) may make: a content script runs
  * inside a third-party page and never handles the connection or the token.
  */
-export const PAGES_ONLY: ReadonlySet<RequestType> = new Set(['connect', 'disconnect', 'getApiAccess', 'syncSandbox']);
+export const PAGES_ONLY: ReadonlySet<RequestType> = new Set([
+  'connect',
+  'disconnect',
+  'getApiAccess',
+  'syncSandbox',
+  'syncOpenLink',
+]);
 
 export type RequestType = keyof typeof Requests;
 export type RequestPayload<T extends RequestType> = z.input<(typeof Requests)[T]['payload']>;

@@ -684,3 +684,20 @@ export async function clientId(db: CountersignDb): Promise<string> {
     return id;
   });
 }
+
+/**
+ * This person's latest decision on one draft made in this browser (the dashboard's draft view, issue
+ * 15): what the outbox knows of it — held, waiting to go, applied, or refused with the server's
+ * reason. `sameAccountAs` says which outbox accounts are this person on this server.
+ */
+export async function latestLocalDecision(
+  db: CountersignDb,
+  draftId: string,
+  sameAccountAs: (account: string) => boolean,
+): Promise<LocalDecision | null> {
+  const rows = parseRows(OutboxRow, await db.outbox.where('draftId').equals(draftId).toArray()).filter((r) =>
+    sameAccountAs(r.account),
+  );
+  const last = rows.sort((a, b) => a.seq - b.seq).at(-1);
+  return last ? localDecisionOf(last) : null;
+}

@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import { type NotifyEvent, TEAM_EVENTS } from '../../../lib/shared/schema';
+import { HttpUrl, type NotifyEvent, TEAM_EVENTS } from '../../../lib/shared/schema';
 import type { Store, Trx } from '../../store';
 import type { NotificationsTable } from '../../store/schema';
 import { parseJson } from '../views';
@@ -133,6 +133,11 @@ function publicBase(): string {
 /** Where a link in a notification points: a page that shows the draft and where to review it; it never approves. */
 export function draftLink(draftId: string): string {
   return `${publicBase()}/open/${encodeURIComponent(draftId)}`;
+}
+
+/** The draft's record page (`target.url`, an http(s) URL as ingest checked), or null. */
+function recordLink(url: unknown): string | null {
+  return typeof url === 'string' && HttpUrl.safeParse(url).success ? url : null;
 }
 
 /** A link to a queue (a batch of escalations): a page that names the queue and where to review it; it decides nothing. */
@@ -302,12 +307,14 @@ export async function queueNotifications(
     dests.push(...(await teamDestinations(trx, e.workflow, e.event)));
     if (!dests.length) continue;
     const draft = await trx.selectFrom('drafts').select(['input_json']).where('id', '=', e.draftId).executeTakeFirst();
-    const input = parseJson<{ content?: { subject?: string }; account?: { name?: string } }>(
-      draft?.input_json ?? null,
-      {},
-    );
+    const input = parseJson<{
+      content?: { subject?: string };
+      account?: { name?: string };
+      target?: { url?: unknown };
+    }>(draft?.input_json ?? null, {});
     const what = input.content?.subject ?? input.account?.name ?? e.draftId;
     const link = draftLink(e.draftId);
+    const recordUrl = recordLink(input.target?.url);
     for (const d of dests) {
       let dup = trx
         .selectFrom('notifications')
@@ -329,7 +336,7 @@ export async function queueNotifications(
         draft_id: e.draftId,
         workflow: e.workflow,
         subject: `${title}${to}: ${what}`,
-        text: `${title}${to} (${e.workflow}): “${what}”.${e.reason ? ` ${e.reason}.` : ''} Open it to review: ${link} — opening the link decides nothing.`,
+        text: `${title}${to} (${e.workflow}): “${what}”.${e.reason ? ` ${e.reason}.` : ''} Open it to review: ${link} — opening the link decides nothing.${recordUrl ? ` The record: ${recordUrl}` : ''}`,
         link,
         digest: d.digest,
         created_at: e.now.toISOString(),

@@ -1,0 +1,341 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { sendRequest, subscribe } from '../../lib/client/messaging';
+import { makeDecision } from '../../lib/page/panel/decision';
+import { safeHref } from '../../lib/page/panel/links';
+import { byPerson } from '../../lib/page/panel/trust';
+import { type ApiClient, ApiError } from '../../lib/shared/api-client';
+import { OPEN_ID } from '../../lib/shared/open-link';
+import { canSee } from '../../lib/shared/policy/visibility';
+import { type Decision, type DraftWithDecisions, type Me, OPEN_STATUSES, REASON_CODES } from '../../lib/shared/schema';
+import type { LocalDecision } from '../../lib/shared/schema/protocol';
+import { DraftContentView } from '../panel/DraftContentView';
+import { EditForm, type EditResult } from '../panel/EditForm';
+import { EvidenceList } from '../panel/EvidenceList';
+import { RejectForm } from '../panel/RejectForm';
+import { pct } from './format';
+
+/**
+ * The dashboard's draft view (issue 15, item 6): `dashboard.html?draft=<id>`, where a notification
+ * link lands (through the server's /open page and the open-link content script). It shows one draft
+ * for review, and lets the person approve, edit or reject it when it is theirs to decide — through
+ * the worker's outbox, the same path as the panel: saved in IndexedDB first, synced once.
+ */
+
+/** The worker side the view needs (`extensionWorker` in the dashboard). */
+export interface DraftReviewWorker {
+  /** Into the worker's outbox (`saveDecision`); resolves once it is committed there. */
+  save(decision: Decision): Promise<void>;
+  /** My latest decision on this draft made in this browser (`getLocalDecision`). */
+  local(draftId: string): Promise<LocalDecision | null>;
+  /** Calls back whenever the worker reports a change (a sync, a result). */
+  subscribe(listener: () => void, signal: AbortSignal): void;
+}
+
+/** The extension's worker, as the panel reaches it: decisions go into its outbox and are synced once. */
+export const extensionWorker: DraftReviewWorker = {
+  async save(decision) {
+    await sendRequest('saveDecision', { decision });
+  },
+  local: async (draftId) => (await sendRequest('getLocalDecision', { draftId })).local,
+  subscribe: (listener, signal) => subscribe(() => listener(), signal),
+};
+
+type Mode = 'view' | 'edit' | 'reject';
+
+type Load =
+  | { state: 'loading' }
+  | { state: 'missing' }
+  | { state: 'error'; message: string }
+  | { state: 'ready'; draft: DraftWithDecisions };
+
+const STATUS_WORDS: Record<string, string> = {
+  pending: 'Waiting for review',
+  awaiting_second: 'Approved once; waiting for a second approval',
+  escalated: 'Escalated',
+  approved: 'Approved',
+  rejected: 'Rejected',
+  auto_approved: 'Approved automatically',
+  withdrawn: 'Withdrawn',
+  expired: 'Expired (its deadline passed while it waited)',
+};
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Who the draft waits for, in words (the queue and assignee as they are now). */
+export function waitsFor(draft: Pick<DraftWithDecisions, 'queue' | 'assignee'>, me: Pick<Me, 'id'>): string {
+  if (draft.assignee) return draft.assignee === me.id ? 'you' : draft.assignee;
+  if (draft.queue === 'review') return 'any reviewer';
+  if (draft.queue === 'manual') return 'any reviewer (to write it by hand)';
+  if (draft.queue === 'audit') return 'any reviewer (an audit check)';
+  if (draft.queue === 'admin') return 'the admins';
+  if (draft.queue.startsWith('specialist:')) return `a ${draft.queue.slice('specialist:'.length)} specialist`;
+  return draft.queue;
+}
+
+function isOpen(draft: Pick<DraftWithDecisions, 'status' | 'queue'>): boolean {
+  return (OPEN_STATUSES as readonly string[]).includes(draft.status);
+}
+
+/** Why `me` cannot decide this draft now, or null when they can (the server checks the same). */
+export function notYours(draft: DraftWithDecisions, me: Me): string | null {
+  if (!isOpen(draft)) {
+    if (draft.status === 'expired')
+      return 'This draft expired: its deadline passed while it waited. Nobody decides it now.';
+    const by = draft.decidedBy ? ` by ${draft.decidedBy === me.id ? 'you' : draft.decidedBy}` : '';
+    const at = draft.decidedAt ? ` on ${draft.decidedAt.slice(0, 16).replace('T', ' ')} UTC` : '';
+    return `Already decided: ${(STATUS_WORDS[draft.status] ?? draft.status).toLowerCase()}${by}${at}. Nothing is left to decide.`;
+  }
+  if (!canSee(me, draft.queue, draft.assignee))
+    return `Not yours to decide: it now waits for ${waitsFor(draft, me)}${
+      draft.status === 'escalated' ? ' (it was escalated)' : ''
+    }.`;
+  if (draft.approvedBy?.includes(me.id))
+    return 'You approved it already: the second approval must come from someone else.';
+  return null;
+}
+
+function localText(l: LocalDecision): { text: string; problem: boolean } {
+  const what = l.action === 'approve' ? 'approval' : l.action === 'edit' ? 'edit' : `${l.action} decision`;
+  switch (l.sync) {
+    case 'pending':
+      return { text: `Your ${what} is saved in this browser and is being sent to the server.`, problem: false };
+    case 'done':
+      return { text: `Your ${what} reached the server.`, problem: false };
+    case 'conflict':
+      return {
+        text: `Someone settled it first${l.decidedBy ? ` (${l.decidedBy})` : ''}: your ${what} was not applied.`,
+        problem: true,
+      };
+    case 'rejected':
+      return { text: `The server refused your ${what}: ${l.error ?? 'no reason given'}.`, problem: true };
+  }
+}
+
+export function DraftReview({
+  draftId,
+  client,
+  me,
+  worker,
+}: {
+  draftId: string;
+  client: ApiClient;
+  me: Me;
+  worker: DraftReviewWorker;
+}) {
+  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const [local, setLocal] = useState<LocalDecision | null>(null);
+  const [mode, setMode] = useState<Mode>('view');
+  const [busy, setBusy] = useState(false);
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const shownAt = useRef(Date.now());
+
+  const refresh = useCallback(async () => {
+    const [draft, mine] = await Promise.all([
+      client.call('getDraft', { params: { id: draftId } }).then(
+        (d): Load => ({ state: 'ready', draft: d }),
+        (err: unknown): Load =>
+          err instanceof ApiError && err.status === 404
+            ? { state: 'missing' }
+            : { state: 'error', message: errText(err) },
+      ),
+      worker.local(draftId).catch(() => null),
+    ]);
+    setLoad((prev) => (draft.state === 'error' && prev.state === 'ready' ? prev : draft));
+    setLocal(mine);
+  }, [client, worker, draftId]);
+
+  useEffect(() => {
+    const stop = new AbortController();
+    void refresh();
+    // The worker reports every sync: the result of my decision, and the draft's new state after it.
+    worker.subscribe(() => void refresh(), stop.signal);
+    return () => stop.abort();
+  }, [refresh, worker]);
+
+  if (load.state === 'loading') return <p aria-busy="true">Loading draft {draftId}…</p>;
+  if (load.state === 'missing')
+    return (
+      <section aria-labelledby="h-draft" className="draft-review">
+        <h2 id="h-draft">Draft {draftId}</h2>
+        <p className="error" role="alert">
+          No draft {draftId} for you: it does not exist on this server, or it was never in one of your queues.
+        </p>
+      </section>
+    );
+  if (load.state === 'error')
+    return (
+      <section aria-labelledby="h-draft" className="draft-review">
+        <h2 id="h-draft">Draft {draftId}</h2>
+        <p className="error" role="alert">
+          Could not load the draft: {load.message}
+        </p>
+      </section>
+    );
+
+  const draft = load.draft;
+  const blocked = notYours(draft, me);
+  // Decided here already and not refused: nothing more to do from this browser.
+  const decidedHere = !!local && (local.sync === 'pending' || local.sync === 'done');
+  const canDecide = !blocked && !decidedHere && !busy;
+  const writeFirst = draft.oneClickApprove === false;
+  const record = safeHref(draft.target.url);
+  const who = draft.target.name ?? draft.target.email ?? draft.account.name;
+
+  const decide = async (input: Parameters<typeof makeDecision>[1]) => {
+    setBusy(true);
+    setSaveError(null);
+    try {
+      await worker.save(makeDecision(draft, input, Date.now() - shownAt.current));
+      setMode('view');
+      setLocal(await worker.local(draft.id).catch(() => null));
+    } catch (err) {
+      setSaveError(`Your decision was not saved: ${errText(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="h-draft" className="draft-review" data-testid="draft-review">
+      <h2 id="h-draft">
+        {draft.kind === 'email' ? 'Email' : draft.kind === 'crm_update' ? 'CRM update' : 'Note'} for {who}
+      </h2>
+      <dl className="draft-facts">
+        <div>
+          <dt>Status</dt>
+          <dd data-testid="draft-status">{STATUS_WORDS[draft.status] ?? draft.status}</dd>
+        </div>
+        <div>
+          <dt>Waits for</dt>
+          <dd data-testid="draft-waits-for">{isOpen(draft) ? waitsFor(draft, me) : 'nobody (settled)'}</dd>
+        </div>
+        <div>
+          <dt>Confidence</dt>
+          <dd>{pct(draft.confidence)}</dd>
+        </div>
+        <div>
+          <dt>Workflow</dt>
+          <dd>{draft.workflow}</dd>
+        </div>
+        <div>
+          <dt>Account</dt>
+          <dd>
+            {draft.account.name}
+            {draft.account.tier === 'named' ? ' (named account)' : ''}
+          </dd>
+        </div>
+        <div>
+          <dt>Record</dt>
+          <dd>
+            {record ? (
+              <a href={record} target="_blank" rel="noopener noreferrer">
+                Open the record's page
+              </a>
+            ) : (
+              'no link given'
+            )}
+          </dd>
+        </div>
+      </dl>
+      {blocked ? (
+        <p className="notice" data-testid="draft-blocked">
+          {blocked}
+        </p>
+      ) : null}
+      {local ? (
+        <p
+          className={localText(local).problem ? 'error' : 'notice'}
+          role={localText(local).problem ? 'alert' : 'status'}
+        >
+          {localText(local).text}
+        </p>
+      ) : null}
+      {saveError ? (
+        <p className="error" role="alert">
+          {saveError}
+        </p>
+      ) : null}
+      <h3>Draft</h3>
+      <DraftContentView draft={draft} />
+      <h3>Why the model wrote it</h3>
+      <p>{draft.rationale || 'No reasons given.'}</p>
+      <h3>Why it is here</h3>
+      <ul className="reasons">
+        {draft.reasons.map((r) => (
+          <li key={r}>{r}</li>
+        ))}
+        {draft.escalationNote ? <li>Escalation note: {draft.escalationNote}</li> : null}
+      </ul>
+      <h3>Evidence</h3>
+      <EvidenceList evidence={draft.evidence} />
+      {draft.decisions.length ? (
+        <>
+          <h3>Decisions so far</h3>
+          <ul>
+            {draft.decisions.map((d) => (
+              <li key={d.id}>
+                {d.userId}: {d.action} ({d.status}), {d.decidedAt.slice(0, 16).replace('T', ' ')} UTC
+                {d.reasons.length
+                  ? ` — ${d.reasons.map((r) => REASON_CODES[r as keyof typeof REASON_CODES] ?? r).join(', ')}`
+                  : ''}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {canDecide && mode === 'view' ? (
+        <div className="actions">
+          {writeFirst ? (
+            <p className="notice">Routed manual: write it from the draft (Edit, then Save and approve).</p>
+          ) : (
+            <button type="button" onClick={(e) => byPerson(e) && void decide({ action: 'approve' })}>
+              Approve
+            </button>
+          )}
+          <button type="button" onClick={(e) => byPerson(e) && setMode('edit')}>
+            Edit
+          </button>
+          <button type="button" onClick={(e) => byPerson(e) && setMode('reject')}>
+            Reject
+          </button>
+        </div>
+      ) : null}
+      {canDecide && mode === 'edit' ? (
+        <EditForm
+          draft={draft}
+          onSave={(r: EditResult) => void decide({ action: 'edit', ...r })}
+          onCancel={() => setMode('view')}
+        />
+      ) : null}
+      {canDecide && mode === 'reject' ? (
+        <RejectForm onConfirm={(r) => void decide({ action: 'reject', ...r })} onCancel={() => setMode('view')} />
+      ) : null}
+      <p className="hint">Opening this page decided nothing; only the buttons above do, and only for you.</p>
+    </section>
+  );
+}
+
+/** "Open a draft": the id from a notification or the /open page, into this view. */
+export function OpenDraftForm({ initial = '' }: { initial?: string }) {
+  const [id, setId] = useState(initial);
+  const valid = OPEN_ID.test(id.trim());
+  return (
+    <form
+      className="controls open-draft"
+      aria-label="Open a draft"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (valid) location.search = `?draft=${encodeURIComponent(id.trim())}`;
+      }}
+    >
+      <label>
+        Open a draft <input type="text" value={id} onChange={(e) => setId(e.target.value)} placeholder="draft id" />
+      </label>
+      <button type="submit" disabled={!valid}>
+        Open
+      </button>
+    </form>
+  );
+}
