@@ -1,9 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { sendRequest, subscribe } from '../../lib/client/messaging';
-import { makeDecision } from '../../lib/page/panel/decision';
-import { safeHref } from '../../lib/page/panel/links';
-import { byPerson } from '../../lib/page/panel/trust';
 import { type ApiClient, ApiError } from '../../lib/shared/api-client';
+import { makeDecision } from '../../lib/shared/decision';
 import { OPEN_ID } from '../../lib/shared/open-link';
 import { canSee } from '../../lib/shared/policy/visibility';
 import { type Decision, type DraftWithDecisions, type Me, OPEN_STATUSES, REASON_CODES } from '../../lib/shared/schema';
@@ -58,6 +56,13 @@ const STATUS_WORDS: Record<string, string> = {
   withdrawn: 'Withdrawn',
   expired: 'Expired (its deadline passed while it waited)',
 };
+
+/** An absolute http(s) URL as a link target, or null (never `javascript:` and the like). */
+function httpLink(url: string | undefined): string | null {
+  if (!url || !URL.canParse(url)) return null;
+  const u = new URL(url);
+  return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+}
 
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -180,7 +185,7 @@ export function DraftReview({
   const decidedHere = !!local && (local.sync === 'pending' || local.sync === 'done');
   const canDecide = !blocked && !decidedHere && !busy;
   const writeFirst = draft.oneClickApprove === false;
-  const record = safeHref(draft.target.url);
+  const record = httpLink(draft.target.url);
   const who = draft.target.name ?? draft.target.email ?? draft.account.name;
 
   const decide = async (input: Parameters<typeof makeDecision>[1]) => {
@@ -290,14 +295,14 @@ export function DraftReview({
           {writeFirst ? (
             <p className="notice">Routed manual: write it from the draft (Edit, then Save and approve).</p>
           ) : (
-            <button type="button" onClick={(e) => byPerson(e) && void decide({ action: 'approve' })}>
+            <button type="button" onClick={() => void decide({ action: 'approve' })}>
               Approve
             </button>
           )}
-          <button type="button" onClick={(e) => byPerson(e) && setMode('edit')}>
+          <button type="button" onClick={() => setMode('edit')}>
             Edit
           </button>
-          <button type="button" onClick={(e) => byPerson(e) && setMode('reject')}>
+          <button type="button" onClick={() => setMode('reject')}>
             Reject
           </button>
         </div>

@@ -7,11 +7,13 @@
  * (`dashboard.html?draft=<id>`), where the person decides — through the same outbox as the panel.
  */
 
+import { OPEN_ID } from './schema/common';
+
 /** `<meta name="countersign-open" content="<draft id>">` on the /open page. */
 export const OPEN_MARKER = 'countersign-open';
 
 /** What an /open link's id may be (the server answers 404 for anything else). */
-export const OPEN_ID = /^[\w.:-]{1,200}$/;
+export { OPEN_ID };
 
 /**
  * The optional host permission the manifest declares for this: any https server (a remote server

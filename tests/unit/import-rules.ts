@@ -76,6 +76,12 @@ export const IMPORT_RULES: ImportRule[] = [
     packages: ['wxt/utils/'],
   },
   {
+    files: 'entrypoints/open-link.content.ts',
+    what: 'the open-link content script entry (registered at run time on the server’s /open pages)',
+    mayImport: ['lib/shared/', 'lib/client/'],
+    packages: ['wxt/utils/'],
+  },
+  {
     files: 'entrypoints/',
     what: 'extension page entries',
     mayImport: ['components/'],

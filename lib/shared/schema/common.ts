@@ -20,6 +20,9 @@ export const LIMITS = {
 export const ShortText = z.string().min(1).max(LIMITS.shortText);
 export const IsoDateTime = z.iso.datetime({ offset: true });
 
+/** What a notification link's draft id may be (`GET /open/{id}`; lib/shared/open-link.ts). */
+export const OPEN_ID = /^[\w.:-]{1,200}$/;
+
 /** Only http(s) links are accepted anywhere a URL is stored (issue 4: links only http/https). */
 export const HttpUrl = z
   .string()

@@ -48,7 +48,7 @@
  */
 
 import { z } from 'zod';
-import { OPEN_ID } from '../open-link';
+import { OPEN_ID } from './common';
 import { Decision, DecisionAction } from './decision';
 import { Draft, Site } from './draft';
 import { HealthPart, PageReport } from './page';

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BrowserContext, chromium, type Page, type Route, type Worker } from 'playwright-core';
@@ -123,6 +123,28 @@ export async function launchExtension(opts: LaunchOptions = {}): Promise<Launche
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A copy of the built extension whose manifest asks for `grants` up front, for a test that needs an
+ * optional permission the person would grant through the browser's prompt (automation cannot answer
+ * it: the prompt waits). Only the grant's timing differs: the code under test still checks
+ * `permissions.contains` and registers what it registers at run time. The copy is in the temp dir;
+ * remove it with the returned `remove`.
+ */
+export function extensionWithGrants(grants: { permissions?: string[]; origins?: string[] }): {
+  dir: string;
+  remove(): void;
+} {
+  const root = mkdtempSync(join(tmpdir(), 'cs-e2e-granted-'));
+  const dir = join(root, 'ext');
+  cpSync(EXTENSION_DIR, dir, { recursive: true });
+  const file = join(dir, 'manifest.json');
+  const m = JSON.parse(readFileSync(file, 'utf8')) as { permissions?: string[]; host_permissions?: string[] };
+  m.permissions = [...(m.permissions ?? []), ...(grants.permissions ?? [])];
+  m.host_permissions = [...(m.host_permissions ?? []), ...(grants.origins ?? [])];
+  writeFileSync(file, JSON.stringify(m, null, 2));
+  return { dir, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 /**
