@@ -57,7 +57,14 @@ export default defineConfig({
           globalSetup: ['tests/e2e/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          // Two e2e files at a time, after the unit and API files (which keep vitest's default of one
+          // worker fewer than the cores: CPU-bound, with timing bounds of their own). An e2e file
+          // spends most of its time waiting on the product's own timers (undo windows, syncs,
+          // retries): ~15% of a core measured for sent.test.ts, so two side by side take about as
+          // long each as one alone. Each file has its own browser profile, server, database and
+          // ports; the extension is built once before any file runs (tests/e2e/global-setup.ts).
+          sequence: { groupOrder: 1 },
+          maxWorkers: 2,
         },
       },
     ],
