@@ -54,8 +54,9 @@ const CACHE_KEY = createHash('sha256')
   .slice(0, 10);
 
 interface Seeded {
-  seedS: number;
-  backfillS: number;
+  /** Null when not measured in one go (a copy made from an interrupted and resumed run). */
+  seedS: number | null;
+  backfillS: number | null;
   counted: number;
 }
 
@@ -230,9 +231,9 @@ async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
       `\n== ${db}, ${Number(counts.n).toLocaleString()} drafts (${Number(decided.n).toLocaleString()} decisions, ${Number(outs.n).toLocaleString()} outcomes) ==`,
     );
     console.log(
-      `seed ${seedS.toFixed(1)} s; rollup backfill of ${counted.toLocaleString()} drafts ${backfillS.toFixed(1)} s`,
+      `seed ${seedS?.toFixed(1) ?? '–'} s; rollup backfill of ${counted.toLocaleString()} drafts ${backfillS?.toFixed(1) ?? '–'} s`,
     );
-    figure(db, n, 'rollup backfill (one-off)', `${backfillS.toFixed(0)} s`);
+    figure(db, n, 'rollup backfill (one-off)', backfillS === null ? '–' : `${backfillS.toFixed(0)} s`);
 
     const { child, url } = await startChild(fresh.url);
     const pid = serverPid(child);

@@ -181,7 +181,7 @@ class Window {
     return [...out.values()];
   }
 
-  /** The window's open drafts: the non-canary drafts nobody has decided (partial indexes of migration 91). */
+  /** The window's open drafts: the non-canary drafts nobody has decided (partial indexes of migration 93). */
   private openDrafts() {
     let q = this.g.selectFrom('gov_facts').where(OPEN);
     if (this.f.workflow) q = q.where('workflow', '=', this.f.workflow);
@@ -230,7 +230,7 @@ class Window {
   }
 }
 
-/** Open, non-canary drafts: word for word the predicate of migration 91's partial indexes. */
+/** Open, non-canary drafts: word for word the predicate of migration 93's partial indexes. */
 const OPEN = sql<boolean>`is_open = 1 and is_canary = 0`;
 
 const countsOf = (v: readonly number[]): MetricCounts => ({
