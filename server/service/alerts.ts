@@ -1,4 +1,4 @@
-import { type Expression, sql } from 'kysely';
+import { type Expression, type RawBuilder, sql } from 'kysely';
 import { REPEATED_FAILURES } from '../../lib/shared/policy/routing';
 import { type Alert, AlertKind, type NotifyEvent } from '../../lib/shared/schema';
 import type { Store, Trx } from '../store';
@@ -149,25 +149,39 @@ export async function alertConditions(db: Trx, now: Date, limits: AlertLimits): 
         detail: { lastHour: n, perHourLimit: limits.escalationsPerHour },
       });
 
-  // Rubber-stamping: very fast approvals, or near-total approval well above the peers'. An approval
-  // is a draft passed unchanged: approved, or "edited" without a change (as the dashboard's reviewer
-  // table counts it); a changed approval is an edit.
+  // Rubber-stamping: very fast approvals, or near-total approval well above the peers'. As in the
+  // dashboard's reviewer table, an "edit" saved without a change is an approval too. The people's
+  // sums read only indexed columns (migration 92); the unchanged edits, a second query, read the
+  // rows of the window's edits alone.
   const since = new Date(t - limits.reviewerWindowMs).toISOString();
-  const unchanged = sql`action in ('approve', 'edit') and diff is null`;
+  const passed = (approvals: RawBuilder<unknown>) => [
+    sql<number>`sum(case when ${approvals} then 1 else 0 end)`.as('approved'),
+    sql<number>`sum(case when ${approvals} and dwell_ms is not null then 1 else 0 end)`.as('timed'),
+    sql<number>`sum(case when ${approvals} and dwell_ms < ${limits.fastMs} then 1 else 0 end)`.as('fast'),
+  ];
   const people = await db
     .selectFrom('decisions')
-    .select((eb) => [
-      'user_id',
-      eb.fn.countAll<number>().as('judged'),
-      sql<number>`sum(case when ${unchanged} then 1 else 0 end)`.as('approved'),
-      sql<number>`sum(case when ${unchanged} and dwell_ms is not null then 1 else 0 end)`.as('timed'),
-      sql<number>`sum(case when ${unchanged} and dwell_ms < ${limits.fastMs} then 1 else 0 end)`.as('fast'),
-    ])
+    .select((eb) => ['user_id', eb.fn.countAll<number>().as('judged'), ...passed(sql`action = 'approve'`)])
     .where('status', '=', 'applied')
     .where('action', 'in', ['approve', 'edit', 'reject'])
     .where('received_at', '>=', since)
     .groupBy('user_id')
     .execute();
+  const unchangedEdits = await db
+    .selectFrom('decisions')
+    .select(['user_id', ...passed(sql`diff is null`)])
+    .where('status', '=', 'applied')
+    .where('action', '=', 'edit')
+    .where('received_at', '>=', since)
+    .groupBy('user_id')
+    .execute();
+  for (const e of unchangedEdits) {
+    const p = people.find((x) => x.user_id === e.user_id);
+    if (!p) continue;
+    p.approved = Number(p.approved ?? 0) + Number(e.approved ?? 0);
+    p.timed = Number(p.timed ?? 0) + Number(e.timed ?? 0);
+    p.fast = Number(p.fast ?? 0) + Number(e.fast ?? 0);
+  }
   let teamJudged = 0;
   let teamApproved = 0;
   for (const p of people) {
