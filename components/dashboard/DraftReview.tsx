@@ -102,7 +102,7 @@ export function notYours(draft: DraftWithDecisions, me: Me): string | null {
 }
 
 function localText(l: LocalDecision): { text: string; problem: boolean } {
-  const what = l.action === 'approve' ? 'approval' : l.action === 'edit' ? 'edit' : `${l.action} decision`;
+  const what = { approve: 'approval', edit: 'edit', reject: 'rejection', escalate: 'escalation' }[l.action];
   switch (l.sync) {
     case 'pending':
       return { text: `Your ${what} is saved in this browser and is being sent to the server.`, problem: false };

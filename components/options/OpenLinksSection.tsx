@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import { disableOpenLinks, enableOpenLinks, hasOpenLinkPermission } from '../../lib/client/open-link';
+import { PermissionToggle } from './PermissionToggle';
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -15,7 +16,6 @@ export function OpenLinksSection({ serverUrl }: { serverUrl: string }) {
   const [on, setOn] = useState<boolean | null>(null);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ text: string; problem: boolean } | null>(null);
-  const checkboxId = useId();
   const hintId = useId();
   const origin = new URL(serverUrl).origin;
 
@@ -56,24 +56,20 @@ export function OpenLinksSection({ serverUrl }: { serverUrl: string }) {
   }
 
   return (
-    <section aria-labelledby="open-links-heading" className="sandbox">
+    <section aria-labelledby="open-links-heading" className="open-links">
       <h2 id="open-links-heading">Notification links</h2>
       <p id={hintId} className="hint">
         Email and Slack notifications link to a page on your server that decides nothing. With this on, the extension
         opens the draft from there in its dashboard, where you review it. Asks the browser for access to{' '}
         <code>{origin}</code>.
       </p>
-      <div className="check">
-        <input
-          id={checkboxId}
-          type="checkbox"
-          checked={on === true}
-          disabled={on === null || busy}
-          aria-describedby={hintId}
-          onChange={(e) => onToggle(e.target.checked)}
-        />
-        <label htmlFor={checkboxId}>Open notification links in the dashboard</label>
-      </div>
+      <PermissionToggle
+        label="Open notification links in the dashboard"
+        describedBy={hintId}
+        on={on}
+        busy={busy}
+        onToggle={onToggle}
+      />
       {result && <output className={result.problem ? 'problem' : 'note'}>{result.text}</output>}
     </section>
   );

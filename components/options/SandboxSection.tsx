@@ -4,6 +4,7 @@ import { disableSandbox, enableSandbox, hasSandboxPermission } from '../../lib/c
 // the one exception to "pages import lib/shared and lib/client" (see lib/page/sites/index.ts).
 import { SITES } from '../../lib/page/sites';
 import { sandboxView } from '../../lib/shared/sandbox';
+import { PermissionToggle } from './PermissionToggle';
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -28,7 +29,6 @@ export function SandboxSection({ serverUrl }: { serverUrl: string | null }) {
   const [on, setOn] = useState<boolean | null>(null);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ text: string; problem: boolean } | null>(null);
-  const checkboxId = useId();
   const hintId = useId();
 
   useEffect(() => {
@@ -80,17 +80,7 @@ export function SandboxSection({ serverUrl }: { serverUrl: string | null }) {
         Practice pages that imitate Gmail, Outlook, HubSpot and Salesforce, served by a local Countersign server (
         <code>npm start</code>) under <code>/sandbox/</code>. Turning them on asks the browser for access to localhost.
       </p>
-      <div className="check">
-        <input
-          id={checkboxId}
-          type="checkbox"
-          checked={on === true}
-          disabled={on === null || busy}
-          aria-describedby={hintId}
-          onChange={(e) => onToggle(e.target.checked)}
-        />
-        <label htmlFor={checkboxId}>Enable sandbox pages</label>
-      </div>
+      <PermissionToggle label="Enable sandbox pages" describedBy={hintId} on={on} busy={busy} onToggle={onToggle} />
       {result && <output className={result.problem ? 'problem' : 'note'}>{result.text}</output>}
       {links.length > 0 && (
         <ul className="sandbox-links">

@@ -87,6 +87,28 @@ describe('the dashboard draft view', () => {
     expect((await (await s.api(`/v1/drafts/${d!.id}`, { token: maya })).json()).status).toBe('pending');
   });
 
+  it('Reject asks for a reason first, then goes into the outbox with it', async () => {
+    const [d] = await postDrafts(s, pipe, [draftIn()]);
+    const c = await show(d!.id);
+    const byText = (sel: string, text: string) => [...c.querySelectorAll(sel)].find((b) => b.textContent === text);
+    click(byText('button', 'Reject'));
+    click(byText('button', 'Confirm reject'));
+    await act(async () => {});
+    expect(await getDb().outbox.where('draftId').equals(d!.id).count()).toBe(0);
+    click(byText('label', 'Tone or style')?.querySelector('input'));
+    click(byText('button', 'Confirm reject'));
+    await vi.waitFor(
+      async () => {
+        await act(async () => {});
+        expect(c.textContent).toContain('Your rejection is saved in this browser');
+      },
+      { timeout: 5000 },
+    );
+    const rows = await getDb().outbox.where('draftId').equals(d!.id).toArray();
+    expect(rows.map((r) => [r.decision.action, r.decision.reasons])).toEqual([['reject', ['tone']]]);
+    expect(buttons(c)).toEqual([]);
+  });
+
   it('a draft decided already: says by whom, offers no decision', async () => {
     const [d] = await postDrafts(s, pipe, [draftIn()]);
     const r = await s.api('/v1/decisions', { token: noah, body: { decisions: [decision(d!.id)] } });
