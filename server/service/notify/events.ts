@@ -1,7 +1,7 @@
-import type { Insertable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import { HttpUrl, type NotifyEvent, TEAM_EVENTS } from '../../../lib/shared/schema';
 import type { Store, Trx } from '../../store';
-import type { NotificationsTable } from '../../store/schema';
+import type { NotificationsTable, WorkflowChannelsTable } from '../../store/schema';
 import { parseJson } from '../views';
 
 export interface NotifyInput {
@@ -65,9 +65,19 @@ export function teamWants(events: readonly string[], event: NotifyEvent): boolea
 }
 
 /** The team channels of `workflow` that want `event`. */
-export async function teamDestinations(trx: Trx, workflow: string, event: NotifyEvent): Promise<Destination[]> {
-  const rows = await trx.selectFrom('workflow_channels').selectAll().where('workflow', '=', workflow).execute();
-  return rows
+export async function teamDestinations(
+  trx: Trx,
+  workflow: string,
+  event: NotifyEvent,
+  cache?: Map<string, Promise<Selectable<WorkflowChannelsTable>[]>>,
+): Promise<Destination[]> {
+  const read = () => trx.selectFrom('workflow_channels').selectAll().where('workflow', '=', workflow).execute();
+  let rows = cache?.get(workflow);
+  if (!rows) {
+    rows = read();
+    cache?.set(workflow, rows);
+  }
+  return (await rows)
     .filter((r) => teamWants(parseJson<string[]>(r.events_json, []), event))
     .map((r) => ({ userId: teamRecipient(workflow), channel: r.kind, target: r.target, digest: r.digest, team: true }));
 }
@@ -282,6 +292,8 @@ export async function queueNotifications(
 ): Promise<number> {
   let n = 0;
   const batching = opts.batching ?? escalationBatchingFromEnv();
+  // Each workflow's team channels, read once per call (a scan covers up to 500 drafts).
+  const channels = new Map<string, Promise<Selectable<WorkflowChannelsTable>[]>>();
   for (const e of events) {
     const dests: Destination[] = [];
     const people = await recipients(trx, e.queue, e.assignee, e.event);
@@ -304,7 +316,7 @@ export async function queueNotifications(
         dests.push({ userId: p.user_id, channel: p.channel, target: p.target, digest: p.digest, team: false });
       }
     }
-    dests.push(...(await teamDestinations(trx, e.workflow, e.event)));
+    dests.push(...(await teamDestinations(trx, e.workflow, e.event, channels)));
     if (!dests.length) continue;
     const draft = await trx.selectFrom('drafts').select(['input_json']).where('id', '=', e.draftId).executeTakeFirst();
     const input = parseJson<{
