@@ -320,9 +320,16 @@ export function Panel(props: PanelProps) {
       setNotice('Nothing to undo.');
       return;
     }
+    const first = g.entries[0]!.draft.id;
+    // Focus waits on the panel's heading while the text is taken out: the editor's undo gives focus
+    // back to where it found it, and the Undo button is gone by then (nothing left to undo). Then
+    // the person is put on the card that came back.
+    const hadFocus = focusWithin();
+    if (hadFocus) focusCard(null);
     // A revert that could not take the text out says so (issue 18: never a silent success).
     void Promise.resolve(g.apply?.revert?.()).then((r) => {
       if (r && !r.ok) setNotice(`Undone: ${g.label}. ${r.message ?? 'The text could not be taken out of the page.'}`);
+      if (hadFocus && focusWithin()) focusCard(first);
     });
     for (const e of g.entries) {
       dwell.restore(e.draft.id, e.decision.dwellMs ?? 0);
@@ -334,11 +341,9 @@ export function Panel(props: PanelProps) {
         );
       } else if (back === false) setNotice(`Too late to undo: ${g.label} had already been sent.`);
     }
-    const first = g.entries[0]!.draft.id;
     setNotice(`Undone: ${g.label}`);
-    // The card comes back; put the person on it again.
+    // The card comes back; put the person on it again (focused above, once the text is out).
     setCurrentId(first);
-    if (focusWithin()) wantFocus.current = first;
     queueMicrotask(() => {
       const rowIndex = rows.findIndex((r) => rowId(r) === first);
       if (rowIndex >= 0) list.current?.scrollToIndex(rowIndex);

@@ -6,7 +6,7 @@
  * exercised in real Chromium in tests/e2e/apply-*.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyDraft, applyText, editorKind, textForPart, trackSelection } from '../../lib/page/apply';
+import { applyDraft, applyText, editorKind, editorText, textForPart, trackSelection } from '../../lib/page/apply';
 import { findNativeField } from '../../lib/page/apply/detect';
 import type { SiteAdapter } from '../../lib/page/sites/types';
 import { Draft } from '../../lib/shared/schema';
@@ -60,11 +60,43 @@ describe('editorKind', () => {
     [() => h('div', { 'data-lexical-editor': 'true', contenteditable: 'true' }), 'lexical'],
     [() => h('div', { class: 'ProseMirror', contenteditable: 'true' }), 'prosemirror'],
     [() => h('div', { class: 'ck-editor__editable', contenteditable: 'true' }), 'ckeditor5'],
+    // CKEditor 4: the body of its editing iframe (classic) or an inline editable.
+    [() => h('body', { class: 'cke_editable cke_editable_themed', contenteditable: 'true' }), 'ckeditor4'],
     [() => h('div', { contenteditable: 'true', g_editable: 'true' }), 'contenteditable'],
     [() => h('div', { contenteditable: 'false' }), null],
     [() => h('div'), null],
   ])('%#', (make, kind) => {
     expect(editorKind(make())).toBe(kind);
+  });
+});
+
+describe('editorText', () => {
+  it('leaves out the placeholder Slate renders inside an empty editable', () => {
+    const leaf = (...c: (Node | string)[]) =>
+      h('span', { 'data-slate-node': 'text' }, h('span', { 'data-slate-leaf': 'true' }, ...c));
+    const empty = h(
+      'div',
+      { 'data-slate-editor': 'true', contenteditable: 'true' },
+      h(
+        'div',
+        { 'data-slate-node': 'element' },
+        leaf(
+          h('span', { contenteditable: 'false', 'data-slate-placeholder': 'true' }, 'Write an email…'),
+          h('span', { 'data-slate-zero-width': 'n' }, '\uFEFF'),
+        ),
+      ),
+    );
+    expect(editorText(empty).replace(/\s/g, '')).toBe('');
+    const typed = h(
+      'div',
+      { 'data-slate-editor': 'true', contenteditable: 'true' },
+      h(
+        'div',
+        { 'data-slate-node': 'element' },
+        leaf(h('span', { 'data-slate-string': 'true' }, 'Write an email… soon')),
+      ),
+    );
+    expect(editorText(typed)).toBe('Write an email… soon');
   });
 });
 

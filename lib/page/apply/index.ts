@@ -108,7 +108,15 @@ export function editorText(el: Element, kind: EditorKind | null = editorKind(el)
   if (kind === 'lightning') return findNativeField(el)?.value ?? '';
   if (isTextField(el)) return el.value;
   const html = el as HTMLElement;
-  return typeof html.innerText === 'string' ? html.innerText : (el.textContent ?? '');
+  let text = typeof html.innerText === 'string' ? html.innerText : (el.textContent ?? '');
+  // Slate renders its placeholder inside the editable (a contenteditable=false span, shown only
+  // while the editor is empty): it is not the person's text, and would make an empty editor read as
+  // "Write an email…" (an undo back to empty then looked like "undid something else").
+  for (const ph of el.querySelectorAll('[data-slate-placeholder]')) {
+    const shown = (ph as HTMLElement).innerText ?? ph.textContent ?? '';
+    if (shown) text = text.replace(shown, '');
+  }
+  return text;
 }
 
 function landed(el: Element, kind: EditorKind, text: string, placement: Placement): boolean {

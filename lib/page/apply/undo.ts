@@ -3,8 +3,8 @@
  * editor's model, not only its DOM, goes back: an empty replacement crashed Draft.js's React tree
  * (the browser's delete over several blocks removes nodes behind React) and did nothing on Slate and
  * CKEditor 5. What Ctrl/Cmd+Z does, tried in the order editors listen for it:
- *   1. `beforeinput` with inputType `historyUndo` (ProseMirror, Quill 2, Lexical, Squire);
- *   2. the Ctrl/Cmd+Z keydown (Draft.js, Slate, Quill 1, CKEditor 4 and 5, TinyMCE: their key bindings);
+ *   1. `beforeinput` with inputType `historyUndo` (ProseMirror, Quill 2, Lexical, Slate, Squire);
+ *   2. the Ctrl/Cmd+Z keydown (Draft.js, Quill 1, CKEditor 4 and 5, TinyMCE: their key bindings);
  *   3. `document.execCommand('undo')` (textareas, inputs and plain contenteditable: the browser's
  *      own undo stack, which `insertText` filled).
  * Each step is verified by reading the editor back after its queued work; the next step runs only
