@@ -125,8 +125,9 @@ export function CalibrationJudging({
   const set = (id: string, patch: Partial<Answer>) =>
     setAnswers((all) => ({ ...all, [id]: { note: '', ...all[id], ...patch } }));
 
-  const mine = (sessions.data ?? []).filter((s) => s.yourJudged !== undefined);
-  // An admin judges only when chosen (their own list holds every session; `yourJudged` marks theirs).
+  // An admin's list holds every session (`yourJudged` marks the ones they judge in); the screen is
+  // there only while one of those is open (the closed ones' results are in the sessions table).
+  const mine = (sessions.data ?? []).filter((s) => s.yourJudged !== undefined && !(admin && s.closedAt));
   if (admin && mine.length === 0 && !open && !sessions.error) return null;
   return (
     <section aria-labelledby="h-judge" className="calibration-judging">

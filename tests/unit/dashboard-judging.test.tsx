@@ -130,5 +130,9 @@ describe('Calibration judging (dashboard, reviewer)', () => {
       reject: 0,
       escalate: 0,
     });
+    // Closed: nothing left to judge, the screen goes (the results are the sessions table's).
+    const after = app.mount(<CalibrationJudging client={lead} admin />).container;
+    await new Promise((r) => setTimeout(r, 200));
+    await settle(() => after.textContent === '');
   });
 });
