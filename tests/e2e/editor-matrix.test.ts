@@ -335,7 +335,12 @@ describe.each(['plain', 'csp'] as const)('editor matrix (%s)', (mode) => {
       const reason = known(key);
       const test = reason ? it.fails : it;
       test(`${name}${reason ? ` (known gap: ${reason})` : ''}`, { timeout: 10_000 }, async () => {
-        if (!o) throw new Error(`${editor} did not load: ${loadError}`);
+        if (!o) {
+          // A known "does not start under Trusted Types" gap holds only for that refusal: any other
+          // reason the page did not load returns normally here, which `it.fails` reports as a failure.
+          if (reason?.includes('Trusted Types') && !/requires 'Trusted/.test(loadError)) return;
+          throw new Error(`${editor} did not load: ${loadError}`);
+        }
         current = key;
         await reset(o);
         await body(o);
