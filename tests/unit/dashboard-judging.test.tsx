@@ -104,7 +104,7 @@ describe('Calibration judging (dashboard, reviewer)', () => {
     // The admin who started it is no judge in it: nothing to judge, no screen.
     const none = app.mount(<CalibrationJudging client={s.client(admin)} admin />).container;
     await settle(() => !none.textContent!.includes('Leads check'));
-    await new Promise((r) => setTimeout(r, 200));
+    await act(() => new Promise((r) => setTimeout(r, 200)));
     expect(none.textContent).toBe('');
 
     const lead = s.client(tok.lead);
@@ -132,7 +132,7 @@ describe('Calibration judging (dashboard, reviewer)', () => {
     });
     // Closed: nothing left to judge, the screen goes (the results are the sessions table's).
     const after = app.mount(<CalibrationJudging client={lead} admin />).container;
-    await new Promise((r) => setTimeout(r, 200));
+    await act(() => new Promise((r) => setTimeout(r, 200)));
     await settle(() => after.textContent === '');
   });
 });
