@@ -113,7 +113,7 @@ describe('Gmail fixture (Trusted Types enforced)', () => {
       const res = await cs.run<ApplyDraftResult>('return cs.applyDraft(arg);', draft);
       expect(res.onPage).toBe(true);
       expect(res.parts.map((p) => [p.part, p.result.ok, p.result.technique])).toEqual([
-        ['subject', true, 'prototype-setter'],
+        ['subject', true, 'exec-insert-text'],
         ['body', true, 'exec-insert-text'],
       ]);
 

@@ -92,7 +92,7 @@ describe('HubSpot fixture (React 18, Draft.js)', () => {
 
       const res = await cs.run<ApplyDraftResult>('return cs.applyDraft(arg);', update);
       expect(res.ok).toBe(true);
-      expect(res.parts.map((p) => p.result.technique)).toEqual(['prototype-setter', 'prototype-setter']);
+      expect(res.parts.map((p) => p.result.technique)).toEqual(['exec-insert-text', 'exec-insert-text']);
       const st = await state(page);
       expect(st.properties).toMatchObject({ jobtitle: 'COO', phone: '+1 555 0199', lastname: 'Lopez' });
       expect(await page.getAttribute('[data-selenium-test="property-input-jobtitle"]', 'data-state-value')).toBe('COO');
@@ -131,7 +131,7 @@ describe('HubSpot fixture (React 18, Draft.js)', () => {
 
       const res = await cs.run<ApplyDraftResult>('return cs.applyDraft(arg);', email);
       expect(res.parts.map((p) => [p.part, p.result.ok, p.result.kind, p.result.technique])).toEqual([
-        ['subject', true, 'input', 'prototype-setter'],
+        ['subject', true, 'input', 'exec-insert-text'],
         ['body', true, 'draftjs', 'synthetic-paste'],
       ]);
       const st = await state(page);

@@ -80,7 +80,7 @@ describe('Outlook fixture', () => {
       });
       const res = await cs.run<ApplyDraftResult>('return cs.applyDraft(arg);', draft);
       expect(res.parts.map((p) => [p.part, p.result.ok, p.result.technique])).toEqual([
-        ['subject', true, 'prototype-setter'],
+        ['subject', true, 'exec-insert-text'],
         ['body', true, 'exec-insert-text'],
       ]);
       const st = await composes(page);

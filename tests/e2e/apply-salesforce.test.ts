@@ -96,7 +96,7 @@ describe('Salesforce Lightning fixture', () => {
       });
       const res = await cs.run<ApplyDraftResult>('return cs.applyDraft(arg);', update);
       expect(res.parts.map((p) => [p.result.ok, p.result.kind, p.result.technique])).toEqual([
-        [true, 'lightning', 'lightning-setter'],
+        [true, 'lightning', 'lightning-exec-insert-text'],
         [true, 'quill', 'synthetic-paste'],
       ]);
       expect(await componentValue(page, ANA, 'Title')).toBe('Chief Operating Officer');

@@ -26,6 +26,7 @@ const CSP =
 
 const EDITORS = [
   'textarea',
+  'react',
   'contenteditable',
   'prosemirror',
   'prosemirror-shadow',
@@ -44,11 +45,6 @@ type Mode = 'plain' | 'csp';
 
 /** Known gaps, checked honestly with `it.fails` (the case runs and must still fail): `editor/case/mode`. */
 const KNOWN: Record<string, string> = {
-  // The prototype setter (what React-controlled inputs need) replaces the value outside the
-  // browser's undo stack; swapping to insertText first changes the technique on every CRM field.
-  'textarea/undo-key/*': 'the value setter leaves nothing on the field’s undo stack',
-  'textarea/undo-panel/*':
-    'the value setter leaves nothing on the field’s undo stack (revert.ts then puts the old value back)',
   // Squire's own undo writes its saved HTML with innerHTML: a Trusted Types violation without a
   // page policy (the panel's path gets there through the browser's undo instead).
   'squire/undo-key/csp': 'Squire’s undo assigns an HTML string, refused under Trusted Types',

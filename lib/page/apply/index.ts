@@ -20,9 +20,10 @@ import {
 import { restoreSnapshot, type SavedSelection, type SelectionMemory, snapshot } from './selection';
 import {
   beforeInputReplacement,
-  execInsertIntoField,
+  editingInput,
   execInsertText,
   insertTextNodes,
+  lightningEditing,
   lightningInput,
   type Placement,
   quillPaste,
@@ -40,11 +41,16 @@ export { type UndoResult, type UndoTechnique, undoInsertion } from './undo';
 
 /** Techniques tried in order for each kind of editor; the first one that verifiably lands wins. */
 const CHAINS: Record<EditorKind, ReadonlyArray<[Technique, TechniqueFn]>> = {
+  // The browser's editing path first: it leaves one step on the browser's undo stack (Ctrl/Cmd+Z,
+  // the panel's Undo), which the value setter does not; the setter when the field will not take it.
   input: [
+    ['exec-insert-text', editingInput],
     ['prototype-setter', reactInput],
-    ['exec-insert-text', execInsertIntoField],
   ],
-  lightning: [['lightning-setter', lightningInput]],
+  lightning: [
+    ['lightning-exec-insert-text', lightningEditing],
+    ['lightning-setter', lightningInput],
+  ],
   draftjs: [
     ['synthetic-paste', syntheticPaste],
     ['exec-insert-text', execInsertText],

@@ -11,6 +11,7 @@ export type Technique =
   | 'prototype-setter'
   | 'lightning-setter'
   | 'exec-insert-text'
+  | 'lightning-exec-insert-text'
   | 'text-nodes'
   | 'synthetic-paste'
   | 'beforeinput-replacement';
@@ -106,6 +107,71 @@ export const lightningInput: TechniqueFn = async (input) => {
   return true;
 };
 
+/** Line breaks an `<input>` drops from any value (the setter's and the editing path's sanitizing alike). */
+const fieldValue = (field: HTMLInputElement | HTMLTextAreaElement, v: string) =>
+  field.localName === 'input' ? v.replace(/[\r\n]/g, '') : v.replace(/\r\n?/g, '\n');
+
+/**
+ * A text field through the browser's editing path: focus it, select where the text goes, then
+ * `execCommand('insertText')`. Chromium and Firefox ≥ 89 insert as if typed: trusted `beforeinput`
+ * and `input` events (React's onChange, Lightning's composed `input` listeners see them) and one
+ * entry on the browser's undo stack, so Ctrl/Cmd+Z takes the text out in one step (the value setter
+ * leaves nothing there). No `change` is dispatched: the browser fires it when the field loses focus,
+ * as after typing (applyText gives focus back to the panel). Returns false, with the field as it
+ * was, when the field refuses focus, the command is refused, or the value is not the expected one
+ * afterwards (e.g. `maxlength`, a page that rewrites the value): the setter is tried next.
+ */
+function insertThroughEditing(field: HTMLInputElement | HTMLTextAreaElement, input: TechniqueInput): boolean {
+  const old = field.value;
+  const expected = fieldValue(field, composeValue(field, input.text, input));
+  const saved = input.placement === 'caret' ? input.memory?.saved(field) : undefined;
+  field.focus({ preventScroll: true });
+  const root = field.getRootNode() as Document | ShadowRoot;
+  if (root.activeElement !== field) return false;
+  const len = old.length;
+  try {
+    if (input.placement === 'replace') field.setSelectionRange(0, len);
+    else if (input.placement === 'end') field.setSelectionRange(len, len);
+    else if (saved?.kind === 'text') field.setSelectionRange(Math.min(saved.start, len), Math.min(saved.end, len));
+    else field.setSelectionRange(0, 0);
+  } catch {
+    return false; // e.g. type=email/number: no selection API, so no placement
+  }
+  let done = false;
+  try {
+    done = field.ownerDocument.execCommand('insertText', false, fieldValue(field, input.text));
+  } catch {
+    done = false;
+  }
+  if (field.value === expected) return true;
+  if (field.value !== old) {
+    // Took part of it (maxlength) or the page rewrote it: put the old value back for the setter.
+    if (done) field.ownerDocument.execCommand('undo');
+    if (field.value !== old) setNativeValue(field, old);
+  }
+  return false;
+}
+
+/** Input/textarea (React-controlled or not) through the browser's editing path, so undo works. */
+export const editingInput: TechniqueFn = async (input) => {
+  const field = input.el;
+  if (!isTextField(field)) return false;
+  return insertThroughEditing(field, input);
+};
+
+/**
+ * Lightning's inner native field through the browser's editing path (its trusted `input` is
+ * composed, so it crosses the shadow boundaries like the person's typing); then blurred so Lightning
+ * runs its commit/validation. Falls back to `lightningInput` (the setter) when it does not take.
+ */
+export const lightningEditing: TechniqueFn = async (input) => {
+  const field = findNativeField(input.el);
+  if (!field) return false;
+  if (!insertThroughEditing(field, input)) return false;
+  field.blur();
+  return true;
+};
+
 /** First/last text position inside `el`, so rich editors map the DOM point to a model position. */
 function edgeRange(el: Element, atStart: boolean): Range {
   const doc = el.ownerDocument;
@@ -146,21 +212,6 @@ export function placeCaret(el: Element, placement: Placement, memory?: Selection
   sel.addRange(range);
   return true;
 }
-
-/** Text field via the browser's own editing command: trusted `input` event and undo kept. */
-export const execInsertIntoField: TechniqueFn = async (input) => {
-  const field = input.el;
-  if (!isTextField(field)) return false;
-  field.focus({ preventScroll: true });
-  if (input.placement === 'replace') field.select();
-  else if (input.placement === 'caret' && input.memory?.restore(field)) {
-    // caret restored
-  } else {
-    const at = input.placement === 'end' ? field.value.length : 0;
-    field.setSelectionRange(at, at);
-  }
-  return field.ownerDocument.execCommand('insertText', false, input.text);
-};
 
 /**
  * Plain contenteditable (Gmail, Outlook): `execCommand('insertText')` gives a trusted `input`

@@ -5,12 +5,12 @@
  * CKEditor 5. What Ctrl/Cmd+Z does, tried in the order editors listen for it:
  *   1. `beforeinput` with inputType `historyUndo` (ProseMirror, Quill 2, Lexical, Slate, Squire);
  *   2. the Ctrl/Cmd+Z keydown (Draft.js, Quill 1, CKEditor 4 and 5, TinyMCE: their key bindings);
- *   3. `document.execCommand('undo')` (textareas, inputs and plain contenteditable: the browser's
- *      own undo stack, which `insertText` filled).
+ *   3. `document.execCommand('undo')` (textareas, inputs, Lightning's inner field and plain
+ *      contenteditable: the browser's own undo stack, which `insertText` filled).
  * Each step is verified by reading the editor back after its queued work; the next step runs only
  * when the previous one changed nothing (so two undos never run).
  */
-import { deepActiveElement, type EditorKind, editableFor, editorKind, outerDocument } from './detect';
+import { deepActiveElement, type EditorKind, editableFor, editorKind, findNativeField, outerDocument } from './detect';
 import { editorText } from './index';
 import { restoreSnapshot, type SavedSelection, snapshot } from './selection';
 import { settle } from './techniques';
@@ -79,21 +79,23 @@ export async function undoInsertion(
   const kind = editorKind(target);
   if (!kind) return { ok: false, kind: null, technique: null, error: 'not an editor' };
   const el = editableFor(target, kind);
+  // Lightning: the native field inside its shadow roots is what has the browser's undo entry.
+  const focusEl = kind === 'lightning' ? (findNativeField(el) ?? el) : el;
   const doc = el.ownerDocument;
   if (norm(editorText(el, kind)) === norm(before)) return { ok: true, kind, technique: null };
 
   // Where the person is: for an editor in an iframe, in the outer document (the panel's).
   const previous = deepActiveElement(outerDocument(doc));
-  const previousSel: SavedSelection | undefined = previous && previous !== el ? snapshot(previous) : undefined;
+  const previousSel: SavedSelection | undefined = previous && previous !== focusEl ? snapshot(previous) : undefined;
   const start = norm(editorText(el, kind));
   let result: UndoResult = { ok: false, kind, technique: null, error: 'the editor did not undo' };
   try {
-    (el as HTMLElement).focus?.({ preventScroll: true });
+    (focusEl as HTMLElement).focus?.({ preventScroll: true });
     await settle(doc);
     for (const [name, step] of STEPS) {
       let handled = false;
       try {
-        handled = step(el);
+        handled = step(focusEl);
       } catch (e) {
         result = { ok: false, kind, technique: name, error: String(e) };
       }
@@ -110,7 +112,7 @@ export async function undoInsertion(
       if (handled) result = { ok: false, kind, technique: name, error: 'the editor undid nothing' };
     }
   } finally {
-    if (options.restoreFocus !== false && previous && previous !== el && previous.isConnected) {
+    if (options.restoreFocus !== false && previous && previous !== focusEl && previous.isConnected) {
       (previous as HTMLElement).focus?.({ preventScroll: true });
       if (previousSel) restoreSnapshot(previous, previousSel);
     }
