@@ -46,8 +46,9 @@ type Mode = 'plain' | 'csp';
 /** Known gaps, checked honestly with `it.fails` (the case runs and must still fail): `editor/case/mode`. */
 const KNOWN: Record<string, string> = {
   // Squire's own undo writes its saved HTML with innerHTML: a Trusted Types violation without a
-  // page policy (the panel's path gets there through the browser's undo instead).
-  'squire/undo-key/csp': 'Squire’s undo assigns an HTML string, refused under Trusted Types',
+  // page policy (the panel's path gets there through the browser's undo instead). Squire's limit:
+  // text a person types there cannot be undone with Ctrl+Z either (docs/sites.md).
+  'squire/undo-key/csp': 'Squire’s undo assigns an HTML string (innerHTML), refused under Trusted Types',
   // The iframe editors write their editing iframe's document with an HTML string in the iframe's own
   // realm, where the page's default policy does not reach: under Trusted Types they do not start.
   'ckeditor4/*/csp': 'CKEditor 4 does not start under Trusted Types (its iframe document write is refused)',
