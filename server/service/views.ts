@@ -154,10 +154,16 @@ export function rawDraft(row: DraftRow, now = Date.now()): Record<string, unknow
     decidedBy: row.decided_by,
     decidedAt: row.decided_at,
     escalationNote: row.escalation_note,
+    ...auditPendingOf(row),
     ...frictionFields(row),
     ...claimOf(row, now),
     ...thresholdsOf(row),
   };
+}
+
+/** `auditPending: true` while the draft's audit check is still to do (the audit queue's own test, `isOpen`). */
+export function auditPendingOf(row: Pick<DraftRow, 'queue' | 'audit_pending'>): { auditPending?: true } {
+  return row.queue === 'audit' && row.audit_pending ? { auditPending: true } : {};
 }
 
 /** The thresholds the draft was routed with (issue 16), when stored. */
@@ -215,6 +221,7 @@ export function rowToDraft(row: DraftRow, now = Date.now()): Draft {
     decidedBy: row.decided_by,
     decidedAt: row.decided_at,
     escalationNote: row.escalation_note,
+    ...auditPendingOf(row),
     ...frictionFields(row),
     ...claimOf(row, now),
     ...thresholdsOf(row),

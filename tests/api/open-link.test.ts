@@ -149,4 +149,85 @@ describe.each(TEST_DBS)('notification links (%s)', (db) => {
     expect(page.status).toBe(200);
     expect((await (await s.api(`/v1/drafts/${draft.id}`, { token: olly })).json()).status).toBe('pending');
   });
+
+  it('a digest (real SMTP and a real webhook receiver) names each draft with its /open link and record page', async () => {
+    const dana = await s.token('owner', { user: 'dana', name: 'Dana' });
+    const prefs = await s.api('/v1/me/notifications', {
+      method: 'PUT',
+      token: dana,
+      body: {
+        preferences: [
+          { channel: 'email', target: 'dana@example.test', digest: true },
+          { channel: 'slack', target: `${hook.url}/dana`, digest: true },
+        ],
+      },
+    });
+    expect(prefs.status).toBe(200);
+    const DANA_RECORD = 'https://app.hubspot.com/contacts/77/record/0-1/5151';
+    const r = await s.api('/v1/drafts', {
+      token: pipe,
+      body: {
+        drafts: [
+          draftIn({
+            target: { site: 'hubspot', email: 'ann@globex.example', url: DANA_RECORD },
+            account: { name: 'Globex', tier: 'named', ownerId: 'dana' },
+            content: { subject: 'Globex pilot', body: 'Hi Ann' },
+          }),
+          draftIn({
+            target: { site: 'gmail', email: 'hank@hooli.example' },
+            account: { name: 'Hooli', tier: 'named', ownerId: 'dana' },
+            content: { subject: 'Hooli intro', body: 'Hi Hank' },
+          }),
+        ],
+      },
+    });
+    expect(r.status).toBe(200);
+    const [withRecord, without] = ((await r.json()) as { results: DraftResult[] }).results as [
+      DraftResult,
+      DraftResult,
+    ];
+    expect(await scanForNotifications(s.store)).toBe(4);
+    const delivery = createDelivery(s.store, { smtpUrl: smtp.url, digestMs: 0 });
+    expect(await delivery.deliver()).toBe(2);
+    delivery.close();
+    const open = (id: string) => `https://review.example.test/open/${id}`;
+    const lines = (text: string) => text.split('\n').filter((l) => l.startsWith('• '));
+    const expected = [
+      `• A named-account draft waits for your review: Globex pilot — ${open(withRecord.id)} — the record: ${DANA_RECORD}`,
+      `• A named-account draft waits for your review: Hooli intro — ${open(without.id)}`,
+    ];
+
+    const dana_ = (x: { body: string }) => x.body.includes('Globex pilot') || x.body.includes('Hooli intro');
+    await hook.until((rs) => rs.some(dana_), 5_000);
+    const post = hook.received.filter(dana_);
+    expect(post).toHaveLength(1);
+    expect(lines((JSON.parse(post[0]!.body) as { text: string }).text)).toEqual(expected);
+
+    const end = Date.now() + 5_000;
+    while (!smtp.mails.some((m) => m.to.includes('dana@example.test')) && Date.now() < end)
+      await new Promise((res) => setTimeout(res, 50));
+    const mails = smtp.mails.filter((m) => m.to.includes('dana@example.test'));
+    expect(mails).toHaveLength(1);
+    expect(lines(mailText(mails[0]!.raw))).toEqual(expected);
+  });
 });
+
+/** The text body of a single-part mail as nodemailer writes it (quoted-printable or base64). */
+function mailText(raw: string): string {
+  const split = raw.indexOf('\r\n\r\n');
+  const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
+  const body = raw.slice(split + 4);
+  const encoding = /^content-transfer-encoding:\s*(\S+)/im.exec(head)?.[1]?.toLowerCase();
+  const bytes =
+    encoding === 'base64'
+      ? Buffer.from(body.replace(/\s+/g, ''), 'base64')
+      : encoding === 'quoted-printable'
+        ? Buffer.from(
+            body
+              .replace(/=\r\n/g, '')
+              .replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
+            'latin1',
+          )
+        : Buffer.from(body);
+  return bytes.toString('utf8').replace(/\r\n/g, '\n');
+}

@@ -214,6 +214,12 @@ const draftOutExtra = {
   /** Added: the note left by whoever escalated it. */
   escalationNote: z.string().nullable().optional(),
   /**
+   * Added (issue 15): the draft is settled (auto-approved, or a person's approval sampled for audit)
+   * and sits in the `audit` queue with its audit check still to do: a reviewer can still decide it
+   * (approve = it was right; edit or reject with reasons = it was not). Present (true) only then.
+   */
+  auditPending: z.boolean().optional(),
+  /**
    * Added (issue 13, friction): a batch approval may cover it (never for a named account, a
    * specialist, a second review or the manual route; lib/shared/policy/friction.ts).
    */

@@ -1,7 +1,8 @@
 import nodemailer from 'nodemailer';
 import type { Logger } from '../../log';
 import type { Store } from '../../store';
-import { isTeamRecipient } from './events';
+import { parseJson } from '../views';
+import { isTeamRecipient, recordLink } from './events';
 
 /**
  * Sending the notification outbox (`notifications`, written by service/notify/events.ts) on the
@@ -98,6 +99,7 @@ export function createDelivery(store: Store, opts: DeliveryOptions = {}) {
       .orderBy('id')
       .limit(1000)
       .execute();
+    const records = await recordLinks(waiting.map((n) => n.draft_id));
     const groups = new Map<string, typeof waiting>();
     for (const n of waiting) {
       const k = `${n.user_id}\u0000${n.channel}\u0000${n.target}`;
@@ -110,7 +112,12 @@ export function createDelivery(store: Store, opts: DeliveryOptions = {}) {
       const subject = isTeamRecipient(first.user_id)
         ? `Countersign (${first.user_id.slice(1)}): ${rows.length} notification${rows.length === 1 ? '' : 's'} for the team`
         : `Countersign: ${rows.length} draft${rows.length === 1 ? '' : 's'} need${rows.length === 1 ? 's' : ''} you`;
-      const text = rows.map((r) => `• ${r.subject} — ${r.link ?? ''}`).join('\n');
+      const text = rows
+        .map((r) => {
+          const record = r.draft_id ? records.get(r.draft_id) : undefined;
+          return `• ${r.subject} — ${r.link ?? ''}${record ? ` — the record: ${record}` : ''}`;
+        })
+        .join('\n');
       try {
         await send(first.channel, first.target, subject, `${text}\n\nOpening a link decides nothing.`);
         await markSent(
@@ -128,6 +135,24 @@ export function createDelivery(store: Store, opts: DeliveryOptions = {}) {
       }
     }
     return sent;
+  }
+
+  /** The record page (`target.url`, as the single messages name it) of each draft that has one. */
+  async function recordLinks(draftIds: Array<string | null>): Promise<Map<string, string>> {
+    const ids = [...new Set(draftIds.filter((id): id is string => id !== null))];
+    const out = new Map<string, string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await store.db
+        .selectFrom('drafts')
+        .select(['id', 'input_json'])
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const row of rows) {
+        const url = recordLink(parseJson<{ target?: { url?: unknown } } | null>(row.input_json, null)?.target?.url);
+        if (url) out.set(row.id, url);
+      }
+    }
+    return out;
   }
 
   /** Marks rows sent, and with a batch row the rows folded into it — one statement, so never apart. */

@@ -146,7 +146,7 @@ export function draftLink(draftId: string): string {
 }
 
 /** The draft's record page (`target.url`, an http(s) URL as ingest checked), or null. */
-function recordLink(url: unknown): string | null {
+export function recordLink(url: unknown): string | null {
   return typeof url === 'string' && HttpUrl.safeParse(url).success ? url : null;
 }
 
