@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DraftResult } from '../../lib/shared/schema';
 import { createDelivery } from '../../server/service/notify/deliver';
 import { scanForNotifications } from '../../server/service/notify/events';
+import { nextChange } from '../../server/store/changes';
 import { type Receiver, startReceiver } from '../helpers/receiver';
 import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
 import { smtpSink } from '../helpers/smtp';
@@ -70,6 +71,20 @@ describe.each(TEST_DBS)('notification links (%s)', (db) => {
     await hook?.close();
   });
 
+  /**
+   * The leader's scan, once the change feed has heard of every commit so far (on PostgreSQL it hears
+   * by NOTIFY, a moment after the commit; the scan reads up to the feed's version).
+   */
+  async function scan() {
+    const head = await s.store.db
+      .selectFrom('counters')
+      .select('value')
+      .where('name', '=', 'version')
+      .executeTakeFirstOrThrow();
+    expect(await nextChange(s.store.changes, Number(head.value) - 1, 5_000)).not.toBeNull();
+    return scanForNotifications(s.store);
+  }
+
   /** Everything a fetch of the link could change: the draft row, the version counter, the logs and outboxes. */
   async function state() {
     const row = await s.store.db.selectFrom('drafts').selectAll().where('id', '=', draft.id).executeTakeFirstOrThrow();
@@ -128,7 +143,7 @@ describe.each(TEST_DBS)('notification links (%s)', (db) => {
   });
 
   it('the notification (real SMTP and a real webhook receiver) carries the /open link and the record page', async () => {
-    expect(await scanForNotifications(s.store)).toBe(2);
+    expect(await scan()).toBe(2);
     const delivery = createDelivery(s.store, { smtpUrl: smtp.url });
     expect(await delivery.deliver()).toBe(2);
     delivery.close();
@@ -186,7 +201,7 @@ describe.each(TEST_DBS)('notification links (%s)', (db) => {
       DraftResult,
       DraftResult,
     ];
-    expect(await scanForNotifications(s.store)).toBe(4);
+    expect(await scan()).toBe(4);
     const delivery = createDelivery(s.store, { smtpUrl: smtp.url, digestMs: 0 });
     expect(await delivery.deliver()).toBe(2);
     delivery.close();
