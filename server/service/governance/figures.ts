@@ -551,7 +551,7 @@ export async function recommendationFigures(
  * sums every 0.01 confidence step wholly on one side of each threshold (a step above the one a
  * threshold falls in is all at or above it, a step below all under it: `zoneIndex` only grows with
  * the confidence), and only the facts in the (at most two) steps the thresholds fall in are read,
- * by index `gov_facts_workflow_zk`, with the thresholds compared exactly. The curve from the rollups.
+ * by index `gov_facts_zk_cover` (migration 94), with the thresholds compared exactly. The curve from the rollups.
  */
 export async function simulationFigures(
   store: Store,
