@@ -263,7 +263,7 @@ async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
       figure(db, n, 'load average at start', loadavg()[0]!.toFixed(1));
       // CPU ms: the server process's own CPU time per request (on SQLite the database's work too, on
       // PostgreSQL not the database server's), a figure a busy machine inflates far less than wall time.
-      console.log('endpoint                          p50 ms   p95 ms   server CPU ms/request');
+      console.log('endpoint                          p50 ms   p95 ms   server CPU ms/request   server RSS after');
       for (const [name, path] of endpoints) {
         const times: number[] = [];
         const cpu0 = cpuOf(pid);
@@ -274,7 +274,7 @@ async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
         }
         const cpu = (cpuOf(pid) - cpu0) / REPS;
         console.log(
-          `${name.padEnd(32)} ${quantile(times, 0.5).toFixed(1).padStart(7)} ${quantile(times, 0.95).toFixed(1).padStart(8)} ${cpu.toFixed(0).padStart(8)}`,
+          `${name.padEnd(32)} ${quantile(times, 0.5).toFixed(1).padStart(7)} ${quantile(times, 0.95).toFixed(1).padStart(8)} ${cpu.toFixed(0).padStart(8)}              ${mb(rssOf(pid).rss)}`,
         );
         figure(db, n, `CPU/request ${name}`, `${cpu.toFixed(0)} ms`);
         figure(db, n, `p95 ${name}`, `${quantile(times, 0.95).toFixed(0)} ms`);
