@@ -74,4 +74,22 @@ export const GOVPERF_MIGRATIONS: { version: number; name: string; up(db: AnyDb, 
       await db.schema.dropIndex('gov_facts_workflow_zk').ifExists().execute();
     },
   },
+  {
+    version: 95,
+    name: 'facts by workflow and creation time, covering the auto-adjustment (issue 16)',
+    // The evaluator's auto-adjustment sums a workflow's last 7 days of facts (confidence, outcome,
+    // route, decisions: service/governance/figures.ts `evaluationFigures`), ~26,000 per workflow at
+    // 1,000,000 drafts, each a row lookup in the table before. With those columns in the index it is
+    // read from the index alone. Replaces gov_facts_workflow_created (same leading columns, which
+    // the other readers by workflow and creation time use as before).
+    async up(db) {
+      await db.schema
+        .createIndex('gov_facts_workflow_created_cover')
+        .ifNotExists()
+        .on('gov_facts')
+        .columns(['workflow', 'created_at', 'is_canary', 'confidence', 'outcome', 'route', 'n_decisions'])
+        .execute();
+      await db.schema.dropIndex('gov_facts_workflow_created').ifExists().execute();
+    },
+  },
 ];

@@ -89,7 +89,7 @@ class Window {
     this.partialRows ??= (async () => {
       const since = this.f.since!;
       const day = since.slice(0, 10);
-      // Bounded above by the next day too, so `gov_facts_workflow_created` reads one day, not every
+      // Bounded above by the next day too, so `gov_facts_workflow_created_cover` reads one day, not every
       // day from `since` on (which `day = …` alone would filter row by row).
       const next = new Date(Date.parse(`${day}T00:00:00.000Z`) + DAY_MS).toISOString();
       let fq = this.g
@@ -613,7 +613,7 @@ export async function simulationFigures(
   if (f.since) q = q.where('created_at', '>=', f.since);
   const e = (await q.executeTakeFirst())!;
   for (const k of ['auto', 'manual', 'zoneN', 'zoneErr', 'judged', 'unchanged'] as const) s[k] += Number(e[k] ?? 0);
-  // The window's first and last draft (its days), each one step on `gov_facts_workflow_created`.
+  // The window's first and last draft (its days), each one step on `gov_facts_workflow_created_cover`.
   const end = async (dir: 'asc' | 'desc') => {
     let eq = govDb(store.db).selectFrom('gov_facts').select('created_at').where('is_canary', '=', 0);
     if (f.workflow) eq = eq.where('workflow', '=', f.workflow);
