@@ -16,7 +16,7 @@ import { AutonomyCard } from './AutonomyCard';
 import { BreakdownTable } from './BreakdownTable';
 import { CalibrationJudging } from './CalibrationJudging';
 import { CalibrationSessions } from './CalibrationSessions';
-import { DraftReview, extensionWorker, OpenDraftForm } from './DraftReview';
+import { DraftReview, extensionWorker, OpenDraftForm, whoAmI } from './DraftReview';
 import { pct } from './format';
 import { MetricCards } from './MetricCards';
 import { PageHealthSection } from './PageHealthSection';
@@ -61,7 +61,7 @@ function DraftPage({ draftId }: { draftId: string }) {
   const [fatal, setFatal] = useState<string | null>(null);
   useEffect(() => {
     serverClient()
-      .then(async (client) => setCtx({ client, me: await client.call('me') }))
+      .then(async (client) => setCtx({ client, me: await whoAmI(client, extensionWorker) }))
       .catch((e: unknown) => setFatal(e instanceof Error ? e.message : String(e)));
   }, []);
   return (

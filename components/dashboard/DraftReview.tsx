@@ -4,7 +4,14 @@ import { type ApiClient, ApiError } from '../../lib/shared/api-client';
 import { makeDecision } from '../../lib/shared/decision';
 import { OPEN_ID } from '../../lib/shared/open-link';
 import { canSee } from '../../lib/shared/policy/visibility';
-import { type Decision, type DraftWithDecisions, type Me, OPEN_STATUSES, REASON_CODES } from '../../lib/shared/schema';
+import {
+  type Decision,
+  type Draft,
+  type DraftWithDecisions,
+  type Me,
+  OPEN_STATUSES,
+  REASON_CODES,
+} from '../../lib/shared/schema';
 import type { LocalDecision } from '../../lib/shared/schema/protocol';
 import { DraftContentView } from '../panel/DraftContentView';
 import { EditForm, type EditResult } from '../panel/EditForm';
@@ -16,7 +23,10 @@ import { pct } from './format';
  * The dashboard's draft view (issue 15, item 6): `dashboard.html?draft=<id>`, where a notification
  * link lands (through the server's /open page and the open-link content script). It shows one draft
  * for review, and lets the person approve, edit or reject it when it is theirs to decide — through
- * the worker's outbox, the same path as the panel: saved in IndexedDB first, synced once.
+ * the worker's outbox, the same path as the panel: saved in IndexedDB first, synced once. A draft
+ * whose audit check is still to do (`auditPending`) is open for the check. When the server cannot
+ * be reached, it shows the worker's copy of the draft (as last pulled), labelled so, and a decision
+ * made on it waits in the outbox like any other.
  */
 
 /** The worker side the view needs (`extensionWorker` in the dashboard). */
@@ -27,6 +37,10 @@ export interface DraftReviewWorker {
   local(draftId: string): Promise<LocalDecision | null>;
   /** Calls back whenever the worker reports a change (a sync, a result). */
   subscribe(listener: () => void, signal: AbortSignal): void;
+  /** This browser's copy of the draft as last pulled, and when (`getLocalDraft`); null: none. */
+  copy(draftId: string): Promise<{ draft: Draft; syncedAt: string | null } | null>;
+  /** Who is connected, as the worker stored it at Connect (`getConnection`). */
+  user(): Promise<Me | null>;
 }
 
 /** The extension's worker, as the panel reaches it: decisions go into its outbox and are synced once. */
@@ -36,7 +50,31 @@ export const extensionWorker: DraftReviewWorker = {
   },
   local: async (draftId) => (await sendRequest('getLocalDecision', { draftId })).local,
   subscribe: (listener, signal) => subscribe(() => listener(), signal),
+  async copy(draftId) {
+    const r = await sendRequest('getLocalDraft', { draftId });
+    return r.draft ? { draft: r.draft, syncedAt: r.syncedAt } : null;
+  },
+  user: async () => (await sendRequest('getConnection', {}))?.user ?? null,
 };
+
+/** The server could not be reached or failed (network, timeout, 5xx): the worker's copy may stand in. */
+function unreachable(err: unknown): boolean {
+  return err instanceof ApiError && err.retryable;
+}
+
+/**
+ * Who the view is for: the server's `me`, or — when the server cannot be reached — the person the
+ * worker connected as, so the view can still show this browser's copy of the draft.
+ */
+export async function whoAmI(client: ApiClient, worker: Pick<DraftReviewWorker, 'user'>): Promise<Me> {
+  try {
+    return await client.call('me');
+  } catch (err) {
+    const user = unreachable(err) ? await worker.user().catch(() => null) : null;
+    if (user) return user;
+    throw err;
+  }
+}
 
 type Mode = 'view' | 'edit' | 'reject';
 
@@ -44,7 +82,12 @@ type Load =
   | { state: 'loading' }
   | { state: 'missing' }
   | { state: 'error'; message: string }
-  | { state: 'ready'; draft: DraftWithDecisions };
+  | {
+      state: 'ready';
+      draft: DraftWithDecisions;
+      /** Shown from the worker's copy: the server could not be reached. */
+      offline?: { reason: string; syncedAt: string | null };
+    };
 
 const STATUS_WORDS: Record<string, string> = {
   pending: 'Waiting for review',
@@ -79,8 +122,15 @@ export function waitsFor(draft: Pick<DraftWithDecisions, 'queue' | 'assignee'>, 
   return draft.queue;
 }
 
-function isOpen(draft: Pick<DraftWithDecisions, 'status' | 'queue'>): boolean {
-  return (OPEN_STATUSES as readonly string[]).includes(draft.status);
+/** Waiting for a person: an open status, or an audit check still to do (the server's `isOpen`). */
+function isOpen(draft: Pick<DraftWithDecisions, 'status' | 'auditPending'>): boolean {
+  return (OPEN_STATUSES as readonly string[]).includes(draft.status) || draft.auditPending === true;
+}
+
+/** The status in words; a settled draft still to be audited says that first. */
+function statusWords(draft: Pick<DraftWithDecisions, 'status' | 'auditPending'>): string {
+  const words = STATUS_WORDS[draft.status] ?? draft.status;
+  return draft.auditPending ? `Waiting for an audit check (${words.toLowerCase()})` : words;
 }
 
 /** Why `me` cannot decide this draft now, or null when they can (the server checks the same). */
@@ -97,7 +147,9 @@ export function notYours(draft: DraftWithDecisions, me: Me): string | null {
       draft.status === 'escalated' ? ' (it was escalated)' : ''
     }.`;
   if (draft.approvedBy?.includes(me.id))
-    return 'You approved it already: the second approval must come from someone else.';
+    return draft.auditPending
+      ? 'You approved it: its audit check must come from someone else.'
+      : 'You approved it already: the second approval must come from someone else.';
   return null;
 }
 
@@ -140,13 +192,22 @@ export function DraftReview({
     const [draft, mine] = await Promise.all([
       client.call('getDraft', { params: { id: draftId } }).then(
         (d): Load => ({ state: 'ready', draft: d }),
-        (err: unknown): Load =>
-          err instanceof ApiError && err.status === 404
-            ? { state: 'missing' }
-            : { state: 'error', message: errText(err) },
+        async (err: unknown): Promise<Load> => {
+          if (err instanceof ApiError && err.status === 404) return { state: 'missing' };
+          // Out of reach: what the worker last pulled (the panel works from the same copy offline).
+          const copy = unreachable(err) ? await worker.copy(draftId).catch(() => null) : null;
+          if (copy)
+            return {
+              state: 'ready',
+              draft: { ...copy.draft, decisions: [] },
+              offline: { reason: errText(err), syncedAt: copy.syncedAt },
+            };
+          return { state: 'error', message: errText(err) };
+        },
       ),
       worker.local(draftId).catch(() => null),
     ]);
+    // A later failed refresh keeps what the server showed before (its buttons go to the outbox anyway).
     setLoad((prev) => (draft.state === 'error' && prev.state === 'ready' ? prev : draft));
     setLocal(mine);
   }, [client, worker, draftId]);
@@ -180,11 +241,13 @@ export function DraftReview({
     );
 
   const draft = load.draft;
+  const offline = load.offline;
   const blocked = notYours(draft, me);
   // Decided here already and not refused: nothing more to do from this browser.
   const decidedHere = !!local && (local.sync === 'pending' || local.sync === 'done');
   const canDecide = !blocked && !decidedHere && !busy;
-  const writeFirst = draft.oneClickApprove === false;
+  // An audit check approves what was approved already: nothing to write first (the server agrees).
+  const writeFirst = draft.oneClickApprove === false && !draft.auditPending;
   const record = httpLink(draft.target.url);
   const who = draft.target.name ?? draft.target.email ?? draft.account.name;
 
@@ -207,10 +270,18 @@ export function DraftReview({
       <h2 id="h-draft">
         {draft.kind === 'email' ? 'Email' : draft.kind === 'crm_update' ? 'CRM update' : 'Note'} for {who}
       </h2>
+      {offline ? (
+        <p className="notice" data-testid="draft-offline">
+          offline: from this browser's copy
+          {offline.syncedAt ? ` (last brought up to date ${offline.syncedAt.slice(0, 16).replace('T', ' ')} UTC)` : ''}.
+          The server could not be reached ({offline.reason}); a decision you make is saved in this browser and sent once
+          it can be.
+        </p>
+      ) : null}
       <dl className="draft-facts">
         <div>
           <dt>Status</dt>
-          <dd data-testid="draft-status">{STATUS_WORDS[draft.status] ?? draft.status}</dd>
+          <dd data-testid="draft-status">{statusWords(draft)}</dd>
         </div>
         <div>
           <dt>Waits for</dt>
@@ -289,6 +360,12 @@ export function DraftReview({
             ))}
           </ul>
         </>
+      ) : null}
+      {canDecide && draft.auditPending ? (
+        <p className="notice" data-testid="draft-audit">
+          An audit check: this draft was approved already. Approve if it was right; Edit or Reject, with reasons, if it
+          was not. Your answer is recorded as the audit's result.
+        </p>
       ) : null}
       {canDecide && mode === 'view' ? (
         <div className="actions">

@@ -14,6 +14,7 @@ import {
   getMeta,
   latestLocalDecision,
   listQueueHeads,
+  localDraftCopy,
   type QueueHead,
   RECENT_MS,
   saveDecisionLocally,
@@ -191,6 +192,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       if (!s) return { local: null };
       const mine = accountKey(s);
       return { local: await deps.withDb((db) => latestLocalDecision(db, draftId, (a) => sameAccount(a, mine))) };
+    },
+    async getLocalDraft({ draftId }) {
+      const s = await deps.getSettings();
+      if (!s) return { draft: null, syncedAt: null };
+      const copy = await deps.withDb((db) => localDraftCopy(db, draftId, accountKey(s)));
+      return copy ?? { draft: null, syncedAt: null };
     },
     async openDraft({ draftId }, sender) {
       // Only the /open page of the server this person is connected to hands over (the content script

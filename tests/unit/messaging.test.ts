@@ -38,6 +38,7 @@ function handlers(over: Partial<Handlers> = {}): Handlers {
     reportHealth: async () => ({ counted: 0 }),
     claim: async () => ({ held: true, heldBy: null, until: null }),
     getLocalDecision: async () => ({ local: null }),
+    getLocalDraft: async () => ({ draft: null, syncedAt: null }),
     openDraft: async () => ({ opened: true }),
     syncOpenLink: async () => ({ on: false }),
     ...over,

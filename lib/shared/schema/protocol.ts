@@ -30,6 +30,8 @@
  *   reportHealth    { site, selectorVersion, parts }          { counted } — site-health counters (issue 18)
  *   getLocalDecision { draftId }                              { local } — my latest decision on it made here
  *                   (held, waiting, done, conflict, rejected + the server's reason): the dashboard's draft view
+ *   getLocalDraft   { draftId }                               { draft, syncedAt } — this browser's copy of it as last
+ *                   pulled (extension pages only): the draft view's fallback when the server cannot be reached
  *   openDraft       { draftId }                               { opened } — from the open-link content script on
  *                   the server's /open/{id} page only (the sender's URL is checked): shows the draft in the
  *                   dashboard's draft view, in that tab. Decides nothing.
@@ -234,6 +236,14 @@ export const Requests = {
     payload: z.object({ draftId: z.string().min(1).max(200) }),
     reply: z.object({ local: LocalDecision.nullable() }),
   },
+  /**
+   * Issue 15, notification links: this browser's copy of one draft (as last pulled, with when), for
+   * the dashboard's draft view when the server cannot be reached. Null: no copy for this account.
+   */
+  getLocalDraft: {
+    payload: z.object({ draftId: z.string().min(1).max(200) }),
+    reply: z.object({ draft: Draft.nullable(), syncedAt: z.string().nullable() }),
+  },
   /** Issue 15, notification links: the /open page hands the person to the dashboard's draft view. */
   openDraft: {
     payload: z.object({ draftId: z.string().regex(OPEN_ID) }),
@@ -261,6 +271,7 @@ export const PAGES_ONLY: ReadonlySet<RequestType> = new Set([
   'getApiAccess',
   'syncSandbox',
   'syncOpenLink',
+  'getLocalDraft',
 ]);
 
 export type RequestType = keyof typeof Requests;

@@ -701,3 +701,23 @@ export async function latestLocalDecision(
   const last = rows.sort((a, b) => a.seq - b.seq).at(-1);
   return last ? localDecisionOf(last) : null;
 }
+
+/**
+ * This browser's copy of one draft as last pulled for `account` (the dashboard's draft view when the
+ * server cannot be reached), with when that copy was last brought up to date. Null when the
+ * snapshot belongs to another account, or holds no readable copy of the draft.
+ */
+export async function localDraftCopy(
+  db: CountersignDb,
+  draftId: string,
+  account: string,
+): Promise<{ draft: Draft; syncedAt: string | null } | null> {
+  return db.transaction('r', db.drafts, db.meta, async () => {
+    if ((await getMeta(db, 'account')) !== account) return null;
+    const row = DraftRow.safeParse(await db.drafts.get(draftId));
+    if (!row.success) return null;
+    const draft = Draft.safeParse(row.data.draft);
+    if (!draft.success) return null;
+    return { draft: draft.data, syncedAt: (await getMeta(db, 'lastSyncAt')) ?? null };
+  });
+}
