@@ -5,7 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApplyDraftResult } from '../../lib/page/apply';
+import type { ApplyDraftResult, UndoResult } from '../../lib/page/apply';
 import type { PageContext } from '../../lib/page/sites';
 import { launch, makeDraft, openFixture } from './adapters-harness';
 
@@ -89,6 +89,7 @@ describe('HubSpot fixture (React 18, Draft.js)', () => {
       await last.focus();
       await last.evaluate((el: HTMLInputElement) => el.setSelectionRange(0, 3));
       await cs.run('cs.panel();');
+      const prev = (await state(page)).properties;
 
       const res = await cs.run<ApplyDraftResult>('return cs.applyDraft(arg);', update);
       expect(res.ok).toBe(true);
@@ -111,6 +112,25 @@ describe('HubSpot fixture (React 18, Draft.js)', () => {
       });
       expect(await cs.run<ApplyDraftResult>('return cs.applyDraft(arg);', other)).toMatchObject({ onPage: false });
       expect((await state(page)).properties.jobtitle).toBe('COO');
+
+      // The panel's Undo (what Ctrl/Cmd+Z does): the insertions were the browser's editing, so its
+      // undo takes each out in one step, latest first, and React's state follows.
+      for (const [name, before] of [
+        ['phone', prev.phone],
+        ['jobtitle', prev.jobtitle],
+      ]) {
+        const undo = await cs.run<UndoResult>(
+          `return cs.apply.undoInsertion(document.querySelector('[data-selenium-test="property-input-' + arg.name + '"]'), arg.before);`,
+          { name, before },
+        );
+        expect(undo, JSON.stringify(undo)).toMatchObject({ ok: true, technique: 'exec-undo' });
+      }
+      expect((await state(page)).properties).toMatchObject({
+        jobtitle: prev.jobtitle,
+        phone: prev.phone,
+        lastname: 'Lopez',
+      });
+      expect(await cs.run('return cs.panelHasFocus();')).toBe(true);
     } finally {
       await context.close();
     }

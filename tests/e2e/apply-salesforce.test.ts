@@ -7,7 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApplyDraftResult } from '../../lib/page/apply';
+import type { ApplyDraftResult, UndoResult } from '../../lib/page/apply';
 import type { PageContext } from '../../lib/page/sites';
 import { launch, makeDraft, openFixture } from './adapters-harness';
 
@@ -94,6 +94,7 @@ describe('Salesforce Lightning fixture', () => {
           ],
         },
       });
+      const titleBefore = await componentValue(page, ANA, 'Title');
       const res = await cs.run<ApplyDraftResult>('return cs.applyDraft(arg);', update);
       expect(res.parts.map((p) => [p.result.ok, p.result.kind, p.result.technique])).toEqual([
         [true, 'lightning', 'lightning-exec-insert-text'],
@@ -106,6 +107,19 @@ describe('Salesforce Lightning fixture', () => {
       // Quill's own model has both lines (getText ends with Quill's trailing newline).
       expect(ana.quillText.Description).toBe('Met at Dreamforce.\nInterested in the rollout.\n');
       expect(await cs.run('return cs.panelHasFocus();')).toBe(true);
+
+      // The panel's Undo on the Lightning field: the browser's undo in the inner native field (the
+      // insertion was the browser's editing there), committed by the component like typing.
+      const undo = await cs.run<UndoResult>(
+        `return cs.apply.undoInsertion(document.querySelector('[data-record-id="' + arg.id + '"] [data-field="Title"]'), arg.before);`,
+        { id: ANA, before: titleBefore },
+      );
+      expect(undo, JSON.stringify(undo)).toMatchObject({ ok: true, kind: 'lightning', technique: 'exec-undo' });
+      expect(await componentValue(page, ANA, 'Title')).toBe(titleBefore);
+      expect((await record(page, ANA)).draftValues.Title).toBe(titleBefore);
+      expect(await cs.run('return cs.panelHasFocus();')).toBe(true);
+      // Back in, for the rest of the case.
+      expect((await cs.run<ApplyDraftResult>('return cs.applyDraft(arg);', update)).ok).toBe(true);
 
       const ben = await record(page, BEN);
       expect(ben.draftValues).toEqual({});
