@@ -258,4 +258,45 @@ describe('insertion edge cases', () => {
       await context.close();
     }
   });
+
+  it('a field that takes only part of the text through the editing path gets all of it through the setter', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      // maxlength cuts what the browser's editing inserts (not what a script sets): the partial
+      // insertion is undone, then the value setter writes the draft's text as before.
+      await page.setContent(
+        `<button id="panel">panel</button><input id="f" maxlength="5" value="old"><textarea id="t">kept</textarea>`,
+      );
+      const events: string[] = [];
+      await page.exposeFunction('__event', (e: string) => events.push(e));
+      await page.evaluate(() => {
+        const f = document.getElementById('f') as HTMLInputElement;
+        for (const type of ['input', 'change'])
+          f.addEventListener(type, () =>
+            (window as unknown as { __event(e: string): void }).__event(`${type}:${f.value}`),
+          );
+        document.getElementById('panel')!.focus();
+      });
+      const cs = await isolate(page);
+      const res = await cs.run<ApplyResult>(
+        `return cs.apply.applyText(document.getElementById('f'), 'Chief Operating Officer', { placement: 'replace' });`,
+      );
+      expect(res, JSON.stringify(res)).toMatchObject({ ok: true, technique: 'prototype-setter' });
+      expect(await page.inputValue('#f')).toBe('Chief Operating Officer');
+      expect(events.at(-2)).toBe('input:Chief Operating Officer');
+      expect(events.at(-1)).toBe('change:Chief Operating Officer');
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('panel');
+      // A textarea without a limit takes it through the editing path, and Ctrl+Z takes it out.
+      const t = await cs.run<ApplyResult>(
+        `return cs.apply.applyText(document.getElementById('t'), 'new', { placement: 'end' });`,
+      );
+      expect(t).toMatchObject({ ok: true, technique: 'exec-insert-text' });
+      await page.focus('#t');
+      await page.keyboard.press('Control+z');
+      expect(await page.inputValue('#t')).toBe('kept');
+    } finally {
+      await context.close();
+    }
+  });
 });
