@@ -278,6 +278,19 @@ export const beforeInputReplacement: TechniqueFn = async (input) => {
   const { el } = input;
   if (!placeCaret(el, input.placement, input.memory)) return false;
   await afterSelectionChange(el.ownerDocument);
+  if (input.placement === 'caret') {
+    // Slate re-applies its model's selection to the DOM in the React commit that follows the focus
+    // event, i.e. after the caret was restored: when it had not yet read the person's last caret
+    // (its selection read is throttled, 100 ms; a loaded machine, a quick move to the panel), that
+    // overwrote the restored one and the text went where an earlier arrow key had left the caret.
+    // Once that commit has run, the caret is restored again (until the DOM keeps it, at most 3 times);
+    // the beforeinput's flush reads it.
+    for (let i = 0; i < 3 && !caretHolds(el, input.memory); i++) {
+      placeCaret(el, 'caret', input.memory);
+      await afterSelectionChange(el.ownerDocument);
+      await settle(el.ownerDocument);
+    }
+  }
   const changed = new Promise<boolean>((resolve) => {
     const mo = new MutationObserver(() => {
       mo.disconnect();
@@ -295,6 +308,19 @@ export const beforeInputReplacement: TechniqueFn = async (input) => {
   await tick();
   return handled && mutated;
 };
+
+/** The DOM selection is still the remembered caret of `el` (nothing to compare: true). */
+function caretHolds(el: Element, memory?: SelectionMemory): boolean {
+  const saved = memory?.saved(el);
+  if (saved?.kind !== 'range') return true;
+  const sel = el.ownerDocument.getSelection();
+  if (!sel || sel.rangeCount === 0) return false;
+  const now = sel.getRangeAt(0);
+  return (
+    now.compareBoundaryPoints(Range.START_TO_START, saved.range) === 0 &&
+    now.compareBoundaryPoints(Range.END_TO_END, saved.range) === 0
+  );
+}
 
 /** The editor's own queued work has run (Quill's MutationObserver updates, React's batches). */
 export function settle(doc: Document): Promise<void> {
