@@ -245,6 +245,9 @@ async function caretAfterHello(o: Opened): Promise<void> {
     const el = t.matches('.ql-container') ? t.querySelector('.ql-editor') : t;
     el.focus();
   `);
+  // Slate re-applies its model's selection to the DOM in the React commit after focus: keys pressed
+  // before that commit (a loaded machine) were undone by it, so the person's caret ended at @0–@3.
+  await settled(o.page);
   await o.page.keyboard.press('Control+Home');
   for (let i = 0; i < 5; i++) await o.page.keyboard.press('ArrowRight');
   await settled(o.page);
