@@ -27,9 +27,10 @@ export async function launch(): Promise<Browser> {
 const ENTRY = `
 import * as sites from './lib/page/sites/index';
 import * as apply from './lib/page/apply/index';
+import * as trust from './lib/page/panel/trust';
 const ctrl = new AbortController();
 const cs = {
-  sites, apply, ctrl,
+  sites, apply, trust, ctrl,
   adapter: sites.pickAdapter(location, document),
   memory: apply.trackSelection(document, ctrl.signal),
   events: [],

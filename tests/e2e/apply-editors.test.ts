@@ -172,6 +172,11 @@ describe('insertion edge cases', () => {
       });
       await page.focus('#panel');
       const cs = await isolate(page);
+      // What the panel decides on (lib/page/panel/trust.ts `byPerson`), read in the content script's
+      // world: the held key comes back as a new, untrusted event the extension vouches for.
+      await cs.run(
+        `cs.accepted = []; document.getElementById('panel').addEventListener('keydown', (e) => cs.accepted.push([e.key, e.isTrusted, cs.trust.byPerson(e)]));`,
+      );
       const res = await cs.run<ApplyResult>(`return cs.apply.applyText(document.getElementById('ed'), 'hello');`);
       expect(res.ok).toBe(true);
       await until(page, () => (window as unknown as { __keys: string[] }).__keys.length > 0);
@@ -182,6 +187,14 @@ describe('insertion edge cases', () => {
           focus: document.activeElement?.id,
         })),
       ).toEqual({ editor: 'hello', keys: ['j'], focus: 'panel' });
+      // A key a page script dispatches at the panel is still not the person's.
+      await page.evaluate(() =>
+        document.getElementById('panel')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'a', bubbles: true })),
+      );
+      expect(await cs.run('return cs.accepted;')).toEqual([
+        ['j', false, true],
+        ['a', false, false],
+      ]);
     } finally {
       await context.close();
     }

@@ -7,6 +7,7 @@
  * window or another record. No markup is ever built from draft text (Trusted Types on Gmail).
  */
 import type { Draft } from '../../shared/schema';
+import { vouchReplayed } from '../panel/trust';
 import type { InsertionTarget, SiteAdapter } from '../sites/types';
 import {
   deepActiveElement,
@@ -233,7 +234,10 @@ function holdKeystrokes(el: Element): (to: Element | null) => void {
     for (const k of held) {
       const { key, code, location, repeat, ctrlKey, shiftKey, altKey, metaKey } = k;
       const init = { key, code, location, repeat, ctrlKey, shiftKey, altKey, metaKey };
-      to.dispatchEvent(new KeyboardEvent('keydown', { ...init, bubbles: true, cancelable: true, composed: true }));
+      // Untrusted by the browser; the panel accepts it because this code vouches for it (trust.ts).
+      to.dispatchEvent(
+        vouchReplayed(new KeyboardEvent('keydown', { ...init, bubbles: true, cancelable: true, composed: true })),
+      );
     }
   };
 }

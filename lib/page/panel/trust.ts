@@ -21,7 +21,21 @@ export function byPerson(e: EventLike | null | undefined): boolean {
   if (!e) return false;
   // React's synthetic events carry the native one; Preact (the shipped renderer) passes it directly.
   const native = e.nativeEvent ?? e;
-  return native.isTrusted === true;
+  return native.isTrusted === true || replayed.has(native);
+}
+
+/**
+ * Keys the person pressed while an insertion held focus in the page's editor (lib/page/apply,
+ * `holdKeystrokes`) are stopped there and handed to the panel afterwards as new events, which the
+ * browser marks untrusted. This extension's own code vouches for each such event here, in the
+ * content script's world: a page script shares no objects with that world, so it cannot add one.
+ */
+const replayed = new WeakSet<object>();
+
+/** Marks `e` — built by the content script from a trusted key event it held — as the person's own. */
+export function vouchReplayed<E extends Event>(e: E): E {
+  replayed.add(e);
+  return e;
 }
 
 /**
