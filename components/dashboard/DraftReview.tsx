@@ -2,16 +2,10 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { sendRequest, subscribe } from '../../lib/client/messaging';
 import { type ApiClient, ApiError } from '../../lib/shared/api-client';
 import { makeDecision } from '../../lib/shared/decision';
+import { errorText } from '../../lib/shared/error-text';
 import { OPEN_ID } from '../../lib/shared/open-link';
-import { canSee } from '../../lib/shared/policy/visibility';
-import {
-  type Decision,
-  type Draft,
-  type DraftWithDecisions,
-  type Me,
-  OPEN_STATUSES,
-  REASON_CODES,
-} from '../../lib/shared/schema';
+import { canSee, waitsForPerson } from '../../lib/shared/policy/visibility';
+import { type Decision, type Draft, type DraftWithDecisions, type Me, REASON_CODES } from '../../lib/shared/schema';
 import type { LocalDecision } from '../../lib/shared/schema/protocol';
 import { DraftContentView } from '../panel/DraftContentView';
 import { EditForm, type EditResult } from '../panel/EditForm';
@@ -107,10 +101,6 @@ function httpLink(url: string | undefined): string | null {
   return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
 }
 
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** Who the draft waits for, in words (the queue and assignee as they are now). */
 export function waitsFor(draft: Pick<DraftWithDecisions, 'queue' | 'assignee'>, me: Pick<Me, 'id'>): string {
   if (draft.assignee) return draft.assignee === me.id ? 'you' : draft.assignee;
@@ -122,9 +112,9 @@ export function waitsFor(draft: Pick<DraftWithDecisions, 'queue' | 'assignee'>, 
   return draft.queue;
 }
 
-/** Waiting for a person: an open status, or an audit check still to do (the server's `isOpen`). */
+/** Waiting for a person (lib/shared/policy/visibility.ts, as the server decides). */
 function isOpen(draft: Pick<DraftWithDecisions, 'status' | 'auditPending'>): boolean {
-  return (OPEN_STATUSES as readonly string[]).includes(draft.status) || draft.auditPending === true;
+  return waitsForPerson(draft.status, draft.auditPending === true);
 }
 
 /** The status in words; a settled draft still to be audited says that first. */
@@ -200,9 +190,9 @@ export function DraftReview({
             return {
               state: 'ready',
               draft: { ...copy.draft, decisions: [] },
-              offline: { reason: errText(err), syncedAt: copy.syncedAt },
+              offline: { reason: errorText(err), syncedAt: copy.syncedAt },
             };
-          return { state: 'error', message: errText(err) };
+          return { state: 'error', message: errorText(err) };
         },
       ),
       worker.local(draftId).catch(() => null),
@@ -259,7 +249,7 @@ export function DraftReview({
       setMode('view');
       setLocal(await worker.local(draft.id).catch(() => null));
     } catch (err) {
-      setSaveError(`Your decision was not saved: ${errText(err)}`);
+      setSaveError(`Your decision was not saved: ${errorText(err)}`);
     } finally {
       setBusy(false);
     }

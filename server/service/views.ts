@@ -1,7 +1,7 @@
 import type { ExpressionBuilder, Selectable } from 'kysely';
 import { batchApprovable, oneClickApprove } from '../../lib/shared/policy/friction';
 import { priorityReason } from '../../lib/shared/policy/priority';
-import { canSee } from '../../lib/shared/policy/visibility';
+import { canSee, waitsForPerson } from '../../lib/shared/policy/visibility';
 import { Draft, DraftIn, OPEN_STATUSES, REVIEWER_ROLES } from '../../lib/shared/schema';
 import { ApiError } from '../errors';
 import type { Logger } from '../log';
@@ -15,7 +15,7 @@ export { canSee };
 
 /** Open = waiting for a person: an open status, or an audit check still to do. */
 export function isOpen(row: Pick<DraftRow, 'status' | 'queue' | 'audit_pending'>): boolean {
-  return (OPEN_STATUSES as readonly string[]).includes(row.status) || (row.queue === 'audit' && row.audit_pending);
+  return waitsForPerson(row.status, row.queue === 'audit' && Boolean(row.audit_pending));
 }
 
 /** In the caller's to-do list now: open, visible, and not already approved by them (two-person rule). */

@@ -1,3 +1,4 @@
+import { OPEN_STATUSES } from '../schema/draft';
 import { REVIEWER_ROLES, type Role } from '../schema/user';
 
 /**
@@ -26,4 +27,12 @@ export function canSee(
   if (queue.startsWith('specialist:'))
     return user.role === 'specialist' && user.specialties.some((s) => queue === `specialist:${s}`);
   return false;
+}
+
+/**
+ * Waiting for a person: an open status, or an audit check still to do (`auditPending`: in the audit
+ * queue with its check not done). The server's `isOpen` and the dashboard's draft view both ask this.
+ */
+export function waitsForPerson(status: string, auditPending: boolean): boolean {
+  return (OPEN_STATUSES as readonly string[]).includes(status) || auditPending;
 }
