@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { errorText } from '../../lib/shared/error-text';
 import type { AutonomyOut } from '../../lib/shared/schema/governance';
 import { AutonomyChanges } from './AutonomyChanges';
 import { num, pct } from './format';
@@ -82,7 +83,7 @@ export function AutonomyCard({ autonomy, accept }: { autonomy: AutonomyOut; acce
               setStatus('Saving…');
               accept()
                 .then(() => setStatus(`Moved to ${LEVEL_TEXT[p.to]}.`))
-                .catch((e: unknown) => setStatus(e instanceof Error ? e.message : String(e)));
+                .catch((e: unknown) => setStatus(errorText(e)));
             }}
           >
             {p.kind === 'graduate' ? `Graduate to ${LEVEL_TEXT[p.to]}` : `Step back to ${LEVEL_TEXT[p.to]}`}

@@ -1,5 +1,6 @@
 import { useCallback, useState } from 'react';
 import type { ApiClient } from '../../lib/shared/api-client';
+import { errorText } from '../../lib/shared/error-text';
 import {
   CALIBRATION_VERDICTS,
   type CalibrationItem,
@@ -9,7 +10,7 @@ import {
   type Content,
 } from '../../lib/shared/schema';
 import { pct } from './format';
-import { errorText, useApiData } from './useApiData';
+import { useApiData } from './useApiData';
 
 const VERDICT_LABEL: Record<CalibrationVerdict, string> = {
   approve: 'Approve',

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { browser } from 'wxt/browser';
 import { serverClient } from '../../lib/client/api';
 import type { ApiClient } from '../../lib/shared/api-client';
+import { errorText } from '../../lib/shared/error-text';
 import type { Me } from '../../lib/shared/schema';
 import type {
   AutonomyOut,
@@ -62,7 +63,7 @@ function DraftPage({ draftId }: { draftId: string }) {
   useEffect(() => {
     serverClient()
       .then(async (client) => setCtx({ client, me: await whoAmI(client, extensionWorker) }))
-      .catch((e: unknown) => setFatal(e instanceof Error ? e.message : String(e)));
+      .catch((e: unknown) => setFatal(errorText(e)));
   }, []);
   return (
     <main className="dashboard">
@@ -123,7 +124,7 @@ function GovernanceApp() {
         const first = list.workflows.find((w) => w.workflow === wanted) ?? list.workflows[0];
         if (first) setWorkflow(first.workflow);
       })
-      .catch((e: unknown) => setFatal(e instanceof Error ? e.message : String(e)));
+      .catch((e: unknown) => setFatal(errorText(e)));
   }, []);
 
   const policy = workflows.find((w) => w.workflow === workflow) ?? null;
@@ -146,7 +147,7 @@ function GovernanceApp() {
         setData({ metrics, calibration, recommendation, autonomy });
         setError(null);
       })
-      .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)))
+      .catch((e: unknown) => live && setError(errorText(e)))
       .finally(() => live && setLoading(false));
     return () => {
       live = false;

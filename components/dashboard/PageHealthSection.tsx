@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { ApiClient } from '../../lib/shared/api-client';
+import { errorText } from '../../lib/shared/error-text';
 import type { PageHealthOut } from '../../lib/shared/schema';
 
 /**
@@ -30,7 +31,7 @@ export function PageHealthSection({
         setData(d);
         setError(null);
       })
-      .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
+      .catch((e: unknown) => live && setError(errorText(e)));
     return () => {
       live = false;
     };

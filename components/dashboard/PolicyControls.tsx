@@ -1,4 +1,5 @@
 import { useEffect, useId, useState } from 'react';
+import { errorText } from '../../lib/shared/error-text';
 import type { EvaluateOut, WorkflowSummary } from '../../lib/shared/schema/governance';
 
 export type PolicyPatch = { canaryRate?: number; autoAdjust?: boolean; approvalAuditRate?: number };
@@ -67,7 +68,7 @@ export function PolicyControls(props: PolicyControlsProps) {
     setStatus(`${label}…`);
     fn()
       .then(setStatus)
-      .catch((e: unknown) => setStatus(e instanceof Error ? e.message : String(e)));
+      .catch((e: unknown) => setStatus(errorText(e)));
   };
 
   return (

@@ -1,7 +1,8 @@
 import { useCallback, useId, useState } from 'react';
 import type { ApiClient } from '../../lib/shared/api-client';
+import { errorText } from '../../lib/shared/error-text';
 import { TEAM_EVENTS, type WorkflowChannel } from '../../lib/shared/schema';
-import { errorText, useApiData } from './useApiData';
+import { useApiData } from './useApiData';
 
 /**
  * Issue 15 §6: the workflow's team channels (email or a Slack-compatible webhook), beside each

@@ -1,4 +1,5 @@
 import { useEffect, useId, useState } from 'react';
+import { errorText } from '../../lib/shared/error-text';
 import type { Recommendation, SimulationOut, ThresholdCurvePoint } from '../../lib/shared/schema/governance';
 import { type Frame, path, scales, ticks } from './chart';
 import { num, pct } from './format';
@@ -46,7 +47,7 @@ export function ThresholdSimulator(props: ThresholdSimulatorProps) {
             setError(null);
           }
         })
-        .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
+        .catch((e: unknown) => live && setError(errorText(e)));
     }, 200);
     return () => {
       live = false;
@@ -106,7 +107,7 @@ export function ThresholdSimulator(props: ThresholdSimulatorProps) {
                 setStatus('Saving…');
                 props.apply!(auto, Math.min(review, auto))
                   .then(() => setStatus(`Saved: auto ${pct(auto)}, review ${pct(Math.min(review, auto))}.`))
-                  .catch((e: unknown) => setStatus(e instanceof Error ? e.message : String(e)));
+                  .catch((e: unknown) => setStatus(errorText(e)));
               }}
             >
               Apply thresholds

@@ -1,7 +1,8 @@
 import { useCallback, useState } from 'react';
 import type { ApiClient } from '../../lib/shared/api-client';
+import { errorText } from '../../lib/shared/error-text';
 import type { Webhook, WebhookDelivery } from '../../lib/shared/schema';
-import { errorText, useApiData } from './useApiData';
+import { useApiData } from './useApiData';
 
 /** Deliveries shown per subscription: the latest, and the latest failed ones (retries ran out). */
 const RECENT = 10;

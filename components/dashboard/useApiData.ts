@@ -1,9 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-
-/** The message of whatever an API call threw. */
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+import { errorText } from '../../lib/shared/error-text';
 
 /**
  * The fetch-and-state code the dashboard's self-loading sections share (Webhooks, Calibration

@@ -1,10 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import { disableOpenLinks, enableOpenLinks, hasOpenLinkPermission } from '../../lib/client/open-link';
+import { errorText } from '../../lib/shared/error-text';
 import { PermissionToggle } from './PermissionToggle';
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * "Open notification links in the dashboard" (issue 15, item 6). A notification's link goes to the
@@ -49,7 +46,7 @@ export function OpenLinksSection({ serverUrl }: { serverUrl: string }) {
         });
     work
       .catch(async (err: unknown) => {
-        setResult({ text: `Could not change it: ${describe(err)}`, problem: true });
+        setResult({ text: `Could not change it: ${errorText(err)}`, problem: true });
         setOn(await hasOpenLinkPermission(serverUrl).catch(() => false));
       })
       .finally(() => setBusy(false));

@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { sendRequest } from '../../lib/client/messaging';
 import { formatWhen, useSyncStatus } from '../../lib/client/use-status';
+import { errorText } from '../../lib/shared/error-text';
 import type { Connection } from '../../lib/shared/schema/protocol';
 import { OpenDashboardButton } from '../common/OpenDashboardButton';
 import { UnsentElsewhere } from '../common/UnsentElsewhere';
@@ -55,7 +56,7 @@ export function OptionsApp() {
         setError({ field: result.field, message: result.message });
       }
     } catch (err) {
-      setError({ field: null, message: err instanceof Error ? err.message : String(err) });
+      setError({ field: null, message: errorText(err) });
     } finally {
       setBusy(false);
     }

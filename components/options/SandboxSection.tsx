@@ -3,12 +3,9 @@ import { disableSandbox, enableSandbox, hasSandboxPermission } from '../../lib/c
 // The site registry's descriptors are data (names, sandbox pages): an extension page may import them,
 // the one exception to "pages import lib/shared and lib/client" (see lib/page/sites/index.ts).
 import { SITES } from '../../lib/page/sites';
+import { errorText } from '../../lib/shared/error-text';
 import { sandboxView } from '../../lib/shared/sandbox';
 import { PermissionToggle } from './PermissionToggle';
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** The sandbox pages of a loopback server (`npm start`); none for any other server. */
 function sandboxLinks(serverUrl: string | null): { key: string; label: string; href: string }[] {
@@ -63,7 +60,7 @@ export function SandboxSection({ serverUrl }: { serverUrl: string | null }) {
     work
       .catch(async (err: unknown) => {
         setResult({
-          text: `Could not turn the sandbox pages ${enable ? 'on' : 'off'}: ${describe(err)}`,
+          text: `Could not turn the sandbox pages ${enable ? 'on' : 'off'}: ${errorText(err)}`,
           problem: true,
         });
         setOn(await hasSandboxPermission().catch(() => false));

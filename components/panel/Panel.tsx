@@ -11,6 +11,7 @@ import type { ApplyOutcome, PanelItem, PanelPlacement, PendingGroup } from '../.
 import { DEFAULT_PLACEMENT } from '../../lib/page/panel/types';
 import { type Timers, UNDO_MS, UndoQueue } from '../../lib/page/panel/undo';
 import type { PageContext } from '../../lib/page/sites/types';
+import { errorText } from '../../lib/shared/error-text';
 import { batchExclusions, needsWriting } from '../../lib/shared/policy/friction';
 import type { Content, Decision, Draft } from '../../lib/shared/schema';
 import type { RecentSettled } from '../../lib/shared/schema/protocol';
@@ -278,7 +279,7 @@ export function Panel(props: PanelProps) {
         else if (a.copy !== undefined) group.copy = a.copy;
       };
       const failed = (err: unknown) =>
-        settle({ placed: false, where: `${destination(draft)} (could not insert here: ${errText(err)})` });
+        settle({ placed: false, where: `${destination(draft)} (could not insert here: ${errorText(err)})` });
       try {
         const res = onApply?.(draft, finalContent, entries[0]!.decision);
         if (res instanceof Promise) {
@@ -554,10 +555,6 @@ export function settledLine(r: RecentSettled, now = Date.now()): string {
   // Nobody decides an expiry: the trigger's deadline passed.
   if (r.status === 'expired') return `“${r.title}” expired ${when}`;
   return `${r.byName ?? r.byId ?? 'Someone'} ${verb[r.status] ?? 'settled'} “${r.title}” ${when}`;
-}
-
-function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function isSettled(i: PanelItem): boolean {

@@ -1,4 +1,5 @@
 import { type ApiClient, ApiError, createApiClient } from '../shared/api-client';
+import { errorText } from '../shared/error-text';
 import { sendRequest } from './messaging';
 
 /**
@@ -11,7 +12,7 @@ export async function serverClient(): Promise<ApiClient & { token: string }> {
   try {
     access = await sendRequest('getApiAccess', {});
   } catch (err) {
-    throw new ApiError('not_connected', err instanceof Error ? err.message : String(err));
+    throw new ApiError('not_connected', errorText(err));
   }
   return { ...createApiClient({ baseUrl: access.serverUrl, token: access.token }), token: access.token };
 }

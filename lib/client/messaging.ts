@@ -6,6 +6,7 @@
  */
 
 import { browser } from 'wxt/browser';
+import { errorText } from '../shared/error-text';
 import {
   type ClientEvent,
   EVENTS_PORT,
@@ -24,7 +25,7 @@ type Port = ReturnType<typeof browser.runtime.connect>;
 
 /** Errors Chromium raises while the worker is asleep or restarting: worth a retry. */
 export function isWorkerAsleepError(err: unknown): boolean {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorText(err);
   return /Receiving end does not exist|Could not establish connection|message port closed|message channel closed/i.test(
     message,
   );
@@ -61,7 +62,7 @@ export async function sendRequest<T extends RequestType>(
         delay = Math.min(delay * 2, 1_000);
         continue;
       }
-      throw new MessagingError('worker_unavailable', err instanceof Error ? err.message : String(err));
+      throw new MessagingError('worker_unavailable', errorText(err));
     }
     // An undefined answer means the worker died before replying: same as asleep.
     if (raw === undefined && Date.now() + delay < deadline) {

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { errorText } from '../shared/error-text';
 import type { SyncStatus } from '../shared/schema/protocol';
 import { sendRequest, subscribe } from './messaging';
 
@@ -16,7 +17,7 @@ export function useSyncStatus(): { status: SyncStatus | null; error: string | nu
         setStatus(s);
         setError(null);
       },
-      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => setError(errorText(err)),
     );
   }, []);
 
