@@ -15,8 +15,8 @@
  * - at the end, every figure side by side: per size, one column per database, with the target.
  * `npm run bench:governance:1m` runs 100,000 and 1,000,000 drafts (the issue's scale; tens of minutes).
  * BENCH_CACHE=1 keeps each seeded and backfilled database (SQLite file / PostgreSQL template database,
- * keyed by size and a hash of the seed and the code deriving facts; a change to how the refresh reads
- * and writes does not invalidate it) and starts later runs from a copy of
+ * keyed by size, a hash of the seed and FACTS_VERSION (server/service/governance/facts.ts): a faster
+ * derivation with the same output does not invalidate it) and starts later runs from a copy of
  * it: the seed and backfill figures are then the ones measured when the copy was made.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -29,6 +29,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { resolveDeps } from '../server/app';
 import { evaluateAll } from '../server/service/governance/evaluate';
+import { FACTS_VERSION } from '../server/service/governance/facts';
 import { refreshGovernance } from '../server/service/governance/refresh';
 import { openStore } from '../server/store';
 import { createToken } from '../server/tokens';
@@ -45,13 +46,12 @@ const CACHE = process.env.BENCH_CACHE === '1';
 // minute-long bulk insert or backfill statement trips it and loses the run. Off unless set.
 process.env.COUNTERSIGN_PG_STALL_MS ??= '0';
 const CACHE_DIR = join(tmpdir(), 'cs-bench-gov-cache');
-/** What a cached database depends on: the seed and the code deriving facts and rollups. */
+/**
+ * What a cached database depends on: the seed, and what the facts and rollups derived from it hold
+ * (FACTS_VERSION; the tables themselves are migrated on opening, like any deployed database).
+ */
 const CACHE_KEY = createHash('sha256')
-  .update(
-    ['scripts/governance-seed.ts', 'server/service/governance/facts.ts', 'server/store/rollups.ts']
-      .map((f) => readFileSync(f, 'utf8'))
-      .join('\u0000'),
-  )
+  .update(`${readFileSync('scripts/governance-seed.ts', 'utf8')}\u0000facts v${FACTS_VERSION}`)
   .digest('hex')
   .slice(0, 10);
 

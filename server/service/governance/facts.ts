@@ -8,6 +8,13 @@ import type { GovDecisionFactsTable, GovFactsTable } from '../../store/rollups';
 // same functions the in-memory computation uses (humanVerdict, latestOutcome, correctness, label…),
 // and the rollup rows those facts add up to. Pure: no database here (see refresh.ts, figures.ts).
 
+/**
+ * What the derivation below produces, as a number: raise it whenever a draft's facts or rollup rows
+ * change in value (not when they only get faster to compute: the equality tests hold those to the
+ * same output). `npm run bench:governance` keys its cached seeded databases on it.
+ */
+export const FACTS_VERSION = 1;
+
 export type Fact = GovFactsTable;
 export type DecisionFact = GovDecisionFactsTable;
 
