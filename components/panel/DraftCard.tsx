@@ -1,4 +1,4 @@
-import { memo, useId } from 'react';
+import { memo, useCallback, useId } from 'react';
 import {
   describeTarget,
   isUrgent,
@@ -52,6 +52,10 @@ export interface DraftCardProps {
 export const DraftCard = memo(function DraftCard(p: DraftCardProps) {
   const { draft } = p;
   const id = useId();
+  // One ref function per card (not a new one each render, which the renderer calls with null and
+  // then the element again on every update): the panel hears null only when the card leaves.
+  const { cardRef } = p;
+  const ref = useCallback((el: HTMLElement | null) => cardRef?.(draft.id, el), [cardRef, draft.id]);
   const zone = zoneOf(draft.confidence, draft.thresholds);
   const urgent = isUrgent(draft, p.now);
   const sensitivity = timeSensitivity(draft, p.now);
@@ -66,7 +70,7 @@ export const DraftCard = memo(function DraftCard(p: DraftCardProps) {
 
   return (
     <article
-      ref={p.cardRef ? (el) => p.cardRef!(draft.id, el) : undefined}
+      ref={ref}
       className={`cs-card${p.current ? ' cs-current' : ''}${p.excluded !== undefined ? ' cs-grouped' : ''}`}
       aria-labelledby={`${id}-title`}
       aria-describedby={`${id}-pos`}

@@ -182,6 +182,13 @@ export function Panel(props: PanelProps) {
           el.focus();
         }
       } else {
+        // A card leaving while it has focus (the worker's list dropped it for a moment, or the list
+        // re-rendered it) would leave focus on the page's body, where the person's next key goes
+        // to the page: focus waits on the panel's heading and goes back to the card if it returns.
+        if (prev && (prev.getRootNode() as Document | ShadowRoot).activeElement === prev) {
+          wantFocus.current = id;
+          root.current?.querySelector<HTMLElement>('.cs-bar h2')?.focus();
+        }
         cards.current.delete(id);
         dwell.setVisible(id, false);
       }

@@ -131,6 +131,29 @@ describe('panel', () => {
     ]);
   });
 
+  it('a focused card that the list drops for a moment keeps focus in the panel, and gets it back when it returns', () => {
+    const ds = [makeDraft(), makeDraft()];
+    const { root } = setup(ds);
+    const items = (xs: Draft[]): PanelItem[] => xs.map((draft) => ({ draft }));
+    const rerender = (xs: Draft[]) =>
+      m!.render(<Panel items={items(xs)} context={ctx} onCommit={() => {}} timers={fakeTimers()} />);
+    articles(root)[0]!.focus();
+    expect(document.activeElement?.getAttribute('data-draft-id')).toBe(ds[0]!.id);
+    // A re-render with the same card keeps the same element focused (no focus moves).
+    rerender([...ds]);
+    expect(document.activeElement?.getAttribute('data-draft-id')).toBe(ds[0]!.id);
+    // The worker's list drops it (a take-back not yet seen): focus waits in the panel, not on the body.
+    rerender([ds[1]!]);
+    expect(root.contains(document.activeElement)).toBe(true);
+    expect(document.activeElement?.textContent).toBe('Countersign');
+    key(document.activeElement!, '?');
+    expect(root.querySelector('[role=dialog]')?.textContent).toContain('Keyboard shortcuts');
+    key(root, 'Escape');
+    // It comes back: focus returns to it.
+    rerender(ds);
+    expect(document.activeElement?.getAttribute('data-draft-id')).toBe(ds[0]!.id);
+  });
+
   it('keyboard: j/k move, a approves, u undoes, r opens reject, Escape closes, ? shows help', () => {
     const ds = [makeDraft(), makeDraft(), makeDraft()];
     const { root, timers, onCommit } = setup(ds);
