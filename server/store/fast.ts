@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Store, Trx } from './index';
 import type { Dialect } from './migrations';
 
@@ -97,4 +97,15 @@ export async function insertRows(
 /** `?, ?, …` (SQLite) or `$1, $2, …` (PostgreSQL) for `n` parameters starting after `from`. */
 export function params(dialect: Dialect, n: number, from = 0): string {
   return dialect === 'postgres' ? Array.from({ length: n }, (_, i) => `$${from + i + 1}`).join(', ') : placeholders(n);
+}
+
+/**
+ * `column in (ids)` with the ids as ONE parameter (SQLite: a JSON array read by `json_each`;
+ * PostgreSQL: a text[] compared with `= any`), so the statement text is the same for any number
+ * of ids: prepared once, nothing built per id, and no 500-id chunks (SQLite's parameter limit).
+ */
+export function idIn(dialect: Dialect, column: string, ids: readonly string[]): RawBuilder<SqlBool> {
+  return dialect === 'postgres'
+    ? sql<SqlBool>`${sql.ref(column)} = any(${[...ids]}::text[])`
+    : sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(ids)}))`;
 }

@@ -3,7 +3,8 @@ import type { PolicyView } from '../../../lib/shared/policy/autonomy';
 import type { DraftIn } from '../../../lib/shared/schema';
 import type { GovDecision, GovItem } from '../../../lib/shared/schema/governance';
 import type { WorkflowPolicy } from '../../../lib/shared/schema/workflow';
-import type { Database, Store, Trx } from '../../store';
+import type { Database, Dialect, Store, Trx } from '../../store';
+import { idIn } from '../../store/fast';
 import { getPolicy } from '../policy';
 import { editedInPage } from '../sent';
 
@@ -77,14 +78,14 @@ export async function loadItems(store: Store, f: LoadFilter): Promise<GovItem[]>
   return readItems(store.db, (eb) => draftMatches(eb, f), null);
 }
 
-/** The same for the drafts with these ids (in chunks, so any number of ids). */
-export async function loadItemsByIds(db: Trx, ids: readonly string[]): Promise<GovItem[]> {
-  const out: GovItem[] = [];
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    out.push(...(await readItems(db, (eb) => eb('drafts.id', 'in', chunk), chunk)));
-  }
-  return out;
+/** The same for the drafts with these ids (any number: one parameter, see `idIn`). */
+export async function loadItemsByIds(db: Trx, dialect: Dialect, ids: readonly string[]): Promise<GovItem[]> {
+  if (ids.length === 0) return [];
+  return readItems(
+    db,
+    () => idIn(dialect, 'drafts.id', ids),
+    (column) => idIn(dialect, column, ids),
+  );
 }
 
 /**
@@ -95,7 +96,7 @@ export async function loadItemsByIds(db: Trx, ids: readonly string[]): Promise<G
 async function readItems(
   db: Trx,
   where: (eb: ExpressionBuilder<Database, 'drafts'>) => Expression<SqlBool>,
-  ids: readonly string[] | null,
+  ids: ((column: string) => Expression<SqlBool>) | null,
 ): Promise<GovItem[]> {
   const dq = db
     .selectFrom('drafts')
@@ -120,7 +121,7 @@ async function readItems(
 
   const cq = (
     ids
-      ? db.selectFrom('decisions').where('decisions.draft_id', 'in', ids)
+      ? db.selectFrom('decisions').where(ids('decisions.draft_id'))
       : db.selectFrom('decisions').innerJoin('drafts', 'drafts.id', 'decisions.draft_id').where(where)
   )
     .select([
@@ -138,7 +139,7 @@ async function readItems(
 
   const oq = (
     ids
-      ? db.selectFrom('outcomes').where('outcomes.draft_id', 'in', ids)
+      ? db.selectFrom('outcomes').where(ids('outcomes.draft_id'))
       : db.selectFrom('outcomes').innerJoin('drafts', 'drafts.id', 'outcomes.draft_id').where(where)
   ).select([
     'outcomes.draft_id as draftId',
