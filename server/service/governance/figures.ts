@@ -32,10 +32,8 @@ import type {
 import type { Store } from '../../store';
 import { govDb, ROLL_VALUES } from '../../store/rollups';
 import {
-  addRows,
-  contributions,
-  type DecisionFact,
   decodeHist,
+  dwellBucket,
   HIST_BUCKET_KEY,
   histogramQuantile,
   longestRun,
@@ -73,7 +71,7 @@ interface Summed {
 
 /** One request's view of the rollups: the window's whole days from SQL, its first day from facts. */
 class Window {
-  private partialRows: Promise<RollRow[]> | null = null;
+  private readonly partialRows = new Map<RollKind, Promise<RollRow[]>>();
   constructor(
     private readonly store: Store,
     readonly f: Filter,
@@ -83,36 +81,149 @@ class Window {
     return govDb(this.store.db);
   }
 
-  /** The contributions of the drafts created in the window on its first (partial) day. */
-  private partial(): Promise<RollRow[]> {
+  /**
+   * What the drafts created in the window on its first (partial) day add to one rollup kind: the
+   * sums `contributions` (facts.ts) gives, summed in SQL from that day's facts (one query per kind
+   * asked for, not every kind derived in JS). Histogram buckets are taken in JS (`dwellBucket`).
+   */
+  private partial(kind: RollKind): Promise<RollRow[]> {
     if (!this.f.since) return Promise.resolve([]);
-    this.partialRows ??= (async () => {
-      const since = this.f.since!;
-      const day = since.slice(0, 10);
-      // Bounded above by the next day too, so `gov_facts_workflow_created_cover` reads one day, not every
-      // day from `since` on (which `day = …` alone would filter row by row).
-      const next = new Date(Date.parse(`${day}T00:00:00.000Z`) + DAY_MS).toISOString();
-      let fq = this.g
-        .selectFrom('gov_facts')
-        .selectAll()
-        .where('day', '=', day)
-        .where('created_at', '>=', since)
-        .where('created_at', '<', next);
-      if (this.f.workflow) fq = fq.where('workflow', '=', this.f.workflow);
-      const facts = await fq.execute();
-      let dq = this.g.selectFrom('gov_decision_facts').selectAll().where('day', '=', day);
-      if (this.f.workflow) dq = dq.where('workflow', '=', this.f.workflow);
-      dq = dq.where('created_at', '>=', since);
-      const decs = new Map<string, DecisionFact[]>();
-      for (const d of await dq.orderBy('draft_id').orderBy('seq').execute()) {
-        d.dwell_ms = d.dwell_ms === null ? null : Number(d.dwell_ms);
-        decs.set(d.draft_id, [...(decs.get(d.draft_id) ?? []), d]);
+    let p = this.partialRows.get(kind);
+    if (!p) {
+      p = this.partialOf(kind);
+      this.partialRows.set(kind, p);
+    }
+    return p;
+  }
+
+  private async partialOf(kind: RollKind): Promise<RollRow[]> {
+    const since = this.f.since!;
+    const day = since.slice(0, 10);
+    // Bounded above by the next day too, so `gov_facts_workflow_created_cover` reads one day, not every
+    // day from `since` on (which `day = …` alone would filter row by row).
+    const next = new Date(Date.parse(`${day}T00:00:00.000Z`) + DAY_MS).toISOString();
+    const wf = this.f.workflow;
+    const facts = sql`f.day = ${day} and f.created_at >= ${since} and f.created_at < ${next}${wf ? sql` and f.workflow = ${wf}` : sql``}`;
+    const decs = sql`gov_decision_facts d join gov_facts f on f.draft_id = d.draft_id`;
+    const q = async (text: ReturnType<typeof sql>) =>
+      (await text.execute(this.store.db)).rows as Record<string, string | number | null>[];
+    const rows = (
+      list: Record<string, string | number | null>[],
+      keys: (r: Record<string, string | number | null>) => [string, string, string],
+      n: number,
+    ): RollRow[] =>
+      list.map((r) => {
+        const [k1, k2, k3] = keys(r);
+        return {
+          kind,
+          workflow: String(r.workflow),
+          day,
+          k1,
+          k2,
+          k3,
+          v: Array.from({ length: n }, (_, i) => Number(r[`v${i}`] ?? 0)),
+        };
+      });
+    const real = sql`f.is_canary = 0`;
+    const c = (cond: ReturnType<typeof sql>) => sql`sum(case when ${cond} then 1 else 0 end)`;
+    switch (kind) {
+      case 'set':
+        return rows(
+          await q(sql`select f.workflow, f.segment as k1, f.model as k2,
+            ${c(real)} as v0,
+            ${c(sql`${real} and f.verdict = 'approved'`)} as v1,
+            ${c(sql`${real} and f.verdict = 'edited'`)} as v2,
+            ${c(sql`${real} and f.verdict = 'rejected'`)} as v3,
+            sum(case when ${real} then f.escalated else 0 end) as v4,
+            ${c(sql`${real} and f.route = 'auto'`)} as v5,
+            ${c(sql`${real} and f.route = 'review' and f.verdict is not null`)} as v6,
+            ${c(sql`${real} and f.route = 'review' and f.verdict = 'approved'`)} as v7,
+            ${c(sql`${real} and f.route = 'auto' and f.outcome is not null`)} as v8,
+            ${c(sql`${real} and f.route = 'auto' and f.outcome = 0`)} as v9,
+            ${c(sql`${real} and f.verdict = 'approved' and f.outcome is not null`)} as v10,
+            ${c(sql`${real} and f.verdict = 'approved' and f.outcome = 0`)} as v11,
+            sum(case when ${real} then f.n_decisions else 0 end) as v12,
+            sum(case when ${real} then f.confidence else 0 end) as v13,
+            ${c(sql`f.is_canary = 1`)} as v14
+            from gov_facts f where ${facts} group by f.workflow, f.segment, f.model`),
+          (r) => [String(r.k1), String(r.k2), ''],
+          15,
+        );
+      case 'conf':
+        return rows(
+          await q(sql`select f.workflow, f.model as k1, f.bin10 as k2, f.zk as k3,
+            count(*) as v0,
+            sum(1 - f.rule_escalated) as v1,
+            ${c(sql`f.is_correct is not null`)} as v2,
+            ${c(sql`f.is_correct = 1`)} as v3,
+            sum(case when f.is_correct is not null then f.confidence else 0 end) as v4,
+            sum(case when f.is_correct is not null then f.confidence * f.confidence else 0 end) as v5,
+            sum(case when f.is_correct = 1 then f.confidence else 0 end) as v6
+            from gov_facts f where ${facts} and ${real} group by f.workflow, f.model, f.bin10, f.zk`),
+          (r) => [String(r.k1), String(Number(r.k2)), String(Number(r.k3))],
+          7,
+        );
+      case 'zone':
+        return rows(
+          await q(sql`select f.workflow, f.zk as k1,
+            count(*) as v0,
+            sum(1 - f.rule_escalated) as v1,
+            ${c(sql`f.is_correct is not null`)} as v2,
+            ${c(sql`f.is_correct = 0`)} as v3,
+            ${c(sql`f.verdict is not null`)} as v4,
+            ${c(sql`f.verdict = 'approved'`)} as v5
+            from gov_facts f where ${facts} and ${real} group by f.workflow, f.zk`),
+          (r) => [String(Number(r.k1)), '', ''],
+          6,
+        );
+      case 'reviews':
+        return rows(
+          await q(sql`select f.workflow, f.review_day as k1,
+            count(*) as v0,
+            ${c(sql`f.verdict = 'approved'`)} as v1,
+            ${c(sql`f.verdict <> 'approved'`)} as v2
+            from gov_facts f where ${facts} and ${real} and f.verdict is not null and f.review_day is not null
+            group by f.workflow, f.review_day`),
+          (r) => [String(r.k1), '', ''],
+          3,
+        );
+      case 'pairs':
+        return rows(
+          await q(sql`select f.workflow, f.pair_a as k1, f.pair_b as k2, count(*) as v0
+            from gov_facts f where ${facts} and f.pair_a is not null and f.pair_b is not null
+            group by f.workflow, f.pair_a, f.pair_b`),
+          (r) => [String(r.k1), String(r.k2), ''],
+          1,
+        );
+      case 'reviewer':
+        return rows(
+          await q(sql`select f.workflow, d.user_id as k1,
+            count(*) as v0,
+            ${c(sql`d.is_canary = 0 and d.label = 'approved'`)} as v1,
+            ${c(sql`d.is_canary = 0 and d.label = 'edited'`)} as v2,
+            ${c(sql`d.is_canary = 0 and d.label = 'rejected'`)} as v3,
+            ${c(sql`d.is_canary = 0 and d.label = 'escalated'`)} as v4,
+            ${c(sql`d.label = 'approved' and d.dwell_ms is not null`)} as v5,
+            sum(d.fast) as v6,
+            ${c(sql`d.is_canary = 1`)} as v7,
+            ${c(sql`d.is_canary = 1 and d.label <> 'approved'`)} as v8
+            from ${decs} where ${facts} group by f.workflow, d.user_id`),
+          (r) => [String(r.k1), '', ''],
+          9,
+        );
+      case 'dwell':
+      case 'rdwell': {
+        const list = await q(sql`select f.workflow, f.segment, f.model, d.user_id, d.dwell_ms, count(*) as n
+          from ${decs} where ${facts} and ${real} and d.dwell_ms is not null
+          group by f.workflow, f.segment, f.model, d.user_id, d.dwell_ms`);
+        return list.map((r) => {
+          const b = String(dwellBucket(Number(r.dwell_ms)));
+          const keys: [string, string, string] =
+            kind === 'dwell' ? [String(r.segment), String(r.model), b] : [String(r.user_id), b, ''];
+          return { kind, workflow: String(r.workflow), day, k1: keys[0], k2: keys[1], k3: keys[2], v: [Number(r.n)] };
+        });
       }
-      const acc = new Map<string, RollRow>();
-      for (const fact of facts) addRows(acc, contributions(fact, decs.get(fact.draft_id) ?? []));
-      return [...acc.values()];
-    })();
-    return this.partialRows;
+    }
   }
 
   /** Sums of a rollup kind over the window, grouped by `by` (optionally only rows with k1 = `k1`). */
@@ -136,7 +247,7 @@ class Window {
       s.v = ROLL_VALUES.map((v) => Number(r[v] ?? 0));
       out.set(keyOf(r), s);
     }
-    for (const p of await this.partial()) {
+    for (const p of await this.partial(kind)) {
       if (p.kind !== kind || (opts.k1 !== undefined && p.k1 !== opts.k1)) continue;
       const k = keyOf(p as unknown as Record<string, unknown>);
       let s = out.get(k);
@@ -172,7 +283,7 @@ class Window {
     };
     for (const r of await q.execute()) decodeHist(r.hist, entry(r).h);
     const bucketKey = HIST_BUCKET_KEY[kind];
-    for (const p of await this.partial()) {
+    for (const p of await this.partial(kind)) {
       if (p.kind !== kind) continue;
       const e = entry(p as unknown as Record<string, unknown>);
       const b = Number(p[bucketKey]);
