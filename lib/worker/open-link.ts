@@ -1,5 +1,6 @@
 import { browser } from 'wxt/browser';
 import { OPEN_SCRIPT_FILE, OPEN_SCRIPT_ID, type OpenLinkAccess, openLinkAccess } from '../shared/open-link';
+import { putContentScript, removeContentScript } from './content-scripts';
 import type { Settings } from './settings';
 
 /**
@@ -33,19 +34,16 @@ async function doSync(settings: Settings | null): Promise<boolean> {
   const on = !!access && (await browser.permissions.contains(openLinkRequest(access)));
   // Without `scripting` nothing can be registered, nor is anything left registered (it goes with it).
   if (!browser.scripting) return false;
-  const existing = await browser.scripting.getRegisteredContentScripts({ ids: [OPEN_SCRIPT_ID] });
   if (!on || !access) {
-    if (existing.length > 0) await browser.scripting.unregisterContentScripts({ ids: [OPEN_SCRIPT_ID] });
+    await removeContentScript(OPEN_SCRIPT_ID);
     return false;
   }
-  const script = {
+  await putContentScript({
     id: OPEN_SCRIPT_ID,
     matches: access.matches,
     js: [OPEN_SCRIPT_FILE],
-    runAt: 'document_idle' as const,
+    runAt: 'document_idle',
     persistAcrossSessions: true,
-  };
-  if (existing.length > 0) await browser.scripting.updateContentScripts([script]);
-  else await browser.scripting.registerContentScripts([script]);
+  });
   return true;
 }

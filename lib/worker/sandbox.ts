@@ -1,5 +1,6 @@
 import { browser } from 'wxt/browser';
 import { SANDBOX_MATCHES, SANDBOX_REQUEST, SANDBOX_SCRIPT_ID } from '../shared/sandbox';
+import { putContentScript, removeContentScript } from './content-scripts';
 
 /**
  * "Enable sandbox pages" (issue 5). The shipped manifest never matches localhost; a person who wants to
@@ -23,17 +24,14 @@ function reviewScriptFiles(): { js: string[]; css: string[] } {
 /** Registers (or refreshes) the review content script on the sandbox pages. */
 export async function registerSandboxScript(): Promise<void> {
   const { js, css } = reviewScriptFiles();
-  const script = {
+  await putContentScript({
     id: SANDBOX_SCRIPT_ID,
     matches: SANDBOX_MATCHES,
     js,
     ...(css.length ? { css } : {}),
-    runAt: 'document_idle' as const,
+    runAt: 'document_idle',
     persistAcrossSessions: true,
-  };
-  const existing = await browser.scripting.getRegisteredContentScripts({ ids: [SANDBOX_SCRIPT_ID] });
-  if (existing.length > 0) await browser.scripting.updateContentScripts([script]);
-  else await browser.scripting.registerContentScripts([script]);
+  });
 }
 
 /**
@@ -44,10 +42,7 @@ export async function registerSandboxScript(): Promise<void> {
 export async function syncSandboxRegistration(): Promise<boolean> {
   const on = await browser.permissions.contains(SANDBOX_REQUEST);
   if (on) await registerSandboxScript();
-  else if (browser.scripting) {
-    // Still granted `scripting` but no longer the loopback access (revoked in the browser's settings).
-    const existing = await browser.scripting.getRegisteredContentScripts({ ids: [SANDBOX_SCRIPT_ID] });
-    if (existing.length > 0) await browser.scripting.unregisterContentScripts({ ids: [SANDBOX_SCRIPT_ID] });
-  }
+  // Still granted `scripting` but no longer the loopback access (revoked in the browser's settings).
+  else await removeContentScript(SANDBOX_SCRIPT_ID);
   return on;
 }
