@@ -123,13 +123,22 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     store,
     timers,
     close() {
+      // A step still running after 5 s is named in the log: what a stop that hangs is waiting on.
+      const step = async (name: string, work: Promise<unknown> | undefined) => {
+        const slow = setTimeout(() => logger.warn('stopping: still waiting', { step: name }), 5_000);
+        try {
+          await work;
+        } finally {
+          clearTimeout(slow);
+        }
+      };
       closing ??= (async () => {
         // Hand the timers over first (ending their session releases the advisory lock).
-        await timers?.stop();
+        await step('timers', timers?.stop());
         delivery?.close();
         // Live streams never end by themselves: end them first (their clients reconnect elsewhere).
         closeStreams(store);
-        await new Promise<void>((resolve) => {
+        const requests = new Promise<void>((resolve) => {
           // close() waits for in-flight requests, and a keep-alive socket stays open (65 s) after its
           // last response: close the idle ones now and, until the server is closed, each one that
           // turns idle when its in-flight request finishes.
@@ -141,8 +150,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
           });
           http.closeIdleConnections();
         });
-        await worker?.stop();
-        if (ownsStore) await store.close();
+        await step('requests in flight', requests);
+        await step('webhook worker', worker?.stop());
+        if (ownsStore) await step('database', store.close());
         logger.info('stopped');
       })();
       return closing;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../log';
 import type { Store } from '../store';
+import { endClient } from '../store/pg-end';
 
 /** Arbitrary constant key of the session-level advisory lock held by the instance that runs the timers. */
 export const TIMERS_LOCK_KEY = 727_015;
@@ -175,7 +176,7 @@ export function startTimers(
       setLeader(false);
       await running?.catch(() => {});
       // Ending the session releases the lock: another instance takes over within `retryMs`.
-      await client?.end().catch(() => {});
+      if (client) await endClient(client);
     },
   };
 }

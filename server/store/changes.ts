@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { endClient } from './pg-end';
 
 /**
  * The change feed: "the data changed, up to version N", as soon as a write transaction commits,
@@ -182,7 +183,7 @@ export function pgChangeFeed(connectionString: string, opts: PgChangeFeedOptions
       if (retry) clearTimeout(retry);
       e.listeners.clear();
       resolveReady();
-      await client?.end().catch(() => {});
+      if (client) await endClient(client);
     },
   };
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { endClient } from './pg-end';
 
 /**
  * A database that stops answering without closing its connections (frozen, a network black hole,
@@ -71,7 +72,7 @@ export function pgGuard(opts: PgGuardOptions): PgGuard {
       // The database answered, with an error (too many connections, starting up): it is not frozen.
       return isAnswer(e);
     } finally {
-      await client.end().catch(() => {});
+      await endClient(client, opts.probeMs);
     }
   };
 

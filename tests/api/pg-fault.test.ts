@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Decision } from '../../lib/shared/schema';
 import { silentLogger } from '../../server/log';
 import { type RunningServer, startServer } from '../../server/main';
+import { startWebhookWorker } from '../../server/service/webhooks/worker';
+import { openStore } from '../../server/store';
 import { createToken } from '../../server/tokens';
 import { type Cluster, startCluster } from '../helpers/pg-cluster';
 import { draftIn } from './fixtures';
@@ -238,4 +240,49 @@ describe('PostgreSQL stopped and started, frozen and thawed, during pushes', () 
     }
     expect(Math.max(...during.map((a) => a.ms))).toBeLessThan(2_000);
   }, 180_000);
+});
+
+describe('stopping while the database is away', () => {
+  it('a server whose database is frozen stops within seconds (nothing waits on it for an answer)', async () => {
+    const cluster = await startCluster();
+    try {
+      const server = await startServer({
+        port: 0,
+        databaseUrl: cluster.url,
+        logger: silentLogger,
+        pg: { connectTimeoutMs: 1_000 },
+      });
+      // Everything that holds a session of its own is up: the change feed, the timers' lock.
+      await server.store.changes.ready();
+      await expect.poll(() => server.timers?.leader, { timeout: 10_000 }).toBe(true);
+      await cluster.freeze();
+      const t0 = performance.now();
+      await server.close();
+      const ms = performance.now() - t0;
+      console.log(`[pg-fault] server stopped in ${ms.toFixed(0)} ms with its database frozen`);
+      // Before: Terminate sent to the timers' and the feed's sessions, then a wait for the socket
+      // to close that never came.
+      expect(ms).toBeLessThan(10_000);
+    } finally {
+      await cluster.destroy();
+    }
+  }, 60_000);
+
+  it('a webhook worker that never saw its database answer still stops at once', async () => {
+    const cluster = await startCluster();
+    const store = await openStore(cluster.url, { pg: { connectTimeoutMs: 1_000 } });
+    try {
+      await cluster.stop();
+      // Its change feed cannot connect: before, the loop waited for it before anything else, and
+      // stop() waited for the loop.
+      const worker = startWebhookWorker(store, { idlePollMs: 200 });
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = performance.now();
+      await worker.stop();
+      expect(performance.now() - t0).toBeLessThan(1_000);
+    } finally {
+      await store.close();
+      await cluster.destroy();
+    }
+  }, 60_000);
 });

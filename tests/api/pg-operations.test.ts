@@ -132,7 +132,8 @@ describe('writers queue in the process', () => {
     server = await startServer({
       port: 0,
       databaseUrl: fresh.url,
-      logger: silentLogger,
+      // Warnings shown: a stop that hangs names what it waits on (it did in CI, twice; never here).
+      logger: { ...silentLogger, warn: (msg, fields) => console.warn(msg, fields) },
       rateLimit: { limit: 1_000_000 },
       authFailures: { limit: 1_000_000 },
       pg: { poolMax: 4, writers: 2, writeWaitMs: 120_000 },

@@ -327,7 +327,15 @@ export function startWebhookWorker(store: Store, opts: WebhookWorkerOptions = {}
 
   const feed = store.changes;
   const loop = async () => {
-    await feed.ready().catch(() => {});
+    // Until the feed listens (PostgreSQL: its connection is up). `stop` wakes this wait too: a
+    // database refusing connections at start must not hold the server's shutdown until it is back.
+    await Promise.race([
+      feed.ready().catch(() => {}),
+      new Promise<void>((resolve) => {
+        wakeUp = resolve;
+      }),
+    ]);
+    wakeUp = undefined;
     let failures = 0;
     while (!stopped) {
       woken = false;
