@@ -3,6 +3,7 @@ import { OPEN_ID, OPEN_MARKER } from '../../lib/shared/open-link';
 import { NotificationPref, type SlaPolicy, WorkflowChannel, type WorkflowChannelsOut } from '../../lib/shared/schema';
 import { newRouter, type Resource, requireRole } from '../context';
 import { ApiError, notFound } from '../errors';
+import { checkNotifyUrl, OutboundRefused } from '../service/notify/outbound';
 import { parseJson } from '../service/views';
 import type { Store } from '../store';
 import { ERRORS, openApiRoute } from './openapi';
@@ -61,16 +62,20 @@ export const slaRoutes: Resource = {
       }),
 };
 
-/** A notification target as its channel needs it: an email address, or an http(s) URL without credentials. */
-function checkTarget(channel: 'email' | 'slack', target: string): void {
+/**
+ * A notification target as its channel needs it: an email address, or an http(s) URL without
+ * credentials that reaches a public address (or a host the deployment allows: outbound.ts).
+ */
+async function checkTarget(channel: 'email' | 'slack', target: string): Promise<void> {
   if (channel === 'email' && !/^[^\s@]+@[^\s@]+$/.test(target))
     throw new ApiError(400, 'invalid_input', `"${target}" is not an email address`);
   if (channel === 'slack') {
-    const u = URL.canParse(target) ? new URL(target) : null;
-    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:'))
-      throw new ApiError(400, 'invalid_input', 'a Slack-compatible webhook target is an http(s) URL');
-    if (u.username || u.password)
-      throw new ApiError(400, 'invalid_input', 'a webhook URL must not carry a user name or password');
+    try {
+      await checkNotifyUrl(target);
+    } catch (e) {
+      if (e instanceof OutboundRefused) throw new ApiError(400, 'invalid_input', e.message);
+      throw e;
+    }
   }
 }
 
@@ -116,7 +121,7 @@ export const notificationRoutes: Resource = {
         if (user.role === 'pipeline')
           throw new ApiError(403, 'forbidden', 'The pipeline gets webhooks, not notifications');
         const { preferences } = c.req.valid('json');
-        for (const p of preferences) checkTarget(p.channel, p.target);
+        for (const p of preferences) await checkTarget(p.channel, p.target);
         const at = now().toISOString();
         await store.db.transaction().execute(async (trx) => {
           await trx.deleteFrom('notification_prefs').where('user_id', '=', user.id).execute();
@@ -242,7 +247,7 @@ export const channelRoutes: Resource = {
         const { channels } = c.req.valid('json');
         const seen = new Set<string>();
         for (const ch of channels) {
-          checkTarget(ch.kind, ch.target);
+          await checkTarget(ch.kind, ch.target);
           const k = `${ch.kind}\u0000${ch.target}`;
           if (seen.has(k))
             throw new ApiError(400, 'invalid_input', `${ch.kind} channel "${ch.target}" is listed twice`);

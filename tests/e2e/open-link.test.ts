@@ -30,6 +30,8 @@ describe('notification links open the dashboard draft view', () => {
     server = await startE2eServer();
     // The server's links point at itself (COUNTERSIGN_PUBLIC_URL is read when a notification is written).
     process.env.COUNTERSIGN_PUBLIC_URL = server.url;
+    // The team's Slack-compatible receiver is on this machine: allowed, as a deployment would.
+    process.env.COUNTERSIGN_NOTIFY_ALLOW_HOSTS = '127.0.0.1';
     hook = await startReceiver();
     build = extensionWithGrants({ permissions: ['scripting'], origins: ['http://127.0.0.1/*'] });
     ext = await launchExtension({ extensionDir: build.dir });

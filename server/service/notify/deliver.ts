@@ -3,6 +3,7 @@ import type { Logger } from '../../log';
 import type { Store } from '../../store';
 import { parseJson } from '../views';
 import { isTeamRecipient, recordLink } from './events';
+import { postNotification } from './outbound';
 
 /**
  * Sending the notification outbox (`notifications`, written by service/notify/events.ts) on the
@@ -20,7 +21,6 @@ export interface DeliveryOptions {
   smtpUrl?: string;
   from?: string;
   digestMs?: number;
-  fetch?: typeof fetch;
   logger?: Logger;
 }
 
@@ -38,7 +38,6 @@ export function createDelivery(store: Store, opts: DeliveryOptions = {}) {
   const smtpUrl = opts.smtpUrl ?? smtpFromEnv();
   const from = opts.from ?? process.env.COUNTERSIGN_MAIL_FROM ?? 'countersign@localhost';
   const digestMs = opts.digestMs ?? Number(process.env.COUNTERSIGN_DIGEST_MINUTES ?? 60) * 60_000;
-  const doFetch = opts.fetch ?? fetch;
   const transport = smtpUrl ? nodemailer.createTransport(smtpUrl) : null;
 
   async function send(channel: string, target: string, subject: string, text: string): Promise<void> {
@@ -48,13 +47,9 @@ export function createDelivery(store: Store, opts: DeliveryOptions = {}) {
       return;
     }
     if (channel === 'slack') {
-      const res = await doFetch(target, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ text: `*${subject}*\n${text}` }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (!res.ok) throw new Error(`webhook answered ${res.status}`);
+      // Only to public addresses, or hosts the deployment allows (outbound.ts).
+      const status = await postNotification(target, { text: `*${subject}*\n${text}` });
+      if (status < 200 || status > 299) throw new Error(`webhook answered ${status}`);
       return;
     }
     throw new Error(`unknown channel ${channel}`);
