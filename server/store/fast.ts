@@ -100,6 +100,21 @@ export function params(dialect: Dialect, n: number, from = 0): string {
 }
 
 /**
+ * `(a, b) in (pairs)` with the pairs as ONE parameter, as `idIn` (SQLite: a JSON array of pairs;
+ * PostgreSQL: two text[] unnested side by side), for tables keyed by two text columns.
+ */
+export function pairIn(
+  dialect: Dialect,
+  a: string,
+  b: string,
+  pairs: readonly (readonly [string, string])[],
+): RawBuilder<SqlBool> {
+  return dialect === 'postgres'
+    ? sql<SqlBool>`(${sql.ref(a)}, ${sql.ref(b)}) in (select * from unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]))`
+    : sql<SqlBool>`(${sql.ref(a)}, ${sql.ref(b)}) in (select value ->> 0, value ->> 1 from json_each(${JSON.stringify(pairs)}))`;
+}
+
+/**
  * `column in (ids)` with the ids as ONE parameter (SQLite: a JSON array read by `json_each`;
  * PostgreSQL: a text[] compared with `= any`), so the statement text is the same for any number
  * of ids: prepared once, nothing built per id, and no 500-id chunks (SQLite's parameter limit).

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Dialect } from './migrations';
+import { decisionFactsIndexes, decisionFactsTable, factsTable } from './rollups';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run on an untyped handle
 type AnyDb = Kysely<any>;
@@ -8,6 +9,73 @@ type AnyDb = Kysely<any>;
  * Issue 16's performance targets (helper govperf), versions 91–99: indexes that let the governance
  * figures and alerts read what they count from an index alone. Inserted into MIGRATIONS after 90.
  */
+/** Open drafts by creation time and by workflow, partial and covering (migration 93; 96 on SQLite). */
+async function openFactsIndexes(db: AnyDb): Promise<void> {
+  await sql`create index if not exists gov_facts_open_by_created
+    on gov_facts (created_at, workflow, segment, model, is_open, is_canary)
+    where is_open = 1 and is_canary = 0`.execute(db);
+  await sql`create index if not exists gov_facts_open_by_workflow
+    on gov_facts (workflow, created_at, segment, model, is_open, is_canary)
+    where is_open = 1 and is_canary = 0`.execute(db);
+}
+
+/** The simulator's facts by threshold step, covering (migration 94; 96 on SQLite). */
+async function zkCoverIndex(db: AnyDb): Promise<void> {
+  await db.schema
+    .createIndex('gov_facts_zk_cover')
+    .ifNotExists()
+    .on('gov_facts')
+    .columns(['workflow', 'zk', 'created_at', 'is_canary', 'confidence', 'rule_escalated', 'is_correct', 'verdict'])
+    .execute();
+}
+
+/** Facts by workflow and creation time, covering the auto-adjustment (migration 95; 96 on SQLite). */
+async function workflowCreatedCoverIndex(db: AnyDb): Promise<void> {
+  await db.schema
+    .createIndex('gov_facts_workflow_created_cover')
+    .ifNotExists()
+    .on('gov_facts')
+    .columns(['workflow', 'created_at', 'is_canary', 'confidence', 'outcome', 'route', 'n_decisions'])
+    .execute();
+}
+
+/**
+ * Migration 96: governance's facts keyed by (created_at, draft_id) instead of the random draft id.
+ * The refresh adds a day's new drafts at the end of the creation order: under a random key each
+ * insert landed on a different page of a 1,000,000-entry index (a day of new data dirtied most of
+ * both primary keys: 140 MB of WAL on SQLite, the evaluator pass 1.9 s); in creation order they
+ * share the last few pages. The refresh looks facts up by the draft's own creation time, which it
+ * reads first. The old created_at index is the new key's prefix and goes.
+ *
+ * PostgreSQL swaps the constraints in place. SQLite cannot change a primary key: both tables are
+ * copied in key order into new ones (about a minute at 1,000,000 drafts, once) and their indexes
+ * made again.
+ */
+async function rekeyFacts(db: AnyDb, dialect: Dialect): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`alter table gov_facts drop constraint gov_facts_pkey`.execute(db);
+    await sql`alter table gov_facts add constraint gov_facts_pkey primary key (created_at, draft_id)`.execute(db);
+    await sql`alter table gov_decision_facts drop constraint gov_decision_facts_pkey`.execute(db);
+    await sql`alter table gov_decision_facts
+      add constraint gov_decision_facts_pkey primary key (created_at, draft_id, seq)`.execute(db);
+    await db.schema.dropIndex('gov_facts_created').ifExists().execute();
+    return;
+  }
+  await factsTable(db, 'gov_facts_rekeyed', ['created_at', 'draft_id']).execute();
+  await sql`insert into gov_facts_rekeyed select * from gov_facts order by created_at, draft_id`.execute(db);
+  await db.schema.dropTable('gov_facts').execute();
+  await sql`alter table gov_facts_rekeyed rename to gov_facts`.execute(db);
+  await openFactsIndexes(db);
+  await zkCoverIndex(db);
+  await workflowCreatedCoverIndex(db);
+  await decisionFactsTable(db, 'gov_decision_facts_rekeyed', ['created_at', 'draft_id', 'seq']).execute();
+  await sql`insert into gov_decision_facts_rekeyed select * from gov_decision_facts
+    order by created_at, draft_id, seq`.execute(db);
+  await db.schema.dropTable('gov_decision_facts').execute();
+  await sql`alter table gov_decision_facts_rekeyed rename to gov_decision_facts`.execute(db);
+  await decisionFactsIndexes(db);
+}
+
 export const GOVPERF_MIGRATIONS: { version: number; name: string; up(db: AnyDb, dialect: Dialect): Promise<void> }[] = [
   {
     version: 91,
@@ -47,12 +115,7 @@ export const GOVPERF_MIGRATIONS: { version: number; name: string; up(db: AnyDb, 
     // bytes) the queries of migration 91 are answered from the index alone on SQLite too
     // (EXPLAIN QUERY PLAN: "USING COVERING INDEX"; PostgreSQL already did index-only scans).
     async up(db) {
-      await sql`create index if not exists gov_facts_open_by_created
-        on gov_facts (created_at, workflow, segment, model, is_open, is_canary)
-        where is_open = 1 and is_canary = 0`.execute(db);
-      await sql`create index if not exists gov_facts_open_by_workflow
-        on gov_facts (workflow, created_at, segment, model, is_open, is_canary)
-        where is_open = 1 and is_canary = 0`.execute(db);
+      await openFactsIndexes(db);
       await db.schema.dropIndex('gov_facts_open_created').ifExists().execute();
       await db.schema.dropIndex('gov_facts_open_workflow').ifExists().execute();
     },
@@ -65,12 +128,7 @@ export const GOVPERF_MIGRATIONS: { version: number; name: string; up(db: AnyDb, 
     // from the index alone instead of a row lookup per fact (the request took ~150 ms of server CPU
     // at 1,000,000 drafts on SQLite). Replaces migration 90's gov_facts_workflow_zk (same leading columns).
     async up(db) {
-      await db.schema
-        .createIndex('gov_facts_zk_cover')
-        .ifNotExists()
-        .on('gov_facts')
-        .columns(['workflow', 'zk', 'created_at', 'is_canary', 'confidence', 'rule_escalated', 'is_correct', 'verdict'])
-        .execute();
+      await zkCoverIndex(db);
       await db.schema.dropIndex('gov_facts_workflow_zk').ifExists().execute();
     },
   },
@@ -83,13 +141,15 @@ export const GOVPERF_MIGRATIONS: { version: number; name: string; up(db: AnyDb, 
     // read from the index alone. Replaces gov_facts_workflow_created (same leading columns, which
     // the other readers by workflow and creation time use as before).
     async up(db) {
-      await db.schema
-        .createIndex('gov_facts_workflow_created_cover')
-        .ifNotExists()
-        .on('gov_facts')
-        .columns(['workflow', 'created_at', 'is_canary', 'confidence', 'outcome', 'route', 'n_decisions'])
-        .execute();
+      await workflowCreatedCoverIndex(db);
       await db.schema.dropIndex('gov_facts_workflow_created').ifExists().execute();
+    },
+  },
+  {
+    version: 96,
+    name: 'governance facts keyed by creation time, not by random draft id (issue 16)',
+    async up(db, dialect) {
+      await rekeyFacts(db, dialect);
     },
   },
 ];

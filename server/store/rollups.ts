@@ -128,13 +128,16 @@ export const govDb = (db: Kysely<Database>): Kysely<GovDatabase> => db as unknow
 // biome-ignore lint/suspicious/noExplicitAny: migrations run on an untyped handle
 type AnyDb = Kysely<any>;
 
-/** Migration 20: the tables above and their indexes. */
-export async function createGovernanceTables(db: AnyDb, _dialect: Dialect): Promise<void> {
+/**
+ * `gov_facts` under `name`, with `primaryKey`: migration 20 keyed it by draft id, migration 96 by
+ * (created_at, draft_id) — see `rekeyFacts`.
+ */
+export function factsTable(db: AnyDb, name: string, primaryKey: string[]) {
   const real = 'double precision';
-  await db.schema
-    .createTable('gov_facts')
+  return db.schema
+    .createTable(name)
     .ifNotExists()
-    .addColumn('draft_id', 'text', (c) => c.primaryKey())
+    .addColumn('draft_id', 'text', (c) => c.notNull())
     .addColumn('workflow', 'text', (c) => c.notNull())
     .addColumn('day', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
@@ -156,22 +159,13 @@ export async function createGovernanceTables(db: AnyDb, _dialect: Dialect): Prom
     .addColumn('words', 'integer', (c) => c.notNull())
     .addColumn('pair_a', 'text')
     .addColumn('pair_b', 'text')
-    .execute();
-  await db.schema
-    .createIndex('gov_facts_workflow_created')
-    .ifNotExists()
-    .on('gov_facts')
-    .columns(['workflow', 'created_at'])
-    .execute();
-  await db.schema.createIndex('gov_facts_created').ifNotExists().on('gov_facts').column('created_at').execute();
-  await db.schema
-    .createIndex('gov_facts_open')
-    .ifNotExists()
-    .on('gov_facts')
-    .columns(['is_open', 'workflow', 'created_at'])
-    .execute();
-  await db.schema
-    .createTable('gov_decision_facts')
+    .addPrimaryKeyConstraint(`${name}_pkey`, primaryKey as never);
+}
+
+/** `gov_decision_facts` under `name`, with `primaryKey` (as `factsTable`). */
+export function decisionFactsTable(db: AnyDb, name: string, primaryKey: string[]) {
+  return db.schema
+    .createTable(name)
     .ifNotExists()
     .addColumn('draft_id', 'text', (c) => c.notNull())
     .addColumn('seq', 'integer', (c) => c.notNull())
@@ -185,8 +179,11 @@ export async function createGovernanceTables(db: AnyDb, _dialect: Dialect): Prom
     .addColumn('is_canary', 'integer', (c) => c.notNull())
     .addColumn('dwell_ms', 'bigint')
     .addColumn('fast', 'integer', (c) => c.notNull())
-    .addPrimaryKeyConstraint('gov_decision_facts_pkey', ['draft_id', 'seq'])
-    .execute();
+    .addPrimaryKeyConstraint(`${name}_pkey`, primaryKey as never);
+}
+
+/** gov_decision_facts' secondary indexes (migration 20; recreated by 96 on SQLite). */
+export async function decisionFactsIndexes(db: AnyDb): Promise<void> {
   await db.schema
     .createIndex('gov_decision_facts_user_day')
     .ifNotExists()
@@ -199,6 +196,27 @@ export async function createGovernanceTables(db: AnyDb, _dialect: Dialect): Prom
     .on('gov_decision_facts')
     .columns(['day', 'workflow'])
     .execute();
+}
+
+/** Migration 20: the tables above and their indexes. */
+export async function createGovernanceTables(db: AnyDb, _dialect: Dialect): Promise<void> {
+  const real = 'double precision';
+  await factsTable(db, 'gov_facts', ['draft_id']).execute();
+  await db.schema
+    .createIndex('gov_facts_workflow_created')
+    .ifNotExists()
+    .on('gov_facts')
+    .columns(['workflow', 'created_at'])
+    .execute();
+  await db.schema.createIndex('gov_facts_created').ifNotExists().on('gov_facts').column('created_at').execute();
+  await db.schema
+    .createIndex('gov_facts_open')
+    .ifNotExists()
+    .on('gov_facts')
+    .columns(['is_open', 'workflow', 'created_at'])
+    .execute();
+  await decisionFactsTable(db, 'gov_decision_facts', ['draft_id', 'seq']).execute();
+  await decisionFactsIndexes(db);
   let roll = db.schema
     .createTable('gov_roll')
     .ifNotExists()

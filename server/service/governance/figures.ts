@@ -104,7 +104,7 @@ class Window {
     const next = new Date(Date.parse(`${day}T00:00:00.000Z`) + DAY_MS).toISOString();
     const wf = this.f.workflow;
     const facts = sql`f.day = ${day} and f.created_at >= ${since} and f.created_at < ${next}${wf ? sql` and f.workflow = ${wf}` : sql``}`;
-    const decs = sql`gov_decision_facts d join gov_facts f on f.draft_id = d.draft_id`;
+    const decs = sql`gov_decision_facts d join gov_facts f on f.created_at = d.created_at and f.draft_id = d.draft_id`;
     const q = async (text: ReturnType<typeof sql>) =>
       (await text.execute(this.store.db)).rows as Record<string, string | number | null>[];
     const rows = (

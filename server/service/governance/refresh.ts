@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Store, Trx } from '../../store';
-import { type Column, idIn, insertRows, memo, pgJsonRows, pgRows, run } from '../../store/fast';
+import { type Column, insertRows, memo, pairIn, pgJsonRows, pgRows, run } from '../../store/fast';
 import { govDb, ROLL_VALUES } from '../../store/rollups';
 import {
   addRows,
@@ -27,11 +27,13 @@ import { loadItemsByIds } from './load';
 
 /**
  * Drafts per batch (one write transaction each). SQLite: every commit writes the batch's dirty pages
- * to the WAL and, past 1,000 pages, checkpoints them into the database file; the facts' keys are
- * random (draft ids), so a batch dirties pages all over their indexes and fewer, larger batches
- * write each shared page once: a day of new data at 1,000,000 drafts (11,111 drafts) caught up in
- * 1.3–1.4 s instead of 1.75–1.8 s with 2,000 (writers wait up to about that long for a batch).
- * PostgreSQL showed no gain from larger batches and keeps 2,000 (shorter lock on the version row).
+ * to the WAL and, past 1,000 pages, checkpoints them into the database file; a batch dirties the
+ * pages of the drafts, decisions and outcomes it reads (random keys) and fewer, larger batches write
+ * each shared page once: a day of new data at 1,000,000 drafts (11,111 drafts) caught up in
+ * 1.3–1.4 s instead of 1.75–1.8 s with 2,000, when the facts were still keyed by draft id (before
+ * migration 96; writers wait up to about that long for a batch). PostgreSQL showed no gain from
+ * larger batches (2,000 or 10,000: 2.25 s either way after migration 96) and keeps 2,000 (a shorter
+ * lock on the version row).
  */
 const batchSize = (store: Store) => (store.dialect === 'sqlite' ? 10_000 : 2_000);
 const DRAFT_MARK = 'draft_version';
@@ -189,13 +191,15 @@ async function refreshBatch(store: Store, trx: Trx): Promise<{ done: boolean; dr
 
 /** Replaces the facts of these drafts and moves the rollups by the difference. */
 async function recount(store: Store, g: G, trx: Trx, ids: readonly string[]): Promise<void> {
-  // The batch's ids as one parameter (store/fast.ts idIn): one statement each, whatever their number.
-  const these = (column: string) => idIn(store.dialect, column, ids);
-  const oldFacts: Fact[] = await g.selectFrom('gov_facts').selectAll().where(these('draft_id')).execute();
-  const oldDecisions: DecisionFact[] = oldFacts.length
-    ? await g.selectFrom('gov_decision_facts').selectAll().where(these('draft_id')).execute()
-    : [];
   const items = await loadItemsByIds(trx, store.dialect, ids);
+  // Facts are keyed by (created_at, draft_id) (migration 96): looked up by the drafts' own creation
+  // times, all as one parameter (store/fast.ts pairIn), one statement each whatever their number.
+  const keys = items.map((it) => [it.createdAt, it.id] as const);
+  const these = () => pairIn(store.dialect, 'created_at', 'draft_id', keys);
+  const oldFacts: Fact[] = await g.selectFrom('gov_facts').selectAll().where(these()).execute();
+  const oldDecisions: DecisionFact[] = oldFacts.length
+    ? await g.selectFrom('gov_decision_facts').selectAll().where(these()).execute()
+    : [];
   const deltas = new Map<string, RollRow>();
   const decsOf = new Map<string, DecisionFact[]>();
   for (const d of oldDecisions) {
@@ -221,8 +225,8 @@ async function recount(store: Store, g: G, trx: Trx, ids: readonly string[]): Pr
   }
   // Drafts never counted (most of a catch-up: the day's new drafts) have no facts to replace.
   if (oldFacts.length) {
-    await g.deleteFrom('gov_facts').where(these('draft_id')).execute();
-    await g.deleteFrom('gov_decision_facts').where(these('draft_id')).execute();
+    await g.deleteFrom('gov_facts').where(these()).execute();
+    await g.deleteFrom('gov_decision_facts').where(these()).execute();
   }
   // Cached statements (store/fast.ts): one per table on PostgreSQL, a prepared single-row insert
   // per row on SQLite; Kysely building and compiling thousands of rows cost more than the inserts.
