@@ -205,7 +205,10 @@ async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
   const fresh = await freshDb(db);
   const now = Date.now();
   let seeded = await fromCache(db, n, fresh.url);
-  let store = await openStore(fresh.url);
+  // As the server opens it (server/main.ts): on SQLite, WAL checkpoints in a background thread, not
+  // in the evaluator's own commits.
+  const open = () => openStore(fresh.url, { backgroundCheckpoints: true });
+  let store = await open();
   try {
     if (!seeded) {
       const t0 = performance.now();
@@ -220,7 +223,7 @@ async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
       if (CACHE) {
         await store.close();
         await toCache(db, n, fresh.url, seeded);
-        store = await openStore(fresh.url);
+        store = await open();
       }
     } else await refreshGovernance(store);
     const { seedS, backfillS, counted } = seeded;
