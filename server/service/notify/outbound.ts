@@ -110,8 +110,9 @@ const guardedLookup: LookupFunction = (hostname, options, callback) => {
 };
 
 /**
- * Checks a notification URL when it is saved: http(s), no credentials, and a host that resolves to
- * public addresses only (or is allowed). Throws with a message fit for the person who typed it.
+ * Checks a notification URL when it is saved: http(s), no credentials, and a host that is not, or
+ * does not resolve to, a private address (unless allowed). Throws with a message fit for the person
+ * who typed it. A name that does not resolve now is accepted: the send checks again.
  */
 export async function checkNotifyUrl(target: string): Promise<void> {
   const url = URL.canParse(target) ? new URL(target) : null;
@@ -128,7 +129,9 @@ export async function checkNotifyUrl(target: string): Promise<void> {
   try {
     addresses = await dns.promises.lookup(host, { all: true });
   } catch {
-    throw new OutboundRefused(`the host ${host} was not found`);
+    // Not resolvable from here now (no DNS at hand, a name that exists only later): accepted; every
+    // send checks again on the addresses it connects to.
+    return;
   }
   const bad = addresses.find((a) => !isPublicAddress(a.address));
   if (bad) throw refusal(host, bad.address);
