@@ -117,21 +117,21 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     );
   }
   let closing: Promise<void> | undefined;
+  // A step of the stop still running after 5 s is named in the log: what a stop that hangs waits on.
+  const step = async (name: string, work: Promise<unknown> | undefined) => {
+    const slow = setTimeout(() => logger.warn('stopping: still waiting', { step: name }), 5_000);
+    try {
+      await work;
+    } finally {
+      clearTimeout(slow);
+    }
+  };
   return {
     url,
     port,
     store,
     timers,
     close() {
-      // A step still running after 5 s is named in the log: what a stop that hangs is waiting on.
-      const step = async (name: string, work: Promise<unknown> | undefined) => {
-        const slow = setTimeout(() => logger.warn('stopping: still waiting', { step: name }), 5_000);
-        try {
-          await work;
-        } finally {
-          clearTimeout(slow);
-        }
-      };
       closing ??= (async () => {
         // Hand the timers over first (ending their session releases the advisory lock).
         await step('timers', timers?.stop());

@@ -132,7 +132,7 @@ type AnyDb = Kysely<any>;
  * `gov_facts` under `name`, with `primaryKey`: migration 20 keyed it by draft id, migration 96 by
  * (created_at, draft_id) — see `rekeyFacts`.
  */
-export function factsTable(db: AnyDb, name: string, primaryKey: string[]) {
+export function factsTable(db: AnyDb, name: string, primaryKey: (keyof GovFactsTable)[]) {
   const real = 'double precision';
   return db.schema
     .createTable(name)
@@ -159,11 +159,11 @@ export function factsTable(db: AnyDb, name: string, primaryKey: string[]) {
     .addColumn('words', 'integer', (c) => c.notNull())
     .addColumn('pair_a', 'text')
     .addColumn('pair_b', 'text')
-    .addPrimaryKeyConstraint(`${name}_pkey`, primaryKey as never);
+    .addPrimaryKeyConstraint(`${name}_pkey`, primaryKey);
 }
 
 /** `gov_decision_facts` under `name`, with `primaryKey` (as `factsTable`). */
-export function decisionFactsTable(db: AnyDb, name: string, primaryKey: string[]) {
+export function decisionFactsTable(db: AnyDb, name: string, primaryKey: (keyof GovDecisionFactsTable)[]) {
   return db.schema
     .createTable(name)
     .ifNotExists()
@@ -179,7 +179,7 @@ export function decisionFactsTable(db: AnyDb, name: string, primaryKey: string[]
     .addColumn('is_canary', 'integer', (c) => c.notNull())
     .addColumn('dwell_ms', 'bigint')
     .addColumn('fast', 'integer', (c) => c.notNull())
-    .addPrimaryKeyConstraint(`${name}_pkey`, primaryKey as never);
+    .addPrimaryKeyConstraint(`${name}_pkey`, primaryKey);
 }
 
 /** gov_decision_facts' secondary indexes (migration 20; recreated by 96 on SQLite). */

@@ -195,10 +195,10 @@ async function recount(store: Store, g: G, trx: Trx, ids: readonly string[]): Pr
   // Facts are keyed by (created_at, draft_id) (migration 96): looked up by the drafts' own creation
   // times, all as one parameter (store/fast.ts pairIn), one statement each whatever their number.
   const keys = items.map((it) => [it.createdAt, it.id] as const);
-  const these = () => pairIn(store.dialect, 'created_at', 'draft_id', keys);
-  const oldFacts: Fact[] = await g.selectFrom('gov_facts').selectAll().where(these()).execute();
+  const these = pairIn(store.dialect, 'created_at', 'draft_id', keys);
+  const oldFacts: Fact[] = await g.selectFrom('gov_facts').selectAll().where(these).execute();
   const oldDecisions: DecisionFact[] = oldFacts.length
-    ? await g.selectFrom('gov_decision_facts').selectAll().where(these()).execute()
+    ? await g.selectFrom('gov_decision_facts').selectAll().where(these).execute()
     : [];
   const deltas = new Map<string, RollRow>();
   const decsOf = new Map<string, DecisionFact[]>();
@@ -225,8 +225,8 @@ async function recount(store: Store, g: G, trx: Trx, ids: readonly string[]): Pr
   }
   // Drafts never counted (most of a catch-up: the day's new drafts) have no facts to replace.
   if (oldFacts.length) {
-    await g.deleteFrom('gov_facts').where(these()).execute();
-    await g.deleteFrom('gov_decision_facts').where(these()).execute();
+    await g.deleteFrom('gov_facts').where(these).execute();
+    await g.deleteFrom('gov_decision_facts').where(these).execute();
   }
   // Cached statements (store/fast.ts): one per table on PostgreSQL, a prepared single-row insert
   // per row on SQLite; Kysely building and compiling thousands of rows cost more than the inserts.
