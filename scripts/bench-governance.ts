@@ -14,6 +14,8 @@
  * - CPU time beside wall time (server per request; the evaluator's process), which a busy machine
  *   inflates far less,
  * - at the end, every figure side by side: per size, one column per database, with the target.
+ * BENCH_PART=evaluator runs only the evaluator pass (no server, endpoints or export); BENCH_PROFILE=path
+ * writes a CPU profile of this process over the pass (path-<db>-<size>.cpuprofile).
  * `npm run bench:governance:1m` runs 100,000 and 1,000,000 drafts (the issue's scale; tens of minutes).
  * BENCH_CACHE=1 keeps each seeded and backfilled database (SQLite file / PostgreSQL template database,
  * keyed by size, a hash of the seed and FACTS_VERSION (server/service/governance/facts.ts): a faster
@@ -24,6 +26,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -32,7 +35,7 @@ import { resolveDeps } from '../server/app';
 import { evaluateAll } from '../server/service/governance/evaluate';
 import { FACTS_VERSION } from '../server/service/governance/facts';
 import { refreshGovernance } from '../server/service/governance/refresh';
-import { openStore } from '../server/store';
+import { openStore, type Store } from '../server/store';
 import { createToken } from '../server/tokens';
 import { seed, WORKFLOWS } from './governance-seed';
 
@@ -43,6 +46,10 @@ const PG_URL = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? 'postgres:
 const DAY = 86_400_000;
 const DAYS = 90;
 const CACHE = process.env.BENCH_CACHE === '1';
+/** BENCH_PART=evaluator: only the evaluator pass (no server, no endpoints, no export). */
+const ONLY_EVALUATOR = process.env.BENCH_PART === 'evaluator';
+/** BENCH_PROFILE=path: a CPU profile of this process over the evaluator pass, to path-<db>-<size>.cpuprofile. */
+const PROFILE = process.env.BENCH_PROFILE;
 // The stall guard (store/pg-guard.ts) probes after 300 ms without an answer; on a loaded machine a
 // minute-long bulk insert or backfill statement trips it and loses the run. Off unless set.
 process.env.COUNTERSIGN_PG_STALL_MS ??= '0';
@@ -248,102 +255,126 @@ async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
     );
     figure(db, n, 'rollup backfill (one-off)', backfillS === null ? '–' : `${backfillS.toFixed(0)} s`);
 
-    const { child, url } = await startChild(fresh.url);
-    const pid = serverPid(child);
-    try {
-      const since = new Date(now - 30 * DAY).toISOString();
-      const wf = WORKFLOWS[0];
-      const endpoints: [string, string][] = [
-        ['metrics (all)', '/v1/metrics'],
-        ['metrics (workflow, 30 days)', `/v1/metrics?workflow=${wf}&since=${since}`],
-        ['calibration', `/v1/workflows/${wf}/calibration`],
-        ['calibration (30 days, m2)', `/v1/workflows/${wf}/calibration?since=${since}&modelVersion=m2`],
-        ['recommendation', `/v1/workflows/${wf}/recommendation`],
-        ['simulate', `/v1/workflows/${wf}/simulate?autoThreshold=0.95&reviewThreshold=0.7`],
-        ['autonomy', `/v1/workflows/${wf}/autonomy`],
-        ['governance workflows', '/v1/governance/workflows'],
-      ];
-      console.log(`server RSS at start ${mb(rssOf(pid).rss)}; machine load average ${loadavg()[0]!.toFixed(1)}`);
-      figure(db, n, 'load average at start', loadavg()[0]!.toFixed(1));
-      // CPU ms: the server process's own CPU time per request (on SQLite the database's work too, on
-      // PostgreSQL not the database server's), a figure a busy machine inflates far less than wall time.
-      // The first request to each endpoint (cold: the pages it reads not yet in the cache, right after a
-      // start or a migration) is printed on its own; p50 and p95 are over the REPS requests after it.
-      console.log(
-        'endpoint                          first ms   p50 ms   p95 ms   server CPU ms/request   server RSS after',
-      );
-      for (const [name, path] of endpoints) {
-        const first = await get(url + path, token);
-        if (first.status !== 200) throw new Error(`${path}: ${first.status}`);
-        const times: number[] = [];
-        const cpu0 = cpuOf(pid);
-        for (let i = 0; i < REPS; i++) {
-          const r = await get(url + path, token);
-          if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
-          times.push(r.ms);
-        }
-        const cpu = (cpuOf(pid) - cpu0) / REPS;
-        console.log(
-          `${name.padEnd(32)} ${first.ms.toFixed(1).padStart(8)} ${quantile(times, 0.5).toFixed(1).padStart(8)} ${quantile(times, 0.95).toFixed(1).padStart(8)} ${cpu.toFixed(0).padStart(8)}              ${mb(rssOf(pid).rss)}`,
-        );
-        figure(db, n, `first ${name}`, `${first.ms.toFixed(0)} ms`);
-        figure(db, n, `CPU/request ${name}`, `${cpu.toFixed(0)} ms`);
-        figure(db, n, `p95 ${name}`, `${quantile(times, 0.95).toFixed(0)} ms`);
-        TARGETS[`p95 ${name}`] = '< 300 ms';
-      }
-      const before = rssOf(pid).rss;
-      let peak = before;
-      const sampler = setInterval(() => {
-        peak = Math.max(peak, rssOf(pid).rss);
-      }, 50);
-      const ex = await get(`${url}/v1/export/feedback.jsonl`, token);
-      clearInterval(sampler);
-      console.log(
-        `export: ${mb(ex.bytes)} streamed in ${(ex.ms / 1000).toFixed(1)} s; server RSS ${mb(before)} before, peak ${mb(peak)} during`,
-      );
-      console.log(`server peak RSS (VmHWM) over the run: ${mb(rssOf(pid).hwm)}`);
-      figure(db, n, 'export: time', `${(ex.ms / 1000).toFixed(1)} s`);
-      figure(db, n, 'export: size', mb(ex.bytes));
-      figure(db, n, 'export: server RSS before', mb(before));
-      figure(db, n, 'export: server RSS peak', mb(peak));
-      figure(db, n, 'server peak RSS (VmHWM)', mb(rssOf(pid).hwm));
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-
-    // One day of new data, then one evaluator pass (refresh from the watermark + every workflow).
-    await seed(store, Math.round(n / DAYS), now - DAY, 1, 99);
-    for (const w of WORKFLOWS)
-      await store.write((trx) =>
-        trx
-          .insertInto('workflows')
-          .values({
-            workflow: w,
-            policy_json: JSON.stringify({ level: 'audit', autoAdjust: true }),
-            updated_at: new Date().toISOString(),
-          })
-          .onConflict((oc) => oc.column('workflow').doNothing())
-          .execute(),
-      );
-    const t2 = performance.now();
-    const c2 = process.cpuUsage();
-    await refreshGovernance(store);
-    const t3 = performance.now();
-    await evaluateAll(resolveDeps({ store }));
-    const t4 = performance.now();
-    const c4 = process.cpuUsage(c2);
-    const passCpu = (c4.user + c4.system) / 1000;
-    console.log(
-      `evaluator pass after one day of new data (${Math.round(n / DAYS).toLocaleString()} drafts): ${(t4 - t2).toFixed(0)} ms (rollups from the watermark ${(t3 - t2).toFixed(0)} ms, ${WORKFLOWS.length} workflows evaluated ${(t4 - t3).toFixed(0)} ms)`,
-    );
-    console.log(`evaluator pass: ${passCpu.toFixed(0)} ms CPU in this process (PostgreSQL's own work not counted)`);
-    figure(db, n, 'evaluator pass (one day)', `${(t4 - t2).toFixed(0)} ms`);
-    figure(db, n, 'evaluator pass: CPU here', `${passCpu.toFixed(0)} ms`);
+    if (!ONLY_EVALUATOR) await endpoints(db, n, now, fresh.url, token);
+    await evaluatorPass(db, n, now, store);
   } finally {
     await store.close();
     await fresh.drop();
   }
+}
+
+/** Every governance endpoint's first request and p50/p95 over REPS, the export, the server's RSS. */
+async function endpoints(db: 'sqlite' | 'postgres', n: number, now: number, databaseUrl: string, token: string) {
+  const { child, url } = await startChild(databaseUrl);
+  const pid = serverPid(child);
+  try {
+    const since = new Date(now - 30 * DAY).toISOString();
+    const wf = WORKFLOWS[0];
+    const endpoints: [string, string][] = [
+      ['metrics (all)', '/v1/metrics'],
+      ['metrics (workflow, 30 days)', `/v1/metrics?workflow=${wf}&since=${since}`],
+      ['calibration', `/v1/workflows/${wf}/calibration`],
+      ['calibration (30 days, m2)', `/v1/workflows/${wf}/calibration?since=${since}&modelVersion=m2`],
+      ['recommendation', `/v1/workflows/${wf}/recommendation`],
+      ['simulate', `/v1/workflows/${wf}/simulate?autoThreshold=0.95&reviewThreshold=0.7`],
+      ['autonomy', `/v1/workflows/${wf}/autonomy`],
+      ['governance workflows', '/v1/governance/workflows'],
+    ];
+    console.log(`server RSS at start ${mb(rssOf(pid).rss)}; machine load average ${loadavg()[0]!.toFixed(1)}`);
+    figure(db, n, 'load average at start', loadavg()[0]!.toFixed(1));
+    // CPU ms: the server process's own CPU time per request (on SQLite the database's work too, on
+    // PostgreSQL not the database server's), a figure a busy machine inflates far less than wall time.
+    // The first request to each endpoint (cold: the pages it reads not yet in the cache, right after a
+    // start or a migration) is printed on its own; p50 and p95 are over the REPS requests after it.
+    console.log(
+      'endpoint                          first ms   p50 ms   p95 ms   server CPU ms/request   server RSS after',
+    );
+    for (const [name, path] of endpoints) {
+      const first = await get(url + path, token);
+      if (first.status !== 200) throw new Error(`${path}: ${first.status}`);
+      const times: number[] = [];
+      const cpu0 = cpuOf(pid);
+      for (let i = 0; i < REPS; i++) {
+        const r = await get(url + path, token);
+        if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
+        times.push(r.ms);
+      }
+      const cpu = (cpuOf(pid) - cpu0) / REPS;
+      console.log(
+        `${name.padEnd(32)} ${first.ms.toFixed(1).padStart(8)} ${quantile(times, 0.5).toFixed(1).padStart(8)} ${quantile(times, 0.95).toFixed(1).padStart(8)} ${cpu.toFixed(0).padStart(8)}              ${mb(rssOf(pid).rss)}`,
+      );
+      figure(db, n, `first ${name}`, `${first.ms.toFixed(0)} ms`);
+      figure(db, n, `CPU/request ${name}`, `${cpu.toFixed(0)} ms`);
+      figure(db, n, `p95 ${name}`, `${quantile(times, 0.95).toFixed(0)} ms`);
+      TARGETS[`p95 ${name}`] = '< 300 ms';
+    }
+    const before = rssOf(pid).rss;
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssOf(pid).rss);
+    }, 50);
+    const ex = await get(`${url}/v1/export/feedback.jsonl`, token);
+    clearInterval(sampler);
+    console.log(
+      `export: ${mb(ex.bytes)} streamed in ${(ex.ms / 1000).toFixed(1)} s; server RSS ${mb(before)} before, peak ${mb(peak)} during`,
+    );
+    console.log(`server peak RSS (VmHWM) over the run: ${mb(rssOf(pid).hwm)}`);
+    figure(db, n, 'export: time', `${(ex.ms / 1000).toFixed(1)} s`);
+    figure(db, n, 'export: size', mb(ex.bytes));
+    figure(db, n, 'export: server RSS before', mb(before));
+    figure(db, n, 'export: server RSS peak', mb(peak));
+    figure(db, n, 'server peak RSS (VmHWM)', mb(rssOf(pid).hwm));
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+/** One day of new data, then one evaluator pass, timed. */
+async function evaluatorPass(db: 'sqlite' | 'postgres', n: number, now: number, store: Store) {
+  // One day of new data, then one evaluator pass (refresh from the watermark + every workflow).
+  await seed(store, Math.round(n / DAYS), now - DAY, 1, 99);
+  for (const w of WORKFLOWS)
+    await store.write((trx) =>
+      trx
+        .insertInto('workflows')
+        .values({
+          workflow: w,
+          policy_json: JSON.stringify({ level: 'audit', autoAdjust: true }),
+          updated_at: new Date().toISOString(),
+        })
+        .onConflict((oc) => oc.column('workflow').doNothing())
+        .execute(),
+    );
+  const profiler = PROFILE ? new Session() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
+  (globalThis as Record<string, unknown>).__qtime = true; // LOCAL-ONLY
+  const t2 = performance.now();
+  const c2 = process.cpuUsage();
+  await refreshGovernance(store);
+  const t3 = performance.now();
+  await evaluateAll(resolveDeps({ store }));
+  const t4 = performance.now();
+  const c4 = process.cpuUsage(c2);
+  (globalThis as Record<string, unknown>).__qtime = false; // LOCAL-ONLY
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    const file = `${PROFILE}-${db}-${n}.cpuprofile`;
+    writeFileSync(file, JSON.stringify(profile));
+    console.log(`CPU profile of the pass: ${file}`);
+    profiler.disconnect();
+  }
+  const passCpu = (c4.user + c4.system) / 1000;
+  console.log(
+    `evaluator pass after one day of new data (${Math.round(n / DAYS).toLocaleString()} drafts): ${(t4 - t2).toFixed(0)} ms (rollups from the watermark ${(t3 - t2).toFixed(0)} ms, ${WORKFLOWS.length} workflows evaluated ${(t4 - t3).toFixed(0)} ms)`,
+  );
+  console.log(`evaluator pass: ${passCpu.toFixed(0)} ms CPU in this process (PostgreSQL's own work not counted)`);
+  figure(db, n, 'evaluator pass (one day)', `${(t4 - t2).toFixed(0)} ms`);
+  figure(db, n, 'evaluator pass: CPU here', `${passCpu.toFixed(0)} ms`);
 }
 
 for (const n of SIZES) for (const db of DBS) await run(db, n);

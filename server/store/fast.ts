@@ -100,19 +100,27 @@ export function params(dialect: Dialect, n: number, from = 0): string {
 }
 
 /**
- * `(a, b) in (pairs)` with the pairs as ONE parameter, as `idIn` (SQLite: a JSON array of pairs;
- * PostgreSQL: two text[] unnested side by side), for tables keyed by two text columns.
+ * `(a, b, …) in (tuples)` with the tuples as one parameter per column on PostgreSQL (text[] unnested
+ * side by side) and ONE parameter on SQLite (a JSON array of tuples), as `idIn`: for tables keyed by
+ * several text columns.
  */
-export function pairIn(
+export function tupleIn(
   dialect: Dialect,
-  a: string,
-  b: string,
-  pairs: readonly (readonly [string, string])[],
+  columns: readonly string[],
+  tuples: readonly (readonly string[])[],
 ): RawBuilder<SqlBool> {
-  return dialect === 'postgres'
-    ? sql<SqlBool>`(${sql.ref(a)}, ${sql.ref(b)}) in (select * from unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]))`
-    : sql<SqlBool>`(${sql.ref(a)}, ${sql.ref(b)}) in (select value ->> 0, value ->> 1 from json_each(${JSON.stringify(pairs)}))`;
+  const refs = sql.join(columns.map((c) => sql.ref(c)));
+  if (dialect === 'postgres') {
+    const arrays = sql.join(columns.map((_, i) => sql`${tuples.map((t) => t[i])}::text[]`));
+    return sql<SqlBool>`(${refs}) in (select * from unnest(${arrays}))`;
+  }
+  const fields = sql.join(columns.map((_, i) => sql.raw(`value ->> ${i}`)));
+  return sql<SqlBool>`(${refs}) in (select ${fields} from json_each(${JSON.stringify(tuples)}))`;
 }
+
+/** `(a, b) in (pairs)`: `tupleIn` for tables keyed by two text columns. */
+export const pairIn = (dialect: Dialect, a: string, b: string, pairs: readonly (readonly [string, string])[]) =>
+  tupleIn(dialect, [a, b], pairs);
 
 /**
  * `column in (ids)` with the ids as ONE parameter (SQLite: a JSON array read by `json_each`;
