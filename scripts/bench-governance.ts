@@ -15,7 +15,8 @@
  *   inflates far less,
  * - at the end, every figure side by side: per size, one column per database, with the target.
  * BENCH_PART=evaluator runs only the evaluator pass (no server, endpoints or export); BENCH_PROFILE=path
- * writes a CPU profile of this process over the pass (path-<db>-<size>.cpuprofile).
+ * writes a CPU profile of this process over the pass (path-<db>-<size>.cpuprofile); BENCH_QUERIES=1 prints
+ * the pass's PostgreSQL statements by total time.
  * `npm run bench:governance:1m` runs 100,000 and 1,000,000 drafts (the issue's scale; tens of minutes).
  * BENCH_CACHE=1 keeps each seeded and backfilled database (SQLite file / PostgreSQL template database,
  * keyed by size, a hash of the seed and FACTS_VERSION (server/service/governance/facts.ts): a faster
@@ -50,6 +51,40 @@ const CACHE = process.env.BENCH_CACHE === '1';
 const ONLY_EVALUATOR = process.env.BENCH_PART === 'evaluator';
 /** BENCH_PROFILE=path: a CPU profile of this process over the evaluator pass, to path-<db>-<size>.cpuprofile. */
 const PROFILE = process.env.BENCH_PROFILE;
+/** BENCH_QUERIES=1: PostgreSQL's statements over the evaluator pass, by total time (timed here, round trip included). */
+const QUERIES = process.env.BENCH_QUERIES === '1';
+const statements = { on: false, byText: new Map<string, { n: number; ms: number }>() };
+if (QUERIES) {
+  const query = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const first = args[0];
+    const text = typeof first === 'string' ? first : (first as { text?: unknown } | null)?.text;
+    const r = query.apply(this, args);
+    if (statements.on && typeof text === 'string' && r instanceof Promise) {
+      const t0 = performance.now();
+      const key = text.replace(/\s+/g, ' ').slice(0, 140);
+      void r.then(
+        () => {
+          const s = statements.byText.get(key) ?? { n: 0, ms: 0 };
+          s.n++;
+          s.ms += performance.now() - t0;
+          statements.byText.set(key, s);
+        },
+        () => {},
+      );
+    }
+    return r;
+  } as typeof pg.Client.prototype.query;
+}
+
+function printStatements(): void {
+  const all = [...statements.byText].sort((a, b) => b[1].ms - a[1].ms);
+  const total = all.reduce((t, [, s]) => t + s.ms, 0);
+  console.log(`statements over the pass: ${total.toFixed(0)} ms in all (PostgreSQL; wall time, round trip included)`);
+  for (const [text, s] of all.slice(0, 30))
+    console.log(`${s.ms.toFixed(1).padStart(8)} ms ${String(s.n).padStart(5)}×  ${text}`);
+  statements.byText.clear();
+}
 // The stall guard (store/pg-guard.ts) probes after 300 ms without an answer; on a loaded machine a
 // minute-long bulk insert or backfill statement trips it and loses the run. Off unless set.
 process.env.COUNTERSIGN_PG_STALL_MS ??= '0';
@@ -352,7 +387,7 @@ async function evaluatorPass(db: 'sqlite' | 'postgres', n: number, now: number, 
     await profiler.post('Profiler.enable');
     await profiler.post('Profiler.start');
   }
-  (globalThis as Record<string, unknown>).__qtime = true; // LOCAL-ONLY
+  statements.on = QUERIES;
   const t2 = performance.now();
   const c2 = process.cpuUsage();
   await refreshGovernance(store);
@@ -360,7 +395,8 @@ async function evaluatorPass(db: 'sqlite' | 'postgres', n: number, now: number, 
   await evaluateAll(resolveDeps({ store }));
   const t4 = performance.now();
   const c4 = process.cpuUsage(c2);
-  (globalThis as Record<string, unknown>).__qtime = false; // LOCAL-ONLY
+  statements.on = false;
+  if (QUERIES) printStatements();
   if (profiler) {
     const { profile } = await profiler.post('Profiler.stop');
     const file = `${PROFILE}-${db}-${n}.cpuprofile`;

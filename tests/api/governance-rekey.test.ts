@@ -5,7 +5,7 @@ import { rebuildGovernance, refreshGovernance } from '../../server/service/gover
 import type { Store } from '../../server/store';
 import { migrate } from '../../server/store/migrations';
 import { decisionFactsTable, factsTable, govDb } from '../../server/store/rollups';
-import { seededHistory } from '../helpers/governance-data';
+import { governanceTables, rollDifferences, seededHistory } from '../helpers/governance-data';
 import { startTestApp, TEST_DBS } from '../helpers/server';
 
 // Issue 16, migration 96: governance's facts keyed by (created_at, draft_id) instead of the random
@@ -68,20 +68,7 @@ describe.each(TEST_DBS)('facts keyed by creation time (migration 96) on %s', (db
       const admin = await s.token('admin', { user: 'root' });
       const pipe = await s.token('pipeline');
       const g = govDb(s.store.db);
-      const snapshot = async () => ({
-        facts: await g.selectFrom('gov_facts').selectAll().orderBy('draft_id').execute(),
-        decisions: await g.selectFrom('gov_decision_facts').selectAll().orderBy('draft_id').orderBy('seq').execute(),
-        roll: await g
-          .selectFrom('gov_roll')
-          .selectAll()
-          .orderBy('kind')
-          .orderBy('workflow')
-          .orderBy('day')
-          .orderBy('k1')
-          .orderBy('k2')
-          .orderBy('k3')
-          .execute(),
-      });
+      const snapshot = () => governanceTables(s.store);
       const figures = async () => {
         const out: unknown[] = [];
         for (const path of ['/v1/metrics', '/v1/metrics?workflow=outbound-email&days=30', '/v1/reviewers'])
@@ -135,14 +122,7 @@ describe.each(TEST_DBS)('facts keyed by creation time (migration 96) on %s', (db
       expect(rebuilt.facts).toEqual(incremental.facts);
       expect(rebuilt.decisions).toEqual(incremental.decisions);
       // Rollups equal up to the order floating-point sums were added in.
-      const key = (r: Record<string, unknown>) => [r.kind, r.workflow, r.day, r.k1, r.k2, r.k3].join('|');
-      const same = (x: unknown, y: unknown) =>
-        typeof x === 'number' && typeof y === 'number' ? Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(y)) : x === y;
-      const a = new Map(rebuilt.roll.map((r) => [key(r), r as Record<string, unknown>]));
-      const b = new Map(incremental.roll.map((r) => [key(r), r as Record<string, unknown>]));
-      expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-      const differing = [...a].filter(([k, r]) => Object.keys(r).some((c) => !same(r[c], b.get(k)![c])));
-      expect(differing).toEqual([]);
+      expect(rollDifferences(rebuilt.roll, incremental.roll)).toEqual([]);
     } finally {
       await s.close();
     }

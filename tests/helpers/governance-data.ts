@@ -1,5 +1,7 @@
 import { mulberry32 } from '../../lib/shared/policy/stats';
 import type { GovItem } from '../../lib/shared/schema/governance';
+import type { Store } from '../../server/store';
+import { govDb } from '../../server/store/rollups';
 
 const DAY = 86_400_000;
 
@@ -121,6 +123,46 @@ export function seededHistory(options: { seed: number; n: number; now: number; d
       ],
       outcomes: [],
     });
+  }
+  return out;
+}
+
+/** Governance's facts, decision facts and rollup rows, in key order (to compare counts). */
+export async function governanceTables(store: Store) {
+  const g = govDb(store.db);
+  return {
+    facts: await g.selectFrom('gov_facts').selectAll().orderBy('draft_id').execute(),
+    decisions: await g.selectFrom('gov_decision_facts').selectAll().orderBy('draft_id').orderBy('seq').execute(),
+    roll: await g
+      .selectFrom('gov_roll')
+      .selectAll()
+      .orderBy('kind')
+      .orderBy('workflow')
+      .orderBy('day')
+      .orderBy('k1')
+      .orderBy('k2')
+      .orderBy('k3')
+      .execute(),
+  };
+}
+
+type Tables = Awaited<ReturnType<typeof governanceTables>>;
+
+/**
+ * The rollup rows of `a` and `b` that differ (by key, each side's row or undefined), sums equal up
+ * to the order floating-point additions were made in.
+ */
+export function rollDifferences(a: Tables['roll'], b: Tables['roll']): [string, unknown, unknown][] {
+  const key = (r: Record<string, unknown>) => [r.kind, r.workflow, r.day, r.k1, r.k2, r.k3].join('|');
+  const same = (x: unknown, y: unknown) =>
+    typeof x === 'number' && typeof y === 'number' ? Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(y)) : x === y;
+  const left = new Map(a.map((r) => [key(r), r as Record<string, unknown>]));
+  const right = new Map(b.map((r) => [key(r), r as Record<string, unknown>]));
+  const out: [string, unknown, unknown][] = [];
+  for (const k of new Set([...left.keys(), ...right.keys()])) {
+    const x = left.get(k);
+    const y = right.get(k);
+    if (!x || !y || Object.keys(x).some((c) => !same(x[c], y[c]))) out.push([k, x, y]);
   }
   return out;
 }

@@ -75,32 +75,47 @@ function draftMatches(eb: ExpressionBuilder<Database, 'drafts'>, f: LoadFilter) 
  * queries over the same filter (no IN lists), so it scales with the window, not the table.
  */
 export async function loadItems(store: Store, f: LoadFilter): Promise<GovItem[]> {
-  return readItems(store.db, (eb) => draftMatches(eb, f), null);
-}
-
-/** The same for the drafts with these ids (any number: one parameter, see `idIn`). */
-export async function loadItemsByIds(db: Trx, dialect: Dialect, ids: readonly string[]): Promise<GovItem[]> {
-  if (ids.length === 0) return [];
-  return readItems(
-    db,
-    () => idIn(dialect, 'drafts.id', ids),
-    (column) => idIn(dialect, column, ids),
-  );
+  return readItems(store.db, (eb) => draftMatches(eb, f));
 }
 
 /**
- * `ids`: the drafts are these, and their decisions and outcomes are read by draft id on their own
- * indexes. Joined to the drafts instead, PostgreSQL hashes the 500 drafts and scans every decision
- * and outcome (250 ms a chunk at 1,000,000 drafts: the governance refresh's catch-up rate).
+ * The refresh's read (service/governance/refresh.ts): the first `limit` drafts changed after
+ * version `after`, in version order, and the drafts `also` (by id, any number: one parameter, see
+ * `idIn`), with the highest version read. The changed drafts are read along the version index, not
+ * looked up one id at a time (11,111 random ids: 47 ms of PostgreSQL's time against 3 ms at
+ * 1,000,000 drafts, each id one descent of the primary key).
  */
-async function readItems(
+export async function loadChangedItems(
   db: Trx,
-  where: (eb: ExpressionBuilder<Database, 'drafts'>) => Expression<SqlBool>,
-  ids: ((column: string) => Expression<SqlBool>) | null,
-): Promise<GovItem[]> {
-  const dq = db
+  dialect: Dialect,
+  after: number,
+  limit: number,
+  also: readonly string[],
+): Promise<{ items: GovItem[]; changed: number; lastVersion: number | null }> {
+  const changed = await draftColumns(db)
+    .select('version')
+    .where('version', '>', after)
+    .orderBy('version')
+    .limit(limit)
+    .execute();
+  const have = new Set(changed.map((d) => d.id));
+  const rest = also.filter((id) => !have.has(id));
+  const more = rest.length
+    ? await draftColumns(db)
+        .where(idIn(dialect, 'drafts.id', rest))
+        .execute()
+    : [];
+  const drafts = [...changed, ...more];
+  const ids = drafts.map((d) => d.id);
+  const items = drafts.length ? await withDecisions(db, drafts, { ids: (column) => idIn(dialect, column, ids) }) : [];
+  const last = changed[changed.length - 1];
+  return { items, changed: changed.length, lastVersion: last ? Number(last.version) : null };
+}
+
+/** The draft columns governance reads. */
+const draftColumns = (db: Trx) =>
+  db
     .selectFrom('drafts')
-    .where(where)
     .select([
       'id',
       'workflow',
@@ -117,12 +132,35 @@ async function readItems(
       'specialty',
       'reasons_json',
     ]);
-  const drafts = await dq.orderBy('created_at').execute();
 
+type DraftRow = Awaited<ReturnType<ReturnType<typeof draftColumns>['execute']>>[number];
+
+/** Drafts matching `where`, with their decisions and outcomes read by joining on the same filter. */
+async function readItems(
+  db: Trx,
+  where: (eb: ExpressionBuilder<Database, 'drafts'>) => Expression<SqlBool>,
+): Promise<GovItem[]> {
+  const drafts = await draftColumns(db).where(where).orderBy('created_at').execute();
+  return withDecisions(db, drafts, { where });
+}
+
+/**
+ * These drafts as `GovItem`s with their applied decisions and outcomes: read by draft id on their
+ * own indexes (`by.ids`) or by joining to the drafts on the drafts' filter (`by.where`). Joined to the
+ * drafts for a list of ids instead, PostgreSQL hashes the drafts and scans every decision and
+ * outcome (250 ms a chunk of 500 at 1,000,000 drafts).
+ */
+async function withDecisions(
+  db: Trx,
+  drafts: readonly DraftRow[],
+  by:
+    | { ids: (column: string) => Expression<SqlBool> }
+    | { where: (eb: ExpressionBuilder<Database, 'drafts'>) => Expression<SqlBool> },
+): Promise<GovItem[]> {
   const cq = (
-    ids
-      ? db.selectFrom('decisions').where(ids('decisions.draft_id'))
-      : db.selectFrom('decisions').innerJoin('drafts', 'drafts.id', 'decisions.draft_id').where(where)
+    'ids' in by
+      ? db.selectFrom('decisions').where(by.ids('decisions.draft_id'))
+      : db.selectFrom('decisions').innerJoin('drafts', 'drafts.id', 'decisions.draft_id').where(by.where)
   )
     .select([
       'decisions.draft_id as draftId',
@@ -138,9 +176,9 @@ async function readItems(
   const decisions = await cq.orderBy('decisions.received_at').execute();
 
   const oq = (
-    ids
-      ? db.selectFrom('outcomes').where(ids('outcomes.draft_id'))
-      : db.selectFrom('outcomes').innerJoin('drafts', 'drafts.id', 'outcomes.draft_id').where(where)
+    'ids' in by
+      ? db.selectFrom('outcomes').where(by.ids('outcomes.draft_id'))
+      : db.selectFrom('outcomes').innerJoin('drafts', 'drafts.id', 'outcomes.draft_id').where(by.where)
   ).select([
     'outcomes.draft_id as draftId',
     'outcomes.correct as correct',

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { GovItem } from '../../../lib/shared/schema/governance';
 import type { Dialect, Store, Trx } from '../../store';
 import { type Column, insertRows, memo, pairIn, pgJsonRows, pgRows, run, tupleIn } from '../../store/fast';
 import { govDb, ROLL_VALUES } from '../../store/rollups';
@@ -16,7 +17,7 @@ import {
   rollKey,
   streakOf,
 } from './facts';
-import { loadItemsByIds } from './load';
+import { loadChangedItems } from './load';
 
 // Keeps governance's facts and rollups up to date, incrementally from two watermarks: the drafts'
 // version (bumped in the same transaction as every change to a draft: ingest, decision, audit,
@@ -159,15 +160,11 @@ export function refreshGovernance(store: Store): Promise<number> {
 /** One batch: the drafts changed and the drafts with new outcomes since the watermarks. */
 async function refreshBatch(store: Store, trx: Trx): Promise<{ done: boolean; drafts: number }> {
   const g = govDb(trx);
+  // What a batch writes is derived and recounted from the watermarks it moves with: a crash that
+  // loses its commit loses nothing, so PostgreSQL need not wait for the WAL flush.
+  if (store.dialect === 'postgres') await sql`set local synchronous_commit = off`.execute(trx);
   const m = await marks(g);
   const BATCH = batchSize(store);
-  const changed = await g
-    .selectFrom('drafts')
-    .select(['id', 'version'])
-    .where('version', '>', m.draft)
-    .orderBy('version')
-    .limit(BATCH)
-    .execute();
   const outcomes = await g
     .selectFrom('outcomes')
     .select(['id', 'draft_id'])
@@ -175,23 +172,28 @@ async function refreshBatch(store: Store, trx: Trx): Promise<{ done: boolean; dr
     .orderBy('id')
     .limit(BATCH)
     .execute();
-  const ids = [...new Set([...changed.map((r) => r.id), ...outcomes.map((r) => r.draft_id)])];
-  if (ids.length > 0) await recount(store, g, trx, ids);
-  const done = changed.length < BATCH && outcomes.length < BATCH;
-  let draftMark = changed.length > 0 ? Number(changed[changed.length - 1]!.version) : m.draft;
-  if (changed.length < BATCH) {
+  const read = await loadChangedItems(
+    trx,
+    store.dialect,
+    m.draft,
+    BATCH,
+    outcomes.map((o) => o.draft_id),
+  );
+  if (read.items.length > 0) await recount(store, g, trx, read.items);
+  const done = read.changed < BATCH && outcomes.length < BATCH;
+  let draftMark = read.lastVersion ?? m.draft;
+  if (read.changed < BATCH) {
     // Every draft up to the counter's value is counted (the counter is read under the write lock).
     const v = await g.selectFrom('counters').select('value').where('name', '=', 'version').executeTakeFirst();
     draftMark = Math.max(draftMark, Number(v?.value ?? 0));
   }
   if (draftMark !== m.draft) await setMark(g, DRAFT_MARK, draftMark);
   if (outcomes.length > 0) await setMark(g, OUTCOME_MARK, Number(outcomes[outcomes.length - 1]!.id));
-  return { done, drafts: ids.length };
+  return { done, drafts: read.items.length };
 }
 
 /** Replaces the facts of these drafts and moves the rollups by the difference. */
-async function recount(store: Store, g: G, trx: Trx, ids: readonly string[]): Promise<void> {
-  const items = await loadItemsByIds(trx, store.dialect, ids);
+async function recount(store: Store, g: G, trx: Trx, items: readonly GovItem[]): Promise<void> {
   // Facts are keyed by (created_at, draft_id) (migration 96): looked up by the drafts' own creation
   // times, all as one parameter (store/fast.ts pairIn), one statement each whatever their number.
   const keys = items.map((it) => [it.createdAt, it.id] as const);
@@ -208,12 +210,10 @@ async function recount(store: Store, g: G, trx: Trx, ids: readonly string[]): Pr
     list.push(d);
     decsOf.set(d.draft_id, list);
   }
+  for (const f of oldFacts) addRows(deltas, contributions(f, decsOf.get(f.draft_id) ?? []), -1);
+  // Approval streaks are not sums: the reviewer-days whose decisions changed are marked and
+  // recomputed after (not those of a draft recounted for a new outcome: its decisions are the same).
   const touched = new Set<string>();
-  for (const f of oldFacts) {
-    const decs = decsOf.get(f.draft_id) ?? [];
-    addRows(deltas, contributions(f, decs), -1);
-    for (const d of decs) touched.add(`${d.user_id}\u0000${d.decided_day}`);
-  }
   const facts: Fact[] = [];
   const decisions: DecisionFact[] = [];
   for (const it of items) {
@@ -221,7 +221,9 @@ async function recount(store: Store, g: G, trx: Trx, ids: readonly string[]): Pr
     facts.push(x.fact);
     decisions.push(...x.decisions);
     addRows(deltas, contributions(x.fact, x.decisions), 1);
-    for (const d of x.decisions) touched.add(`${d.user_id}\u0000${d.decided_day}`);
+    const before = decsOf.get(it.id) ?? [];
+    if (sameStreakInputs(before, x.decisions)) continue;
+    for (const d of [...before, ...x.decisions]) touched.add(`${d.user_id}\u0000${d.decided_day}`);
   }
   // Drafts never counted (most of a catch-up: the day's new drafts) have no facts to replace.
   if (oldFacts.length) {
@@ -250,7 +252,6 @@ async function recount(store: Store, g: G, trx: Trx, ids: readonly string[]): Pr
     trx,
     [...deltas.values()].filter((r) => r.v.some((x) => x !== 0)),
   );
-  // Approval streaks are not sums: the touched reviewer-days are marked and recomputed after.
   const dirty = [...touched].map((t) => {
     const [user, day] = t.split('\u0000') as [string, string];
     return { kind: 'streak_dirty', workflow: '', day, k1: user, k2: '', k3: '' };
@@ -261,6 +262,14 @@ async function recount(store: Store, g: G, trx: Trx, ids: readonly string[]): Pr
       .values(dirty.slice(i, i + 300))
       .onConflict((oc) => oc.columns(['kind', 'workflow', 'day', 'k1', 'k2', 'k3']).doNothing())
       .execute();
+}
+
+/** Whether two lists of a draft's decision facts give every reviewer-day the same approval runs. */
+function sameStreakInputs(a: readonly DecisionFact[], b: readonly DecisionFact[]): boolean {
+  if (a.length !== b.length) return false;
+  const key = (d: DecisionFact) => `${d.seq}\u0000${d.user_id}\u0000${d.decided_at}\u0000${d.label}\u0000${d.workflow}`;
+  const have = new Set(a.map(key));
+  return b.every((d) => have.has(key(d)));
 }
 
 const FACT_COLUMNS: readonly Column[] = [
@@ -354,13 +363,23 @@ async function applyDeltas(store: Store, g: G, trx: Trx, all: readonly RollRow[]
   else for (const v of values) await run(trx, text, v);
 }
 
-async function applyHistograms(dialect: Dialect, g: G, entries: readonly { key: RollRow; h: Map<number, number> }[]): Promise<void> {
+async function applyHistograms(
+  dialect: Dialect,
+  g: G,
+  entries: readonly { key: RollRow; h: Map<number, number> }[],
+): Promise<void> {
   for (let i = 0; i < entries.length; i += 1_000) {
     const chunk = entries.slice(i, i + 1_000);
     const existing = await g
       .selectFrom('gov_roll')
       .select(['kind', 'workflow', 'day', 'k1', 'k2', 'k3', 'hist'])
-      .where(tupleIn(dialect, ROLL_KEYS, chunk.map(({ key }) => ROLL_KEYS.map((k) => key[k]))))
+      .where(
+        tupleIn(
+          dialect,
+          ROLL_KEYS,
+          chunk.map(({ key }) => ROLL_KEYS.map((k) => key[k])),
+        ),
+      )
       .execute();
     const have = new Map(existing.map((r) => [rollKey(r), r.hist]));
     const values = chunk.map(({ key, h }) => {
