@@ -193,7 +193,6 @@ const figure = (db: string, n: number, name: string, value: string) => {
 const TARGETS: Record<string, string> = {
   'export: server RSS peak': '< 300 MB',
   'server peak RSS (VmHWM)': '< 300 MB',
-  'evaluator pass (one day)': '< 1000 ms',
 };
 
 function get(url: string, token: string): Promise<{ status: number; bytes: number; ms: number }> {
@@ -291,7 +290,7 @@ async function run(db: 'sqlite' | 'postgres', n: number): Promise<void> {
     figure(db, n, 'rollup backfill (one-off)', backfillS === null ? '–' : `${backfillS.toFixed(0)} s`);
 
     if (!ONLY_EVALUATOR) await endpoints(db, n, now, fresh.url, token);
-    await evaluatorPass(db, n, now, store);
+    await evaluatorPasses(db, n, now, store);
   } finally {
     await store.close();
     await fresh.drop();
@@ -366,9 +365,29 @@ async function endpoints(db: 'sqlite' | 'postgres', n: number, now: number, data
 }
 
 /** One day of new data, then one evaluator pass, timed. */
-async function evaluatorPass(db: 'sqlite' | 'postgres', n: number, now: number, store: Store) {
-  // One day of new data, then one evaluator pass (refresh from the watermark + every workflow).
-  await seed(store, Math.round(n / DAYS), now - DAY, 1, 99);
+/**
+ * One day of new data, then one evaluator pass (refresh from the watermark + every workflow), twice:
+ * right after the day is written in one bulk insert (its pages still dirty in PostgreSQL's shared
+ * buffers or SQLite's WAL: the pass's reads first write them out), and after another day written out
+ * by a checkpoint first, as a day's data arriving over a day would have been many times
+ * (PostgreSQL's checkpoint_timeout is 5 minutes; SQLite checkpoints every 1,000 pages).
+ */
+async function evaluatorPasses(db: 'sqlite' | 'postgres', n: number, now: number, store: Store) {
+  await evaluatorPass(db, n, now, store, 99, false);
+  await evaluatorPass(db, n, now, store, 100, true);
+}
+
+async function evaluatorPass(
+  db: 'sqlite' | 'postgres',
+  n: number,
+  now: number,
+  store: Store,
+  seedNo: number,
+  checkpoint: boolean,
+) {
+  await seed(store, Math.round(n / DAYS), now - DAY, 1, seedNo);
+  if (checkpoint)
+    await sql.raw(store.dialect === 'postgres' ? 'checkpoint' : 'pragma wal_checkpoint(truncate)').execute(store.db);
   for (const w of WORKFLOWS)
     await store.write((trx) =>
       trx
@@ -405,12 +424,13 @@ async function evaluatorPass(db: 'sqlite' | 'postgres', n: number, now: number, 
     profiler.disconnect();
   }
   const passCpu = (c4.user + c4.system) / 1000;
+  const when = checkpoint ? 'written out' : 'just bulk-written';
   console.log(
-    `evaluator pass after one day of new data (${Math.round(n / DAYS).toLocaleString()} drafts): ${(t4 - t2).toFixed(0)} ms (rollups from the watermark ${(t3 - t2).toFixed(0)} ms, ${WORKFLOWS.length} workflows evaluated ${(t4 - t3).toFixed(0)} ms)`,
+    `evaluator pass after one day of new data (${Math.round(n / DAYS).toLocaleString()} drafts, ${when}): ${(t4 - t2).toFixed(0)} ms (rollups from the watermark ${(t3 - t2).toFixed(0)} ms, ${WORKFLOWS.length} workflows evaluated ${(t4 - t3).toFixed(0)} ms); ${passCpu.toFixed(0)} ms CPU in this process (PostgreSQL's own work not counted)`,
   );
-  console.log(`evaluator pass: ${passCpu.toFixed(0)} ms CPU in this process (PostgreSQL's own work not counted)`);
-  figure(db, n, 'evaluator pass (one day)', `${(t4 - t2).toFixed(0)} ms`);
-  figure(db, n, 'evaluator pass: CPU here', `${passCpu.toFixed(0)} ms`);
+  figure(db, n, `evaluator pass (one day, ${when})`, `${(t4 - t2).toFixed(0)} ms`);
+  figure(db, n, `evaluator pass: CPU here (${when})`, `${passCpu.toFixed(0)} ms`);
+  TARGETS[`evaluator pass (one day, ${when})`] = '< 1000 ms';
 }
 
 for (const n of SIZES) for (const db of DBS) await run(db, n);

@@ -67,7 +67,6 @@ describe.each(TEST_DBS)('facts keyed by creation time (migration 96) on %s', (db
     try {
       const admin = await s.token('admin', { user: 'root' });
       const pipe = await s.token('pipeline');
-      const g = govDb(s.store.db);
       const snapshot = () => governanceTables(s.store);
       const figures = async () => {
         const out: unknown[] = [];
@@ -86,7 +85,8 @@ describe.each(TEST_DBS)('facts keyed by creation time (migration 96) on %s', (db
       expect(before.facts.length).toBeGreaterThanOrEqual(700);
       expect(before.decisions.length).toBeGreaterThan(300);
 
-      await s.store.db.deleteFrom('schema_migrations').where('version', '=', 96).execute();
+      // Upgraded from before migration 96 (and 97, which came after it).
+      await s.store.db.deleteFrom('schema_migrations').where('version', 'in', [96, 97]).execute();
       await migrate(s.store.db, s.store.dialect);
       expect(await primaryKey(s.store, 'gov_facts')).toEqual(['created_at', 'draft_id']);
       expect(await primaryKey(s.store, 'gov_decision_facts')).toEqual(['created_at', 'draft_id', 'seq']);
@@ -100,7 +100,8 @@ describe.each(TEST_DBS)('facts keyed by creation time (migration 96) on %s', (db
         expect(factIndexes).toContain(name);
       expect(factIndexes).not.toContain('gov_facts_created');
       const decisionIndexes = await indexes(s.store, 'gov_decision_facts');
-      expect(decisionIndexes).toContain('gov_decision_facts_user_day');
+      expect(decisionIndexes).toContain('gov_decision_facts_streak');
+      expect(decisionIndexes).not.toContain('gov_decision_facts_user_day');
       expect(decisionIndexes).toContain('gov_decision_facts_day');
       expect(await snapshot()).toEqual(before);
       expect(await figures()).toEqual(figuresBefore);
