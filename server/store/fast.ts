@@ -124,11 +124,14 @@ export const pairIn = (dialect: Dialect, a: string, b: string, pairs: readonly (
 
 /**
  * `column in (ids)` with the ids as ONE parameter (SQLite: a JSON array read by `json_each`;
- * PostgreSQL: a text[] compared with `= any`), so the statement text is the same for any number
- * of ids: prepared once, nothing built per id, and no 500-id chunks (SQLite's parameter limit).
+ * PostgreSQL: a text[] unnested), so the statement text is the same for any number of ids: prepared
+ * once, nothing built per id, and no 500-id chunks (SQLite's parameter limit). PostgreSQL joins the
+ * unnested ids to the column's index one by one; with `= any(array)` it read the index for all of
+ * them in one scan 7 times slower (2,000 draft ids against decisions at 1,000,000 drafts: 68 ms
+ * against 9) or, for a smaller table, scanned the table (outcomes: 73 ms against 40).
  */
 export function idIn(dialect: Dialect, column: string, ids: readonly string[]): RawBuilder<SqlBool> {
   return dialect === 'postgres'
-    ? sql<SqlBool>`${sql.ref(column)} = any(${[...ids]}::text[])`
+    ? sql<SqlBool>`${sql.ref(column)} in (select unnest(${[...ids]}::text[]))`
     : sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(ids)}))`;
 }

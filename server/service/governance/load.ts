@@ -187,10 +187,14 @@ async function withDecisions(
   ]);
   const outcomes = await oq.orderBy('outcomes.id').execute();
 
-  const byId = new Map<string, GovItem & { content: string }>();
+  // The draft's content, in stable form only when an edit is compared with it (few drafts have one).
+  const byId = new Map<string, GovItem>();
+  const contentOf = new Map<string, unknown>();
+  const stableOf = new Map<string, string>();
   for (const d of drafts) {
     const input = (parseJson(d.input_json) ?? {}) as Partial<DraftIn>;
     const flags = input.flags ?? [];
+    contentOf.set(d.id, input.content);
     byId.set(d.id, {
       id: d.id,
       workflow: d.workflow,
@@ -213,7 +217,6 @@ async function withDecisions(
       words: contentWords(input.content),
       decisions: [],
       outcomes: [],
-      content: stable(input.content ?? null),
     });
   }
   for (const d of decisions) {
@@ -227,7 +230,14 @@ async function withDecisions(
       decidedAt: d.decidedAt,
       reasons: (parseJson(d.reasonsJson) as string[] | null) ?? [],
     };
-    if (action === 'edit') dec.changed = stable(parseJson(d.contentJson)) !== item.content;
+    if (action === 'edit') {
+      let original = stableOf.get(item.id);
+      if (original === undefined) {
+        original = stable(contentOf.get(item.id) ?? null);
+        stableOf.set(item.id, original);
+      }
+      dec.changed = stable(parseJson(d.contentJson)) !== original;
+    }
     item.decisions.push(dec);
   }
   // Issue 18: an approval whose text the person changed in the page (before approving, or before
@@ -246,7 +256,7 @@ async function withDecisions(
     if (!item) continue;
     item.outcomes.push({ correct: !!o.correct, source: o.source as 'audit' | 'customer' | 'qa', at: o.at });
   }
-  return [...byId.values()].map(({ content: _c, ...it }) => it);
+  return [...byId.values()];
 }
 
 /** The workflow's policy (the server's own reader, so governance and routing never disagree). */
