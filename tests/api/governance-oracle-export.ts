@@ -55,7 +55,7 @@ export async function exportFeedbackOracle(
     for (const o of os) outcomes.set(o.draft_id, { correct: !!o.correct, source: o.source });
   }
   // Issue 18: what the person really sent; an approval edited in the page is a correction.
-  const inPage = await editedInPage(store.db, ids);
+  const inPage = await editedInPage(store.db, store.dialect, ids);
   const sent = await sentFor(store.db, [...inPage.keys()]);
   const lastApproval = new Map<string, string>();
   for (const r of rows) if (r.action === 'approve' || r.action === 'edit') lastApproval.set(r.draftId, r.decisionId);

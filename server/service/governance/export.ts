@@ -99,7 +99,7 @@ export async function* feedbackLines(
     // Issue 18: what the person really sent; an approval edited in the page is a correction. It
     // applies to the draft's last applied approval (in the export's order), which may sit on a
     // later page, so it is looked up per draft rather than within the page.
-    const inPage = await editedInPage(store.db, ids);
+    const inPage = await editedInPage(store.db, store.dialect, ids);
     const inPageIds = [...inPage.keys()];
     const sent = await sentFor(store.db, inPageIds);
     const lastApproval = new Map<string, string>();

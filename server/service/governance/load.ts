@@ -75,7 +75,7 @@ function draftMatches(eb: ExpressionBuilder<Database, 'drafts'>, f: LoadFilter) 
  * queries over the same filter (no IN lists), so it scales with the window, not the table.
  */
 export async function loadItems(store: Store, f: LoadFilter): Promise<GovItem[]> {
-  return readItems(store.db, (eb) => draftMatches(eb, f));
+  return readItems(store.db, store.dialect, (eb) => draftMatches(eb, f));
 }
 
 /**
@@ -107,7 +107,9 @@ export async function loadChangedItems(
     : [];
   const drafts = [...changed, ...more];
   const ids = drafts.map((d) => d.id);
-  const items = drafts.length ? await withDecisions(db, drafts, { ids: (column) => idIn(dialect, column, ids) }) : [];
+  const items = drafts.length
+    ? await withDecisions(db, dialect, drafts, { ids: (column) => idIn(dialect, column, ids) })
+    : [];
   const last = changed[changed.length - 1];
   return { items, changed: changed.length, lastVersion: last ? Number(last.version) : null };
 }
@@ -138,10 +140,11 @@ type DraftRow = Awaited<ReturnType<ReturnType<typeof draftColumns>['execute']>>[
 /** Drafts matching `where`, with their decisions and outcomes read by joining on the same filter. */
 async function readItems(
   db: Trx,
+  dialect: Dialect,
   where: (eb: ExpressionBuilder<Database, 'drafts'>) => Expression<SqlBool>,
 ): Promise<GovItem[]> {
   const drafts = await draftColumns(db).where(where).orderBy('created_at').execute();
-  return withDecisions(db, drafts, { where });
+  return withDecisions(db, dialect, drafts, { where });
 }
 
 /**
@@ -152,6 +155,7 @@ async function readItems(
  */
 async function withDecisions(
   db: Trx,
+  dialect: Dialect,
   drafts: readonly DraftRow[],
   by:
     | { ids: (column: string) => Expression<SqlBool> }
@@ -173,7 +177,9 @@ async function withDecisions(
       'decisions.reasons_json as reasonsJson',
     ])
     .where('decisions.status', '=', 'applied');
-  const decisions = await cq.orderBy('decisions.received_at').execute();
+  // Asked for together and awaited after the drafts' JSON is read: the database answers while this
+  // process parses (one connection in a transaction: the statements still run one after another).
+  const decisionsRead = cq.orderBy('decisions.received_at').execute();
 
   const oq = (
     'ids' in by
@@ -185,7 +191,12 @@ async function withDecisions(
     'outcomes.source as source',
     'outcomes.created_at as at',
   ]);
-  const outcomes = await oq.orderBy('outcomes.id').execute();
+  const outcomesRead = oq.orderBy('outcomes.id').execute();
+  const inPageRead = editedInPage(
+    db,
+    dialect,
+    drafts.map((d) => d.id),
+  );
 
   // The draft's content, in stable form only when an edit is compared with it (few drafts have one).
   const byId = new Map<string, GovItem>();
@@ -219,6 +230,7 @@ async function withDecisions(
       outcomes: [],
     });
   }
+  const [decisions, outcomes, inPage] = await Promise.all([decisionsRead, outcomesRead, inPageRead]);
   for (const d of decisions) {
     const item = byId.get(d.draftId);
     if (!item) continue;
@@ -242,7 +254,6 @@ async function withDecisions(
   }
   // Issue 18: an approval whose text the person changed in the page (before approving, or before
   // sending/saving) is an edit for every metric, calibration and graduation rule.
-  const inPage = await editedInPage(db, [...byId.keys()]);
   for (const draftId of inPage.keys()) {
     const item = byId.get(draftId);
     const last = item?.decisions.findLast((d) => d.action === 'approve' || d.action === 'edit');

@@ -199,8 +199,18 @@ async function recount(store: Store, g: G, trx: Trx, items: readonly GovItem[]):
   const keys = items.map((it) => [it.createdAt, it.id] as const);
   const these = pairIn(store.dialect, 'created_at', 'draft_id', keys);
   const oldFacts: Fact[] = await g.selectFrom('gov_facts').selectAll().where(these).execute();
-  const oldDecisions: DecisionFact[] = oldFacts.length
-    ? await g.selectFrom('gov_decision_facts').selectAll().where(these).execute()
+  // Only drafts counted before have facts to replace (few of a catch-up: the day's new drafts have
+  // none): the rest of the work on old facts is done for those keys alone.
+  const counted = oldFacts.length
+    ? pairIn(
+        store.dialect,
+        'created_at',
+        'draft_id',
+        oldFacts.map((f) => [f.created_at, f.draft_id] as const),
+      )
+    : null;
+  const oldDecisions: DecisionFact[] = counted
+    ? await g.selectFrom('gov_decision_facts').selectAll().where(counted).execute()
     : [];
   const deltas = new Map<string, RollRow>();
   const decsOf = new Map<string, DecisionFact[]>();
@@ -225,10 +235,9 @@ async function recount(store: Store, g: G, trx: Trx, items: readonly GovItem[]):
     if (sameStreakInputs(before, x.decisions)) continue;
     for (const d of [...before, ...x.decisions]) touched.add(`${d.user_id}\u0000${d.decided_day}`);
   }
-  // Drafts never counted (most of a catch-up: the day's new drafts) have no facts to replace.
-  if (oldFacts.length) {
-    await g.deleteFrom('gov_facts').where(these).execute();
-    await g.deleteFrom('gov_decision_facts').where(these).execute();
+  if (counted) {
+    await g.deleteFrom('gov_facts').where(counted).execute();
+    await g.deleteFrom('gov_decision_facts').where(counted).execute();
   }
   // Cached statements (store/fast.ts): one per table on PostgreSQL, a prepared single-row insert
   // per row on SQLite; Kysely building and compiling thousands of rows cost more than the inserts.
