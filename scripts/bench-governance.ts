@@ -426,11 +426,11 @@ async function evaluatorPass(
   const passCpu = (c4.user + c4.system) / 1000;
   const when = checkpoint ? 'written out' : 'just bulk-written';
   console.log(
-    `evaluator pass after one day of new data (${Math.round(n / DAYS).toLocaleString()} drafts, ${when}): ${(t4 - t2).toFixed(0)} ms (rollups from the watermark ${(t3 - t2).toFixed(0)} ms, ${WORKFLOWS.length} workflows evaluated ${(t4 - t3).toFixed(0)} ms); ${passCpu.toFixed(0)} ms CPU in this process (PostgreSQL's own work not counted)`,
+    `evaluator pass after one day of new data (${Math.round(n / DAYS).toLocaleString()} drafts, ${when}): ${(t4 - t2).toFixed(0)} ms (rollups from the watermark ${(t3 - t2).toFixed(0)} ms, ${WORKFLOWS.length} workflows evaluated ${(t4 - t3).toFixed(0)} ms); ${passCpu.toFixed(0)} ms CPU in this process (${db === 'postgres' ? "PostgreSQL's own work not counted" : "SQLite's work included, its checkpoint thread too"})`,
   );
-  figure(db, n, `evaluator pass (one day, ${when})`, `${(t4 - t2).toFixed(0)} ms`);
-  figure(db, n, `evaluator pass: CPU here (${when})`, `${passCpu.toFixed(0)} ms`);
-  TARGETS[`evaluator pass (one day, ${when})`] = '< 1000 ms';
+  figure(db, n, `evaluator pass (${when})`, `${(t4 - t2).toFixed(0)} ms`);
+  figure(db, n, `pass CPU here (${when})`, `${passCpu.toFixed(0)} ms`);
+  TARGETS[`evaluator pass (${when})`] = '< 1000 ms';
 }
 
 for (const n of SIZES) for (const db of DBS) await run(db, n);
