@@ -238,6 +238,22 @@ async function apply(o: Opened, text: string, placement: string): Promise<ApplyR
   return res;
 }
 
+/** Characters of the editor's text before the caret, or null when the caret is not in it. */
+function caretOffset(o: Opened): Promise<number | null> {
+  return o.cs.run<number | null>(`
+    const t = globalThis.__target;
+    const el = t.matches('.ql-container') ? t.querySelector('.ql-editor') : t;
+    if ('selectionStart' in el && typeof el.selectionStart === 'number') return el.selectionStart;
+    const sel = el.ownerDocument.defaultView.getSelection();
+    if (!sel || sel.rangeCount === 0 || !el.contains(sel.anchorNode)) return null;
+    const r = sel.getRangeAt(0);
+    const before = el.ownerDocument.createRange();
+    before.selectNodeContents(el);
+    before.setEnd(r.startContainer, r.startOffset);
+    return before.toString().length;
+  `);
+}
+
 /** Puts the person's caret after "Hello" in the editor (a real click, then arrow keys), then leaves. */
 async function caretAfterHello(o: Opened): Promise<void> {
   await o.cs.run(`
@@ -249,8 +265,23 @@ async function caretAfterHello(o: Opened): Promise<void> {
   // before that commit (a loaded machine) were undone by it, so the person's caret ended at @0–@3.
   await settled(o.page);
   await o.page.keyboard.press('Control+Home');
-  for (let i = 0; i < 5; i++) await o.page.keyboard.press('ArrowRight');
   await settled(o.page);
+  // Like a person who looks where the caret went: keys the editor dropped on a loaded machine (CKEditor
+  // 5 re-rendered its model's selection over an arrow key's move before reading it: the caret ended at
+  // @3) are pressed again, until the caret is after "Hello". What is tested is what the extension
+  // remembers and where it inserts, not the editor's handling of fast keys.
+  for (let tries = 0; tries < 5; tries++) {
+    const at = await caretOffset(o);
+    if (at === 5) break;
+    if (at === null || at > 5) {
+      await o.page.keyboard.press('Control+Home');
+      await settled(o.page);
+    }
+    for (let i = at === null || at > 5 ? 0 : at; i < 5; i++) {
+      await o.page.keyboard.press('ArrowRight');
+      await settled(o.page);
+    }
+  }
   // A person does not leave within milliseconds of the last arrow key; Slate reads the DOM selection
   // into its model on a 100 ms throttle, and re-applies its model's (stale) selection on the next
   // focus if it has not read it by the time the person left.
