@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { DraftIn } from '../../lib/shared/schema';
-import { rebuildGovernance, refreshGovernance } from '../../server/service/governance/refresh';
+import { REFRESH_LOCK_KEY, rebuildGovernance, refreshGovernance } from '../../server/service/governance/refresh';
 import { govDb } from '../../server/store/rollups';
 import { governanceTables, rollDifferences } from '../helpers/governance-data';
 import { startTestApp, TEST_DBS } from '../helpers/server';
@@ -129,4 +130,96 @@ describe.each(TEST_DBS)('governance counted incrementally on %s', (db) => {
       await s.close();
     }
   }, 60_000);
+});
+
+// PostgreSQL: a refresh takes no lock a writer waits for (it writes only governance's tables and is
+// serialised with other refreshes by its own advisory lock), and reads outside the writers' lock: what
+// it counts while drafts and decisions keep arriving must still end equal to a count from scratch.
+describe('governance counted beside live writers on postgres', () => {
+  it.runIf(TEST_DBS.includes('postgres'))(
+    'a refresh never holds a writer; counting during writes equals a count from scratch',
+    async () => {
+      const s = await startTestApp('postgres');
+      const other = new pg.Client({ connectionString: s.databaseUrl });
+      await other.connect();
+      try {
+        const pipeline = await s.token('pipeline', { user: 'live-pipeline' });
+        const ana = await s.token('reviewer', { user: 'ana' });
+        const post = async (from: number, n: number) => {
+          const r = await s.api('/v1/drafts', {
+            token: pipeline,
+            body: { drafts: Array.from({ length: n }, (_, i) => draft(from + i)) },
+          });
+          expect(r.status).toBe(200);
+          return ((await r.json()) as { results: { id: string }[] }).results.map((x) => x.id);
+        };
+        const approve = async (ids: readonly string[]) => {
+          const r = await s.api('/v1/decisions', {
+            token: ana,
+            body: {
+              decisions: ids.map((draftId) => ({
+                id: randomUUID(),
+                draftId,
+                action: 'approve',
+                dwellMs: 4_000,
+                decidedAt: new Date().toISOString(),
+              })),
+            },
+          });
+          expect(r.status).toBe(200);
+        };
+        await post(0, 30);
+
+        // Another instance's refresh holds the refresh lock: this one waits for it inside its
+        // transaction, and the writers go on meanwhile.
+        await other.query('begin');
+        await other.query('select pg_advisory_xact_lock($1)', [REFRESH_LOCK_KEY]);
+        const waiting = refreshGovernance(s.store);
+        await new Promise((r) => setTimeout(r, 200));
+        const t0 = performance.now();
+        const more = await post(100, 5);
+        await approve(more);
+        expect(performance.now() - t0).toBeLessThan(2_000);
+        let settled = false;
+        void waiting.then(() => {
+          settled = true;
+        });
+        await new Promise((r) => setTimeout(r, 100));
+        expect(settled).toBe(false);
+        await other.query('commit');
+        expect(await waiting).toBeGreaterThanOrEqual(30);
+
+        // Drafts and decisions keep arriving while refreshes run.
+        let stop = false;
+        const refreshes = (async () => {
+          let n = 0;
+          while (!stop) {
+            await refreshGovernance(s.store);
+            n++;
+          }
+          return n;
+        })();
+        for (let round = 0; round < 12; round++) {
+          const ids = await post(200 + round * 10, 10);
+          await approve(ids.slice(0, 6));
+        }
+        stop = true;
+        expect(await refreshes).toBeGreaterThan(1);
+        await refreshGovernance(s.store);
+
+        const incremental = await governanceTables(s.store);
+        expect(incremental.facts).toHaveLength(30 + 5 + 120);
+        expect(incremental.decisions).toHaveLength(5 + 72);
+        await rebuildGovernance(s.store);
+        const rebuilt = await governanceTables(s.store);
+        expect(rebuilt.facts).toEqual(incremental.facts);
+        expect(rebuilt.decisions).toEqual(incremental.decisions);
+        expect(rollDifferences(rebuilt.roll, incremental.roll)).toEqual([]);
+      } finally {
+        await other.end();
+        await s.close();
+      }
+    },
+    60_000,
+  );
 });

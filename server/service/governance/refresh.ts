@@ -22,21 +22,44 @@ import { loadChangedItems } from './load';
 // Keeps governance's facts and rollups up to date, incrementally from two watermarks: the drafts'
 // version (bumped in the same transaction as every change to a draft: ingest, decision, audit,
 // canary) and the outcomes' id. Writers are serialised by the version counter's lock (store.write),
-// so both commit in increasing order and nothing below a watermark can appear later. Each batch
-// runs in one write transaction: facts, rollups and watermarks move together or not at all.
-// Any number of server instances may run it; the second finds nothing left to do.
+// so both commit in increasing order and nothing below a watermark can appear later: whatever a
+// statement sees is every version up to some value and every outcome up to some id. Each batch runs
+// in one transaction: facts, rollups and watermarks move together or not at all. Any number of server
+// instances may run it; the second finds nothing left to do.
+//
+// On PostgreSQL a batch does not take the writers' lock: it writes only governance's own tables, and
+// refreshes are serialised among themselves by an advisory lock (`govTransaction`), so reviewers'
+// decisions and the pipeline's drafts never wait behind a refresh. SQLite has one writer at a time
+// whatever the tables: its batches are write transactions like any other.
 
 /**
- * Drafts per batch (one write transaction each). SQLite: every commit writes the batch's dirty pages
- * to the WAL and, past 1,000 pages, checkpoints them into the database file; a batch dirties the
- * pages of the drafts, decisions and outcomes it reads (random keys) and fewer, larger batches write
+ * Drafts per batch (one transaction each). SQLite: every commit writes the batch's dirty pages to the
+ * WAL and, past 1,000 pages, checkpoints them into the database file; fewer, larger batches write
  * each shared page once: a day of new data at 1,000,000 drafts (11,111 drafts) caught up in
- * 1.3–1.4 s instead of 1.75–1.8 s with 2,000, when the facts were still keyed by draft id (before
- * migration 96; writers wait up to about that long for a batch). PostgreSQL showed no gain from
- * larger batches (2,000 or 10,000: 2.25 s either way after migration 96) and keeps 2,000 (a shorter
- * lock on the version row).
+ * 1.3–1.4 s instead of 1.75–1.8 s with 2,000 (before migration 96). Writers wait for a batch (about
+ * 0.4 s at 10,000). PostgreSQL: a batch holds no lock a writer waits for (see above), and one batch for
+ * the same day took 1.2–1.3 s against 1.4–2.0 s in batches of 2,000 (fewer statements, each over more
+ * rows).
  */
-const batchSize = (store: Store) => (store.dialect === 'sqlite' ? 10_000 : 2_000);
+const BATCH = 10_000;
+/** Arbitrary constant key of the advisory lock that serialises refreshes on PostgreSQL. */
+export const REFRESH_LOCK_KEY = 727_016;
+
+/**
+ * A transaction for governance's tables. PostgreSQL: its own, serialised with other refreshes (on
+ * any instance) by a transaction-level advisory lock, and not with the writers' version lock; it
+ * commits without waiting for the WAL flush (what it writes is derived and recounted from the
+ * watermarks it moves with: a crash that loses the commit loses nothing). SQLite: a write transaction.
+ */
+function govTransaction<T>(store: Store, fn: (trx: Trx) => Promise<T>): Promise<T> {
+  if (store.dialect !== 'postgres') return store.write((trx) => fn(trx));
+  return store.db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${REFRESH_LOCK_KEY}), set_config('synchronous_commit', 'off', true)`.execute(
+      trx,
+    );
+    return fn(trx);
+  });
+}
 const DRAFT_MARK = 'draft_version';
 const OUTCOME_MARK = 'outcome_id';
 
@@ -138,7 +161,7 @@ export function refreshGovernance(store: Store): Promise<number> {
       const large = Math.max(TIDY_AFTER, 0.2 * (await countedBefore(store)));
       let analyzeAt = large;
       for (;;) {
-        const r = await store.write((trx) => refreshBatch(store, trx));
+        const r = await govTransaction(store, (trx) => refreshBatch(store, trx));
         total += r.drafts;
         if (r.done) break;
         if (total >= analyzeAt) {
@@ -160,11 +183,9 @@ export function refreshGovernance(store: Store): Promise<number> {
 /** One batch: the drafts changed and the drafts with new outcomes since the watermarks. */
 async function refreshBatch(store: Store, trx: Trx): Promise<{ done: boolean; drafts: number }> {
   const g = govDb(trx);
-  // What a batch writes is derived and recounted from the watermarks it moves with: a crash that
-  // loses its commit loses nothing, so PostgreSQL need not wait for the WAL flush.
-  if (store.dialect === 'postgres') await sql`set local synchronous_commit = off`.execute(trx);
   const m = await marks(g);
-  const BATCH = batchSize(store);
+  // Read before the drafts: every version up to it is committed, so in the drafts read after it.
+  const counter = await g.selectFrom('counters').select('value').where('name', '=', 'version').executeTakeFirst();
   const outcomes = await g
     .selectFrom('outcomes')
     .select(['id', 'draft_id'])
@@ -182,11 +203,8 @@ async function refreshBatch(store: Store, trx: Trx): Promise<{ done: boolean; dr
   if (read.items.length > 0) await recount(store, g, trx, read.items);
   const done = read.changed < BATCH && outcomes.length < BATCH;
   let draftMark = read.lastVersion ?? m.draft;
-  if (read.changed < BATCH) {
-    // Every draft up to the counter's value is counted (the counter is read under the write lock).
-    const v = await g.selectFrom('counters').select('value').where('name', '=', 'version').executeTakeFirst();
-    draftMark = Math.max(draftMark, Number(v?.value ?? 0));
-  }
+  // Every draft up to the counter's value is in this batch.
+  if (read.changed < BATCH) draftMark = Math.max(draftMark, Number(counter?.value ?? 0));
   if (draftMark !== m.draft) await setMark(g, DRAFT_MARK, draftMark);
   if (outcomes.length > 0) await setMark(g, OUTCOME_MARK, Number(outcomes[outcomes.length - 1]!.id));
   return { done, drafts: read.items.length };
@@ -422,7 +440,7 @@ async function applyHistograms(
  */
 async function refreshStreaks(store: Store): Promise<void> {
   for (;;) {
-    const done = await store.write(async (trx) => {
+    const done = await govTransaction(store, async (trx) => {
       const g = govDb(trx);
       const dirty = await g
         .selectFrom('gov_roll')
@@ -514,7 +532,7 @@ const STREAK_COLUMNS: readonly Column[] = [
 
 /** Deletes the facts of all drafts and rebuilds them (repair, or after changing how a fact is derived). */
 export async function rebuildGovernance(store: Store): Promise<number> {
-  await store.write(async (trx) => {
+  await govTransaction(store, async (trx) => {
     const g = govDb(trx);
     await g.deleteFrom('gov_facts').execute();
     await g.deleteFrom('gov_decision_facts').execute();
