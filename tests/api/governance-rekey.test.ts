@@ -4,7 +4,7 @@ import { writeHistory } from '../../server/service/governance';
 import { rebuildGovernance, refreshGovernance } from '../../server/service/governance/refresh';
 import type { Store } from '../../server/store';
 import { migrate } from '../../server/store/migrations';
-import { decisionFactsTable, factsTable, govDb } from '../../server/store/rollups';
+import { decisionFactsTable, factsTable } from '../../server/store/rollups';
 import { governanceTables, rollDifferences, seededHistory } from '../helpers/governance-data';
 import { startTestApp, TEST_DBS } from '../helpers/server';
 
