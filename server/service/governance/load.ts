@@ -178,7 +178,7 @@ async function withDecisions(
     ])
     .where('decisions.status', '=', 'applied');
   // Asked for together and awaited after the drafts' JSON is read: the database answers while this
-  // process parses (one connection in a transaction: the statements still run one after another).
+  // process parses (in a transaction, one connection runs them one after another).
   const decisionsRead = cq.orderBy('decisions.received_at').execute();
 
   const oq = (
