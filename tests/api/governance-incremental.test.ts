@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { DraftIn } from '../../lib/shared/schema';
-import { REFRESH_LOCK_KEY, rebuildGovernance, refreshGovernance } from '../../server/service/governance/refresh';
+import { REFRESH_LOCK_KEY, refreshGovernance } from '../../server/service/governance/refresh';
 import { govDb } from '../../server/store/rollups';
-import { governanceTables, rollDifferences } from '../helpers/governance-data';
-import { startTestApp, TEST_DBS } from '../helpers/server';
+import { expectCountedAsFromScratch } from '../helpers/governance-data';
+import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
 
 // Issue 16: governance counts incrementally from its watermarks. Drafts counted when they arrive,
 // then decided by several reviewers over several refreshes, then given outcomes, end with exactly the
@@ -34,6 +34,41 @@ function draft(i: number): DraftIn {
   };
 }
 
+/** Posts drafts `from`…`from + n − 1` as the pipeline; their results (id and route). */
+async function post(s: TestApi, token: string, from: number, n: number) {
+  const r = await s.api('/v1/drafts', {
+    token,
+    body: { drafts: Array.from({ length: n }, (_, i) => draft(from + i)) },
+  });
+  expect(r.status).toBe(200);
+  return ((await r.json()) as { results: { id: string; route: string }[] }).results;
+}
+
+/** Decides drafts as the reviewer of `token` (edits rewrite the text); every decision is applied. */
+async function decide(s: TestApi, token: string, list: { draftId: string; action: string; dwellMs: number }[]) {
+  const r = await s.api('/v1/decisions', {
+    token,
+    body: {
+      decisions: list.map((d) => ({
+        id: randomUUID(),
+        decidedAt: new Date().toISOString(),
+        ...d,
+        ...(d.action === 'edit'
+          ? {
+              content: { subject: 'Globex, edited', body: 'Hi Lee,\n\nRewritten by hand.\n\nBest, Sam' },
+              reasons: ['tone'],
+            }
+          : d.action === 'reject'
+            ? { reasons: ['wrong_facts'] }
+            : {}),
+      })),
+    },
+  });
+  expect(r.status).toBe(200);
+  const results = ((await r.json()) as { results: { status: string }[] }).results;
+  expect(results.map((x) => x.status)).toEqual(list.map(() => 'applied'));
+}
+
 describe.each(TEST_DBS)('governance counted incrementally on %s', (db) => {
   it('drafts, then decisions over several refreshes, then outcomes: equal to a count from scratch', async () => {
     const s = await startTestApp(db);
@@ -41,53 +76,25 @@ describe.each(TEST_DBS)('governance counted incrementally on %s', (db) => {
       const pipeline = await s.token('pipeline', { user: 'inc-pipeline' });
       const ana = await s.token('reviewer', { user: 'ana' });
       const ben = await s.token('reviewer', { user: 'ben' });
-      const posted = await s.api('/v1/drafts', {
-        token: pipeline,
-        body: { drafts: Array.from({ length: 40 }, (_, i) => draft(i)) },
-      });
-      expect(posted.status).toBe(200);
-      const ids = ((await posted.json()) as { results: { id: string; route: string }[] }).results
-        .filter((r) => r.route === 'review')
-        .map((r) => r.id);
+      const ids = (await post(s, pipeline, 0, 40)).filter((r) => r.route === 'review').map((r) => r.id);
       expect(ids.length).toBe(40);
       expect(await refreshGovernance(s.store)).toBe(40);
 
-      const decide = async (token: string, list: { draftId: string; action: string; dwellMs: number }[]) => {
-        const r = await s.api('/v1/decisions', {
-          token,
-          body: {
-            decisions: list.map((d) => ({
-              id: randomUUID(),
-              decidedAt: new Date().toISOString(),
-              ...d,
-              ...(d.action === 'edit'
-                ? {
-                    content: { subject: 'Globex, edited', body: 'Hi Lee,\n\nRewritten by hand.\n\nBest, Sam' },
-                    reasons: ['tone'],
-                  }
-                : d.action === 'reject'
-                  ? { reasons: ['wrong_facts'] }
-                  : {}),
-            })),
-          },
-        });
-        expect(r.status).toBe(200);
-        const results = ((await r.json()) as { results: { status: string }[] }).results;
-        expect(results.map((x) => x.status)).toEqual(list.map(() => 'applied'));
-      };
       // Ana approves ten (a run), Ben edits five and rejects five, Ana approves ten more: her day's
       // run grows across refreshes, and only a recount of her day shows it.
       await decide(
+        s,
         ana,
         ids.slice(0, 10).map((draftId, i) => ({ draftId, action: 'approve', dwellMs: i % 2 ? 900 : 20_000 })),
       );
       expect(await refreshGovernance(s.store)).toBe(10);
-      await decide(ben, [
+      await decide(s, ben, [
         ...ids.slice(10, 15).map((draftId) => ({ draftId, action: 'edit', dwellMs: 30_000 })),
         ...ids.slice(15, 20).map((draftId) => ({ draftId, action: 'reject', dwellMs: 12_000 })),
       ]);
       expect(await refreshGovernance(s.store)).toBe(10);
       await decide(
+        s,
         ana,
         ids.slice(20, 30).map((draftId) => ({ draftId, action: 'approve', dwellMs: 1_500 })),
       );
@@ -118,14 +125,9 @@ describe.each(TEST_DBS)('governance counted incrementally on %s', (db) => {
       expect(await refreshGovernance(s.store)).toBe(12);
       expect(await streak('ana')).toEqual({ v0: 20, v3: 20 });
 
-      const incremental = await governanceTables(s.store);
-      expect(incremental.facts.filter((f) => f.outcome !== null)).toHaveLength(12);
-      expect(incremental.decisions).toHaveLength(30);
-      await rebuildGovernance(s.store);
-      const rebuilt = await governanceTables(s.store);
-      expect(rebuilt.facts).toEqual(incremental.facts);
-      expect(rebuilt.decisions).toEqual(incremental.decisions);
-      expect(rollDifferences(rebuilt.roll, incremental.roll)).toEqual([]);
+      const counted = await expectCountedAsFromScratch(s.store);
+      expect(counted.facts.filter((f) => f.outcome !== null)).toHaveLength(12);
+      expect(counted.decisions).toHaveLength(30);
     } finally {
       await s.close();
     }
@@ -145,30 +147,13 @@ describe('governance counted beside live writers on postgres', () => {
       try {
         const pipeline = await s.token('pipeline', { user: 'live-pipeline' });
         const ana = await s.token('reviewer', { user: 'ana' });
-        const post = async (from: number, n: number) => {
-          const r = await s.api('/v1/drafts', {
-            token: pipeline,
-            body: { drafts: Array.from({ length: n }, (_, i) => draft(from + i)) },
-          });
-          expect(r.status).toBe(200);
-          return ((await r.json()) as { results: { id: string }[] }).results.map((x) => x.id);
-        };
-        const approve = async (ids: readonly string[]) => {
-          const r = await s.api('/v1/decisions', {
-            token: ana,
-            body: {
-              decisions: ids.map((draftId) => ({
-                id: randomUUID(),
-                draftId,
-                action: 'approve',
-                dwellMs: 4_000,
-                decidedAt: new Date().toISOString(),
-              })),
-            },
-          });
-          expect(r.status).toBe(200);
-        };
-        await post(0, 30);
+        const approve = (ids: readonly string[]) =>
+          decide(
+            s,
+            ana,
+            ids.map((draftId) => ({ draftId, action: 'approve', dwellMs: 4_000 })),
+          );
+        await post(s, pipeline, 0, 30);
 
         // Another instance's refresh holds the refresh lock: this one waits for it inside its
         // transaction, and the writers go on meanwhile.
@@ -177,8 +162,7 @@ describe('governance counted beside live writers on postgres', () => {
         const waiting = refreshGovernance(s.store);
         await new Promise((r) => setTimeout(r, 200));
         const t0 = performance.now();
-        const more = await post(100, 5);
-        await approve(more);
+        await approve((await post(s, pipeline, 100, 5)).map((r) => r.id));
         expect(performance.now() - t0).toBeLessThan(2_000);
         let settled = false;
         void waiting.then(() => {
@@ -200,21 +184,16 @@ describe('governance counted beside live writers on postgres', () => {
           return n;
         })();
         for (let round = 0; round < 12; round++) {
-          const ids = await post(200 + round * 10, 10);
+          const ids = (await post(s, pipeline, 200 + round * 10, 10)).map((r) => r.id);
           await approve(ids.slice(0, 6));
         }
         stop = true;
         expect(await refreshes).toBeGreaterThan(1);
         await refreshGovernance(s.store);
 
-        const incremental = await governanceTables(s.store);
-        expect(incremental.facts).toHaveLength(30 + 5 + 120);
-        expect(incremental.decisions).toHaveLength(5 + 72);
-        await rebuildGovernance(s.store);
-        const rebuilt = await governanceTables(s.store);
-        expect(rebuilt.facts).toEqual(incremental.facts);
-        expect(rebuilt.decisions).toEqual(incremental.decisions);
-        expect(rollDifferences(rebuilt.roll, incremental.roll)).toEqual([]);
+        const counted = await expectCountedAsFromScratch(s.store);
+        expect(counted.facts).toHaveLength(30 + 5 + 120);
+        expect(counted.decisions).toHaveLength(5 + 72);
       } finally {
         await other.end();
         await s.close();

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { writeHistory } from '../../server/service/governance';
-import { rebuildGovernance, refreshGovernance } from '../../server/service/governance/refresh';
+import { refreshGovernance } from '../../server/service/governance/refresh';
 import type { Store } from '../../server/store';
 import { migrate } from '../../server/store/migrations';
 import { decisionFactsTable, factsTable } from '../../server/store/rollups';
-import { governanceTables, rollDifferences, seededHistory } from '../helpers/governance-data';
+import { expectCountedAsFromScratch, governanceTables, seededHistory } from '../helpers/governance-data';
 import { startTestApp, TEST_DBS } from '../helpers/server';
 
 // Issue 16, migration 96: governance's facts keyed by (created_at, draft_id) instead of the random
@@ -116,14 +116,8 @@ describe.each(TEST_DBS)('facts keyed by creation time (migration 96) on %s', (db
       });
       expect(r.status).toBe(200);
       expect(await refreshGovernance(s.store)).toBeGreaterThanOrEqual(340);
-      const incremental = await snapshot();
+      const incremental = await expectCountedAsFromScratch(s.store);
       expect(incremental.facts.length).toBeGreaterThanOrEqual(before.facts.length + 300);
-      await rebuildGovernance(s.store);
-      const rebuilt = await snapshot();
-      expect(rebuilt.facts).toEqual(incremental.facts);
-      expect(rebuilt.decisions).toEqual(incremental.decisions);
-      // Rollups equal up to the order floating-point sums were added in.
-      expect(rollDifferences(rebuilt.roll, incremental.roll)).toEqual([]);
     } finally {
       await s.close();
     }

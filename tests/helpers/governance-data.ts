@@ -1,5 +1,7 @@
+import { expect } from 'vitest';
 import { mulberry32 } from '../../lib/shared/policy/stats';
 import type { GovItem } from '../../lib/shared/schema/governance';
+import { rebuildGovernance } from '../../server/service/governance/refresh';
 import type { Store } from '../../server/store';
 import { govDb } from '../../server/store/rollups';
 
@@ -147,6 +149,21 @@ export async function governanceTables(store: Store) {
 }
 
 type Tables = Awaited<ReturnType<typeof governanceTables>>;
+
+/**
+ * Checks that what governance has counted so far equals a count from scratch: `rebuildGovernance`
+ * after it, then facts, decision facts and rollup rows compared (sums up to the order floating-point
+ * additions were made in). Returns the tables as they were counted before the rebuild.
+ */
+export async function expectCountedAsFromScratch(store: Store): Promise<Tables> {
+  const counted = await governanceTables(store);
+  await rebuildGovernance(store);
+  const rebuilt = await governanceTables(store);
+  expect(rebuilt.facts).toEqual(counted.facts);
+  expect(rebuilt.decisions).toEqual(counted.decisions);
+  expect(rollDifferences(rebuilt.roll, counted.roll)).toEqual([]);
+  return counted;
+}
 
 /**
  * The rollup rows of `a` and `b` that differ (by key, each side's row or undefined), sums equal up

@@ -52,7 +52,7 @@ export const REFRESH_LOCK_KEY = 727_016;
  * watermarks it moves with: a crash that loses the commit loses nothing). SQLite: a write transaction.
  */
 function govTransaction<T>(store: Store, fn: (trx: Trx) => Promise<T>): Promise<T> {
-  if (store.dialect !== 'postgres') return store.write((trx) => fn(trx));
+  if (store.dialect !== 'postgres') return store.write(fn);
   return store.db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${REFRESH_LOCK_KEY}), set_config('synchronous_commit', 'off', true)`.execute(
       trx,
