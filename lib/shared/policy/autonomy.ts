@@ -8,7 +8,7 @@ import type {
 } from '../schema/governance';
 import type { Level } from '../schema/workflow';
 import { latestOutcome } from './calibration';
-import { metricSet } from './metrics';
+import { metricSet, type RuleRates } from './metrics';
 import { recommend } from './recommendation';
 import { clopperPearsonUpper, wilson } from './stats';
 import { detectionDelay, exceedsTarget, MIN_AUDITED_TO_TIGHTEN } from './tighten';
@@ -285,8 +285,8 @@ export function windowStart(now: number, levelChangedAt?: string | null): number
   return Math.max(now - GRADUATION.windowDays * DAY_MS, levelChangedAt ? Date.parse(levelChangedAt) : 0);
 }
 
-/** `stepBack` on the window's metrics. */
-export function stepBackFrom(m: MetricSet, policy: PolicyView): AutonomyProposal | null {
+/** `stepBack` on the window's rates. */
+export function stepBackFrom(m: RuleRates, policy: PolicyView): AutonomyProposal | null {
   const idx = LADDER.indexOf(policy.level);
   if (idx <= 0) return null;
   const target = policy.falseAutoTarget;
@@ -357,7 +357,7 @@ export interface AdjustInputs {
   /** Drafts at or above the current auto threshold with an outcome in the window, and the wrong ones. */
   zone: { n: number; wrong: number };
   recommendation: Recommendation;
-  window: MetricSet;
+  window: RuleRates;
   /** Review-routed drafts someone decided in the window. */
   judged: number;
 }

@@ -100,11 +100,29 @@ export interface MetricSpread {
 }
 
 /** A MetricSet from its counts and spreads (the one place the rates are derived). */
+/**
+ * What the autonomy rules read of a window (step back, auto-adjustment): rates of counts alone, so
+ * the evaluator reads the window's counts and not its review times or queue ages.
+ */
+export type RuleRates = Pick<
+  MetricSet,
+  'falseAutoRate' | 'auditedAuto' | 'postReviewErrorRate' | 'checkedReviewed' | 'unnecessaryReviewRate'
+>;
+
+export function ruleRatesFrom(c: MetricCounts): RuleRates {
+  return {
+    falseAutoRate: rate(c.wrongAuto, c.auditedAuto),
+    auditedAuto: c.auditedAuto,
+    postReviewErrorRate: rate(c.wrongReviewed, c.checkedReviewed),
+    checkedReviewed: c.checkedReviewed,
+    unnecessaryReviewRate: rate(c.reviewRoutedApproved, c.reviewRouted),
+  };
+}
+
 export function metricSetFrom(c: MetricCounts, spread: MetricSpread, window: { days: number }): MetricSet {
   const reviewed = c.approved + c.edited + c.rejected;
   const overrideRate = rate(c.edited + c.rejected, reviewed);
-  const falseAutoRate = rate(c.wrongAuto, c.auditedAuto);
-  const postReviewErrorRate = rate(c.wrongReviewed, c.checkedReviewed);
+  const { falseAutoRate, postReviewErrorRate, unnecessaryReviewRate } = ruleRatesFrom(c);
   return {
     drafts: c.drafts,
     reviewed,
@@ -125,7 +143,7 @@ export function metricSetFrom(c: MetricCounts, spread: MetricSpread, window: { d
     falseAutoRate,
     falseAutoInterval: c.auditedAuto > 0 ? wilson(c.wrongAuto, c.auditedAuto) : null,
     auditedAuto: c.auditedAuto,
-    unnecessaryReviewRate: rate(c.reviewRoutedApproved, c.reviewRouted),
+    unnecessaryReviewRate,
     postReviewErrorRate,
     postReviewInterval: c.checkedReviewed > 0 ? wilson(c.wrongReviewed, c.checkedReviewed) : null,
     checkedReviewed: c.checkedReviewed,
