@@ -16,7 +16,8 @@
  * - at the end, every figure side by side: per size, one column per database, with the target.
  * BENCH_PART=evaluator runs only the evaluator pass (no server, endpoints or export); BENCH_PROFILE=path
  * writes a CPU profile of this process over the pass (path-<db>-<size>.cpuprofile); BENCH_QUERIES=1 prints
- * the pass's PostgreSQL statements by total time.
+ * the pass's PostgreSQL statements by total time; BENCH_PASSES=n repeats the written-out pass n times and
+ * prints their median.
  * `npm run bench:governance:1m` runs 100,000 and 1,000,000 drafts (the issue's scale; tens of minutes).
  * BENCH_CACHE=1 keeps each seeded and backfilled database (SQLite file / PostgreSQL template database,
  * keyed by size, a hash of the seed and FACTS_VERSION (server/service/governance/facts.ts): a faster
@@ -53,6 +54,11 @@ const ONLY_EVALUATOR = process.env.BENCH_PART === 'evaluator';
 const PROFILE = process.env.BENCH_PROFILE;
 /** BENCH_QUERIES=1: PostgreSQL's statements over the evaluator pass, by total time (timed here, round trip included). */
 const QUERIES = process.env.BENCH_QUERIES === '1';
+/**
+ * BENCH_PASSES=n: the written-out pass n times (a new day of data before each), with their median:
+ * one pass varies by ±150–250 ms on a 2-core machine shared with the database.
+ */
+const PASSES = Math.max(1, Number(process.env.BENCH_PASSES ?? 1));
 const statements = { on: false, byText: new Map<string, { n: number; ms: number }>() };
 if (QUERIES) {
   const query = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
@@ -364,17 +370,31 @@ async function endpoints(db: 'sqlite' | 'postgres', n: number, now: number, data
   }
 }
 
-/** One day of new data, then one evaluator pass, timed. */
 /**
  * One day of new data, then one evaluator pass (refresh from the watermark + every workflow), twice:
  * right after the day is written in one bulk insert (its pages still dirty in PostgreSQL's shared
  * buffers or SQLite's WAL: the pass's reads first write them out), and after another day written out
  * by a checkpoint first, as a day's data arriving over a day would have been many times
- * (PostgreSQL's checkpoint_timeout is 5 minutes; SQLite checkpoints every 1,000 pages).
+ * (PostgreSQL's checkpoint_timeout is 5 minutes; SQLite checkpoints every 1,000 pages), on a day of its
+ * own (BENCH_PASSES=n: n such passes, each on the next day).
  */
 async function evaluatorPasses(db: 'sqlite' | 'postgres', n: number, now: number, store: Store) {
   await evaluatorPass(db, n, now, store, 99, false);
-  await evaluatorPass(db, n, now, store, 100, true);
+  const written: number[] = [];
+  for (let i = 0; i < PASSES; i++) written.push(await evaluatorPass(db, n, now, store, 100 + i, true, i > 0));
+  if (PASSES > 1) {
+    const sorted = [...written].sort((a, b) => a - b);
+    const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+    console.log(`written-out passes: ${written.map((t) => t.toFixed(0)).join(', ')} ms`);
+    figure(db, n, `evaluator pass (written out, median of ${PASSES})`, `${median.toFixed(0)} ms`);
+    figure(
+      db,
+      n,
+      `  fastest – slowest of ${PASSES}`,
+      `${sorted[0]!.toFixed(0)}–${sorted[sorted.length - 1]!.toFixed(0)}`,
+    );
+    TARGETS[`evaluator pass (written out, median of ${PASSES})`] = '< 1000 ms';
+  }
 }
 
 async function evaluatorPass(
@@ -384,8 +404,11 @@ async function evaluatorPass(
   store: Store,
   seedNo: number,
   checkpoint: boolean,
-) {
-  await seed(store, Math.round(n / DAYS), now - DAY, 1, seedNo);
+  repeat = false,
+): Promise<number> {
+  // The written-out passes each on a day of its own (from today on): a second day of data on the same
+  // day would double its reviewers' days, whose approval runs are recomputed whole.
+  await seed(store, Math.round(n / DAYS), checkpoint ? now + (seedNo - 100) * DAY : now - DAY, 1, seedNo);
   if (checkpoint)
     await sql.raw(store.dialect === 'postgres' ? 'checkpoint' : 'pragma wal_checkpoint(truncate)').execute(store.db);
   for (const w of WORKFLOWS)
@@ -428,9 +451,12 @@ async function evaluatorPass(
   console.log(
     `evaluator pass after one day of new data (${Math.round(n / DAYS).toLocaleString()} drafts, ${when}): ${(t4 - t2).toFixed(0)} ms (rollups from the watermark ${(t3 - t2).toFixed(0)} ms, ${WORKFLOWS.length} workflows evaluated ${(t4 - t3).toFixed(0)} ms); ${passCpu.toFixed(0)} ms CPU in this process (${db === 'postgres' ? "PostgreSQL's own work not counted" : "SQLite's work included, its checkpoint thread too"})`,
   );
-  figure(db, n, `evaluator pass (${when})`, `${(t4 - t2).toFixed(0)} ms`);
-  figure(db, n, `pass CPU here (${when})`, `${passCpu.toFixed(0)} ms`);
-  TARGETS[`evaluator pass (${when})`] = '< 1000 ms';
+  if (!repeat) {
+    figure(db, n, `evaluator pass (${when})`, `${(t4 - t2).toFixed(0)} ms`);
+    figure(db, n, `pass CPU here (${when})`, `${passCpu.toFixed(0)} ms`);
+    TARGETS[`evaluator pass (${when})`] = '< 1000 ms';
+  }
+  return t4 - t2;
 }
 
 for (const n of SIZES) for (const db of DBS) await run(db, n);
