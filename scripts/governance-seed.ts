@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mulberry32 } from '../lib/shared/policy/stats';
+import { inputColumns } from '../server/service/governance/load';
 import type { Store } from '../server/store';
 
 // Bulk governance history for scripts/bench-governance.ts.
@@ -91,6 +92,8 @@ export async function seed(store: Store, n: number, start: number, days: number,
           workflow: wf,
           kind: 'email',
           input_json: JSON.stringify(input),
+          // As ingest stores them (server/service/ingest.ts).
+          ...inputColumns(input),
           confidence,
           route,
           status,

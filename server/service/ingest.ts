@@ -5,7 +5,7 @@ import type { DraftIn, DraftResult, RoutingResult, WorkflowPolicy } from '../../
 import { type AuditInput, appendAuditMany } from '../audit';
 import type { Database, Dialect, Store, Trx, Versions } from '../store';
 import { type Column, insertRows, memo, params, run } from '../store/fast';
-import { stable } from './governance/load';
+import { inputColumns, stable } from './governance/load';
 import { getPolicy } from './policy';
 import { parseJson } from './views';
 import { enqueueEvents } from './webhooks/outbox';
@@ -51,6 +51,9 @@ const DRAFT_COLUMNS = [
   ['created_version', 'bigint'],
   ['created_at', 'text'],
   ['updated_at', 'text'],
+  ['words', 'bigint'],
+  ['input_named', 'boolean'],
+  ['input_escalates', 'boolean'],
 ] as const satisfies readonly (Column & [keyof DraftInsert, string])[];
 
 type KnownRow = Parameters<typeof resultFromRow>[0];
@@ -232,6 +235,7 @@ export async function ingestDrafts(
         created_version: version,
         created_at: now,
         updated_at: now,
+        ...inputColumns(d),
       });
       audits.push({
         actor,

@@ -178,4 +178,16 @@ export const GOVPERF_MIGRATIONS: { version: number; name: string; up(db: AnyDb, 
       await db.schema.dropIndex('gov_decision_facts_user_day').ifExists().execute();
     },
   },
+  {
+    version: 98,
+    name: 'what governance reads of a draft input, stored at ingest (issue 16)',
+    // The refresh read every changed draft's input JSON (6 MB a day at 1,000,000 drafts) to count its
+    // words and find its escalations; new drafts carry them as columns. Older drafts keep null and
+    // are read as before (no backfill: they are read only when they change).
+    async up(db) {
+      await db.schema.alterTable('drafts').addColumn('words', 'integer').execute();
+      await db.schema.alterTable('drafts').addColumn('input_named', 'boolean').execute();
+      await db.schema.alterTable('drafts').addColumn('input_escalates', 'boolean').execute();
+    },
+  },
 ];

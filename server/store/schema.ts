@@ -95,6 +95,14 @@ export interface DraftsTable {
   claimed_by_name: Defaulted<string | null>;
   claimed_until: Defaulted<string | null>;
   claimed_at: Defaulted<string | null>;
+  /**
+   * What governance reads of the input, derived at ingest (migration 98; service/governance/load.ts
+   * `inputFacts`): words a reviewer reads, the account named in the input, an escalating flag or an
+   * inbound reply. Null for drafts stored before, which governance reads from input_json instead.
+   */
+  words: Defaulted<number | null>;
+  input_named: Defaulted<boolean | null>;
+  input_escalates: Defaulted<boolean | null>;
 }
 
 export interface DecisionsTable {
@@ -259,6 +267,8 @@ export const BOOLEAN_COLUMNS = new Set([
   'audit',
   'audit_pending',
   'canary',
+  'input_named',
+  'input_escalates',
   'correct',
   'digest',
   ...PAGE_BOOLEAN_COLUMNS,

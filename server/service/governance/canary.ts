@@ -6,7 +6,7 @@ import { DraftIn } from '../../../lib/shared/schema';
 import { appendAudit } from '../../audit';
 import type { Deps } from '../../context';
 import type { Database, Trx, Versions } from '../../store';
-import { loadPolicy, parseJson } from './load';
+import { inputColumns, loadPolicy, parseJson } from './load';
 
 // Canaries: known-bad copies of real review drafts, planted after ingest at the workflow's rate or
 // on an admin's request, to measure whether reviewers catch what they should.
@@ -78,6 +78,7 @@ export async function insertCanary(
         workflow: source.workflow,
         kind: canary.draft.kind,
         input_json: JSON.stringify(canary.draft),
+        ...inputColumns(canary.draft),
         confidence: source.confidence,
         route: source.route,
         status: 'pending',

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import {
   autoAdjustFrom,
-  GRADUATION,
   type PolicyView,
   proposeGraduationFrom,
   sortVersions,
@@ -462,14 +461,6 @@ async function windowDays(store: Store, f: Filter, now: number): Promise<number>
     if (row?.first) start = Date.parse(String(row.first));
   }
   return Number.isFinite(start) ? Math.max(1, (now - start) / DAY_MS) : 1;
-}
-
-/** One MetricSet for a workflow and window (graduation, step back). */
-export async function metricSetFor(store: Store, f: Filter, days: number, now: number): Promise<MetricSet> {
-  const w = new Window(store, f);
-  const groups = await metricGroups(w, now);
-  await w.openMedians([groups.overall], now);
-  return groupSet(groups.overall, days);
 }
 
 /** GET /v1/metrics. */

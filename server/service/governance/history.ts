@@ -4,6 +4,7 @@ import type { Content, DraftIn } from '../../../lib/shared/schema';
 import type { GovItem } from '../../../lib/shared/schema/governance';
 import type { Store } from '../../store';
 import { getPolicy } from '../policy';
+import { inputColumns } from './load';
 
 // Governance history written straight into the store, for the demo and for tests.
 
@@ -70,6 +71,7 @@ export async function writeHistory(
             workflow: it.workflow,
             kind: input.kind,
             input_json: JSON.stringify(input),
+            ...inputColumns(input),
             confidence: it.confidence,
             route: it.route,
             status: it.status,

@@ -1,4 +1,4 @@
-import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { PolicyView } from '../../../lib/shared/policy/autonomy';
 import type { DraftIn } from '../../../lib/shared/schema';
 import type { GovDecision, GovItem } from '../../../lib/shared/schema/governance';
@@ -54,6 +54,37 @@ export function stable(v: unknown): string {
 }
 
 const ESCALATION_FLAGS = new Set(['pricing', 'legal', 'competitor']);
+
+/** What governance reads of a draft's input: stored with the draft at ingest (migration 98). */
+export interface InputFacts {
+  words: number;
+  /** The input names the account a named one. */
+  named: boolean;
+  /** An escalating flag (pricing, legal, competitor) or an inbound reply. */
+  escalates: boolean;
+}
+
+/** The parts of a draft's input (`DraftIn`) the input facts come from. */
+interface InputParts {
+  content?: unknown;
+  account?: { name?: string; tier?: string | null };
+  flags?: readonly string[];
+  inbound?: boolean;
+}
+
+export function inputFacts(input: InputParts): InputFacts {
+  return {
+    words: contentWords(input.content),
+    named: input.account?.tier === 'named',
+    escalates: (input.flags ?? []).some((x) => ESCALATION_FLAGS.has(x)) || input.inbound === true,
+  };
+}
+
+/** `inputFacts` as the drafts table's columns. */
+export function inputColumns(input: InputParts): { words: number; input_named: boolean; input_escalates: boolean } {
+  const f = inputFacts(input);
+  return { words: f.words, input_named: f.named, input_escalates: f.escalates };
+}
 
 export interface LoadFilter {
   workflow?: string;
@@ -114,26 +145,34 @@ export async function loadChangedItems(
   return { items, changed: changed.length, lastVersion: last ? Number(last.version) : null };
 }
 
-/** The draft columns governance reads. */
+/**
+ * The draft columns governance reads. The input JSON only where it is needed: for a draft stored
+ * before its input facts were (migration 98), and for one with an applied edit (compared with the
+ * draft's content).
+ */
 const draftColumns = (db: Trx) =>
-  db
-    .selectFrom('drafts')
-    .select([
-      'id',
-      'workflow',
-      'confidence',
-      'route',
-      'status',
-      'created_at',
-      'decided_at',
-      'segment',
-      'model_version',
-      'canary',
+  db.selectFrom('drafts').select([
+    'id',
+    'workflow',
+    'confidence',
+    'route',
+    'status',
+    'created_at',
+    'decided_at',
+    'segment',
+    'model_version',
+    'canary',
+    'account_tier',
+    'specialty',
+    'reasons_json',
+    'words',
+    'input_named',
+    'input_escalates',
+    sql<string | null>`case when drafts.words is null or exists (select 1 from decisions e
+        where e.draft_id = drafts.id and e.action = 'edit' and e.status = 'applied') then drafts.input_json end`.as(
       'input_json',
-      'account_tier',
-      'specialty',
-      'reasons_json',
-    ]);
+    ),
+  ]);
 
 type DraftRow = Awaited<ReturnType<ReturnType<typeof draftColumns>['execute']>>[number];
 
@@ -204,7 +243,13 @@ async function withDecisions(
   const stableOf = new Map<string, string>();
   for (const d of drafts) {
     const input = (parseJson(d.input_json) ?? {}) as Partial<DraftIn>;
-    const flags = input.flags ?? [];
+    const stored = d.words !== null && d.input_named !== null && d.input_escalates !== null;
+    const facts: InputFacts = stored
+      ? { words: Number(d.words), named: !!d.input_named, escalates: !!d.input_escalates }
+      : inputFacts(input);
+    // Read with the draft when it has an applied edit. An edit applied between that read and the
+    // decisions' is compared with no content (changed): it moved the draft's version past this
+    // batch's watermark, so the draft is counted again, with its content, in the next batch.
     contentOf.set(d.id, input.content);
     byId.set(d.id, {
       id: d.id,
@@ -220,12 +265,11 @@ async function withDecisions(
       // Every escalation counts (issue 16): named account, flags, inbound, and what routing found at
       // ingest: detected content (a specialist queue) and a segment's repeated failures.
       ruleEscalated:
-        (d.account_tier ?? input.account?.tier) === 'named' ||
-        flags.some((x) => ESCALATION_FLAGS.has(x)) ||
-        input.inbound === true ||
+        (d.account_tier ?? (facts.named ? 'named' : null)) === 'named' ||
+        facts.escalates ||
         d.specialty !== null ||
         d.reasons_json.includes('repeated failures:'),
-      words: contentWords(input.content),
+      words: facts.words,
       decisions: [],
       outcomes: [],
     });
