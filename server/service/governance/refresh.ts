@@ -210,13 +210,20 @@ async function refreshBatch(store: Store, trx: Trx): Promise<{ done: boolean; dr
   return { done, drafts: read.items.length };
 }
 
-/** Replaces the facts of these drafts and moves the rollups by the difference. */
+/**
+ * Replaces the facts of these drafts and moves the rollups by the difference. Statements are sent
+ * before this process works on what they do not need, so the database and this process work side by
+ * side (one connection runs them in the order sent): the old facts are looked up while the new ones
+ * are derived, and the new ones are inserted while the rollup deltas are added up.
+ */
 async function recount(store: Store, g: G, trx: Trx, items: readonly GovItem[]): Promise<void> {
   // Facts are keyed by (created_at, draft_id) (migration 96): looked up by the drafts' own creation
   // times, all as one parameter (store/fast.ts pairIn), one statement each whatever their number.
   const keys = items.map((it) => [it.createdAt, it.id] as const);
   const these = pairIn(store.dialect, 'created_at', 'draft_id', keys);
-  const oldFacts: Fact[] = await g.selectFrom('gov_facts').selectAll().where(these).execute();
+  const oldFactsRead: Promise<Fact[]> = g.selectFrom('gov_facts').selectAll().where(these).execute();
+  const derived = items.map((it) => factsOf(it));
+  const oldFacts = await oldFactsRead;
   // Only drafts counted before have facts to replace (few of a catch-up: the day's new drafts have
   // none): the rest of the work on old facts is done for those keys alone.
   const counted = oldFacts.length
@@ -230,6 +237,32 @@ async function recount(store: Store, g: G, trx: Trx, items: readonly GovItem[]):
   const oldDecisions: DecisionFact[] = counted
     ? await g.selectFrom('gov_decision_facts').selectAll().where(counted).execute()
     : [];
+  if (counted) {
+    await g.deleteFrom('gov_facts').where(counted).execute();
+    await g.deleteFrom('gov_decision_facts').where(counted).execute();
+  }
+  // Cached statements (store/fast.ts): one per table on PostgreSQL, a prepared single-row insert
+  // per row on SQLite; Kysely building and compiling thousands of rows cost more than the inserts.
+  const inserted = Promise.all([
+    insertRows(
+      store,
+      trx,
+      'gov_facts',
+      FACT_COLUMNS,
+      derived.map(({ fact }) => FACT_COLUMNS.map(([c]) => fact[c as keyof Fact])),
+    ),
+    insertRows(
+      store,
+      trx,
+      'gov_decision_facts',
+      DECISION_COLUMNS,
+      derived.flatMap(({ decisions }) =>
+        decisions.map((d) => DECISION_COLUMNS.map(([c]) => d[c as keyof DecisionFact])),
+      ),
+    ),
+  ]);
+  // Awaited below; a failure meanwhile is not an unhandled rejection.
+  inserted.catch(() => {});
   const deltas = new Map<string, RollRow>();
   const decsOf = new Map<string, DecisionFact[]>();
   for (const d of oldDecisions) {
@@ -242,37 +275,13 @@ async function recount(store: Store, g: G, trx: Trx, items: readonly GovItem[]):
   // Approval streaks are not sums: the reviewer-days whose decisions changed are marked and
   // recomputed after (not those of a draft recounted for a new outcome: its decisions are the same).
   const touched = new Set<string>();
-  const facts: Fact[] = [];
-  const decisions: DecisionFact[] = [];
-  for (const it of items) {
-    const x = factsOf(it);
-    facts.push(x.fact);
-    decisions.push(...x.decisions);
-    addRows(deltas, contributions(x.fact, x.decisions), 1);
-    const before = decsOf.get(it.id) ?? [];
-    if (sameStreakInputs(before, x.decisions)) continue;
-    for (const d of [...before, ...x.decisions]) touched.add(`${d.user_id}\u0000${d.decided_day}`);
+  for (const { fact, decisions } of derived) {
+    addRows(deltas, contributions(fact, decisions), 1);
+    const before = decsOf.get(fact.draft_id) ?? [];
+    if (sameStreakInputs(before, decisions)) continue;
+    for (const d of [...before, ...decisions]) touched.add(`${d.user_id}\u0000${d.decided_day}`);
   }
-  if (counted) {
-    await g.deleteFrom('gov_facts').where(counted).execute();
-    await g.deleteFrom('gov_decision_facts').where(counted).execute();
-  }
-  // Cached statements (store/fast.ts): one per table on PostgreSQL, a prepared single-row insert
-  // per row on SQLite; Kysely building and compiling thousands of rows cost more than the inserts.
-  await insertRows(
-    store,
-    trx,
-    'gov_facts',
-    FACT_COLUMNS,
-    facts.map((f) => FACT_COLUMNS.map(([c]) => f[c as keyof Fact])),
-  );
-  await insertRows(
-    store,
-    trx,
-    'gov_decision_facts',
-    DECISION_COLUMNS,
-    decisions.map((d) => DECISION_COLUMNS.map(([c]) => d[c as keyof DecisionFact])),
-  );
+  await inserted;
   await applyDeltas(
     store,
     g,
