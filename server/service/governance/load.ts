@@ -144,33 +144,31 @@ export async function loadChangedItems(
 }
 
 /**
- * The draft columns governance reads. The input JSON only where it is needed: for a draft stored
- * before its input facts were (migration 98), and for one with an applied edit (compared with the
- * draft's content).
+ * The draft columns governance reads. The input JSON only for a draft stored before its input facts
+ * were (migration 98); an edit reads the draft's content with it (`withDecisions`).
  */
 const draftColumns = (db: Trx) =>
-  db.selectFrom('drafts').select([
-    'id',
-    'workflow',
-    'confidence',
-    'route',
-    'status',
-    'created_at',
-    'decided_at',
-    'segment',
-    'model_version',
-    'canary',
-    'account_tier',
-    'specialty',
-    'reasons_json',
-    'words',
-    'input_named',
-    'input_escalates',
-    sql<string | null>`case when drafts.words is null or exists (select 1 from decisions e
-        where e.draft_id = drafts.id and e.action = 'edit' and e.status = 'applied') then drafts.input_json end`.as(
-      'input_json',
-    ),
-  ]);
+  db
+    .selectFrom('drafts')
+    .select([
+      'id',
+      'workflow',
+      'confidence',
+      'route',
+      'status',
+      'created_at',
+      'decided_at',
+      'segment',
+      'model_version',
+      'canary',
+      'account_tier',
+      'specialty',
+      'reasons_json',
+      'words',
+      'input_named',
+      'input_escalates',
+      sql<string | null>`case when drafts.words is null then drafts.input_json end`.as('input_json'),
+    ]);
 
 type DraftRow = Awaited<ReturnType<ReturnType<typeof draftColumns>['execute']>>[number];
 
@@ -212,6 +210,9 @@ async function withDecisions(
       'decisions.received_at as decidedAt',
       'decisions.content_json as contentJson',
       'decisions.reasons_json as reasonsJson',
+      // An edit is compared with the draft's content: read with it (a draft's row lookup per edit).
+      sql<string | null>`case when decisions.action = 'edit'
+        then (select x.input_json from drafts x where x.id = decisions.draft_id) end`.as('draftInputJson'),
     ])
     .where('decisions.status', '=', 'applied');
   // Asked for together and awaited after the drafts' JSON is read: the database answers while this
@@ -235,9 +236,8 @@ async function withDecisions(
     drafts.map((d) => d.id),
   );
 
-  // The draft's content, in stable form only when an edit is compared with it (few drafts have one).
   const byId = new Map<string, GovItem>();
-  const contentOf = new Map<string, unknown>();
+  // The draft's content in stable form, for its edits.
   const stableOf = new Map<string, string>();
   for (const d of drafts) {
     const input = (parseJson(d.input_json) ?? {}) as Partial<DraftIn>;
@@ -245,10 +245,6 @@ async function withDecisions(
     const facts: InputFacts = stored
       ? { words: Number(d.words), named: !!d.input_named, escalates: !!d.input_escalates }
       : inputFacts(input);
-    // Read with the draft when it has an applied edit. An edit applied between that read and the
-    // decisions' is compared with no content (changed): it moved the draft's version past this
-    // batch's watermark, so the draft is counted again, with its content, in the next batch.
-    contentOf.set(d.id, input.content);
     byId.set(d.id, {
       id: d.id,
       workflow: d.workflow,
@@ -287,7 +283,7 @@ async function withDecisions(
     if (action === 'edit') {
       let original = stableOf.get(item.id);
       if (original === undefined) {
-        original = stable(contentOf.get(item.id) ?? null);
+        original = stable((parseJson(d.draftInputJson) as Partial<DraftIn> | null)?.content ?? null);
         stableOf.set(item.id, original);
       }
       dec.changed = stable(parseJson(d.contentJson)) !== original;
