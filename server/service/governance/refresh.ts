@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { GovItem } from '../../../lib/shared/schema/governance';
 import type { Dialect, Store, Trx } from '../../store';
-import { type Column, insertRows, memo, pairIn, pgJsonRows, pgRows, run, tupleIn } from '../../store/fast';
+import { type Column, insertRows, memo, pairIn, pgArrayRows, pgArrays, run, tupleIn } from '../../store/fast';
 import { govDb, ROLL_VALUES } from '../../store/rollups';
 import {
   addRows,
@@ -360,7 +360,7 @@ function upsertRollText(store: Store): string {
   const add = ROLL_VALUES.map((v) => `${v} = gov_roll.${v} + excluded.${v}`).join(', ');
   const conflict = `on conflict (${ROLL_KEYS.join(', ')}) do update set ${add}`;
   return store.dialect === 'postgres'
-    ? memo('pg:gov_roll:add', () => `insert into gov_roll (${names}) ${pgJsonRows(ROLL_COLUMNS, 1)} ${conflict}`)
+    ? memo('pg:gov_roll:add', () => `insert into gov_roll (${names}) ${pgArrayRows(ROLL_COLUMNS, 1)} ${conflict}`)
     : memo(
         'sqlite:gov_roll:add',
         () => `insert into gov_roll (${names}) values (${ROLL_COLUMNS.map(() => '?').join(', ')}) ${conflict}`,
@@ -394,7 +394,8 @@ async function applyDeltas(store: Store, g: G, trx: Trx, all: readonly RollRow[]
   if (!values.length) return;
   const text = upsertRollText(store);
   if (store.dialect === 'postgres') {
-    for (let i = 0; i < values.length; i += 2_000) await run(trx, text, [pgRows(values.slice(i, i + 2_000))]);
+    for (let i = 0; i < values.length; i += 2_000)
+      await run(trx, text, pgArrays(ROLL_COLUMNS, values.slice(i, i + 2_000)));
   } else if (store.sqlite) store.sqlite.runEach(text, values);
   else for (const v of values) await run(trx, text, v);
 }
