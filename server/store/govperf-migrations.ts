@@ -190,4 +190,14 @@ export const GOVPERF_MIGRATIONS: { version: number; name: string; up(db: AnyDb, 
       await db.schema.alterTable('drafts').addColumn('input_escalates', 'boolean').execute();
     },
   },
+  {
+    version: 99,
+    name: 'decision facts: the unused index by day goes (issue 16)',
+    // gov_decision_facts_day (day, workflow), from migration 20, serves no query: a window's first
+    // day reads its decision facts through the facts (service/governance/figures.ts, by primary key),
+    // and the refresh by primary key and gov_decision_facts_streak. Each insert kept it up to date.
+    async up(db) {
+      await db.schema.dropIndex('gov_decision_facts_day').ifExists().execute();
+    },
+  },
 ];
