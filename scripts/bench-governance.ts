@@ -53,13 +53,17 @@ const ONLY_EVALUATOR = process.env.BENCH_PART === 'evaluator';
 /** BENCH_PROFILE=path: a CPU profile of this process over the evaluator pass, to path-<db>-<size>.cpuprofile. */
 const PROFILE = process.env.BENCH_PROFILE;
 /** BENCH_QUERIES=1: PostgreSQL's statements over the evaluator pass, by total time (timed here, round trip included). */
-const QUERIES = process.env.BENCH_QUERIES === '1';
+const QUERIES = process.env.BENCH_QUERIES === '1' || process.env.BENCH_QUERIES === 'timeline';
 /**
  * BENCH_PASSES=n: the written-out pass n times (a new day of data before each), with their median:
  * one pass varies by ±150–250 ms on a 2-core machine shared with the database.
  */
 const PASSES = Math.max(1, Number(process.env.BENCH_PASSES ?? 1));
-const statements = { on: false, byText: new Map<string, { n: number; ms: number }>() };
+const statements = {
+  on: false,
+  byText: new Map<string, { n: number; ms: number }>(),
+  timeline: [] as { t0: number; t1: number; key: string }[],
+};
 if (QUERIES) {
   const query = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
@@ -73,8 +77,10 @@ if (QUERIES) {
         () => {
           const s = statements.byText.get(key) ?? { n: 0, ms: 0 };
           s.n++;
-          s.ms += performance.now() - t0;
+          const t1 = performance.now();
+          s.ms += t1 - t0;
           statements.byText.set(key, s);
+          statements.timeline.push({ t0, t1, key });
         },
         () => {},
       );
@@ -89,7 +95,24 @@ function printStatements(): void {
   console.log(`statements over the pass: ${total.toFixed(0)} ms in all (PostgreSQL; wall time, round trip included)`);
   for (const [text, s] of all.slice(0, 30))
     console.log(`${s.ms.toFixed(1).padStart(8)} ms ${String(s.n).padStart(5)}×  ${text}`);
+  if (process.env.BENCH_QUERIES === 'timeline') {
+    // Each statement from its start (ms into the pass), its time, and the time before it with no
+    // statement out (this process's own work).
+    const tl = statements.timeline.sort((a, b) => a.t0 - b.t0);
+    const start = tl[0]?.t0 ?? 0;
+    let end = start;
+    for (const x of tl) {
+      const at = (x.t0 - start).toFixed(0).padStart(6);
+      const took = (x.t1 - x.t0).toFixed(1).padStart(6);
+      const gap = Math.max(0, x.t0 - end)
+        .toFixed(1)
+        .padStart(6);
+      console.log(`${at} +${took}  gap ${gap}  ${x.key.slice(0, 90)}`);
+      end = Math.max(end, x.t1);
+    }
+  }
   statements.byText.clear();
+  statements.timeline = [];
 }
 // The stall guard (store/pg-guard.ts) probes after 300 ms without an answer; on a loaded machine a
 // minute-long bulk insert or backfill statement trips it and loses the run. Off unless set.

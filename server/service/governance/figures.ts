@@ -243,7 +243,9 @@ class Window {
     if (this.f.since) q = q.where('day', '>', this.f.since.slice(0, 10));
     if (opts.k1 !== undefined) q = q.where('k1', '=', opts.k1);
     if (by.length > 0) q = q.groupBy(by as never);
-    const rows = (await q.execute()) as unknown as Record<string, string | number | null>[];
+    // The whole days and the first day's facts read side by side (two connections of the pool).
+    const [summed, partial] = await Promise.all([q.execute(), this.partial(kind)]);
+    const rows = summed as unknown as Record<string, string | number | null>[];
     const out = new Map<string, Summed>();
     const keyOf = (r: Record<string, unknown>) => by.map((k) => String(r[k])).join('\u0000');
     for (const r of rows) {
@@ -252,7 +254,7 @@ class Window {
       s.v = ROLL_VALUES.map((v) => Number(r[v] ?? 0));
       out.set(keyOf(r), s);
     }
-    for (const p of await this.partial(kind)) {
+    for (const p of partial) {
       if (p.kind !== kind || (opts.k1 !== undefined && p.k1 !== opts.k1)) continue;
       const k = keyOf(p as unknown as Record<string, unknown>);
       let s = out.get(k);
@@ -852,40 +854,44 @@ export async function evaluationFigures(
 ): Promise<Pick<EvaluateOut, 'stepBack' | 'adjustment'>> {
   await refreshGovernance(store);
   const sets: WindowSets = new Map();
-  const back = await stepBackFigure(store, policy, now, levelChangedAt, sets);
+  // Every read asked for at once: on the pool they run side by side.
+  const back = stepBackFigure(store, policy, now, levelChangedAt, sets);
   let adjustment: ThresholdAdjustment | null = null;
   if (policy.autoAdjust) {
     const workflow = policy.workflow;
     const since = new Date(windowStart(now, null)).toISOString();
-    const r = (await govDb(store.db)
-      .selectFrom('gov_facts')
-      .where('workflow', '=', workflow)
-      .where('created_at', '>=', since)
-      .where('is_canary', '=', 0)
-      .select([
-        sql<number>`sum(case when confidence >= ${policy.autoThreshold} and outcome is not null then 1 else 0 end)`.as(
-          'n',
-        ),
-        sql<number>`sum(case when confidence >= ${policy.autoThreshold} and outcome = 0 then 1 else 0 end)`.as('wrong'),
-        sql<number>`sum(case when route = 'review' and n_decisions > 0 then 1 else 0 end)`.as('judged'),
-      ])
-      .executeTakeFirst())!;
     // The history the recommendation reads is the evaluator's: the last 90 days.
     const history = new Date(now - 90 * DAY_MS).toISOString();
+    const [r, inputs, window] = await Promise.all([
+      govDb(store.db)
+        .selectFrom('gov_facts')
+        .where('workflow', '=', workflow)
+        .where('created_at', '>=', since)
+        .where('is_canary', '=', 0)
+        .select([
+          sql<number>`sum(case when confidence >= ${policy.autoThreshold} and outcome is not null then 1 else 0 end)`.as(
+            'n',
+          ),
+          sql<number>`sum(case when confidence >= ${policy.autoThreshold} and outcome = 0 then 1 else 0 end)`.as(
+            'wrong',
+          ),
+          sql<number>`sum(case when route = 'review' and n_decisions > 0 then 1 else 0 end)`.as('judged'),
+        ])
+        .executeTakeFirstOrThrow(),
+      recommendInputs(new Window(store, { workflow, since: history })),
+      windowSet(store, workflow, since, sets),
+    ]);
     adjustment = autoAdjustFrom(
       {
         zone: { n: Number(r.n ?? 0), wrong: Number(r.wrong ?? 0) },
-        recommendation: recommendFrom(await recommendInputs(new Window(store, { workflow, since: history })), {
-          target: policy.falseAutoTarget,
-          current: policy,
-        }),
-        window: await windowSet(store, workflow, since, sets),
+        recommendation: recommendFrom(inputs, { target: policy.falseAutoTarget, current: policy }),
+        window,
         judged: Number(r.judged ?? 0),
       },
       policy,
     );
   }
-  return { stepBack: back, adjustment };
+  return { stepBack: await back, adjustment };
 }
 
 /** Non-canary drafts per workflow (the dashboard's workflow list). */
