@@ -33,6 +33,13 @@ export function preparedName(sqlText: string): string | undefined {
   return PREPARED.get(sqlText);
 }
 
+/**
+ * Resolves once the statements asked for so far have gone to the database: Kysely hands a statement
+ * to the driver a few promise steps after it is asked for, so work done right after asking, with no
+ * await in it, would run before the statement is even sent, not while the database answers it.
+ */
+export const dispatched = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const texts = new Map<string, string>();
 /** Memoised SQL text. */
 export function memo(key: string, make: () => string): string {
@@ -84,27 +91,31 @@ export function pgArrayRows(columns: readonly Column[], from: number): string {
   return `select ${names} from unnest(${arrays}) with ordinality as r(${names}, ord) order by ord`;
 }
 
-/** Text that ends an array element inside double quotes: escaped with a backslash. */
+/** Characters that end an array element inside double quotes: escaped with a backslash. */
+const ARRAY_SPECIAL = /["\\]/;
 const ARRAY_ESCAPE = /["\\]/g;
 
 /**
  * The parameters of `pgArrayRows`: one array literal per column, written here (pg escaping each
  * element of each array in JavaScript cost more than the whole jsonb). Text is always quoted (so
- * the text NULL stays text); null and undefined are NULL. A lone UTF-16 surrogate becomes U+FFFD in
- * pg's UTF-8 encoding of the parameter, as for any text parameter.
+ * the text NULL stays text), escaped only where it has a quote or backslash (the regular expression
+ * on every element took 50–80 ms for a batch of 10,000 facts, 13–30 ms without); null and undefined
+ * are NULL. A lone UTF-16 surrogate becomes U+FFFD in pg's UTF-8 encoding of the parameter, as for
+ * any text parameter.
  */
 export function pgArrays(columns: readonly Column[], rows: readonly (readonly unknown[])[]): string[] {
   return columns.map(([, type], j) => {
-    let out = '{';
+    const parts = new Array<string>(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      if (i > 0) out += ',';
       const v = rows[i]![j];
-      if (v === null || v === undefined) out += 'NULL';
-      else if (type === 'text') out += `"${String(v).replace(ARRAY_ESCAPE, '\\$&')}"`;
-      else if (type === 'boolean') out += v === true || v === 1 ? 't' : 'f';
-      else out += String(v);
+      if (v === null || v === undefined) parts[i] = 'NULL';
+      else if (type === 'text') {
+        const t = typeof v === 'string' ? v : String(v);
+        parts[i] = ARRAY_SPECIAL.test(t) ? `"${t.replace(ARRAY_ESCAPE, '\\$&')}"` : `"${t}"`;
+      } else if (type === 'boolean') parts[i] = v === true || v === 1 ? 't' : 'f';
+      else parts[i] = String(v);
     }
-    return `${out}}`;
+    return `{${parts.join(',')}}`;
   });
 }
 

@@ -81,13 +81,11 @@ export const EVALUATE_EVERY_MS = Number(process.env.COUNTERSIGN_GOVERNANCE_INTER
  */
 export async function evaluateAll(deps: Deps): Promise<EvaluateOut[]> {
   const rows = await deps.store.db.selectFrom('workflows').select('workflow').execute();
-  const out: EvaluateOut[] = [];
-  for (const { workflow } of rows) {
-    const p = await loadPolicy(deps.store, workflow);
-    if (p.level === 'review_all' && !p.autoAdjust) continue;
-    out.push(await evaluateWorkflow(deps, workflow));
-  }
-  return out;
+  const policies = await Promise.all(rows.map(({ workflow }) => loadPolicy(deps.store, workflow)));
+  // Side by side: their reads run on separate connections; a change is written under the writers' lock.
+  return Promise.all(
+    policies.filter((p) => p.level !== 'review_all' || p.autoAdjust).map((p) => evaluateWorkflow(deps, p.workflow)),
+  );
 }
 
 /** The timer's job: `evaluateAll`, logged (what was applied, and that it ran and where). */

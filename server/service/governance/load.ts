@@ -4,7 +4,7 @@ import type { DraftIn } from '../../../lib/shared/schema';
 import type { GovDecision, GovItem } from '../../../lib/shared/schema/governance';
 import type { WorkflowPolicy } from '../../../lib/shared/schema/workflow';
 import type { Database, Dialect, Store, Trx } from '../../store';
-import { idIn } from '../../store/fast';
+import { dispatched, idIn } from '../../store/fast';
 import { getPolicy } from '../policy';
 import { editedInPage } from '../sent';
 
@@ -235,6 +235,7 @@ async function withDecisions(
     dialect,
     drafts.map((d) => d.id),
   );
+  await dispatched();
 
   const byId = new Map<string, GovItem>();
   // The draft's content in stable form, for its edits.

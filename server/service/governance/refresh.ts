@@ -1,7 +1,17 @@
 import { sql } from 'kysely';
 import type { GovItem } from '../../../lib/shared/schema/governance';
 import type { Dialect, Store, Trx } from '../../store';
-import { type Column, insertRows, memo, pairIn, pgArrayRows, pgArrays, run, tupleIn } from '../../store/fast';
+import {
+  type Column,
+  dispatched,
+  insertRows,
+  memo,
+  pairIn,
+  pgArrayRows,
+  pgArrays,
+  run,
+  tupleIn,
+} from '../../store/fast';
 import { govDb, ROLL_VALUES } from '../../store/rollups';
 import {
   addRows,
@@ -222,6 +232,7 @@ async function recount(store: Store, g: G, trx: Trx, items: readonly GovItem[]):
   const keys = items.map((it) => [it.createdAt, it.id] as const);
   const these = pairIn(store.dialect, 'created_at', 'draft_id', keys);
   const oldFactsRead: Promise<Fact[]> = g.selectFrom('gov_facts').selectAll().where(these).execute();
+  await dispatched();
   const derived = items.map((it) => factsOf(it));
   const oldFacts = await oldFactsRead;
   // Only drafts counted before have facts to replace (few of a catch-up: the day's new drafts have
@@ -243,26 +254,20 @@ async function recount(store: Store, g: G, trx: Trx, items: readonly GovItem[]):
   }
   // Cached statements (store/fast.ts): one per table on PostgreSQL, a prepared single-row insert
   // per row on SQLite; Kysely building and compiling thousands of rows cost more than the inserts.
-  const inserted = Promise.all([
-    insertRows(
-      store,
-      trx,
-      'gov_facts',
-      FACT_COLUMNS,
-      derived.map(({ fact }) => FACT_COLUMNS.map(([c]) => fact[c as keyof Fact])),
-    ),
-    insertRows(
-      store,
-      trx,
-      'gov_decision_facts',
-      DECISION_COLUMNS,
-      derived.flatMap(({ decisions }) =>
-        decisions.map((d) => DECISION_COLUMNS.map(([c]) => d[c as keyof DecisionFact])),
-      ),
-    ),
-  ]);
-  // Awaited below; a failure meanwhile is not an unhandled rejection.
-  inserted.catch(() => {});
+  // Each sent before the next one's rows are written out: the database starts on the facts at once.
+  const insert = (table: string, columns: readonly Column[], rows: () => unknown[][]) => {
+    const done = insertRows(store, trx, table, columns, rows());
+    // Awaited below; a failure meanwhile is not an unhandled rejection.
+    done.catch(() => {});
+    return done;
+  };
+  const factsInserted = insert('gov_facts', FACT_COLUMNS, () =>
+    derived.map(({ fact }) => FACT_COLUMNS.map(([c]) => fact[c as keyof Fact])),
+  );
+  await dispatched();
+  const decisionsInserted = insert('gov_decision_facts', DECISION_COLUMNS, () =>
+    derived.flatMap(({ decisions }) => decisions.map((d) => DECISION_COLUMNS.map(([c]) => d[c as keyof DecisionFact]))),
+  );
   const deltas = new Map<string, RollRow>();
   const decsOf = new Map<string, DecisionFact[]>();
   for (const d of oldDecisions) {
@@ -281,7 +286,8 @@ async function recount(store: Store, g: G, trx: Trx, items: readonly GovItem[]):
     if (sameStreakInputs(before, decisions)) continue;
     for (const d of [...before, ...decisions]) touched.add(`${d.user_id}\u0000${d.decided_day}`);
   }
-  await inserted;
+  await factsInserted;
+  await decisionsInserted;
   await applyDeltas(
     store,
     g,
