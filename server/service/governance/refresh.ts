@@ -223,34 +223,41 @@ async function refreshBatch(store: Store, trx: Trx): Promise<{ done: boolean; dr
 /**
  * Replaces the facts of these drafts and moves the rollups by the difference. Statements are sent
  * before this process works on what they do not need, so the database and this process work side by
- * side (one connection runs them in the order sent): the old facts are deleted while the new ones
+ * side (one connection runs them in the order sent): the old facts are looked up while the new ones
  * are derived, and the new ones are inserted while the rollup deltas are added up.
  */
 async function recount(store: Store, g: G, trx: Trx, items: readonly GovItem[]): Promise<void> {
-  // Facts are keyed by (created_at, draft_id) (migration 96): found by the drafts' own creation
+  // Facts are keyed by (created_at, draft_id) (migration 96): looked up by the drafts' own creation
   // times, all as one parameter (store/fast.ts pairIn), one statement each whatever their number.
-  // The old facts are deleted and read in one statement each (RETURNING); the new ones go in after.
-  // One connection runs the transaction's statements in the order they reach it: `dispatched` makes
-  // sure the deletes have reached it before the inserts are asked for.
-  const these = pairIn(
-    store.dialect,
-    'created_at',
-    'draft_id',
-    items.map((it) => [it.createdAt, it.id] as const),
-  );
-  const gone = Promise.all([
-    g.deleteFrom('gov_facts').where(these).returningAll().execute() as Promise<Fact[]>,
-    g.deleteFrom('gov_decision_facts').where(these).returningAll().execute() as Promise<DecisionFact[]>,
-  ]);
-  // Awaited below; a failure meanwhile is not an unhandled rejection.
-  gone.catch(() => {});
+  const keys = items.map((it) => [it.createdAt, it.id] as const);
+  const these = pairIn(store.dialect, 'created_at', 'draft_id', keys);
+  const oldFactsRead: Promise<Fact[]> = g.selectFrom('gov_facts').selectAll().where(these).execute();
   await dispatched();
   const derived = items.map((it) => factsOf(it));
+  const oldFacts = await oldFactsRead;
+  // Only drafts counted before have facts to replace (few of a catch-up: the day's new drafts have
+  // none): the rest of the work on old facts is done for those keys alone.
+  const counted = oldFacts.length
+    ? pairIn(
+        store.dialect,
+        'created_at',
+        'draft_id',
+        oldFacts.map((f) => [f.created_at, f.draft_id] as const),
+      )
+    : null;
+  const oldDecisions: DecisionFact[] = counted
+    ? await g.selectFrom('gov_decision_facts').selectAll().where(counted).execute()
+    : [];
+  if (counted) {
+    await g.deleteFrom('gov_facts').where(counted).execute();
+    await g.deleteFrom('gov_decision_facts').where(counted).execute();
+  }
   // Cached statements (store/fast.ts): one per table on PostgreSQL, a prepared single-row insert
   // per row on SQLite; Kysely building and compiling thousands of rows cost more than the inserts.
   // Each sent before the next one's rows are written out: the database starts on the facts at once.
   const insert = (table: string, columns: readonly Column[], rows: () => unknown[][]) => {
     const done = insertRows(store, trx, table, columns, rows());
+    // Awaited below; a failure meanwhile is not an unhandled rejection.
     done.catch(() => {});
     return done;
   };
@@ -261,7 +268,6 @@ async function recount(store: Store, g: G, trx: Trx, items: readonly GovItem[]):
   const decisionsInserted = insert('gov_decision_facts', DECISION_COLUMNS, () =>
     derived.flatMap(({ decisions }) => decisions.map((d) => DECISION_COLUMNS.map(([c]) => d[c as keyof DecisionFact]))),
   );
-  const [oldFacts, oldDecisions] = await gone;
   const deltas = new Map<string, RollRow>();
   const decsOf = new Map<string, DecisionFact[]>();
   for (const d of oldDecisions) {
