@@ -40,6 +40,15 @@ export function preparedName(sqlText: string): string | undefined {
  */
 export const dispatched = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * A statement's promise to be awaited later, after other work (and `dispatched`): its failure
+ * meanwhile is not an unhandled rejection (which ends the process); the await still throws it.
+ */
+export function awaitedLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
 const texts = new Map<string, string>();
 /** Memoised SQL text. */
 export function memo(key: string, make: () => string): string {

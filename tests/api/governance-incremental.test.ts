@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { DraftIn } from '../../lib/shared/schema';
@@ -132,6 +133,24 @@ describe.each(TEST_DBS)('governance counted incrementally on %s', (db) => {
       await s.close();
     }
   }, 60_000);
+
+  it('a statement failing while this process works on (not awaiting it) fails the refresh, not the process', async () => {
+    // The refresh asks for statements before the work that does not need them and awaits them
+    // after: a failure in between must reach the refresh's caller (an unhandled rejection would end
+    // the server; vitest fails the run on one).
+    const s = await startTestApp(db);
+    try {
+      const pipeline = await s.token('pipeline', { user: 'inc-pipeline' });
+      await post(s, pipeline, 0, 20);
+      await sql`alter table gov_facts rename to gov_facts_away`.execute(s.store.db);
+      await expect(refreshGovernance(s.store)).rejects.toThrow(/gov_facts/);
+      await sql`alter table gov_facts_away rename to gov_facts`.execute(s.store.db);
+      expect(await refreshGovernance(s.store)).toBe(20);
+      await expectCountedAsFromScratch(s.store);
+    } finally {
+      await s.close();
+    }
+  });
 });
 
 // PostgreSQL: a refresh takes no lock a writer waits for (it writes only governance's tables and is

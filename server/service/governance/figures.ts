@@ -35,6 +35,7 @@ import type {
   ThresholdAdjustment,
 } from '../../../lib/shared/schema/governance';
 import type { Store } from '../../store';
+import { awaitedLater } from '../../store/fast';
 import { govDb, ROLL_VALUES } from '../../store/rollups';
 import {
   decodeHist,
@@ -855,7 +856,7 @@ export async function evaluationFigures(
   await refreshGovernance(store);
   const sets: WindowSets = new Map();
   // Every read asked for at once: on the pool they run side by side.
-  const back = stepBackFigure(store, policy, now, levelChangedAt, sets);
+  const back = awaitedLater(stepBackFigure(store, policy, now, levelChangedAt, sets));
   let adjustment: ThresholdAdjustment | null = null;
   if (policy.autoAdjust) {
     const workflow = policy.workflow;

@@ -4,7 +4,7 @@ import type { DraftIn } from '../../../lib/shared/schema';
 import type { GovDecision, GovItem } from '../../../lib/shared/schema/governance';
 import type { WorkflowPolicy } from '../../../lib/shared/schema/workflow';
 import type { Database, Dialect, Store, Trx } from '../../store';
-import { dispatched, idIn } from '../../store/fast';
+import { awaitedLater, dispatched, idIn } from '../../store/fast';
 import { getPolicy } from '../policy';
 import { editedInPage } from '../sent';
 
@@ -217,7 +217,7 @@ async function withDecisions(
     .where('decisions.status', '=', 'applied');
   // Asked for together and awaited after the drafts' JSON is read: the database answers while this
   // process parses (in a transaction, one connection runs them one after another).
-  const decisionsRead = cq.orderBy('decisions.received_at').execute();
+  const decisionsRead = awaitedLater(cq.orderBy('decisions.received_at').execute());
 
   const oq = (
     'ids' in by
@@ -229,11 +229,13 @@ async function withDecisions(
     'outcomes.source as source',
     'outcomes.created_at as at',
   ]);
-  const outcomesRead = oq.orderBy('outcomes.id').execute();
-  const inPageRead = editedInPage(
-    db,
-    dialect,
-    drafts.map((d) => d.id),
+  const outcomesRead = awaitedLater(oq.orderBy('outcomes.id').execute());
+  const inPageRead = awaitedLater(
+    editedInPage(
+      db,
+      dialect,
+      drafts.map((d) => d.id),
+    ),
   );
   await dispatched();
 
@@ -242,10 +244,11 @@ async function withDecisions(
   const stableOf = new Map<string, string>();
   for (const d of drafts) {
     const input = (parseJson(d.input_json) ?? {}) as Partial<DraftIn>;
-    const stored = d.words !== null && d.input_named !== null && d.input_escalates !== null;
-    const facts: InputFacts = stored
-      ? { words: Number(d.words), named: !!d.input_named, escalates: !!d.input_escalates }
-      : inputFacts(input);
+    // Stored together at ingest; the input JSON was read where they were not (`draftColumns`).
+    const facts: InputFacts =
+      d.words !== null
+        ? { words: Number(d.words), named: !!d.input_named, escalates: !!d.input_escalates }
+        : inputFacts(input);
     byId.set(d.id, {
       id: d.id,
       workflow: d.workflow,

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { GovItem } from '../../../lib/shared/schema/governance';
 import type { Dialect, Store, Trx } from '../../store';
 import {
+  awaitedLater,
   type Column,
   dispatched,
   insertRows,
@@ -231,7 +232,7 @@ async function recount(store: Store, g: G, trx: Trx, items: readonly GovItem[]):
   // times, all as one parameter (store/fast.ts pairIn), one statement each whatever their number.
   const keys = items.map((it) => [it.createdAt, it.id] as const);
   const these = pairIn(store.dialect, 'created_at', 'draft_id', keys);
-  const oldFactsRead: Promise<Fact[]> = g.selectFrom('gov_facts').selectAll().where(these).execute();
+  const oldFactsRead: Promise<Fact[]> = awaitedLater(g.selectFrom('gov_facts').selectAll().where(these).execute());
   await dispatched();
   const derived = items.map((it) => factsOf(it));
   const oldFacts = await oldFactsRead;
@@ -255,12 +256,8 @@ async function recount(store: Store, g: G, trx: Trx, items: readonly GovItem[]):
   // Cached statements (store/fast.ts): one per table on PostgreSQL, a prepared single-row insert
   // per row on SQLite; Kysely building and compiling thousands of rows cost more than the inserts.
   // Each sent before the next one's rows are written out: the database starts on the facts at once.
-  const insert = (table: string, columns: readonly Column[], rows: () => unknown[][]) => {
-    const done = insertRows(store, trx, table, columns, rows());
-    // Awaited below; a failure meanwhile is not an unhandled rejection.
-    done.catch(() => {});
-    return done;
-  };
+  const insert = (table: string, columns: readonly Column[], rows: () => unknown[][]) =>
+    awaitedLater(insertRows(store, trx, table, columns, rows()));
   const factsInserted = insert('gov_facts', FACT_COLUMNS, () =>
     derived.map(({ fact }) => FACT_COLUMNS.map(([c]) => fact[c as keyof Fact])),
   );
