@@ -123,8 +123,8 @@ export async function loadChangedItems(
   limit: number,
   also: readonly string[],
 ): Promise<{ items: GovItem[]; changed: number; lastVersion: number | null }> {
-  // Both asked for at once (one round trip less); the drafts among the changed ones are dropped
-  // from the others after.
+  // Both asked for at once (the second goes out as the first is answered); the drafts among the
+  // changed ones are dropped from the others after.
   const [changed, others] = await Promise.all([
     draftColumns(db).select('version').where('version', '>', after).orderBy('version').limit(limit).execute(),
     also.length
@@ -215,8 +215,9 @@ async function withDecisions(
         then (select x.input_json from drafts x where x.id = decisions.draft_id) end`.as('draftInputJson'),
     ])
     .where('decisions.status', '=', 'applied');
-  // Asked for together and awaited after the drafts' JSON is read: the database answers while this
-  // process parses (in a transaction, one connection runs them one after another).
+  // Asked for together, sent (`dispatched`) and awaited after the drafts are turned into items: the
+  // database answers while this process works (in a transaction, one connection runs them one after
+  // another).
   const decisionsRead = awaitedLater(cq.orderBy('decisions.received_at').execute());
 
   const oq = (
