@@ -12,7 +12,7 @@ import type { Dialect } from './migrations';
  * batch size.
  */
 
-/** A column of a fast statement: its name and its PostgreSQL type (the cast from the jsonb parameter). */
+/** A column of a fast statement: its name and its PostgreSQL type (the cast of its parameter: jsonb value or array). */
 export type Column = readonly [name: string, pgType: 'text' | 'boolean' | 'bigint' | 'double precision'];
 
 /**
@@ -84,7 +84,7 @@ const LONE_SURROGATE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}
 export function pgRows(rows: readonly (readonly unknown[])[]): string {
   const json = JSON.stringify(rows);
   // The scan only where an escape could be (JSON.stringify writes lone surrogates in lowercase):
-  // 7 ms saved on a day's 2 MB of facts.
+  // 7 ms per 2 MB of rows.
   return json.includes('\\ud') ? json.replace(LONE_SURROGATE_ESCAPE, '$1\\ufffd') : json;
 }
 

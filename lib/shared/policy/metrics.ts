@@ -99,7 +99,6 @@ export interface MetricSpread {
   queueAgeMaxMs: number | null;
 }
 
-/** A MetricSet from its counts and spreads (the one place the rates are derived). */
 /**
  * What the autonomy rules read of a window (step back, auto-adjustment): rates of counts alone, so
  * the evaluator reads the window's counts and not its review times or queue ages.
@@ -109,6 +108,7 @@ export type RuleRates = Pick<
   'falseAutoRate' | 'auditedAuto' | 'postReviewErrorRate' | 'checkedReviewed' | 'unnecessaryReviewRate'
 >;
 
+/** The rules' rates from a window's counts (`metricSetFrom` takes them from here too). */
 export function ruleRatesFrom(c: MetricCounts): RuleRates {
   return {
     falseAutoRate: rate(c.wrongAuto, c.auditedAuto),
@@ -119,6 +119,7 @@ export function ruleRatesFrom(c: MetricCounts): RuleRates {
   };
 }
 
+/** A MetricSet from its counts and spreads (the one place the rates are derived). */
 export function metricSetFrom(c: MetricCounts, spread: MetricSpread, window: { days: number }): MetricSet {
   const reviewed = c.approved + c.edited + c.rejected;
   const overrideRate = rate(c.edited + c.rejected, reviewed);
