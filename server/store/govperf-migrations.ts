@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Dialect } from './migrations';
-import { decisionFactsIndexes, decisionFactsTable, factsTable } from './rollups';
+import { decisionFactsTable, factsTable } from './rollups';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run on an untyped handle
 type AnyDb = Kysely<any>;
@@ -75,10 +75,11 @@ async function rekeyFacts(db: AnyDb, dialect: Dialect): Promise<void> {
   await openFactsIndexes(db);
   await zkCoverIndex(db);
   await workflowCreatedCoverIndex(db);
+  // Its secondary indexes are not made again: migrations 97 and 99, which always run after this one,
+  // replace one (by gov_decision_facts_streak) and drop the other; building them here was wasted.
   await rebuild('gov_decision_facts', ['created_at', 'draft_id', 'seq'], (name, key) =>
     decisionFactsTable(db, name, key),
   );
-  await decisionFactsIndexes(db);
 }
 
 /**

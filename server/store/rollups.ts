@@ -182,7 +182,7 @@ export function decisionFactsTable(db: AnyDb, name: string, primaryKey: (keyof G
     .addPrimaryKeyConstraint(`${name}_pkey`, primaryKey);
 }
 
-/** gov_decision_facts' secondary indexes (migration 20; recreated by 96 on SQLite). */
+/** gov_decision_facts' secondary indexes of migration 20 (97 replaces the first, 99 drops the second). */
 export async function decisionFactsIndexes(db: AnyDb): Promise<void> {
   await db.schema
     .createIndex('gov_decision_facts_user_day')
