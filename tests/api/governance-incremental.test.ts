@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { DraftIn } from '../../lib/shared/schema';
-import { REFRESH_LOCK_KEY, refreshGovernance } from '../../server/service/governance/refresh';
+import { REFRESH_LOCK_KEY, refreshCounts, refreshGovernance } from '../../server/service/governance/refresh';
 import { govDb } from '../../server/store/rollups';
 import { expectCountedAsFromScratch } from '../helpers/governance-data';
 import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
@@ -146,6 +146,61 @@ describe.each(TEST_DBS)('governance counted incrementally on %s', (db) => {
       await expect(refreshGovernance(s.store)).rejects.toThrow(/gov_facts/);
       await sql`alter table gov_facts_away rename to gov_facts`.execute(s.store.db);
       expect(await refreshGovernance(s.store)).toBe(20);
+      await expectCountedAsFromScratch(s.store);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("the evaluator's refresh (sums only) does not wait for the approval runs; their failure reaches only full refreshes and is redone", async () => {
+    const s = await startTestApp(db);
+    // Approval-run rows refused for a while, as a failing statement in the refresh's last part would.
+    const refuse =
+      db === 'postgres'
+        ? [
+            sql`create function no_streaks() returns trigger language plpgsql as
+              $$ begin raise exception 'no approval runs now'; end $$`,
+            sql`create trigger no_streaks before insert on gov_roll for each row
+              when (new.kind = 'streak') execute function no_streaks()`,
+          ]
+        : [
+            sql`create trigger no_streaks before insert on gov_roll when new.kind = 'streak'
+              begin select raise(abort, 'no approval runs now'); end`,
+          ];
+    try {
+      const pipeline = await s.token('pipeline', { user: 'inc-pipeline' });
+      const ana = await s.token('reviewer', { user: 'ana' });
+      const ids = (await post(s, pipeline, 0, 12)).map((r) => r.id);
+      for (const q of refuse) await q.execute(s.store.db);
+      await decide(
+        s,
+        ana,
+        ids.map((draftId) => ({ draftId, action: 'approve', dwellMs: 8_000 })),
+      );
+      const counts = refreshCounts(s.store);
+      const full = refreshGovernance(s.store);
+      // The sums are current (every draft counted, each with its decision) …
+      expect(await counts).toBe(12);
+      const set = await govDb(s.store.db)
+        .selectFrom('gov_roll')
+        .select((eb) => [eb.fn.sum<number>('v0').as('drafts'), eb.fn.sum<number>('v1').as('approved')])
+        .where('kind', '=', 'set')
+        .executeTakeFirstOrThrow();
+      expect([Number(set.drafts), Number(set.approved)]).toEqual([12, 12]);
+      // … while the approval runs failed: the full refresh's callers see it (and the process does not).
+      await expect(full).rejects.toThrow(/no approval runs now/);
+      const streaks = () =>
+        govDb(s.store.db).selectFrom('gov_roll').select(['k1', 'v0', 'v3']).where('kind', '=', 'streak').execute();
+      expect(await streaks()).toEqual([]);
+
+      await sql`drop trigger no_streaks${db === 'postgres' ? sql` on gov_roll` : sql``}`.execute(s.store.db);
+      // Nothing new to count; the marked reviewer-day is redone by the next run that finds work.
+      await post(s, pipeline, 100, 1);
+      expect(await refreshGovernance(s.store)).toBe(1);
+      expect((await streaks()).filter((r) => r.k1 === 'ana').map((r) => [Number(r.v0), Number(r.v3)])).toEqual([
+        [12, 12],
+        [12, 12],
+      ]);
       await expectCountedAsFromScratch(s.store);
     } finally {
       await s.close();

@@ -48,7 +48,7 @@ import {
   type StreakDay,
   zoneIndex,
 } from './facts';
-import { refreshGovernance } from './refresh';
+import { refreshCounts, refreshGovernance } from './refresh';
 
 // Every governance figure from SQL sums over the daily rollups (server/store/rollups.ts), with the
 // first day of a `since` window (which the day's rollup would over-count) taken from that day's
@@ -853,7 +853,8 @@ export async function evaluationFigures(
   now: number,
   levelChangedAt: string | null,
 ): Promise<Pick<EvaluateOut, 'stepBack' | 'adjustment'>> {
-  await refreshGovernance(store);
+  // It reads sums only, not the approval runs the refresh recomputes last: it starts on them at once.
+  await refreshCounts(store);
   const sets: WindowSets = new Map();
   // Every read asked for at once: on the pool they run side by side.
   const back = awaitedLater(stepBackFigure(store, policy, now, levelChangedAt, sets));

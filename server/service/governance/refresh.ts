@@ -106,7 +106,12 @@ export async function behind(store: Store): Promise<boolean> {
   return !!o;
 }
 
-const inFlight = new WeakMap<Store, Promise<number>>();
+/** A run of the refresh: `counted` when the facts and sums are current, `done` when everything is. */
+interface Run {
+  counted: Promise<number>;
+  done: Promise<number>;
+}
+const inFlight = new WeakMap<Store, Run>();
 
 /** Drafts (re)counted in one run above which PostgreSQL's statistics of the tables are refreshed. */
 const TIDY_AFTER = 10_000;
@@ -160,33 +165,57 @@ async function analyze(store: Store): Promise<void> {
  * callers in one process share one run. Cheap when nothing changed (see `behind`).
  */
 export function refreshGovernance(store: Store): Promise<number> {
+  return refreshRun(store).done;
+}
+
+/**
+ * Like `refreshGovernance`, but resolves as soon as the facts and every additive rollup are current,
+ * while the reviewers' approval runs (`streak` rows, recomputed after) may still be on their way: for
+ * readers of neither, the evaluator's, which then reads side by side with that last part.
+ */
+export function refreshCounts(store: Store): Promise<number> {
+  return refreshRun(store).counted;
+}
+
+function refreshRun(store: Store): Run {
   const running = inFlight.get(store);
   if (running) return running;
-  const run = (async () => {
+  let large = Number.POSITIVE_INFINITY;
+  let ran = false;
+  const counted = (async () => {
     let total = 0;
-    try {
-      if (!(await behind(store))) return 0;
-      // Large relative to what is already counted, as autovacuum's scale factors judge (a day of
-      // new data at 1,000,000 drafts is not: a VACUUM of every governance table took 27 s of the
-      // evaluator's pass).
-      const large = Math.max(TIDY_AFTER, 0.2 * (await countedBefore(store)));
-      let analyzeAt = large;
-      for (;;) {
-        const r = await govTransaction(store, (trx) => refreshBatch(store, trx));
-        total += r.drafts;
-        if (r.done) break;
-        if (total >= analyzeAt) {
-          await analyze(store);
-          analyzeAt *= 2;
-        }
+    if (!(await behind(store))) return 0;
+    ran = true;
+    // Large relative to what is already counted, as autovacuum's scale factors judge (a day of
+    // new data at 1,000,000 drafts is not: a VACUUM of every governance table took 27 s of the
+    // evaluator's pass).
+    large = Math.max(TIDY_AFTER, 0.2 * (await countedBefore(store)));
+    let analyzeAt = large;
+    for (;;) {
+      const r = await govTransaction(store, (trx) => refreshBatch(store, trx));
+      total += r.drafts;
+      if (r.done) break;
+      if (total >= analyzeAt) {
+        await analyze(store);
+        analyzeAt *= 2;
       }
-      await refreshStreaks(store);
+    }
+    return total;
+  })();
+  const done = (async () => {
+    try {
+      const total = await counted;
+      if (ran) await refreshStreaks(store);
       if (total >= large) await tidy(store);
       return total;
     } finally {
       inFlight.delete(store);
     }
   })();
+  // A caller of `refreshCounts` alone does not see a failure of the approval runs: it is not an
+  // unhandled rejection (the next run retries them: their marks stay), and `refreshGovernance`'s
+  // callers get it.
+  const run = { counted, done: awaitedLater(done) };
   inFlight.set(store, run);
   return run;
 }
@@ -204,14 +233,23 @@ async function refreshBatch(store: Store, trx: Trx): Promise<{ done: boolean; dr
     .orderBy('id')
     .limit(BATCH)
     .execute();
+  // Facts are keyed by (created_at, draft_id) (migration 96): the drafts' current facts are looked
+  // up by the drafts' own creation times, all as one parameter (store/fast.ts pairIn), asked for as
+  // soon as the drafts are read: the database finds them while this process builds the items.
   const read = await loadChangedItems(
     trx,
     store.dialect,
     m.draft,
     BATCH,
     outcomes.map((o) => o.draft_id),
+    (keys): Promise<Fact[]> =>
+      g
+        .selectFrom('gov_facts')
+        .selectAll()
+        .where(pairIn(store.dialect, 'created_at', 'draft_id', keys))
+        .execute(),
   );
-  if (read.items.length > 0) await recount(store, g, trx, read.items);
+  if (read.first) await recount(store, g, trx, read.items, read.first);
   const done = read.changed < BATCH && outcomes.length < BATCH;
   let draftMark = read.lastVersion ?? m.draft;
   // Every draft up to the counter's value is in this batch.
@@ -222,18 +260,19 @@ async function refreshBatch(store: Store, trx: Trx): Promise<{ done: boolean; dr
 }
 
 /**
- * Replaces the facts of these drafts and moves the rollups by the difference. Statements are sent
- * before this process works on what they do not need, so the database and this process work side by
- * side (one connection runs them in the order sent): the old facts are looked up while the new ones
- * are derived, and the new ones are inserted while the rollup deltas are added up.
+ * Replaces the facts of these drafts (`oldFactsRead`: their current ones, asked for already) and
+ * moves the rollups by the difference. Statements are sent before this process works on what they
+ * do not need, so the database and this process work side by side (one connection runs them in the
+ * order sent): the new facts are derived while the old ones arrive, and inserted while the rollup
+ * deltas are added up.
  */
-async function recount(store: Store, g: G, trx: Trx, items: readonly GovItem[]): Promise<void> {
-  // Facts are keyed by (created_at, draft_id) (migration 96): looked up by the drafts' own creation
-  // times, all as one parameter (store/fast.ts pairIn), one statement each whatever their number.
-  const keys = items.map((it) => [it.createdAt, it.id] as const);
-  const these = pairIn(store.dialect, 'created_at', 'draft_id', keys);
-  const oldFactsRead: Promise<Fact[]> = awaitedLater(g.selectFrom('gov_facts').selectAll().where(these).execute());
-  await dispatched();
+async function recount(
+  store: Store,
+  g: G,
+  trx: Trx,
+  items: readonly GovItem[],
+  oldFactsRead: Promise<Fact[]>,
+): Promise<void> {
   const derived = items.map((it) => factsOf(it));
   const oldFacts = await oldFactsRead;
   // Only drafts counted before have facts to replace (few of a catch-up: the day's new drafts have
