@@ -48,11 +48,12 @@ import { loadChangedItems } from './load';
  * WAL and, past 1,000 pages, checkpoints them into the database file; fewer, larger batches write
  * each shared page once: a day of new data at 1,000,000 drafts (11,111 drafts) caught up in
  * 1.3–1.4 s instead of 1.75–1.8 s with 2,000 (before migration 96). Writers wait for a batch (about
- * 0.4 s at 10,000). PostgreSQL: a batch holds no lock a writer waits for (see above), and one batch for
- * the same day took 1.2–1.3 s against 1.4–2.0 s in batches of 2,000 (fewer statements, each over more
- * rows).
+ * 0.4 s at 10,000), so it stays there. PostgreSQL: a batch holds no lock a writer waits for (see
+ * above), and fewer, larger batches repeat less: the same day took 1.2–1.3 s in one batch against
+ * 1.4–2.0 s in batches of 2,000, and in one of 20,000 against 10,000 + 1,111 the pass was faster in 6
+ * of 7 neighbouring pairs (passes alternating between the two sizes, ~60–180 ms on average).
  */
-const BATCH = 10_000;
+const batchSize = (dialect: Dialect) => (dialect === 'postgres' ? 20_000 : 10_000);
 /** Arbitrary constant key of the advisory lock that serialises refreshes on PostgreSQL. */
 export const REFRESH_LOCK_KEY = 727_016;
 
@@ -222,6 +223,7 @@ function refreshRun(store: Store): Run {
 
 /** One batch: the drafts changed and the drafts with new outcomes since the watermarks. */
 async function refreshBatch(store: Store, trx: Trx): Promise<{ done: boolean; drafts: number }> {
+  const batch = batchSize(store.dialect);
   const g = govDb(trx);
   const m = await marks(g);
   // Read before the drafts: every version up to it is committed, so in the drafts read after it.
@@ -231,7 +233,7 @@ async function refreshBatch(store: Store, trx: Trx): Promise<{ done: boolean; dr
     .select(['id', 'draft_id'])
     .where('id', '>', m.outcome)
     .orderBy('id')
-    .limit(BATCH)
+    .limit(batch)
     .execute();
   // Facts are keyed by (created_at, draft_id) (migration 96): the drafts' current facts are looked
   // up by the drafts' own creation times, all as one parameter (store/fast.ts pairIn), asked for as
@@ -240,7 +242,7 @@ async function refreshBatch(store: Store, trx: Trx): Promise<{ done: boolean; dr
     trx,
     store.dialect,
     m.draft,
-    BATCH,
+    batch,
     outcomes.map((o) => o.draft_id),
     (keys): Promise<Fact[]> =>
       g
@@ -250,10 +252,10 @@ async function refreshBatch(store: Store, trx: Trx): Promise<{ done: boolean; dr
         .execute(),
   );
   if (read.first) await recount(store, g, trx, read.items, read.first);
-  const done = read.changed < BATCH && outcomes.length < BATCH;
+  const done = read.changed < batch && outcomes.length < batch;
   let draftMark = read.lastVersion ?? m.draft;
   // Every draft up to the counter's value is in this batch.
-  if (read.changed < BATCH) draftMark = Math.max(draftMark, Number(counter?.value ?? 0));
+  if (read.changed < batch) draftMark = Math.max(draftMark, Number(counter?.value ?? 0));
   if (draftMark !== m.draft) await setMark(g, DRAFT_MARK, draftMark);
   if (outcomes.length > 0) await setMark(g, OUTCOME_MARK, Number(outcomes[outcomes.length - 1]!.id));
   return { done, drafts: read.items.length };
