@@ -85,8 +85,8 @@ describe.each(TEST_DBS)('facts keyed by creation time (migration 96) on %s', (db
       expect(before.facts.length).toBeGreaterThanOrEqual(700);
       expect(before.decisions.length).toBeGreaterThan(300);
 
-      // Upgraded from before migration 96 (and 97 and 99, which came after it and change its indexes).
-      await s.store.db.deleteFrom('schema_migrations').where('version', 'in', [96, 97, 99]).execute();
+      // Upgraded from before migration 96 (and 97, 99 and 100, which came after it and change its indexes).
+      await s.store.db.deleteFrom('schema_migrations').where('version', 'in', [96, 97, 99, 100]).execute();
       await migrate(s.store.db, s.store.dialect);
       expect(await primaryKey(s.store, 'gov_facts')).toEqual(['created_at', 'draft_id']);
       expect(await primaryKey(s.store, 'gov_decision_facts')).toEqual(['created_at', 'draft_id', 'seq']);
@@ -95,10 +95,11 @@ describe.each(TEST_DBS)('facts keyed by creation time (migration 96) on %s', (db
         'gov_facts_open_by_created',
         'gov_facts_open_by_workflow',
         'gov_facts_zk_cover',
-        'gov_facts_workflow_created_cover',
+        'gov_facts_workflow_created_sums',
       ])
         expect(factIndexes).toContain(name);
       expect(factIndexes).not.toContain('gov_facts_created');
+      expect(factIndexes).not.toContain('gov_facts_workflow_created_cover');
       const decisionIndexes = await indexes(s.store, 'gov_decision_facts');
       expect(decisionIndexes).toContain('gov_decision_facts_streak');
       expect(decisionIndexes).not.toContain('gov_decision_facts_user_day');

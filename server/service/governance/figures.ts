@@ -75,9 +75,17 @@ interface Summed {
   v: number[];
 }
 
+/**
+ * A partial day's sums without the keys that are not in `gov_facts_workflow_created_sums`
+ * (migration 100): `set` without segment and model, `conf` without the model. Read from that index
+ * alone, where a caller groups by neither.
+ */
+type Narrow = 'set' | 'conf';
+const NARROW_KEYS: Record<Narrow, readonly Key[]> = { set: ['k1', 'k2'], conf: ['k1'] };
+
 /** One request's view of the rollups: the window's whole days from SQL, its first day from facts. */
 class Window {
-  private readonly partialRows = new Map<RollKind, Promise<RollRow[]>>();
+  private readonly partialRows = new Map<string, Promise<RollRow[]>>();
   constructor(
     private readonly store: Store,
     readonly f: Filter,
@@ -91,25 +99,28 @@ class Window {
    * What the drafts created in the window on its first (partial) day add to one rollup kind: the
    * sums `contributions` (facts.ts) gives, summed in SQL from that day's facts (one query per kind
    * asked for, not every kind derived in JS). Histogram buckets are taken in JS (`dwellBucket`).
+   * `narrow`: without the keys `NARROW_KEYS` names (left empty), for a caller that groups by none.
    */
-  private partial(kind: RollKind): Promise<RollRow[]> {
+  private partial(kind: RollKind, narrow = false): Promise<RollRow[]> {
     if (!this.f.since) return Promise.resolve([]);
-    let p = this.partialRows.get(kind);
+    const key = narrow ? `${kind}:narrow` : kind;
+    let p = this.partialRows.get(key);
     if (!p) {
-      p = this.partialOf(kind);
-      this.partialRows.set(kind, p);
+      p = this.partialOf(kind, narrow);
+      this.partialRows.set(key, p);
     }
     return p;
   }
 
-  private async partialOf(kind: RollKind): Promise<RollRow[]> {
+  private async partialOf(kind: RollKind, narrow: boolean): Promise<RollRow[]> {
     const since = this.f.since!;
     const day = since.slice(0, 10);
-    // Bounded above by the next day too, so `gov_facts_workflow_created_cover` reads one day, not every
-    // day from `since` on (which `day = …` alone would filter row by row).
+    // Bounded above by the next day, so `gov_facts_workflow_created_sums` reads one day, not every
+    // day from `since` on. Every fact created in [since, next) is of `day` (its day is its creation
+    // time's date): the day column, which the index lacks, is not asked for.
     const next = new Date(Date.parse(`${day}T00:00:00.000Z`) + DAY_MS).toISOString();
     const wf = this.f.workflow;
-    const facts = sql`f.day = ${day} and f.created_at >= ${since} and f.created_at < ${next}${wf ? sql` and f.workflow = ${wf}` : sql``}`;
+    const facts = sql`f.created_at >= ${since} and f.created_at < ${next}${wf ? sql` and f.workflow = ${wf}` : sql``}`;
     const decs = sql`gov_decision_facts d join gov_facts f on f.created_at = d.created_at and f.draft_id = d.draft_id`;
     const q = async (text: ReturnType<typeof sql>) =>
       (await text.execute(this.store.db)).rows as Record<string, string | number | null>[];
@@ -135,7 +146,7 @@ class Window {
     switch (kind) {
       case 'set':
         return rows(
-          await q(sql`select f.workflow, f.segment as k1, f.model as k2,
+          await q(sql`select f.workflow, ${narrow ? sql`'' as k1, '' as k2` : sql`f.segment as k1, f.model as k2`},
             ${c(real)} as v0,
             ${c(sql`${real} and f.verdict = 'approved'`)} as v1,
             ${c(sql`${real} and f.verdict = 'edited'`)} as v2,
@@ -151,13 +162,13 @@ class Window {
             sum(case when ${real} then f.n_decisions else 0 end) as v12,
             sum(case when ${real} then f.confidence else 0 end) as v13,
             ${c(sql`f.is_canary = 1`)} as v14
-            from gov_facts f where ${facts} group by f.workflow, f.segment, f.model`),
+            from gov_facts f where ${facts} group by f.workflow${narrow ? sql`` : sql`, f.segment, f.model`}`),
           (r) => [String(r.k1), String(r.k2), ''],
           15,
         );
       case 'conf':
         return rows(
-          await q(sql`select f.workflow, f.model as k1, f.bin10 as k2, f.zk as k3,
+          await q(sql`select f.workflow, ${narrow ? sql`''` : sql`f.model`} as k1, f.bin10 as k2, f.zk as k3,
             count(*) as v0,
             sum(1 - f.rule_escalated) as v1,
             ${c(sql`f.is_correct is not null`)} as v2,
@@ -165,7 +176,7 @@ class Window {
             sum(case when f.is_correct is not null then f.confidence else 0 end) as v4,
             sum(case when f.is_correct is not null then f.confidence * f.confidence else 0 end) as v5,
             sum(case when f.is_correct = 1 then f.confidence else 0 end) as v6
-            from gov_facts f where ${facts} and ${real} group by f.workflow, f.model, f.bin10, f.zk`),
+            from gov_facts f where ${facts} and ${real} group by f.workflow, ${narrow ? sql`` : sql`f.model, `}f.bin10, f.zk`),
           (r) => [String(r.k1), String(Number(r.k2)), String(Number(r.k3))],
           7,
         );
@@ -244,8 +255,11 @@ class Window {
     if (this.f.since) q = q.where('day', '>', this.f.since.slice(0, 10));
     if (opts.k1 !== undefined) q = q.where('k1', '=', opts.k1);
     if (by.length > 0) q = q.groupBy(by as never);
-    // The whole days and the first day's facts read side by side (two connections of the pool).
-    const [summed, partial] = await Promise.all([q.execute(), this.partial(kind)]);
+    // The whole days and the first day's facts read side by side (two connections of the pool); the
+    // facts from an index alone where the keys it lacks are not asked for.
+    const narrow =
+      (kind === 'set' || kind === 'conf') && opts.k1 === undefined && !NARROW_KEYS[kind].some((k) => by.includes(k));
+    const [summed, partial] = await Promise.all([q.execute(), this.partial(kind, narrow)]);
     const rows = summed as unknown as Record<string, string | number | null>[];
     const out = new Map<string, Summed>();
     const keyOf = (r: Record<string, unknown>) => by.map((k) => String(r[k])).join('\u0000');
@@ -724,7 +738,7 @@ export async function simulationFigures(
   if (f.since) q = q.where('created_at', '>=', f.since);
   const e = (await q.executeTakeFirst())!;
   for (const k of ['auto', 'manual', 'zoneN', 'zoneErr', 'judged', 'unchanged'] as const) s[k] += Number(e[k] ?? 0);
-  // The window's first and last draft (its days), each one step on `gov_facts_workflow_created_cover`.
+  // The window's first and last draft (its days), each one step on `gov_facts_workflow_created_sums`.
   const end = async (dir: 'asc' | 'desc') => {
     let eq = govDb(store.db).selectFrom('gov_facts').select('created_at').where('is_canary', '=', 0);
     if (f.workflow) eq = eq.where('workflow', '=', f.workflow);
