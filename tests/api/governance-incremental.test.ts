@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { DraftIn } from '../../lib/shared/schema';
-import { REFRESH_LOCK_KEY, refreshCounts, refreshGovernance } from '../../server/service/governance/refresh';
+import { batches, REFRESH_LOCK_KEY, refreshCounts, refreshGovernance } from '../../server/service/governance/refresh';
 import { govDb } from '../../server/store/rollups';
 import { expectCountedAsFromScratch } from '../helpers/governance-data';
 import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
@@ -148,6 +148,50 @@ describe.each(TEST_DBS)('governance counted incrementally on %s', (db) => {
       expect(await refreshGovernance(s.store)).toBe(20);
       await expectCountedAsFromScratch(s.store);
     } finally {
+      await s.close();
+    }
+  });
+
+  it('in batches smaller than the work: outcomes of drafts never counted, beyond a batch, and of counted ones', async () => {
+    // A draft without facts gets its outcomes from the batch's range of new outcomes, a counted one
+    // by id (load.ts `loadChangedItems`); batches of 7 make new drafts whose outcomes lie beyond the
+    // batch that first counts them, and drafts counted in one batch that gain outcomes in the next.
+    const s = await startTestApp(db);
+    batches.size = 7;
+    try {
+      const pipeline = await s.token('pipeline', { user: 'inc-pipeline' });
+      const ana = await s.token('reviewer', { user: 'ana' });
+      const early = (await post(s, pipeline, 0, 10)).map((r) => r.id);
+      expect(await refreshGovernance(s.store)).toBe(10);
+      const late = (await post(s, pipeline, 10, 30)).map((r) => r.id);
+      await decide(
+        s,
+        ana,
+        [...early.slice(0, 4), ...late.slice(0, 12)].map((draftId) => ({ draftId, action: 'approve', dwellMs: 9_000 })),
+      );
+      // Outcomes on new drafts first (they fill several batches' ranges), then on counted ones, then
+      // two more on new drafts: their drafts are counted before their outcomes are reached.
+      const give = async (ids: string[], correct: boolean) => {
+        const r = await s.api('/v1/outcomes', {
+          token: pipeline,
+          body: { outcomes: ids.map((draftId) => ({ draftId, correct, source: 'customer' })) },
+        });
+        expect(r.status).toBe(200);
+      };
+      await give(late.slice(0, 12), true);
+      await give(early.slice(0, 6), false);
+      await give(late.slice(25, 27), false);
+      await give([late[0]!, early[0]!], false);
+      expect(await refreshGovernance(s.store)).toBeGreaterThanOrEqual(40);
+      // Counted from scratch in one batch, it is the same.
+      batches.size = null;
+      const counted = await expectCountedAsFromScratch(s.store);
+      const withOutcome = counted.facts.filter((f) => f.outcome !== null);
+      expect(withOutcome).toHaveLength(20);
+      // Latest outcome wrong: early 0–5, late 25 and 26, and late 0 (right, then wrong).
+      expect(withOutcome.filter((f) => f.outcome === 0)).toHaveLength(9);
+    } finally {
+      batches.size = null;
       await s.close();
     }
   });

@@ -114,19 +114,26 @@ export async function loadItems(store: Store, f: LoadFilter): Promise<GovItem[]>
  * version `after`, in version order, and the drafts `also` (by id, any number: one parameter, see
  * `idIn`), with the highest version read. The changed drafts are read along the version index, not
  * looked up one id at a time (11,111 random ids: 47 ms of PostgreSQL's time against 3 ms at
- * 1,000,000 drafts, each id one descent of the primary key). `first`, given the drafts' keys
- * (creation time, id) as soon as they are read, asks for what the caller needs of them before their
- * decisions and outcomes are asked for: the database answers it while this process turns the
- * drafts into items.
+ * 1,000,000 drafts, each id one descent of the primary key).
+ *
+ * `factsOf`, given the drafts' keys (creation time, id) as soon as they are read, asks for their
+ * current facts before their decisions are asked for: the database finds them while this process
+ * turns the drafts into items. A draft without facts has never been counted, so every outcome it has
+ * is one the watermark has not passed (a batch that moves it past an outcome counts the outcome's
+ * draft in the same transaction): its outcomes are those of `newOutcomes` (the batch's, by id range),
+ * and only the counted drafts' outcomes are looked up one draft at a time (a day of new drafts at
+ * 1,000,000: ~1,100 lookups instead of ~11,000). A draft's outcome beyond the batch's range is
+ * counted with the batch that reaches it.
  */
-export async function loadChangedItems<T>(
+export async function loadChangedItems<F extends { draft_id: string }>(
   db: Trx,
   dialect: Dialect,
   after: number,
   limit: number,
   also: readonly string[],
-  first: (keys: readonly (readonly [createdAt: string, id: string])[]) => Promise<T>,
-): Promise<{ items: GovItem[]; changed: number; lastVersion: number | null; first: Promise<T> | null }> {
+  factsOf: (keys: readonly (readonly [createdAt: string, id: string])[]) => Promise<F[]>,
+  newOutcomes: { after: number; upTo: number },
+): Promise<{ items: GovItem[]; changed: number; lastVersion: number | null; facts: Promise<F[]> | null }> {
   // Both asked for at once (the second goes out as the first is answered); the drafts among the
   // changed ones are dropped from the others after.
   const [changed, others] = await Promise.all([
@@ -139,20 +146,55 @@ export async function loadChangedItems<T>(
   ]);
   const have = new Set(changed.map((d) => d.id));
   const drafts = [...changed, ...others.filter((d) => !have.has(d.id))];
-  if (!drafts.length) return { items: [], changed: 0, lastVersion: null, first: null };
-  const firstRead = awaitedLater(first(drafts.map((d) => [d.created_at, d.id] as const)));
+  if (!drafts.length) return { items: [], changed: 0, lastVersion: null, facts: null };
+  const factsRead = awaitedLater(factsOf(drafts.map((d) => [d.created_at, d.id] as const)));
+  const counted = factsRead.then((facts) => new Set(facts.map((f) => f.draft_id)));
   const ids = drafts.map((d) => d.id);
   let items: GovItem[];
   try {
-    items = await withDecisions(db, dialect, drafts, { ids: (column) => idIn(dialect, column, ids) });
+    items = await withDecisions(db, dialect, drafts, {
+      ids: (column) => idIn(dialect, column, ids),
+      outcomes: { counted, ...newOutcomes },
+    });
   } catch (err) {
-    // Where `first`'s statement failed, the ones after it found the transaction aborted: its own
+    // Where the facts' statement failed, the ones after it found the transaction aborted: its own
     // error says why.
-    await firstRead;
+    await factsRead;
     throw err;
   }
   const last = changed[changed.length - 1];
-  return { items, changed: changed.length, lastVersion: last ? Number(last.version) : null, first: firstRead };
+  return { items, changed: changed.length, lastVersion: last ? Number(last.version) : null, facts: factsRead };
+}
+
+/** The refresh's outcomes of a batch (`loadChangedItems`): the counted drafts' by id, the rest by range. */
+async function batchOutcomes(
+  db: Trx,
+  dialect: Dialect,
+  o: { counted: Promise<ReadonlySet<string>>; after: number; upTo: number },
+): Promise<OutcomeRow[]> {
+  const counted = await o.counted;
+  const columns = (q: ReturnType<typeof outcomesFrom>) => q.select([...OUTCOME_COLUMNS, 'outcomes.id as id']);
+  const [old, fresh] = await Promise.all([
+    counted.size ? columns(outcomesFrom(db).where(idIn(dialect, 'outcomes.draft_id', [...counted]))).execute() : [],
+    o.upTo > o.after
+      ? columns(outcomesFrom(db).where('outcomes.id', '>', o.after).where('outcomes.id', '<=', o.upTo)).execute()
+      : [],
+  ]);
+  return [...old, ...fresh.filter((r) => !counted.has(r.draftId))].sort((a, b) => Number(a.id) - Number(b.id));
+}
+
+const outcomesFrom = (db: Trx) => db.selectFrom('outcomes');
+const OUTCOME_COLUMNS = [
+  'outcomes.draft_id as draftId',
+  'outcomes.correct as correct',
+  'outcomes.source as source',
+  'outcomes.created_at as at',
+] as const;
+interface OutcomeRow {
+  draftId: string;
+  correct: boolean | number;
+  source: string;
+  at: string;
 }
 
 /**
@@ -205,7 +247,11 @@ async function withDecisions(
   dialect: Dialect,
   drafts: readonly DraftRow[],
   by:
-    | { ids: (column: string) => Expression<SqlBool> }
+    | {
+        ids: (column: string) => Expression<SqlBool>;
+        /** The refresh's outcomes (`batchOutcomes`) instead of every draft's by id. */
+        outcomes?: { counted: Promise<ReadonlySet<string>>; after: number; upTo: number };
+      }
     | { where: (eb: ExpressionBuilder<Database, 'drafts'>) => Expression<SqlBool> },
 ): Promise<GovItem[]> {
   const cq = (
@@ -232,17 +278,17 @@ async function withDecisions(
   // another).
   const decisionsRead = awaitedLater(cq.orderBy('decisions.received_at').execute());
 
-  const oq = (
-    'ids' in by
-      ? db.selectFrom('outcomes').where(by.ids('outcomes.draft_id'))
-      : db.selectFrom('outcomes').innerJoin('drafts', 'drafts.id', 'outcomes.draft_id').where(by.where)
-  ).select([
-    'outcomes.draft_id as draftId',
-    'outcomes.correct as correct',
-    'outcomes.source as source',
-    'outcomes.created_at as at',
-  ]);
-  const outcomesRead = awaitedLater(oq.orderBy('outcomes.id').execute());
+  const outcomesRead: Promise<OutcomeRow[]> = awaitedLater(
+    'ids' in by && by.outcomes
+      ? batchOutcomes(db, dialect, by.outcomes)
+      : ('ids' in by
+          ? outcomesFrom(db).where(by.ids('outcomes.draft_id'))
+          : outcomesFrom(db).innerJoin('drafts', 'drafts.id', 'outcomes.draft_id').where(by.where)
+        )
+          .select(OUTCOME_COLUMNS)
+          .orderBy('outcomes.id')
+          .execute(),
+  );
   const inPageRead = awaitedLater(
     editedInPage(
       db,
