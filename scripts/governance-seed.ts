@@ -74,6 +74,8 @@ export async function seed(store: Store, n: number, start: number, days: number,
             decided_at: decidedAt,
             received_at: decidedAt,
             diff: action === 'edit' ? '+P.S.' : null,
+            // As the server stores an applied edit (service/decide.ts): its content differs.
+            edit_changed: action === 'edit' ? true : null,
           });
         }
         if (!open && rng() < 0.125)

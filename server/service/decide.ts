@@ -15,7 +15,7 @@ import { AUDIT_COLUMNS, type AuditInput, auditValues } from '../audit';
 import type { Database, Store, Trx, Versions } from '../store';
 import { type Column, insertRows, memo, params, pgJsonRows, pgRows, run } from '../store/fast';
 import type { AuthUser } from '../tokens';
-import { contentWords } from './governance/load';
+import { contentWords, stable } from './governance/load';
 import { canSee, couldSee, type DraftRow, isOpen, parseJson, withQueue } from './views';
 import { type DraftEvent, decisionEventType, enqueueEvents } from './webhooks/outbox';
 
@@ -162,6 +162,7 @@ async function applyBatch(
               : 'draft.audit_failed'
             : decisionEventType(row.status, d.action);
       if (eventType) events.push({ type: eventType, draftId: d.draftId, decisionId: d.id });
+      const stored = d.content ? (r.contentJson ?? JSON.stringify(r.content ?? d.content)) : null;
       pending.decisions.push([
         d.id,
         d.draftId,
@@ -169,7 +170,7 @@ async function applyBatch(
         d.action,
         r.status,
         r.error ?? null,
-        d.content ? (r.contentJson ?? JSON.stringify(r.content ?? d.content)) : null,
+        stored,
         JSON.stringify(d.reasons ?? []),
         d.note ?? null,
         d.dwellMs ?? null,
@@ -177,6 +178,7 @@ async function applyBatch(
         new Date(d.decidedAt).toISOString(),
         receivedAt,
         r.diff ?? null,
+        r.status === 'applied' && d.action === 'edit' ? editChanged(stored, row.original_json) : null,
       ]);
       if (r.status !== 'applied')
         pending.audits.push({
@@ -359,7 +361,17 @@ const DECISION_COLUMNS: readonly Column[] = [
   ['decided_at', 'text'],
   ['received_at', 'text'],
   ['diff', 'text'],
+  ['edit_changed', 'boolean'],
 ];
+
+/**
+ * Whether an edit's content differs from the draft's, as governance compares them (the content in
+ * stable form: keys sorted, service/governance/load.ts `stable`); null where either is missing.
+ */
+function editChanged(contentJson: string | null, originalJson: string | null): boolean | null {
+  if (contentJson === null || originalJson === null) return null;
+  return stable(JSON.parse(contentJson)) !== stable(JSON.parse(originalJson));
+}
 
 /**
  * PostgreSQL: the drafts of a batch (`prior` false); PG_READ adds, in the same columns and the same

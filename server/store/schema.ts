@@ -119,6 +119,11 @@ export interface DecisionsTable {
   decided_at: string;
   received_at: string;
   diff: string | null;
+  /**
+   * An edit: whether its content differs from the draft's (migration 101; null for decisions stored
+   * before it and for other actions).
+   */
+  edit_changed: boolean | null;
 }
 
 export interface OutcomesTable {
@@ -269,6 +274,8 @@ export const BOOLEAN_COLUMNS = new Set([
   'canary',
   'input_named',
   'input_escalates',
+  'edit_changed',
+  'editChanged',
   'correct',
   'digest',
   ...PAGE_BOOLEAN_COLUMNS,

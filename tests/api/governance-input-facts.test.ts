@@ -77,8 +77,8 @@ describe.each(TEST_DBS)('what governance reads of a draft input, on %s', (db) =>
       expect(which((c) => c.input_escalates)).toEqual([3, 5]);
       expect(columns.map((c) => c.words)).toEqual([14, 14, 14, 14, 14, 14, 10, 8, 14, 14]);
 
-      // Decided: an edit that changes nothing (compared with the draft's content, read for it), an
-      // edit that changes the text, an approval and a rejection.
+      // Decided: an edit that changes nothing, an edit that changes the text, an approval and a
+      // rejection. Whether an edit changed the content is stored with it (migration 101).
       const decide = async (draftId: string, action: string, content?: Content) => {
         const r = await s.api('/v1/decisions', {
           token: ana,
@@ -103,6 +103,13 @@ describe.each(TEST_DBS)('what governance reads of a draft input, on %s', (db) =>
       await decide(ids[8]!, 'edit', { subject: 'Initech and the pilot', body: 'Hi Kim,\n\nRewritten.\n\nBest, Sam' });
       await decide(ids[9]!, 'approve');
       await decide(ids[2]!, 'reject');
+      const decided = await s.store.db
+        .selectFrom('decisions')
+        .select(['draft_id', 'edit_changed'])
+        .where('draft_id', 'in', [ids[0]!, ids[8]!, ids[9]!, ids[2]!])
+        .execute();
+      const changed = (i: number) => decided.find((d) => d.draft_id === ids[i])!.edit_changed;
+      expect([changed(0), changed(8), changed(9), changed(2)]).toEqual([false, true, null, null]);
 
       await refreshGovernance(s.store);
       const counted = await governanceTables(s.store);
@@ -112,10 +119,27 @@ describe.each(TEST_DBS)('what governance reads of a draft input, on %s', (db) =>
       expect(INPUTS.map((_, i) => fact(i).words)).toEqual(columns.map((c) => c.words));
       expect([label(0), label(8), label(9), label(2)]).toEqual(['approved', 'edited', 'approved', 'rejected']);
 
-      // As drafts stored before migration 98 are: the same facts, read from the input JSON.
-      await s.store.write((trx) =>
-        trx.updateTable('drafts').set({ words: null, input_named: null, input_escalates: null }).execute(),
-      );
+      // The refresh takes the stored answer (not the comparison): told otherwise, it counts otherwise.
+      const setChanged = (i: number, value: boolean | null) =>
+        s.store.write((trx) =>
+          trx
+            .updateTable('decisions')
+            .set({ edit_changed: value })
+            .where('draft_id', '=', ids[i]!)
+            .where('action', '=', 'edit')
+            .execute(),
+        );
+      await setChanged(8, false);
+      await rebuildGovernance(s.store);
+      expect((await governanceTables(s.store)).decisions.find((d) => d.draft_id === ids[8])!.label).toBe('approved');
+      await setChanged(8, true);
+
+      // As drafts stored before migration 98 and decisions before 101 are: the same facts, read from
+      // the input JSON and each edit compared with its draft's content.
+      await s.store.write(async (trx) => {
+        await trx.updateTable('drafts').set({ words: null, input_named: null, input_escalates: null }).execute();
+        await trx.updateTable('decisions').set({ edit_changed: null }).execute();
+      });
       await rebuildGovernance(s.store);
       const legacy = await governanceTables(s.store);
       expect(legacy.facts).toEqual(counted.facts);

@@ -118,6 +118,7 @@ export async function writeHistory(
               decided_at: d.decidedAt,
               received_at: d.decidedAt,
               diff: edited ? '+P.S. fixed' : null,
+              edit_changed: d.action === 'edit' ? edited : null,
             })
             .execute();
         }

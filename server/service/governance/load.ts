@@ -268,8 +268,10 @@ async function withDecisions(
       'decisions.received_at as decidedAt',
       'decisions.content_json as contentJson',
       'decisions.reasons_json as reasonsJson',
-      // An edit is compared with the draft's content: read with it (a draft's row lookup per edit).
-      sql<string | null>`case when decisions.action = 'edit'
+      // Whether an edit changed the content, stored when it was applied (migration 101); an edit
+      // stored before that is compared with the draft's content, read with it (a row lookup each).
+      'decisions.edit_changed as editChanged',
+      sql<string | null>`case when decisions.action = 'edit' and decisions.edit_changed is null
         then (select x.input_json from drafts x where x.id = decisions.draft_id) end`.as('draftInputJson'),
     ])
     .where('decisions.status', '=', 'applied');
@@ -343,7 +345,8 @@ async function withDecisions(
       decidedAt: d.decidedAt,
       reasons: (parseJson(d.reasonsJson) as string[] | null) ?? [],
     };
-    if (action === 'edit') {
+    if (action === 'edit' && d.editChanged !== null) dec.changed = !!d.editChanged;
+    else if (action === 'edit') {
       let original = stableOf.get(item.id);
       if (original === undefined) {
         original = stable((parseJson(d.draftInputJson) as Partial<DraftIn> | null)?.content ?? null);
