@@ -116,11 +116,11 @@ class Window {
     const since = this.f.since!;
     const day = since.slice(0, 10);
     // Bounded above by the next day, so `gov_facts_workflow_created_sums` reads one day, not every
-    // day from `since` on. Every fact created in [since, next) is of `day` (its day is its creation
-    // time's date): the day column, which the index lacks, is not asked for.
+    // day from `since` on. A fact's day is its creation time's first ten characters (facts.ts
+    // `factsOf`): asked for so, from the index, not from the day column, which it lacks.
     const next = new Date(Date.parse(`${day}T00:00:00.000Z`) + DAY_MS).toISOString();
     const wf = this.f.workflow;
-    const facts = sql`f.created_at >= ${since} and f.created_at < ${next}${wf ? sql` and f.workflow = ${wf}` : sql``}`;
+    const facts = sql`substr(f.created_at, 1, 10) = ${day} and f.created_at >= ${since} and f.created_at < ${next}${wf ? sql` and f.workflow = ${wf}` : sql``}`;
     const decs = sql`gov_decision_facts d join gov_facts f on f.created_at = d.created_at and f.draft_id = d.draft_id`;
     const q = async (text: ReturnType<typeof sql>) =>
       (await text.execute(this.store.db)).rows as Record<string, string | number | null>[];
