@@ -275,7 +275,6 @@ export const BOOLEAN_COLUMNS = new Set([
   'input_named',
   'input_escalates',
   'edit_changed',
-  'editChanged',
   'correct',
   'digest',
   ...PAGE_BOOLEAN_COLUMNS,
