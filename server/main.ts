@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { type AppDeps, createApp, resolveDeps } from './app';
@@ -84,6 +84,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   });
   (server as Server).keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   (server as Server).headersTimeout = HEADERS_TIMEOUT_MS;
+  const unused = withoutRequests(server as Server);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info('listening', { url, database: store.dialect });
@@ -139,16 +140,16 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
         // Live streams never end by themselves: end them first (their clients reconnect elsewhere).
         closeStreams(store);
         const requests = new Promise<void>((resolve) => {
-          // close() waits for in-flight requests, and a keep-alive socket stays open (65 s) after its
-          // last response: close the idle ones now and, until the server is closed, each one that
-          // turns idle when its in-flight request finishes.
-          const http = server as Server;
-          const sweep = setInterval(() => http.closeIdleConnections(), 25);
+          // close() waits for every connection to end. A keep-alive one stays open (65 s) after its
+          // last response, and one that has not sent a whole request head counts as busy until the
+          // headers timeout (66 s): end every connection without a request in flight now and, until
+          // the server is closed, each one as its in-flight request finishes.
+          const sweep = setInterval(unused.end, 25);
           server.close(() => {
             clearInterval(sweep);
             resolve();
           });
-          http.closeIdleConnections();
+          unused.end();
         });
         await step('requests in flight', requests);
         await step('webhook worker', worker?.stop());
@@ -156,6 +157,35 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
         logger.info('stopped');
       })();
       return closing;
+    },
+  };
+}
+
+/**
+ * The server's connections with no request in flight: idle between requests, or accepted with no
+ * request yet (a client's spare or abandoned connection, a request head still arriving). Node's
+ * `closeIdleConnections` ends the first kind only; it counts the second as busy from the moment of
+ * accepting, against clients that never send (its headers timeout ends them), so a stop would wait
+ * 66 s for it. `end()` ends both; a request whose head had not all arrived never reached a handler.
+ */
+function withoutRequests(server: Server): { end: () => void } {
+  const handling = new Map<Socket, number>();
+  server.on('connection', (socket: Socket) => {
+    handling.set(socket, 0);
+    socket.once('close', () => handling.delete(socket));
+  });
+  server.on('request', (req, res) => {
+    const socket = req.socket;
+    handling.set(socket, (handling.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const n = handling.get(socket);
+      if (n !== undefined) handling.set(socket, n - 1);
+    });
+  });
+  return {
+    end() {
+      server.closeIdleConnections();
+      for (const [socket, n] of handling) if (n === 0) socket.destroy();
     },
   };
 }

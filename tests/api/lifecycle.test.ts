@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit } from '../../server/audit';
@@ -90,15 +91,33 @@ describe.each(TEST_DBS)('server lifecycle on %s', (db) => {
     expect((await res.json()).results).toHaveLength(300);
     const inflight = fetch(`${server.url}/test/slow`, { method: 'POST' });
     await inServer;
+    // Two connections with no request in flight, which Node counts as busy until the headers timeout
+    // (66 s; a stop of the full test run once waited on such a one): one that never sent anything, one
+    // whose request head is still arriving. The stop ends them and waits only for the real request.
+    const raw = await Promise.all(
+      ['', 'GET /v1/health HTTP/1.1\r\nHost: x\r\n'].map(
+        (head) =>
+          new Promise<Socket>((resolve) => {
+            const s = connect(server.port, '127.0.0.1', () => {
+              if (head) s.write(head);
+              resolve(s);
+            });
+            s.on('error', () => {});
+          }),
+      ),
+    );
+    const ended = raw.map((s) => new Promise((r) => s.once('close', r)));
     let closed = false;
     const closing = server.close().then(() => {
       closed = true;
     });
     await new Promise((r) => setTimeout(r, 50));
     expect(closed).toBe(false);
+    await Promise.all(ended);
     release();
     expect((await inflight).status).toBe(200);
-    await closing;
+    const late = new Promise((r) => setTimeout(() => r('still closing 5 s after the last response'), 5_000));
+    expect(await Promise.race([closing.then(() => 'closed'), late])).toBe('closed');
     expect(closed).toBe(true);
     const req = lines.find((l) => l.msg === 'request');
     expect(req).toMatchObject({ reqId: 'req-123', method: 'POST', path: '/v1/drafts', status: 200, user: 'p' });
