@@ -1,11 +1,11 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Dialect } from './migrations';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run on an untyped handle (tables may not exist yet)
 type AnyDb = Kysely<any>;
 
 /**
- * Live team review (issue 15), versions 40–49: claims on drafts, SLA policies and their per-draft
+ * Live team review (issue 15), versions 40–49, 51 and 52: claims on drafts, SLA policies and their per-draft
  * state, notification preferences and their outbox, the shared rate limit, rotation caps.
  * Appended to MIGRATIONS (store/migrations.ts). Append only.
  */
@@ -224,6 +224,21 @@ export const LIVE_MIGRATIONS: { version: number; name: string; up(db: AnyDb, dia
       // 1,000,000 drafts, every minute, holding the server).
       await db.schema.createIndex('drafts_created').ifNotExists().on('drafts').column('created_at').execute();
       await db.schema.createIndex('outcomes_created').ifNotExists().on('outcomes').column('created_at').execute();
+    },
+  },
+  {
+    version: 52,
+    name: 'waiting drafts by time in their queue, for the SLA check (issue 15)',
+    async up(db) {
+      // With an SLA policy, the deadline job read every open draft each second to find those that had
+      // waited long enough (service/expiry.ts readOpenDrafts); it now asks for a range of this index.
+      // Partial: only waiting drafts are in it, so it costs the writers little and stays small. The
+      // condition is the query's written out (SQLite matches a partial index's condition as text):
+      // OPEN_STATUSES as they are now; tests/api/deadline-read.test.ts fails if the two part. Status
+      // leads (without statistics SQLite otherwise prefers another index on status alone), then the
+      // queues the policies name, each a range of waiting times.
+      await sql`create index if not exists drafts_waiting_since on drafts (status, queue, updated_at)
+        where status in ('pending', 'awaiting_second', 'escalated')`.execute(db);
     },
   },
 ];
