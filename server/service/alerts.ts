@@ -8,8 +8,8 @@ import { getPolicy } from './policy';
 import { parseJson } from './views';
 
 // Governance alerts (issue 16 §5). Each tick of the timers (one instance at a time) computes the
-// conditions with SQL aggregates over indexed columns, on SQLite and PostgreSQL alike, then in one
-// transaction: a condition without an open alert opens one (the partial unique index alerts_open
+// conditions with SQL aggregates over indexed columns, on SQLite and PostgreSQL alike (outside the
+// write transaction), then in one transaction: a condition without an open alert opens one (the partial unique index alerts_open
 // keeps it to one per episode) and tells the admins through their notification preferences (issue
 // 15's outbox, sent by service/notify/deliver.ts); an open alert whose condition still holds is
 // updated (count, figures); one whose condition cleared is closed, and that is told too.
@@ -396,9 +396,13 @@ export async function checkAlerts(
   now = new Date(),
   limits: AlertLimits = alertLimitsFromEnv(),
 ): Promise<{ opened: number; closed: number }> {
+  // The conditions are read before the write: on PostgreSQL a write holds the writers' lock from its
+  // first statement (store/index.ts), so reading them inside it would hold every decision and every
+  // ingest for as long as the aggregates take. The alerts table is read and changed inside it; the
+  // timers run this on one instance at a time.
+  const conditions = await alertConditions(store.db, now, limits);
   return store.write(async (trx) => {
     const db = alertDb(trx);
-    const conditions = await alertConditions(trx, now, limits);
     const open = await db.selectFrom('alerts').selectAll().where('closed_at', 'is', null).execute();
     const openByKey = new Map(open.map((a) => [keyOf(a.kind, a.scope), a]));
     const at = now.toISOString();

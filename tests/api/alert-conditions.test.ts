@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert, AlertsOut } from '../../lib/shared/schema';
 import { type AlertLimits, alertLimitsFromEnv, checkAlerts } from '../../server/service/alerts';
@@ -227,4 +228,63 @@ describe.each(TEST_DBS)('alert conditions on %s', (db) => {
     expect(after).toEqual([expect.objectContaining({ id: a!.id })]);
     expect(after[0]!.closedAt).not.toBeNull();
   });
+});
+
+// PostgreSQL: a write holds the writers' lock from its first statement (store/index.ts), so the
+// conditions — aggregates that take seconds at a million drafts — are read before the check's write,
+// not inside it: decisions and ingest go on while they are read. Held here by a lock on `outcomes`
+// (read by two conditions) that another session keeps: the check stops on it, the API's writes don't.
+describe('alert check beside writers on postgres', () => {
+  it.runIf(TEST_DBS.includes('postgres'))(
+    'the conditions are read outside the writers’ lock: a decision is applied while they wait',
+    async () => {
+      const t = await startTestApp('postgres');
+      const other = new pg.Client({ connectionString: t.databaseUrl });
+      await other.connect();
+      let released = false;
+      try {
+        const admin = await t.token('admin', { user: 'al-admin' });
+        const pipe = await t.token('pipeline');
+        const rita = await t.token('reviewer', { user: 'rita' });
+        const [first, second] = (
+          await postDrafts(t, pipe, [draftIn({ workflow: 'al.wf' }), draftIn({ workflow: 'al.wf' })])
+        ).map((d) => d.id);
+        await other.query('begin');
+        await other.query('lock table outcomes in access exclusive mode');
+        let settled = false;
+        const checking = checkAlerts(t.store, new Date(), limits).finally(() => {
+          settled = true;
+        });
+        // The check is now waiting for the lock on outcomes (its first two conditions read drafts).
+        const waitingForLock = async () =>
+          Number(
+            (
+              await other.query(
+                "select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+              )
+            ).rows[0].n,
+          ) > 0;
+        const end = Date.now() + 10_000;
+        while (!(await waitingForLock())) {
+          if (Date.now() > end) throw new Error('the alert check never reached the outcomes');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const t0 = performance.now();
+        const applied = await postDecisions(t, rita, [decision(first!), decision(second!)]);
+        expect(applied.map((r) => r.status)).toEqual(['applied', 'applied']);
+        expect(performance.now() - t0).toBeLessThan(3_000);
+        expect(settled).toBe(false);
+        await other.query('commit');
+        released = true;
+        await checking;
+        const all = await json<AlertsOut>(t.api('/v1/alerts?state=all', { token: admin }));
+        expect(all.alerts).toEqual([]);
+      } finally {
+        if (!released) await other.query('rollback').catch(() => {});
+        await other.end();
+        await t.close();
+      }
+    },
+    30_000,
+  );
 });
