@@ -3,6 +3,7 @@ import { REPEATED_FAILURES } from '../../lib/shared/policy/routing';
 import { type Alert, AlertKind, type NotifyEvent } from '../../lib/shared/schema';
 import type { Store, Trx } from '../store';
 import { alertDb } from '../store/alerts';
+import { WAITING } from './expiry';
 import { teamDestinations } from './notify/events';
 import { getPolicy } from './policy';
 import { parseJson } from './views';
@@ -70,7 +71,6 @@ const pct = (x: number) => (x * 100 < 10 ? `${(x * 100).toFixed(1)}%` : `${Math.
 const limitPct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 const minutes = (ms: number) =>
   ms >= 2 * HOUR ? `${Math.round(ms / HOUR)} h` : `${Math.max(1, Math.round(ms / 60_000))} min`;
-const WAITING = ['pending', 'escalated', 'awaiting_second'];
 
 /** Only each draft's latest outcome: `outcome` aliases outcomes, `draftId` names the draft's id. */
 const isLatestOutcome = (outcome: string, draftId: string) =>
@@ -94,11 +94,12 @@ export async function alertConditions(db: Trx, now: Date, limits: AlertLimits): 
   const out: Condition[] = [];
   const t = now.getTime();
 
-  // Queue backlog: the oldest waiting draft of a queue is older than the limit.
+  // Queue backlog: the oldest waiting draft of a queue is older than the limit (from
+  // drafts_waiting_since alone, migration 52: its condition written out as the index's).
   const backlog = await db
     .selectFrom('drafts')
     .select((eb) => ['queue', eb.fn.min('created_at').as('oldest'), eb.fn.countAll<number>().as('n')])
-    .where('status', 'in', WAITING)
+    .where(WAITING)
     .where('canary', '=', false)
     .groupBy('queue')
     .having((eb) => eb.fn.min('created_at'), '<', new Date(t - limits.backlogMs).toISOString())
@@ -224,22 +225,18 @@ export async function alertConditions(db: Trx, now: Date, limits: AlertLimits): 
       });
   }
 
-  // False auto-approvals over target: audited auto-approvals of the window whose latest outcome is wrong.
+  // False auto-approvals over target: audited auto-approvals of the window whose latest outcome is
+  // wrong. The window's auto-approvals first (drafts_created_cover alone, migration 53), then their
+  // outcomes: grouped by workflow in one pass, SQLite walked every draft by workflow instead.
   const windowStart = new Date(t - limits.falseAutoWindowMs).toISOString();
-  const audited = await db
-    .selectFrom('drafts as d')
-    .innerJoin('outcomes as o', 'o.draft_id', 'd.id')
-    .select((eb) => [
-      'd.workflow as workflow',
-      eb.fn.countAll<number>().as('audited'),
-      sql<number>`sum(case when ${sql.ref('o.correct')} = ${false} then 1 else 0 end)`.as('wrong'),
-    ])
-    .where('d.route', '=', 'auto')
-    .where('d.canary', '=', false)
-    .where('d.created_at', '>=', windowStart)
-    .where(isLatestOutcome('o', 'd.id'))
-    .groupBy('d.workflow')
-    .execute();
+  const { rows: audited } = await sql<{ workflow: string; audited: unknown; wrong: unknown }>`
+    with autos as materialized (
+      select id, workflow from drafts
+      where created_at >= ${windowStart} and route = 'auto' and canary = ${false})
+    select a.workflow, count(*) as audited, sum(case when o.correct = ${false} then 1 else 0 end) as wrong
+    from autos a join outcomes o on o.draft_id = a.id
+    where ${isLatestOutcome('o', 'a.id')}
+    group by a.workflow`.execute(db);
   for (const r of audited) {
     const n = Number(r.audited);
     const wrong = Number(r.wrong ?? 0);
@@ -260,7 +257,7 @@ export async function alertConditions(db: Trx, now: Date, limits: AlertLimits): 
   // review threshold; or of its latest outcomes (each draft's latest), too many negative — customer
   // complaints, failed audits, QA. Either makes one alert per segment.
   const weekAgo = new Date(t - 7 * DAY).toISOString();
-  // The week's drafts first (a range on drafts_created, migration 51), numbered after: numbered in
+  // The week's drafts first (drafts_created_cover alone, migration 53), numbered after: numbered in
   // one pass, SQLite walked every draft by (workflow, segment, created_version) to skip the sort
   // (4 s at 1,000,000 drafts, the server held for all of it).
   const lowDrafts = await repeated(

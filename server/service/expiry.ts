@@ -183,9 +183,9 @@ export const SLA_AT_RISK = 0.75;
 
 /**
  * The open statuses written into the statement: SQLite uses a partial index only for a WHERE term the
- * same as the index's, and a bound parameter is not the same (migration 52).
+ * same as the index's, and a bound parameter is not the same (migration 52). The backlog alert's too.
  */
-const WAITING = sql.raw<boolean>(`drafts.status in (${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`);
+export const WAITING = sql.raw<boolean>(`drafts.status in (${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`);
 
 const openDrafts = (store: Store) =>
   store.db
