@@ -132,7 +132,9 @@ describe('writers queue in the process', () => {
     server = await startServer({
       port: 0,
       databaseUrl: fresh.url,
-      // Warnings shown: a stop that hangs names what it waits on (it did in CI, twice; never here).
+      // Warnings shown: a stop that hangs names what it waits on. It hung on "requests in flight"
+      // (CI twice, then a full local run): a connection that had sent no request held close() until
+      // the 66 s headers timeout; the server now ends those (server/main.ts, tests/api/lifecycle.test.ts).
       logger: { ...silentLogger, warn: (msg, fields) => console.warn(msg, fields) },
       rateLimit: { limit: 1_000_000 },
       authFailures: { limit: 1_000_000 },
