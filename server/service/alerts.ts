@@ -10,10 +10,11 @@ import { parseJson } from './views';
 
 // Governance alerts (issue 16 §5). Each tick of the timers (one instance at a time) computes the
 // conditions with SQL aggregates over indexed columns, on SQLite and PostgreSQL alike (outside the
-// write transaction), then in one transaction: a condition without an open alert opens one (the partial unique index alerts_open
-// keeps it to one per episode) and tells the admins through their notification preferences (issue
-// 15's outbox, sent by service/notify/deliver.ts); an open alert whose condition still holds is
-// updated (count, figures); one whose condition cleared is closed, and that is told too.
+// write transaction), then in one transaction: a condition without an open alert opens one (the
+// partial unique index alerts_open keeps it to one per episode) and tells the admins through their
+// notification preferences (issue 15's outbox, sent by service/notify/deliver.ts); an open alert
+// whose condition still holds is updated (count, figures); one whose condition cleared is closed,
+// and that is told too.
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;

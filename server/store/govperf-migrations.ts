@@ -270,8 +270,9 @@ export const GOVPERF_MIGRATIONS: { version: number; name: string; up(db: AnyDb, 
     // 50: a refresh may update every row of a page in one transaction, whose old versions cannot be
     // pruned before it ends) an update stays on its row's page (a HOT update, the old version pruned
     // there later), so rows stay where they were written (at 70, 40 of 91 rows in
-    // tests/api/governance-roll-layout.test.ts did); CLUSTER writes the existing ones in key order, as service/governance/refresh.ts
-    // `tidy` does after every large catch-up. SQLite updates a row in place: nothing to do there.
+    // tests/api/governance-roll-layout.test.ts moved); CLUSTER writes the existing ones in key order,
+    // as service/governance/refresh.ts `tidy` does after every large catch-up. SQLite updates a row in
+    // place: nothing to do there.
     async up(db, dialect) {
       if (dialect !== 'postgres') return;
       await sql`alter table gov_roll set (fillfactor = ${sql.raw(String(ROLL_FILLFACTOR))})`.execute(db);
