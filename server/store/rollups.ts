@@ -128,6 +128,9 @@ export const govDb = (db: Kysely<Database>): Kysely<GovDatabase> => db as unknow
 // biome-ignore lint/suspicious/noExplicitAny: migrations run on an untyped handle
 type AnyDb = Kysely<any>;
 
+/** Arbitrary constant key of the advisory lock that serialises governance's refreshes on PostgreSQL. */
+export const REFRESH_LOCK_KEY = 727_016;
+
 /**
  * `gov_facts` under `name`, with `primaryKey`: migration 20 keyed it by draft id, migration 96 by
  * (created_at, draft_id) — see `rekeyFacts`.
@@ -257,14 +260,39 @@ export async function addZoneRollup(db: AnyDb): Promise<void> {
     .on('gov_facts')
     .columns(['workflow', 'zk', 'created_at'])
     .execute();
-  await sql`insert into gov_roll (kind, workflow, day, k1, k2, k3, v0, v1, v2, v3, v4, v5)
+  await insertZoneRollup(db);
+}
+
+/**
+ * Migration 103: the `zone` rows counted again from the facts, with the auto-adjustment's sums
+ * (with an outcome, with a wrong outcome, review-routed and decided) beside the simulator's. On
+ * PostgreSQL it first takes the refresh's lock (`REFRESH_LOCK_KEY`): a refresh of another instance
+ * does not take the migrations' one, and rows it added between the delete and the insert would be
+ * counted twice.
+ */
+export async function recountZoneRollup(db: AnyDb, dialect: Dialect): Promise<void> {
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${REFRESH_LOCK_KEY})`.execute(db);
+  await db.deleteFrom('gov_roll').where('kind', '=', 'zone').execute();
+  await insertZoneRollup(db);
+  // The new rows went to the table's end and the old versions stay dead where they were: written
+  // again in key order (migration 102), as readers of a workflow's days expect.
+  if (dialect === 'postgres') await sql`cluster gov_roll using gov_roll_pkey`.execute(db);
+}
+
+/** Every `zone` row from the facts, as `contributions` adds them draft by draft. */
+async function insertZoneRollup(db: AnyDb): Promise<void> {
+  await sql`insert into gov_roll (kind, workflow, day, k1, k2, k3, v0, v1, v2, v3, v4, v5, v6, v7, v8)
     select 'zone', workflow, day, cast(zk as text), '', '',
       count(*),
       sum(1 - rule_escalated),
       sum(case when is_correct is not null then 1 else 0 end),
       sum(case when is_correct = 0 then 1 else 0 end),
       sum(case when verdict is not null then 1 else 0 end),
-      sum(case when verdict = 'approved' then 1 else 0 end)
+      sum(case when verdict = 'approved' then 1 else 0 end),
+      sum(case when outcome is not null then 1 else 0 end),
+      sum(case when outcome = 0 then 1 else 0 end),
+      sum(case when route = 'review' and n_decisions > 0 then 1 else 0 end)
     from gov_facts where is_canary = 0
-    group by workflow, day, zk`.execute(db);
+    group by workflow, day, zk
+    order by workflow, day, zk`.execute(db);
 }

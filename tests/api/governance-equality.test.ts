@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { autoAdjust, proposeGraduation, stepBack } from '../../lib/shared/policy/autonomy';
-import { calibrationOf } from '../../lib/shared/policy/calibration';
+import { autoAdjust, proposeGraduation, stepBack, windowStart } from '../../lib/shared/policy/autonomy';
+import { calibrationOf, latestOutcome } from '../../lib/shared/policy/calibration';
 import { computeMetrics } from '../../lib/shared/policy/metrics';
 import { recommend } from '../../lib/shared/policy/recommendation';
 import { simulate, thresholdCurve } from '../../lib/shared/policy/simulate';
 import type { GovItem } from '../../lib/shared/schema/governance';
 import { type LoadFilter, loadItems, loadPolicy, writeHistory } from '../../server/service/governance';
+import { adjustmentZone } from '../../server/service/governance/figures';
 import { view } from '../../server/service/governance/load';
+import { refreshGovernance } from '../../server/service/governance/refresh';
 import { seededHistory } from '../helpers/governance-data';
 import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
 import { exportFeedbackOracle } from './governance-oracle-export';
@@ -288,6 +290,29 @@ describe.each(TEST_DBS)('governance figures equal the in-memory computation on %
     expectSame(out.stepBack, JSON.parse(JSON.stringify(back)));
     expectSame(out.adjustment, JSON.parse(JSON.stringify(adjustment)));
   });
+
+  // The auto-adjustment's sums come from the zone rollup but for the threshold's own 0.01 step
+  // (migration 103): thresholds on a step's edge, inside one, at the ends, each against the loop
+  // `autoAdjust` runs over the window's drafts.
+  it.each([0.01, 0.5, 0.873, 0.9, 0.9049999, 0.95, 0.99, 1])(
+    'auto-adjustment sums at threshold %s',
+    async (threshold) => {
+      const since = new Date(windowStart(NOW, null)).toISOString();
+      const window = (await load({ workflow: WF, since })).filter((it) => !it.canary);
+      const expected = { n: 0, wrong: 0, judged: 0 };
+      for (const it of window) {
+        if (it.route === 'review' && it.decisions.length > 0) expected.judged++;
+        const o = latestOutcome(it);
+        if (it.confidence < threshold || o === null) continue;
+        expected.n++;
+        if (!o) expected.wrong++;
+      }
+      if (threshold <= 0.5) expect(expected.n).toBeGreaterThan(20);
+      expect(expected.judged).toBeGreaterThan(20);
+      await refreshGovernance(server.store);
+      expect(await adjustmentZone(server.store, WF, since, threshold)).toEqual(expected);
+    },
+  );
 
   it.each([
     ['all', {}],

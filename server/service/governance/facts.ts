@@ -134,7 +134,9 @@ export interface RollRow {
  * - rdwell (user, bucket): a reviewer's review times (real drafts)
  * - pairs (first, second): agreement pairs
  * - zone (zk): drafts, not rule-escalated, labelled, wrong, with a verdict, approved unchanged — the
- *   simulator's sums for any pair of thresholds, but the two 0.01 steps they fall in (migration 90)
+ *   simulator's sums for any pair of thresholds, but the two 0.01 steps they fall in (migration 90) —
+ *   and with an outcome, with a wrong outcome, review-routed and decided — the auto-adjustment's
+ *   (migration 103)
  * Canary drafts add only to reviewer and pairs (as in the in-memory figures).
  */
 export type RollKind = 'set' | 'dwell' | 'conf' | 'reviews' | 'reviewer' | 'rdwell' | 'pairs' | 'zone';
@@ -186,6 +188,9 @@ export function contributions(f: Fact, decisions: readonly DecisionFact[]): Roll
       b01(f.is_correct === 0),
       b01(v !== null),
       b01(v === 'approved'),
+      b01(o !== null),
+      b01(o === 0),
+      b01(f.route === 'review' && f.n_decisions > 0),
     ]);
     if (v !== null && f.review_day !== null)
       row('reviews', f.review_day, '', '', [1, b01(v === 'approved'), b01(v !== 'approved')]);

@@ -188,10 +188,13 @@ class Window {
             ${c(sql`f.is_correct is not null`)} as v2,
             ${c(sql`f.is_correct = 0`)} as v3,
             ${c(sql`f.verdict is not null`)} as v4,
-            ${c(sql`f.verdict = 'approved'`)} as v5
+            ${c(sql`f.verdict = 'approved'`)} as v5,
+            ${c(sql`f.outcome is not null`)} as v6,
+            ${c(sql`f.outcome = 0`)} as v7,
+            ${c(sql`f.route = 'review' and f.n_decisions > 0`)} as v8
             from gov_facts f where ${facts} and ${real} group by f.workflow, f.zk`),
           (r) => [String(Number(r.k1)), '', ''],
-          6,
+          9,
         );
       case 'reviews':
         return rows(
@@ -860,6 +863,45 @@ async function stepBackFigure(
   return stepBackFrom(await windowSet(store, policy.workflow, since, sets), policy);
 }
 
+/**
+ * The auto-adjustment's sums over a workflow's window from `since`: drafts at or above the auto
+ * threshold with an outcome and the wrong ones, and the review-routed drafts someone decided. From
+ * the `zone` rollup (migration 103) as the simulator reads it: every 0.01 step but the one the
+ * threshold falls in from the rollup (the window's first day from its facts), that step's facts
+ * compared with the threshold exactly (`gov_facts_zk_cover`; the outcome from the row). Exported for
+ * tests.
+ */
+export async function adjustmentZone(
+  store: Store,
+  workflow: string,
+  since: string,
+  autoThreshold: number,
+): Promise<{ n: number; wrong: number; judged: number }> {
+  const k = zoneIndex(autoThreshold);
+  const [rows, edge] = await Promise.all([
+    new Window(store, { workflow, since }).sum('zone', ['k1']),
+    govDb(store.db)
+      .selectFrom('gov_facts')
+      .where('workflow', '=', workflow)
+      .where('zk', '=', k)
+      .where('created_at', '>=', since)
+      .where('is_canary', '=', 0)
+      .select([
+        sql<number>`sum(case when confidence >= ${autoThreshold} and outcome is not null then 1 else 0 end)`.as('n'),
+        sql<number>`sum(case when confidence >= ${autoThreshold} and outcome = 0 then 1 else 0 end)`.as('wrong'),
+      ])
+      .executeTakeFirst(),
+  ]);
+  const s = { n: Number(edge?.n ?? 0), wrong: Number(edge?.wrong ?? 0), judged: 0 };
+  for (const r of rows) {
+    s.judged += r.v[8]!;
+    if (Number(r.k1) <= k) continue;
+    s.n += r.v[6]!;
+    s.wrong += r.v[7]!;
+  }
+  return s;
+}
+
 /** What the evaluator decides for a workflow now: step back and (opted in) threshold adjustment. */
 export async function evaluationFigures(
   store: Store,
@@ -878,31 +920,17 @@ export async function evaluationFigures(
     const since = new Date(windowStart(now, null)).toISOString();
     // The history the recommendation reads is the evaluator's: the last 90 days.
     const history = new Date(now - 90 * DAY_MS).toISOString();
-    const [r, inputs, window] = await Promise.all([
-      govDb(store.db)
-        .selectFrom('gov_facts')
-        .where('workflow', '=', workflow)
-        .where('created_at', '>=', since)
-        .where('is_canary', '=', 0)
-        .select([
-          sql<number>`sum(case when confidence >= ${policy.autoThreshold} and outcome is not null then 1 else 0 end)`.as(
-            'n',
-          ),
-          sql<number>`sum(case when confidence >= ${policy.autoThreshold} and outcome = 0 then 1 else 0 end)`.as(
-            'wrong',
-          ),
-          sql<number>`sum(case when route = 'review' and n_decisions > 0 then 1 else 0 end)`.as('judged'),
-        ])
-        .executeTakeFirstOrThrow(),
+    const [zone, inputs, window] = await Promise.all([
+      adjustmentZone(store, workflow, since, policy.autoThreshold),
       recommendInputs(new Window(store, { workflow, since: history })),
       windowSet(store, workflow, since, sets),
     ]);
     adjustment = autoAdjustFrom(
       {
-        zone: { n: Number(r.n ?? 0), wrong: Number(r.wrong ?? 0) },
+        zone: { n: zone.n, wrong: zone.wrong },
         recommendation: recommendFrom(inputs, { target: policy.falseAutoTarget, current: policy }),
         window,
-        judged: Number(r.judged ?? 0),
+        judged: zone.judged,
       },
       policy,
     );

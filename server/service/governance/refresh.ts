@@ -13,7 +13,7 @@ import {
   run,
   tupleIn,
 } from '../../store/fast';
-import { govDb, ROLL_VALUES } from '../../store/rollups';
+import { govDb, REFRESH_LOCK_KEY, ROLL_VALUES } from '../../store/rollups';
 import {
   addRows,
   contributions,
@@ -56,8 +56,7 @@ import { loadChangedItems } from './load';
 const batchSize = (dialect: Dialect) => batches.size ?? (dialect === 'postgres' ? 20_000 : 10_000);
 /** Tests set a small batch (`size`) to count across batches' borders; null: `batchSize`'s. */
 export const batches: { size: number | null } = { size: null };
-/** Arbitrary constant key of the advisory lock that serialises refreshes on PostgreSQL. */
-export const REFRESH_LOCK_KEY = 727_016;
+export { REFRESH_LOCK_KEY };
 
 /**
  * A transaction for governance's tables. PostgreSQL: its own, serialised with other refreshes (on
