@@ -15,8 +15,7 @@ import {
 } from '../../store/fast';
 import { govDb, REFRESH_LOCK_KEY, ROLL_VALUES } from '../../store/rollups';
 import {
-  addRows,
-  contributions,
+  addContributions,
   type DecisionFact,
   decodeHist,
   encodeHist,
@@ -325,12 +324,12 @@ async function recount(
     list.push(d);
     decsOf.set(d.draft_id, list);
   }
-  for (const f of oldFacts) addRows(deltas, contributions(f, decsOf.get(f.draft_id) ?? []), -1);
+  for (const f of oldFacts) addContributions(deltas, f, decsOf.get(f.draft_id) ?? [], -1);
   // Approval streaks are not sums: the reviewer-days whose decisions changed are marked and
   // recomputed after (not those of a draft recounted for a new outcome: its decisions are the same).
   const touched = new Set<string>();
   for (const { fact, decisions } of derived) {
-    addRows(deltas, contributions(fact, decisions), 1);
+    addContributions(deltas, fact, decisions, 1);
     const before = decsOf.get(fact.draft_id) ?? [];
     if (sameStreakInputs(before, decisions)) continue;
     for (const d of [...before, ...decisions]) touched.add(`${d.user_id}\u0000${d.decided_day}`);
