@@ -868,8 +868,9 @@ async function stepBackFigure(
  * threshold with an outcome and the wrong ones, and the review-routed drafts someone decided. From
  * the `zone` rollup (migration 103) as the simulator reads it: every 0.01 step but the one the
  * threshold falls in from the rollup (the window's first day from its facts), that step's facts
- * compared with the threshold exactly (`gov_facts_zk_cover`; the outcome from the row). Exported for
- * tests.
+ * compared with the threshold exactly (PostgreSQL at 1,000,000 drafts reads them from the window's
+ * range of `gov_facts_workflow_created_sums`, which has the outcome; `gov_facts_zk_cover` has not).
+ * Exported for tests.
  */
 export async function adjustmentZone(
   store: Store,
