@@ -3,8 +3,8 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { DraftIn } from '../../lib/shared/schema';
-import { batches, REFRESH_LOCK_KEY, refreshCounts, refreshGovernance } from '../../server/service/governance/refresh';
-import { govDb } from '../../server/store/rollups';
+import { batches, refreshCounts, refreshGovernance } from '../../server/service/governance/refresh';
+import { govDb, REFRESH_LOCK_KEY } from '../../server/store/rollups';
 import { expectCountedAsFromScratch } from '../helpers/governance-data';
 import { startTestApp, TEST_DBS, type TestApi } from '../helpers/server';
 

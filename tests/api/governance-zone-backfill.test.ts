@@ -58,7 +58,7 @@ describe.each(TEST_DBS)('zone rollup backfill on %s', (db) => {
   });
 
   // Migration 103: rows counted before it lack the auto-adjustment's sums (v6–v8); they are counted
-  // again, whatever they held, and the refresh goes on adding to them.
+  // again from the facts, whatever they held.
   it('migration 103 counts the rows again with the auto-adjustment sums', async () => {
     const counted = await zoneRows();
     const sums = (i: number) => counted.reduce((n, r) => n + r.v[i]!, 0);

@@ -55,7 +55,6 @@ import { loadChangedItems } from './load';
 const batchSize = (dialect: Dialect) => batches.size ?? (dialect === 'postgres' ? 20_000 : 10_000);
 /** Tests set a small batch (`size`) to count across batches' borders; null: `batchSize`'s. */
 export const batches: { size: number | null } = { size: null };
-export { REFRESH_LOCK_KEY };
 
 /**
  * A transaction for governance's tables. PostgreSQL: its own, serialised with other refreshes (on
