@@ -404,6 +404,8 @@ async function endpoints(db: 'sqlite' | 'postgres', n: number, now: number, data
       ['calibration (30 days, m2)', `/v1/workflows/${wf}/calibration?since=${since}&modelVersion=m2`],
       ['recommendation', `/v1/workflows/${wf}/recommendation`],
       ['simulate', `/v1/workflows/${wf}/simulate?autoThreshold=0.95&reviewThreshold=0.7`],
+      // Thresholds off the 0.01 grid: their steps' facts read and compared (figures.ts simulationFigures).
+      ['simulate (off the grid)', `/v1/workflows/${wf}/simulate?autoThreshold=0.955&reviewThreshold=0.705`],
       ['autonomy', `/v1/workflows/${wf}/autonomy`],
       ['governance workflows', '/v1/governance/workflows'],
     ];

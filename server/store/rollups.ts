@@ -7,6 +7,12 @@ import type { Database } from './schema';
 // the drafts' version and the outcomes' id (server/service/governance/refresh.ts). Every governance
 // figure is a SQL sum over these, never a reload of the history.
 
+/**
+ * The `zone` rollup's second key for the facts of a step under the step's own grid value (migration
+ * 104; service/governance/facts.ts `zonePart`).
+ */
+export const ZONE_BELOW = 'below';
+
 /** One draft as governance counts it. Booleans are 0/1 integers (SQLite and PostgreSQL alike). */
 export interface GovFactsTable {
   draft_id: string;
@@ -279,10 +285,14 @@ export async function recountZoneRollup(db: AnyDb, dialect: Dialect): Promise<vo
   if (dialect === 'postgres') await sql`cluster gov_roll using gov_roll_pkey`.execute(db);
 }
 
-/** Every `zone` row from the facts, as `contributions` adds them draft by draft. */
+/**
+ * Every `zone` row from the facts, as `contributions` adds them draft by draft: by step and by
+ * `zonePart` (facts.ts; the same comparison: `ZONE_BELOW` under the step's grid value).
+ */
 async function insertZoneRollup(db: AnyDb): Promise<void> {
   await sql`insert into gov_roll (kind, workflow, day, k1, k2, k3, v0, v1, v2, v3, v4, v5, v6, v7, v8)
-    select 'zone', workflow, day, cast(zk as text), '', '',
+    select 'zone', workflow, day, cast(zk as text),
+      case when confidence < cast(zk as double precision) / 100 then ${sql.lit(ZONE_BELOW)} else '' end, '',
       count(*),
       sum(1 - rule_escalated),
       sum(case when is_correct is not null then 1 else 0 end),
@@ -293,6 +303,6 @@ async function insertZoneRollup(db: AnyDb): Promise<void> {
       sum(case when outcome = 0 then 1 else 0 end),
       sum(case when route = 'review' and n_decisions > 0 then 1 else 0 end)
     from gov_facts where is_canary = 0
-    group by workflow, day, zk
+    group by workflow, day, zk, confidence < cast(zk as double precision) / 100
     order by workflow, day, zk`.execute(db);
 }

@@ -7,6 +7,7 @@ import { recommend } from '../../lib/shared/policy/recommendation';
 import { simulate, thresholdCurve } from '../../lib/shared/policy/simulate';
 import type { GovItem } from '../../lib/shared/schema/governance';
 import { type LoadFilter, loadItems, loadPolicy, writeHistory } from '../../server/service/governance';
+import { zoneIndex } from '../../server/service/governance/facts';
 import { adjustmentZone } from '../../server/service/governance/figures';
 import { view } from '../../server/service/governance/load';
 import { refreshGovernance } from '../../server/service/governance/refresh';
@@ -164,7 +165,7 @@ async function reportPages(server: TestApi, items: readonly GovItem[]): Promise<
 describe.each(TEST_DBS)('governance figures equal the in-memory computation on %s', (db) => {
   let server: TestApi;
   let admin: string;
-  const items = seededHistory({ seed: 1616, n: 3000, now: NOW });
+  const items = seededHistory({ seed: 1616, n: 3000, now: NOW, belowGrid: 4 });
   const load = (f: LoadFilter) => loadItems(server.store, f);
 
   beforeAll(async () => {
@@ -244,11 +245,46 @@ describe.each(TEST_DBS)('governance figures equal the in-memory computation on %
     const qs = new URLSearchParams(q).toString();
     const actual = await get(`/v1/workflows/${WF}/simulate?${qs}`);
     const its = await load({ workflow: WF, since: q.since });
+    // A threshold on the 0.01 grid splits its step's rollup rows in two (migration 104): the seeded
+    // history has drafts just under each one tried here (`belowGrid`).
+    for (const t of [Number(q.autoThreshold), Number(q.reviewThreshold)])
+      if (t > 0 && t === zoneIndex(t) / 100)
+        expect(
+          its.filter((it) => it.confidence < t && zoneIndex(it.confidence) === zoneIndex(t)).length,
+          `under ${t}`,
+        ).toBeGreaterThan(0);
     const expected = {
       ...simulate(its, Number(q.autoThreshold), Number(q.reviewThreshold)),
       curve: thresholdCurve(its),
     };
     expectSame(actual, JSON.parse(JSON.stringify(expected)));
+  });
+
+  // The window's first day is summed from its facts, each step's part under its grid value apart as
+  // in the rollup (migration 104): thresholds at the grid values of that day's drafts exactly on or
+  // just under one.
+  it("simulation at the grid values of the first day's drafts", async () => {
+    const day = SINCE.slice(0, 10);
+    let on = 0;
+    let under = 0;
+    for (const wf of [WF, 'linkedin-note', 'crm-update']) {
+      const its = await load({ workflow: wf, since: SINCE });
+      const grid = new Set<number>();
+      for (const it of its) {
+        if (it.canary || it.createdAt.slice(0, 10) !== day) continue;
+        const t = zoneIndex(it.confidence) / 100;
+        if (it.confidence === t) on++;
+        else if (it.confidence < t) under++;
+        else continue;
+        grid.add(t);
+      }
+      for (const t of grid) {
+        const actual = await get(`/v1/workflows/${wf}/simulate?autoThreshold=${t}&reviewThreshold=${t}&since=${SINCE}`);
+        expectSame(actual, JSON.parse(JSON.stringify({ ...simulate(its, t, t), curve: thresholdCurve(its) })));
+      }
+    }
+    expect(on).toBeGreaterThan(0);
+    expect(under).toBeGreaterThan(0);
   });
 
   it('autonomy proposal', async () => {
@@ -291,28 +327,50 @@ describe.each(TEST_DBS)('governance figures equal the in-memory computation on %
     expectSame(out.adjustment, JSON.parse(JSON.stringify(adjustment)));
   });
 
-  // The auto-adjustment's sums come from the zone rollup but for the threshold's own 0.01 step
-  // (migration 103): thresholds on a step's edge, inside one, at the ends, each against the loop
-  // `autoAdjust` runs over the window's drafts.
+  // The auto-adjustment's sums come from the zone rollup (migration 103), a threshold off the grid's
+  // own 0.01 step from its facts (104): thresholds on a step's edge, inside one, at the ends, and
+  // every grid value with a draft with an outcome just under it (which the threshold's step's rows
+  // hold apart), each against the loop `autoAdjust` runs over the window's drafts.
+  const adjustmentWindow = async () => {
+    const since = new Date(windowStart(NOW, null)).toISOString();
+    return { since, window: (await load({ workflow: WF, since })).filter((it) => !it.canary) };
+  };
+  const adjustmentSums = (window: readonly GovItem[], threshold: number) => {
+    const expected = { n: 0, wrong: 0, judged: 0 };
+    for (const it of window) {
+      if (it.route === 'review' && it.decisions.length > 0) expected.judged++;
+      const o = latestOutcome(it);
+      if (it.confidence < threshold || o === null) continue;
+      expected.n++;
+      if (!o) expected.wrong++;
+    }
+    return expected;
+  };
   it.each([0.01, 0.5, 0.873, 0.9, 0.9049999, 0.95, 0.99, 1])(
     'auto-adjustment sums at threshold %s',
     async (threshold) => {
-      const since = new Date(windowStart(NOW, null)).toISOString();
-      const window = (await load({ workflow: WF, since })).filter((it) => !it.canary);
-      const expected = { n: 0, wrong: 0, judged: 0 };
-      for (const it of window) {
-        if (it.route === 'review' && it.decisions.length > 0) expected.judged++;
-        const o = latestOutcome(it);
-        if (it.confidence < threshold || o === null) continue;
-        expected.n++;
-        if (!o) expected.wrong++;
-      }
+      const { since, window } = await adjustmentWindow();
+      const expected = adjustmentSums(window, threshold);
       if (threshold <= 0.5) expect(expected.n).toBeGreaterThan(20);
       expect(expected.judged).toBeGreaterThan(20);
       await refreshGovernance(server.store);
       expect(await adjustmentZone(server.store, WF, since, threshold)).toEqual(expected);
     },
   );
+  it('auto-adjustment sums at grid values with drafts just under them', async () => {
+    const { since, window } = await adjustmentWindow();
+    const grid = [
+      ...new Set(
+        window
+          .filter((it) => latestOutcome(it) !== null && it.confidence < zoneIndex(it.confidence) / 100)
+          .map((it) => zoneIndex(it.confidence) / 100),
+      ),
+    ];
+    expect(grid.length).toBeGreaterThan(2);
+    await refreshGovernance(server.store);
+    for (const t of grid)
+      expect(await adjustmentZone(server.store, WF, since, t), `at ${t}`).toEqual(adjustmentSums(window, t));
+  });
 
   it.each([
     ['all', {}],

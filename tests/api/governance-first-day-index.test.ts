@@ -93,22 +93,20 @@ describe.each(TEST_DBS)("a window's first-day rule sums from an index alone on %
       expect(res.status).toBe(200);
       stop();
       // The step-back rates (`set` over the workflow), the recommendation (`conf` by step) and the
-      // auto-adjustment's sums (`zone` by step, migration 103).
+      // auto-adjustment's sums (`zone` by step, migration 103; its threshold on the grid reads no
+      // step's facts, migration 104).
       expect(sent.length).toBe(3);
       for (const { text, values } of sent) {
         expect(text).not.toMatch(/segment|model/);
         if (db === 'postgres') {
           // The test tables are small enough to read whole: whether the index alone can answer is
-          // asked with the table scans priced out of the way, and without gov_facts_zk_cover (here a
-          // plain scan of it, in the zone sums' group order, looks as cheap; at 1,000,000 drafts the
-          // planner picks the index-only scan by itself). Rolled back after.
+          // asked with the table scans priced out of the way. Rolled back after.
           let plan = '';
           await s.store.db
             .transaction()
             .execute(async (trx) => {
               await sql`set local enable_seqscan = off`.execute(trx);
               await sql`set local enable_bitmapscan = off`.execute(trx);
-              await sql`drop index gov_facts_zk_cover`.execute(trx);
               const r = await trx.executeQuery(CompiledQuery.raw(`explain (format json) ${text}`, [...values]));
               plan = JSON.stringify(r.rows);
               throw ROLLBACK;

@@ -13,7 +13,18 @@ const DAY = 86_400_000;
  * escalated-by-a-person, open and canary drafts; unchanged edits; second reviews (agreement pairs);
  * several outcomes on one draft (the latest wins). Deterministic for a seed and a `now`.
  */
-export function seededHistory(options: { seed: number; n: number; now: number; days?: number }): GovItem[] {
+export function seededHistory(options: {
+  seed: number;
+  n: number;
+  now: number;
+  days?: number;
+  /**
+   * Every `belowGrid`-th draft's confidence just under the nearest 0.01 grid value (1e-13 below:
+   * within the 1e-12 `zoneIndex` counts in that value's step), where thresholds on the grid split a
+   * step (migration 104).
+   */
+  belowGrid?: number;
+}): GovItem[] {
   const rng = mulberry32(options.seed);
   const days = options.days ?? 40;
   const start = options.now - days * DAY;
@@ -23,7 +34,8 @@ export function seededHistory(options: { seed: number; n: number; now: number; d
   const reviewers = ['rev-a', 'rev-b', 'rev-c', 'rev-d', 'rev-e'];
   const out: GovItem[] = [];
   for (let i = 0; i < options.n; i++) {
-    const confidence = Math.round((1 - 0.6 * rng() * rng()) * 1000) / 1000;
+    let confidence = Math.round((1 - 0.6 * rng() * rng()) * 1000) / 1000;
+    if (options.belowGrid && i % options.belowGrid === 1) confidence = Math.round(confidence * 100) / 100 - 1e-13;
     const right = rng() < Math.min(1, 0.03 + 0.97 * confidence);
     const created = start + Math.floor(rng() * (days - 0.5) * DAY);
     const workflow = workflows[Math.floor(rng() * workflows.length)]!;

@@ -2,7 +2,7 @@ import { binIndex, correctness, humanVerdict, latestOutcome } from '../../../lib
 import { isEscalated, OPEN } from '../../../lib/shared/policy/metrics';
 import { agreementPair, label, minReadMs } from '../../../lib/shared/policy/vigilance';
 import type { GovItem } from '../../../lib/shared/schema/governance';
-import type { GovDecisionFactsTable, GovFactsTable } from '../../store/rollups';
+import { type GovDecisionFactsTable, type GovFactsTable, ZONE_BELOW } from '../../store/rollups';
 
 // Governance facts: what one draft (and each of its decisions) adds to the figures, derived with the
 // same functions the in-memory computation uses (humanVerdict, latestOutcome, correctness, label…),
@@ -13,7 +13,7 @@ import type { GovDecisionFactsTable, GovFactsTable } from '../../store/rollups';
  * change in value (not when they only get faster to compute: the equality tests hold those to the
  * same output). `npm run bench:governance` keys its cached seeded databases on it.
  */
-export const FACTS_VERSION = 1;
+export const FACTS_VERSION = 2;
 
 export type Fact = GovFactsTable;
 export type DecisionFact = GovDecisionFactsTable;
@@ -23,6 +23,30 @@ export function zoneIndex(confidence: number): number {
   let k = Math.min(100, Math.floor(confidence * 100) + 1);
   while (k > 0 && !(confidence >= k / 100 - 1e-12)) k--;
   return k;
+}
+
+/**
+ * The `zone` rollup's second key for a fact of step `zk` (migration 104): `ZONE_BELOW` for the few
+ * whose confidence is under the step's own grid value `zk/100` (within 1e-12 of it: `zoneIndex`
+ * counts them in the step), '' for the rest. SQL computes it as `confidence < cast(zk as double
+ * precision) / 100`: the same correctly rounded division, so the same split.
+ */
+export function zonePart(confidence: number, zk: number): string {
+  return confidence < zk / 100 ? ZONE_BELOW : '';
+}
+
+/**
+ * Whether every fact of one part of a `zone` step (step `k`, its `ZONE_BELOW` part or the rest) has a
+ * confidence at or above the threshold `t`, or `undefined` where only the facts can tell: `t` off the
+ * 0.01 grid and inside this very step. A step above `t`'s step lies wholly above it and one below
+ * wholly under it (`zoneIndex` only grows with the confidence); in `t`'s own step, a `t` on the grid
+ * (`t === k/100`) has the step's rest at or above it and its `ZONE_BELOW` part under it.
+ */
+export function partAtOrAbove(t: number, k: number, part: string): boolean | undefined {
+  const j = zoneIndex(t);
+  if (k !== j) return k > j;
+  if (t !== j / 100) return undefined;
+  return part !== ZONE_BELOW;
 }
 
 const LOG_STEP = Math.log(1.05);
@@ -133,10 +157,11 @@ export interface RollRow {
  *   fast approvals, canaries, caught
  * - rdwell (user, bucket): a reviewer's review times (real drafts)
  * - pairs (first, second): agreement pairs
- * - zone (zk): drafts, not rule-escalated, labelled, wrong, with a verdict, approved unchanged — the
- *   simulator's sums for any pair of thresholds, but the two 0.01 steps they fall in (migration 90) —
- *   and with an outcome, with a wrong outcome, review-routed and decided — the auto-adjustment's
- *   (migration 103)
+ * - zone (zk, `zonePart`): drafts, not rule-escalated, labelled, wrong, with a verdict, approved
+ *   unchanged — the simulator's sums for any pair of thresholds (migration 90) — and with an outcome,
+ *   with a wrong outcome, review-routed and decided — the auto-adjustment's (migration 103); each
+ *   step's facts under its grid value apart (migration 104), so a threshold on the 0.01 grid splits
+ *   no row (`partAtOrAbove`)
  * Canary drafts add only to reviewer and pairs (as in the in-memory figures).
  */
 export type RollKind = 'set' | 'dwell' | 'conf' | 'reviews' | 'reviewer' | 'rdwell' | 'pairs' | 'zone';
@@ -205,7 +230,7 @@ function contributions(
       labelled * c * c,
       ok * c,
     ]);
-    row('zone', String(f.zk), '', '', [
+    row('zone', String(f.zk), zonePart(c, f.zk), '', [
       1,
       1 - f.rule_escalated,
       labelled,

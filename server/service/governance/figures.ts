@@ -36,13 +36,14 @@ import type {
 } from '../../../lib/shared/schema/governance';
 import type { Store } from '../../store';
 import { awaitedLater } from '../../store/fast';
-import { govDb, ROLL_VALUES } from '../../store/rollups';
+import { govDb, ROLL_VALUES, ZONE_BELOW } from '../../store/rollups';
 import {
   decodeHist,
   dwellBucket,
   HIST_BUCKET_KEY,
   histogramQuantile,
   longestRun,
+  partAtOrAbove,
   type RollKind,
   type RollRow,
   type StreakDay,
@@ -180,9 +181,12 @@ class Window {
           (r) => [String(r.k1), String(Number(r.k2)), String(Number(r.k3))],
           7,
         );
-      case 'zone':
+      case 'zone': {
+        // By step and by `zonePart` (facts.ts), as the refresh adds them.
+        const below = sql`f.confidence < cast(f.zk as double precision) / 100`;
         return rows(
           await q(sql`select f.workflow, f.zk as k1,
+            case when ${below} then ${sql.lit(ZONE_BELOW)} else '' end as k2,
             count(*) as v0,
             sum(1 - f.rule_escalated) as v1,
             ${c(sql`f.is_correct is not null`)} as v2,
@@ -192,10 +196,11 @@ class Window {
             ${c(sql`f.outcome is not null`)} as v6,
             ${c(sql`f.outcome = 0`)} as v7,
             ${c(sql`f.route = 'review' and f.n_decisions > 0`)} as v8
-            from gov_facts f where ${facts} and ${real} group by f.workflow, f.zk`),
-          (r) => [String(Number(r.k1)), '', ''],
+            from gov_facts f where ${facts} and ${real} group by f.workflow, f.zk, ${below}`),
+          (r) => [String(Number(r.k1)), String(r.k2), ''],
           9,
         );
+      }
       case 'reviews':
         return rows(
           await q(sql`select f.workflow, f.review_day as k1,
@@ -676,10 +681,10 @@ export async function recommendationFigures(
 
 /**
  * GET …/simulate for any pair of thresholds, without reading the window's facts: the `zone` rollup
- * sums every 0.01 confidence step wholly on one side of each threshold (a step above the one a
- * threshold falls in is all at or above it, a step below all under it: `zoneIndex` only grows with
- * the confidence), and only the facts in the (at most two) steps the thresholds fall in are read,
- * by index `gov_facts_zk_cover` (migration 94), with the thresholds compared exactly. The curve from the rollups.
+ * sums every 0.01 confidence step, its part under the step's grid value apart (`partAtOrAbove`: a
+ * threshold on the grid, as thresholds mostly are, splits no part), and only the facts of the step a
+ * threshold off the grid falls in (at most two) are read and compared with it exactly. The curve
+ * from the rollups.
  */
 export async function simulationFigures(
   store: Store,
@@ -689,11 +694,10 @@ export async function simulationFigures(
 ): Promise<SimulationOut> {
   await refreshGovernance(store);
   const w = new Window(store, f);
-  const ka = zoneIndex(autoThreshold);
-  const kr = zoneIndex(reviewThreshold);
-  const edges = [...new Set([ka, kr])];
   const s = { n: 0, auto: 0, manual: 0, zoneN: 0, zoneErr: 0, judged: 0, unchanged: 0 };
-  for (const r of await w.sum('zone', ['k1'])) {
+  // The steps whose facts are read: those of a threshold off the grid.
+  const edges = new Set<number>();
+  for (const r of await w.sum('zone', ['k1', 'k2'])) {
     const k = Number(r.k1);
     const [drafts, eligible, labelled, wrong, verdict, approved] = r.v as [
       number,
@@ -704,9 +708,12 @@ export async function simulationFigures(
       number,
     ];
     s.n += drafts;
-    if (edges.includes(k)) continue;
-    const auto = k > ka;
-    const review = k > kr;
+    const auto = partAtOrAbove(autoThreshold, k, r.k2);
+    const review = partAtOrAbove(reviewThreshold, k, r.k2);
+    if (auto === undefined || review === undefined) {
+      edges.add(k);
+      continue;
+    }
     if (auto) {
       s.auto += eligible;
       s.zoneN += labelled;
@@ -717,30 +724,34 @@ export async function simulationFigures(
     }
     if (!auto && !review) s.manual += eligible;
   }
-  let q = govDb(store.db)
-    .selectFrom('gov_facts')
-    .where('zk', 'in', edges)
-    .where('is_canary', '=', 0)
-    .select([
-      sql<number>`sum(case when rule_escalated = 0 and confidence >= ${autoThreshold} then 1 else 0 end)`.as('auto'),
-      sql<number>`sum(case when rule_escalated = 0 and confidence < ${autoThreshold} and confidence < ${reviewThreshold} then 1 else 0 end)`.as(
-        'manual',
-      ),
-      sql<number>`sum(case when confidence >= ${autoThreshold} and is_correct is not null then 1 else 0 end)`.as(
-        'zoneN',
-      ),
-      sql<number>`sum(case when confidence >= ${autoThreshold} and is_correct = 0 then 1 else 0 end)`.as('zoneErr'),
-      sql<number>`sum(case when confidence < ${autoThreshold} and confidence >= ${reviewThreshold} and verdict is not null then 1 else 0 end)`.as(
-        'judged',
-      ),
-      sql<number>`sum(case when confidence < ${autoThreshold} and confidence >= ${reviewThreshold} and verdict = 'approved' then 1 else 0 end)`.as(
-        'unchanged',
-      ),
-    ]);
-  if (f.workflow) q = q.where('workflow', '=', f.workflow);
-  if (f.since) q = q.where('created_at', '>=', f.since);
-  const e = (await q.executeTakeFirst())!;
-  for (const k of ['auto', 'manual', 'zoneN', 'zoneErr', 'judged', 'unchanged'] as const) s[k] += Number(e[k] ?? 0);
+  if (edges.size > 0) {
+    // Through the window's range of `gov_facts_workflow_created_sums` (the workflow's facts by
+    // creation time: zk and every column summed are in it).
+    let q = govDb(store.db)
+      .selectFrom('gov_facts')
+      .where('zk', 'in', [...edges])
+      .where('is_canary', '=', 0)
+      .select([
+        sql<number>`sum(case when rule_escalated = 0 and confidence >= ${autoThreshold} then 1 else 0 end)`.as('auto'),
+        sql<number>`sum(case when rule_escalated = 0 and confidence < ${autoThreshold} and confidence < ${reviewThreshold} then 1 else 0 end)`.as(
+          'manual',
+        ),
+        sql<number>`sum(case when confidence >= ${autoThreshold} and is_correct is not null then 1 else 0 end)`.as(
+          'zoneN',
+        ),
+        sql<number>`sum(case when confidence >= ${autoThreshold} and is_correct = 0 then 1 else 0 end)`.as('zoneErr'),
+        sql<number>`sum(case when confidence < ${autoThreshold} and confidence >= ${reviewThreshold} and verdict is not null then 1 else 0 end)`.as(
+          'judged',
+        ),
+        sql<number>`sum(case when confidence < ${autoThreshold} and confidence >= ${reviewThreshold} and verdict = 'approved' then 1 else 0 end)`.as(
+          'unchanged',
+        ),
+      ]);
+    if (f.workflow) q = q.where('workflow', '=', f.workflow);
+    if (f.since) q = q.where('created_at', '>=', f.since);
+    const e = (await q.executeTakeFirst())!;
+    for (const k of ['auto', 'manual', 'zoneN', 'zoneErr', 'judged', 'unchanged'] as const) s[k] += Number(e[k] ?? 0);
+  }
   // The window's first and last draft (its days), each one step on `gov_facts_workflow_created_sums`.
   const end = async (dir: 'asc' | 'desc') => {
     let eq = govDb(store.db).selectFrom('gov_facts').select('created_at').where('is_canary', '=', 0);
@@ -866,10 +877,9 @@ async function stepBackFigure(
 /**
  * The auto-adjustment's sums over a workflow's window from `since`: drafts at or above the auto
  * threshold with an outcome and the wrong ones, and the review-routed drafts someone decided. From
- * the `zone` rollup (migration 103) as the simulator reads it: every 0.01 step but the one the
- * threshold falls in from the rollup (the window's first day from its facts), that step's facts
- * compared with the threshold exactly (PostgreSQL at 1,000,000 drafts reads them from the window's
- * range of `gov_facts_workflow_created_sums`, which has the outcome; `gov_facts_zk_cover` has not).
+ * the `zone` rollup (migration 103) as the simulator reads it (the window's first day from its facts):
+ * a threshold on the 0.01 grid splits no part of a step (migration 104); one off it has its own
+ * step's facts read (the window's range of `gov_facts_workflow_created_sums`) and compared exactly.
  * Exported for tests.
  */
 export async function adjustmentZone(
@@ -879,24 +889,30 @@ export async function adjustmentZone(
   autoThreshold: number,
 ): Promise<{ n: number; wrong: number; judged: number }> {
   const k = zoneIndex(autoThreshold);
+  const onGrid = autoThreshold === k / 100;
   const [rows, edge] = await Promise.all([
-    new Window(store, { workflow, since }).sum('zone', ['k1']),
-    govDb(store.db)
-      .selectFrom('gov_facts')
-      .where('workflow', '=', workflow)
-      .where('zk', '=', k)
-      .where('created_at', '>=', since)
-      .where('is_canary', '=', 0)
-      .select([
-        sql<number>`sum(case when confidence >= ${autoThreshold} and outcome is not null then 1 else 0 end)`.as('n'),
-        sql<number>`sum(case when confidence >= ${autoThreshold} and outcome = 0 then 1 else 0 end)`.as('wrong'),
-      ])
-      .executeTakeFirst(),
+    new Window(store, { workflow, since }).sum('zone', ['k1', 'k2']),
+    onGrid
+      ? undefined
+      : govDb(store.db)
+          .selectFrom('gov_facts')
+          .where('workflow', '=', workflow)
+          .where('zk', '=', k)
+          .where('created_at', '>=', since)
+          .where('is_canary', '=', 0)
+          .select([
+            sql<number>`sum(case when confidence >= ${autoThreshold} and outcome is not null then 1 else 0 end)`.as(
+              'n',
+            ),
+            sql<number>`sum(case when confidence >= ${autoThreshold} and outcome = 0 then 1 else 0 end)`.as('wrong'),
+          ])
+          .executeTakeFirst(),
   ]);
   const s = { n: Number(edge?.n ?? 0), wrong: Number(edge?.wrong ?? 0), judged: 0 };
   for (const r of rows) {
     s.judged += r.v[8]!;
-    if (Number(r.k1) <= k) continue;
+    // Off the grid, the threshold's own step (undefined) came from its facts above.
+    if (!partAtOrAbove(autoThreshold, Number(r.k1), r.k2)) continue;
     s.n += r.v[6]!;
     s.wrong += r.v[7]!;
   }
