@@ -91,11 +91,7 @@ describe.each(TEST_DBS)('facts keyed by creation time (migration 96) on %s', (db
       expect(await primaryKey(s.store, 'gov_facts')).toEqual(['created_at', 'draft_id']);
       expect(await primaryKey(s.store, 'gov_decision_facts')).toEqual(['created_at', 'draft_id', 'seq']);
       const factIndexes = await indexes(s.store, 'gov_facts');
-      for (const name of [
-        'gov_facts_open_by_created',
-        'gov_facts_open_by_workflow',
-        'gov_facts_workflow_created_sums',
-      ])
+      for (const name of ['gov_facts_open_by_created', 'gov_facts_open_by_workflow', 'gov_facts_workflow_created_sums'])
         expect(factIndexes).toContain(name);
       // Dropped by migration 104, which stays applied: the rekey does not make it again.
       expect(factIndexes).not.toContain('gov_facts_zk_cover');
