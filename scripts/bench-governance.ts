@@ -39,6 +39,7 @@ import {
 import http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -533,6 +534,17 @@ async function evaluatorPass(
   }
   statements.on = QUERIES;
   const probe = cpuProbeMs();
+  // Garbage collection in this process during the pass (ms; of it, full collections).
+  const gc = { all: 0, major: 0 };
+  const gcCount = (entries: readonly PerformanceEntry[]) => {
+    for (const e of entries) {
+      gc.all += e.duration;
+      if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)
+        gc.major += e.duration;
+    }
+  };
+  const gcSeen = new PerformanceObserver((list) => gcCount(list.getEntries()));
+  gcSeen.observe({ entryTypes: ['gc'] });
   const t2 = performance.now();
   const c2 = process.cpuUsage();
   const pg2 = db === 'postgres' ? postgresCpuMs() : null;
@@ -550,6 +562,8 @@ async function evaluatorPass(
   await Promise.all([counted, evaluateAll(resolveDeps({ store })), refreshGovernance(store)]);
   const t4 = performance.now();
   const c4 = process.cpuUsage(c2);
+  gcCount(gcSeen.takeRecords());
+  gcSeen.disconnect();
   const pg4 = pg2 === null ? null : postgresCpuMs();
   const pgCpu = pg2 === null || pg4 === null ? null : pg4 - pg2;
   statements.on = false;
@@ -564,7 +578,7 @@ async function evaluatorPass(
   const passCpu = (c4.user + c4.system) / 1000;
   const when = checkpoint ? 'written out' : 'just bulk-written';
   console.log(
-    `evaluator pass after one day of new data (${Math.round(n / DAYS).toLocaleString()} drafts, ${when}; CPU probe ${probe.toFixed(1)} ms): ${(t4 - t2).toFixed(0)} ms (sums from the watermark ${(t3 - t2).toFixed(0)} ms, then ${WORKFLOWS.length} workflows evaluated beside the approval runs ${(t4 - t3).toFixed(0)} ms; CPU here ${((c3.user + c3.system) / 1000).toFixed(0)} + ${((c4.user + c4.system - c3.user - c3.system) / 1000).toFixed(0)} ms${pg2 === null || pg3 === null || pg4 === null ? '' : `, in PostgreSQL ${pg3 - pg2} + ${pg4 - pg3} ms`}); ${passCpu.toFixed(0)} ms CPU in this process (${db === 'postgres' ? (pgCpu === null ? "PostgreSQL's own work not counted" : `PostgreSQL's processes ${pgCpu} ms more`) : "SQLite's work included, its checkpoint thread too"})`,
+    `evaluator pass after one day of new data (${Math.round(n / DAYS).toLocaleString()} drafts, ${when}; CPU probe ${probe.toFixed(1)} ms): ${(t4 - t2).toFixed(0)} ms (sums from the watermark ${(t3 - t2).toFixed(0)} ms, then ${WORKFLOWS.length} workflows evaluated beside the approval runs ${(t4 - t3).toFixed(0)} ms; CPU here ${((c3.user + c3.system) / 1000).toFixed(0)} + ${((c4.user + c4.system - c3.user - c3.system) / 1000).toFixed(0)} ms${pg2 === null || pg3 === null || pg4 === null ? '' : `, in PostgreSQL ${pg3 - pg2} + ${pg4 - pg3} ms`}); ${passCpu.toFixed(0)} ms CPU in this process (GC ${gc.all.toFixed(0)} ms, full ${gc.major.toFixed(0)} ms; ${db === 'postgres' ? (pgCpu === null ? "PostgreSQL's own work not counted" : `PostgreSQL's processes ${pgCpu} ms more`) : "SQLite's work included, its checkpoint thread too"})`,
   );
   if (!repeat) {
     figure(db, n, `evaluator pass (${when})`, `${(t4 - t2).toFixed(0)} ms`);
