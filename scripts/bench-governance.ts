@@ -39,8 +39,8 @@ import {
 import http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { join } from 'node:path';
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { resolveDeps } from '../server/app';
