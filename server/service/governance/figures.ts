@@ -695,41 +695,15 @@ export async function simulationFigures(
   await refreshGovernance(store);
   const w = new Window(store, f);
   const s = { n: 0, auto: 0, manual: 0, zoneN: 0, zoneErr: 0, judged: 0, unchanged: 0 };
-  // The steps whose facts are read: those of a threshold off the grid.
-  const edges = new Set<number>();
-  for (const r of await w.sum('zone', ['k1', 'k2'])) {
-    const k = Number(r.k1);
-    const [drafts, eligible, labelled, wrong, verdict, approved] = r.v as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    s.n += drafts;
-    const auto = partAtOrAbove(autoThreshold, k, r.k2);
-    const review = partAtOrAbove(reviewThreshold, k, r.k2);
-    if (auto === undefined || review === undefined) {
-      edges.add(k);
-      continue;
-    }
-    if (auto) {
-      s.auto += eligible;
-      s.zoneN += labelled;
-      s.zoneErr += wrong;
-    } else if (review) {
-      s.judged += verdict;
-      s.unchanged += approved;
-    }
-    if (!auto && !review) s.manual += eligible;
-  }
-  if (edges.size > 0) {
-    // Through the window's range of `gov_facts_workflow_created_sums` (the workflow's facts by
-    // creation time: zk and every column summed are in it).
+  // The steps whose facts are read, side by side with the rollup: those of a threshold off the grid,
+  // through the window's range of `gov_facts_workflow_created_sums` (zk and every column summed are
+  // in it).
+  const edges = [...new Set([autoThreshold, reviewThreshold].filter((t) => t !== zoneIndex(t) / 100).map(zoneIndex))];
+  const edgeSums = async () => {
+    if (edges.length === 0) return null;
     let q = govDb(store.db)
       .selectFrom('gov_facts')
-      .where('zk', 'in', [...edges])
+      .where('zk', 'in', edges)
       .where('is_canary', '=', 0)
       .select([
         sql<number>`sum(case when rule_escalated = 0 and confidence >= ${autoThreshold} then 1 else 0 end)`.as('auto'),
@@ -749,9 +723,36 @@ export async function simulationFigures(
       ]);
     if (f.workflow) q = q.where('workflow', '=', f.workflow);
     if (f.since) q = q.where('created_at', '>=', f.since);
-    const e = (await q.executeTakeFirst())!;
-    for (const k of ['auto', 'manual', 'zoneN', 'zoneErr', 'judged', 'unchanged'] as const) s[k] += Number(e[k] ?? 0);
+    return (await q.executeTakeFirst())!;
+  };
+  const [zone, e] = await Promise.all([w.sum('zone', ['k1', 'k2']), edgeSums()]);
+  for (const r of zone) {
+    const k = Number(r.k1);
+    const [drafts, eligible, labelled, wrong, verdict, approved] = r.v as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    s.n += drafts;
+    const auto = partAtOrAbove(autoThreshold, k, r.k2);
+    const review = partAtOrAbove(reviewThreshold, k, r.k2);
+    // Undefined only in an edge step, counted from its facts.
+    if (auto === undefined || review === undefined) continue;
+    if (auto) {
+      s.auto += eligible;
+      s.zoneN += labelled;
+      s.zoneErr += wrong;
+    } else if (review) {
+      s.judged += verdict;
+      s.unchanged += approved;
+    }
+    if (!auto && !review) s.manual += eligible;
   }
+  if (e)
+    for (const k of ['auto', 'manual', 'zoneN', 'zoneErr', 'judged', 'unchanged'] as const) s[k] += Number(e[k] ?? 0);
   // The window's first and last draft (its days), each one step on `gov_facts_workflow_created_sums`.
   const end = async (dir: 'asc' | 'desc') => {
     let eq = govDb(store.db).selectFrom('gov_facts').select('created_at').where('is_canary', '=', 0);
