@@ -266,11 +266,13 @@ async function withDecisions(
       'decisions.dwell_ms as dwellMs',
       // The server's receive time (the client's decidedAt is information only; its clock may be off).
       'decisions.received_at as decidedAt',
-      'decisions.content_json as contentJson',
       'decisions.reasons_json as reasonsJson',
       // Whether an edit changed the content, stored when it was applied (migration 101); an edit
-      // stored before that is compared with the draft's content, read with it (a row lookup each).
+      // stored before that is compared with the draft's content, both read with it (the draft's a row
+      // lookup each). An edit that has it is not read whole.
       'decisions.edit_changed as editChanged',
+      sql<string | null>`case when decisions.action = 'edit' and decisions.edit_changed is null
+        then decisions.content_json end`.as('contentJson'),
       sql<string | null>`case when decisions.action = 'edit' and decisions.edit_changed is null
         then (select x.input_json from drafts x where x.id = decisions.draft_id) end`.as('draftInputJson'),
     ])
