@@ -104,8 +104,9 @@ async function rekeyFacts(db: AnyDb, dialect: Dialect): Promise<void> {
   await rebuild('gov_facts', ['created_at', 'draft_id'], (name, key) => factsTable(db, name, key));
   await openFactsIndexes(db);
   // gov_facts_zk_cover and gov_facts_workflow_created_cover are not made again: migrations 104 and
-  // 100, always run after this one, drop one and replace the other. Nor are gov_decision_facts' secondary indexes: migrations 97 and 99 replace one (by
-  // gov_decision_facts_streak) and drop the other; building them here was wasted.
+  // 100, always run after this one, drop one and replace the other. Nor are gov_decision_facts'
+  // secondary indexes: migrations 97 and 99 replace one (by gov_decision_facts_streak) and drop the
+  // other; building them here was wasted.
   await rebuild('gov_decision_facts', ['created_at', 'draft_id', 'seq'], (name, key) =>
     decisionFactsTable(db, name, key),
   );
