@@ -13,6 +13,15 @@ import type { Database } from './schema';
  */
 export const ZONE_BELOW = 'below';
 
+/**
+ * Whether a fact lies under its step's grid value, in SQL (`zonePart`'s comparison; the division is
+ * correctly rounded in both databases, as in JS). `alias`: the facts table's name in the statement.
+ */
+export function zoneBelowSql(alias?: string) {
+  const col = (c: string) => sql.ref(alias ? `${alias}.${c}` : c);
+  return sql<boolean>`${col('confidence')} < cast(${col('zk')} as double precision) / 100`;
+}
+
 /** One draft as governance counts it. Booleans are 0/1 integers (SQLite and PostgreSQL alike). */
 export interface GovFactsTable {
   draft_id: string;
@@ -290,9 +299,10 @@ export async function recountZoneRollup(db: AnyDb, dialect: Dialect): Promise<vo
  * `zonePart` (facts.ts; the same comparison: `ZONE_BELOW` under the step's grid value).
  */
 async function insertZoneRollup(db: AnyDb): Promise<void> {
+  const below = zoneBelowSql();
   await sql`insert into gov_roll (kind, workflow, day, k1, k2, k3, v0, v1, v2, v3, v4, v5, v6, v7, v8)
     select 'zone', workflow, day, cast(zk as text),
-      case when confidence < cast(zk as double precision) / 100 then ${sql.lit(ZONE_BELOW)} else '' end, '',
+      case when ${below} then ${sql.lit(ZONE_BELOW)} else '' end, '',
       count(*),
       sum(1 - rule_escalated),
       sum(case when is_correct is not null then 1 else 0 end),
@@ -303,6 +313,6 @@ async function insertZoneRollup(db: AnyDb): Promise<void> {
       sum(case when outcome = 0 then 1 else 0 end),
       sum(case when route = 'review' and n_decisions > 0 then 1 else 0 end)
     from gov_facts where is_canary = 0
-    group by workflow, day, zk, confidence < cast(zk as double precision) / 100
+    group by workflow, day, zk, ${below}
     order by workflow, day, zk`.execute(db);
 }

@@ -45,8 +45,14 @@ export function zonePart(confidence: number, zk: number): string {
 export function partAtOrAbove(t: number, k: number, part: string): boolean | undefined {
   const j = zoneIndex(t);
   if (k !== j) return k > j;
-  if (t !== j / 100) return undefined;
+  if (offGridStep(t) !== null) return undefined;
   return part !== ZONE_BELOW;
+}
+
+/** The step whose facts must be read to compare them with `t` (its own), or null for `t` on the grid. */
+export function offGridStep(t: number): number | null {
+  const k = zoneIndex(t);
+  return t === k / 100 ? null : k;
 }
 
 const LOG_STEP = Math.log(1.05);

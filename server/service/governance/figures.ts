@@ -36,18 +36,18 @@ import type {
 } from '../../../lib/shared/schema/governance';
 import type { Store } from '../../store';
 import { awaitedLater } from '../../store/fast';
-import { govDb, ROLL_VALUES, ZONE_BELOW } from '../../store/rollups';
+import { govDb, ROLL_VALUES, ZONE_BELOW, zoneBelowSql } from '../../store/rollups';
 import {
   decodeHist,
   dwellBucket,
   HIST_BUCKET_KEY,
   histogramQuantile,
   longestRun,
+  offGridStep,
   partAtOrAbove,
   type RollKind,
   type RollRow,
   type StreakDay,
-  zoneIndex,
 } from './facts';
 import { refreshCounts, refreshGovernance } from './refresh';
 
@@ -183,7 +183,7 @@ class Window {
         );
       case 'zone': {
         // By step and by `zonePart` (facts.ts), as the refresh adds them.
-        const below = sql`f.confidence < cast(f.zk as double precision) / 100`;
+        const below = zoneBelowSql('f');
         return rows(
           await q(sql`select f.workflow, f.zk as k1,
             case when ${below} then ${sql.lit(ZONE_BELOW)} else '' end as k2,
@@ -698,7 +698,7 @@ export async function simulationFigures(
   // The steps whose facts are read, side by side with the rollup: those of a threshold off the grid,
   // through the window's range of `gov_facts_workflow_created_sums` (zk and every column summed are
   // in it).
-  const edges = [...new Set([autoThreshold, reviewThreshold].filter((t) => t !== zoneIndex(t) / 100).map(zoneIndex))];
+  const edges = [...new Set([offGridStep(autoThreshold), offGridStep(reviewThreshold)].filter((k) => k !== null))];
   const edgeSums = async () => {
     if (edges.length === 0) return null;
     let q = govDb(store.db)
@@ -889,11 +889,10 @@ export async function adjustmentZone(
   since: string,
   autoThreshold: number,
 ): Promise<{ n: number; wrong: number; judged: number }> {
-  const k = zoneIndex(autoThreshold);
-  const onGrid = autoThreshold === k / 100;
+  const k = offGridStep(autoThreshold);
   const [rows, edge] = await Promise.all([
     new Window(store, { workflow, since }).sum('zone', ['k1', 'k2']),
-    onGrid
+    k === null
       ? undefined
       : govDb(store.db)
           .selectFrom('gov_facts')
