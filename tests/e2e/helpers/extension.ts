@@ -78,9 +78,10 @@ export async function launchExtension(opts: LaunchOptions = {}): Promise<Launche
   }
 
   async function stopWorker(): Promise<void> {
-    // Closing the worker's target is what Chrome's own idle shutdown amounts to for our code: the
-    // JS context is gone mid-whatever-it-was-doing. (ServiceWorker.stopAllWorkers on a page session
-    // does not reach extension workers.)
+    // Closing the worker's target stops it as Chrome's own shutdown does (idle, or a worker that
+    // stopped answering): the JS context is gone mid-whatever-it-was-doing, a long task included
+    // (Chrome ends a running task by force). (ServiceWorker.stopAllWorkers on a page session does
+    // not reach extension workers.)
     const page = context.pages()[0] ?? (await context.newPage());
     const cdp = await context.newCDPSession(page);
     try {
@@ -89,19 +90,6 @@ export async function launchExtension(opts: LaunchOptions = {}): Promise<Launche
       };
       const target = targetInfos.find((t) => t.type === 'service_worker' && t.url.includes(extensionId));
       if (!target) throw new Error('no service worker target for the extension');
-      // A worker whose thread is stuck in a long task does not act on the close until Chrome's own
-      // ping timeout (30–60 s) ends it by force. Do what that force does at once: terminate the
-      // running script (a separate, non-flat session, so Playwright's own session is untouched),
-      // then close the target.
-      const { sessionId } = (await cdp.send('Target.attachToTarget', {
-        targetId: target.targetId,
-        flatten: false,
-      })) as { sessionId: string };
-      await cdp.send('Target.sendMessageToTarget', {
-        sessionId,
-        message: JSON.stringify({ id: 1, method: 'Runtime.terminateExecution' }),
-      });
-      await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => {});
       await cdp.send('Target.closeTarget', { targetId: target.targetId });
     } finally {
       await cdp.detach().catch(() => {});
