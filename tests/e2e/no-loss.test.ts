@@ -218,7 +218,8 @@ describe('nothing lost, nothing duplicated (real server counts)', () => {
     // a runaway would. Not as the body of `evaluate`: DevTools may run that as a debugger task
     // (when it arrives while the worker runs script), and Chrome's stop does not end one; the old
     // thread then lives on beside the next instance, holding the sync lock and its IndexedDB
-    // transactions (this test failed so about once in 20 runs, the fresh worker waiting on both).
+    // transactions (this test failed so 5 times in ~85 runs here, the fresh worker waiting on one
+    // or both).
     const worker = await ext.worker();
     await worker.evaluate(() => {
       setTimeout(() => {
